@@ -1,0 +1,91 @@
+"""The ``mapkit`` command line: a thin shell over the library.
+
+Exit codes: 0 success, 1 invalid data found (``validate``), 2 bad usage or unknown names.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mapkit import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mapkit")
+def cli() -> None:
+    """Who controls which part of Ukraine, and how that changed over time.
+
+    Region boundaries, dated and sourced control percentages, computed timelines and map exports.
+    """
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+def resolve(names: tuple[str, ...]) -> None:
+    """Resolve region NAMES (ISO codes, English, Ukrainian, Russian-era spellings) to ISO codes.
+
+    Prints one line per name: the name as given, the ISO 3166-2 code, the English and Ukrainian
+    names. Exits with code 2 if any name is unknown, with the closest suggestions.
+    """
+    from mapkit.regions import UnknownRegionError
+    from mapkit.regions import resolve as resolve_name
+
+    failed = False
+    for name in names:
+        try:
+            region = resolve_name(name)
+        except UnknownRegionError as error:
+            click.echo(f"error: {error}", err=True)
+            failed = True
+            continue
+        click.echo(f"{name}\t{region.code}\t{region.name_en}\t{region.name_uk}")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+def regions() -> None:
+    """List the 27 regions with ISO code, English and Ukrainian names, and area in km²."""
+    from mapkit.boundaries import load_boundaries
+
+    frame = load_boundaries()
+    click.echo(f"{'code':<6} {'name':<16} {'Ukrainian name':<26} {'area km²':>9}")
+    for row in frame.itertuples():
+        click.echo(f"{row.code:<6} {row.name_en:<16} {row.name_uk:<26} {row.area_km2:>9,.0f}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--quiet", "-q", is_flag=True, help="Print problems only, not the notes.")
+def validate(paths: tuple[str, ...], quiet: bool) -> None:
+    """Check snapshot CSV files (default: data/control_snapshots/).
+
+    Checks columns, dates, regions (any spelling; noted with its ISO code), 0 ≤ percent ≤ 100 or
+    'partial', methods, sources and duplicate regions per date and source. Every problem is
+    printed as file:line: what is wrong. Exits 1 if there are any.
+    """
+    from mapkit.snapshots import validate_paths
+
+    report = validate_paths(paths or None)
+    if not quiet:
+        for note in report.notes:
+            click.echo(f"note: {note}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    summary = (f"{len(report.files)} file(s), {report.rows} valid row(s), "
+               f"{len(report.problems)} problem(s)")
+    if report.problems:
+        click.echo(summary, err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+def main() -> None:
+    """Entry point of the ``mapkit`` console script."""
+    cli(prog_name="mapkit")
+
+
+if __name__ == "__main__":
+    main()

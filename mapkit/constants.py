@@ -1,0 +1,77 @@
+"""Named constants shared by every part of mapkit: projections, colour scales, paths.
+
+Everything a reader might want to tune lives here, once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# --- Paths -----------------------------------------------------------------------------------
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+BOUNDARIES_PATH = DATA_DIR / "oblasts.geojson"
+SNAPSHOTS_DIR = DATA_DIR / "control_snapshots"
+
+# --- Coordinate reference systems ------------------------------------------------------------
+#: Storage and exchange: plain WGS 84 longitude/latitude.
+WGS84 = "EPSG:4326"
+#: Lambert azimuthal equal-area centred on Ukraine: areas within ~0.1 % of the ellipsoid's
+#: across the country, and a shape that looks right on a page.
+UKRAINE_EQUAL_AREA = (
+    "+proj=laea +lat_0=48.5 +lon_0=31.5 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
+#: Lambert conformal conic for static maps and the SVG embed (standard parallels cut Ukraine).
+UKRAINE_CONFORMAL = (
+    "+proj=lcc +lat_1=46 +lat_2=51 +lat_0=48.5 +lon_0=31.5 +x_0=0 +y_0=0 +ellps=WGS84 "
+    "+units=m +no_defs"
+)
+
+# --- Simplification for the browser ----------------------------------------------------------
+#: Topology-preserving simplification tolerance, in degrees (~0.01° ≈ 1 km).
+WEB_SIMPLIFY_TOLERANCE_DEG = 0.01
+
+# --- Colour scales ---------------------------------------------------------------------------
+#: Sequential, colour-blind safe (ColorBrewer OrRd, 7 classes) for "% under Russian control".
+#: A value v falls in class i when PERCENT_BREAKS[i] <= v < PERCENT_BREAKS[i + 1]; 100 is in the
+#: last class.
+PERCENT_BREAKS = (0.0, 1.0, 10.0, 25.0, 50.0, 75.0, 99.0, 100.0)
+PERCENT_COLOURS = (
+    "#fef0d9",
+    "#fdd49e",
+    "#fdbb84",
+    "#fc8d59",
+    "#ef6548",
+    "#d7301f",
+    "#990000",
+)
+PERCENT_LABELS = ("< 1 %", "1–10 %", "10–25 %", "25–50 %", "50–75 %", "75–99 %", "≥ 99 %")
+#: Region with no snapshot row on the chosen date and source.
+NO_DATA_COLOUR = "#d9d9d9"
+#: Region the source calls "partly controlled" without giving a figure: a hatch of these two.
+PARTIAL_COLOUR = "#f4d5cf"
+PARTIAL_HATCH_COLOUR = "#b2182b"
+PARTIAL_LABEL = "partial, no figure"
+NO_DATA_LABEL = "no data"
+
+#: Diverging (ColorBrewer RdBu, reversed: red = more under Russian control) for the change
+#: between two dates, in percentage points.
+CHANGE_BREAKS = (-100.0, -10.0, -2.0, -0.1, 0.1, 2.0, 10.0, 100.0)
+CHANGE_COLOURS = (
+    "#2166ac",
+    "#67a9cf",
+    "#d1e5f0",
+    "#f7f7f7",
+    "#fddbc7",
+    "#ef8a62",
+    "#b2182b",
+)
+CHANGE_LABELS = ("≤ −10 pp", "−10 to −2 pp", "−2 to −0.1 pp", "no change", "+0.1 to +2 pp",
+                 "+2 to +10 pp", "≥ +10 pp")
+
+# --- Snapshot format -------------------------------------------------------------------------
+REQUIRED_COLUMNS = ("date", "region", "percent", "source", "method")
+OPTIONAL_COLUMNS = ("source_url", "contested_percent", "note")
+METHODS = ("reported", "computed")
+#: What a snapshot's percent cell says when the source reports partial control without a figure.
+PARTIAL_MARKER = "partial"
