@@ -1,0 +1,216 @@
+"""What the viewer's map is sent: region shapes once, then colours and figures for every date.
+
+The browser gets all dates of the chosen source at once (a few hundred kilobytes for the whole
+DeepStateMap timeline), so moving the slider repaints from memory without asking the server.
+The timeline and its compact payload are the exports' own (:mod:`mapkit.render.timeline`,
+:mod:`mapkit.render.payload`), so the app and the exported maps agree on every figure and colour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from functools import lru_cache
+
+import pandas as pd
+import shapely
+
+from mapkit.boundaries import web_boundaries
+from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
+from mapkit.i18n import t
+from mapkit.regions import REGIONS
+from mapkit.render.payload import HATCH, timeline_payload
+from mapkit.render.timeline import build_timeline
+from mapkit.scale import change_colour, change_legend_items, legend_items
+
+#: Decimal places kept in coordinates sent to the browser (4 ≈ 11 m: invisible at any zoom we allow).
+COORDINATE_DECIMALS = 4
+
+#: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
+TILES_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+TILES_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>'
+)
+
+MONTHS_UK = (
+    "січня", "лютого", "березня", "квітня", "травня", "червня",
+    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
+)
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(day: dt.date | pd.Timestamp | str, lang: str = "en") -> str:
+    """``17 March 2025`` / ``17 березня 2025``."""
+    day = pd.Timestamp(day).date()
+    months = MONTHS_UK if lang == "uk" else MONTHS_EN
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def data_id(data: dict) -> str:
+    """A short fingerprint, so the browser redraws only when the data really changed."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
+
+
+# --- Shapes -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def geometry_payload() -> dict:
+    """Region shapes as GeoJSON (property ``code`` only), their fingerprint and the map bounds."""
+    shapes = web_boundaries()
+    rounded = shapely.set_precision(shapes.geometry.values, 10.0 ** -COORDINATE_DECIMALS,
+                                    mode="keep_collapsed")
+    features = [
+        {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(shapely.to_geojson(geom))}
+        for code, geom in zip(shapes["code"], rounded)
+    ]
+    geometry = {"type": "FeatureCollection", "features": features}
+    west, south, east, north = shapes.total_bounds
+    return {
+        "geometry": geometry,
+        "geometry_id": data_id(geometry),
+        "region_codes": [region.code for region in REGIONS],
+        "bounds": [[float(south), float(west)], [float(north), float(east)]],
+    }
+
+
+# --- Percent timeline -------------------------------------------------------------------------
+
+
+def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en") -> dict:
+    """Every snapshot date of ``source`` (None: all sources, latest figure per region).
+
+    Frames also carry, per region, the figures *other* sources give on exactly that date
+    (``o``), so where sources disagree the reader sees both.
+    """
+    timeline = build_timeline(snapshots, source=source)
+    payload = timeline_payload(timeline)
+    sources = payload["sources"]
+    index_of = {s["name"]: i for i, s in enumerate(sources)}
+    others = _other_sources_by_date(snapshots, timeline.dates)
+    for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
+        extra: dict[str, list] = {}
+        for region_index, region in enumerate(timeline.regions):
+            shown = cells[region_index].source if cells[region_index].as_of == day else None
+            for name, url, method, percent, partial in others.get((day, region.code), ()):
+                if name == shown:
+                    continue
+                if name not in index_of:
+                    index_of[name] = len(sources)
+                    sources.append({"name": name, "url": url, "method": method})
+                extra.setdefault(str(region_index), []).append([index_of[name], percent, partial])
+        if extra:
+            frame["o"] = extra
+    payload["mode"] = "percent"
+    payload["date_labels"] = [format_date(day, lang) for day in timeline.dates]
+    return payload
+
+
+def _other_sources_by_date(snapshots: pd.DataFrame, dates) -> dict:
+    wanted = set(dates)
+    found: dict[tuple[dt.date, str], list] = {}
+    days = pd.to_datetime(snapshots["date"]).dt.date
+    mask = days.isin(wanted)
+    if not mask.any():
+        return found
+    rows = snapshots[mask.to_numpy()]
+    urls = rows["source_url"] if "source_url" in rows else pd.Series("", index=rows.index)
+    for day, code, name, url, method, percent, partial in zip(
+        days[mask], rows["region"], rows["source"], urls, rows["method"], rows["percent"],
+        rows["partial"],
+    ):
+        value = None if bool(partial) or pd.isna(percent) else round(float(percent), 1)
+        found.setdefault((day, code), []).append(
+            (str(name), "" if pd.isna(url) else str(url), str(method), value, bool(partial))
+        )
+    return found
+
+
+def percent_legend(lang: str = "en") -> list[list[str]]:
+    """Legend rows (label, colour or ``hatch``), labels in ``lang``."""
+    rows = []
+    for label, colour in legend_items():
+        if colour == PARTIAL_COLOUR:
+            rows.append([t("partial", lang), HATCH])
+        elif label == "no data":
+            rows.append([t("no_data", lang), colour])
+        else:
+            rows.append([label, colour])
+    return rows
+
+
+# --- Change between two dates -----------------------------------------------------------------
+
+
+def change_values(snapshots: pd.DataFrame, source: str | None, date_from, date_to) -> pd.DataFrame:
+    """Per region: percent on each date (latest figure on or before it) and the change in pp.
+
+    A change is only given where both dates have a figure; partial or missing gives none.
+    """
+    before = build_timeline(snapshots, date=date_from, source=source).frame(0)
+    after = build_timeline(snapshots, date=date_to, source=source).frame(0)
+    rows = []
+    for region, a, b in zip(REGIONS, before, after):
+        change = None
+        if a.percent is not None and b.percent is not None:
+            change = round(b.percent - a.percent, 2)
+        rows.append({
+            "region": region.code, "name_en": region.name_en, "name_uk": region.name_uk,
+            "from_percent": a.percent, "to_percent": b.percent, "change_pp": change,
+            "from_partial": a.partial, "to_partial": b.partial,
+            "from_source": a.source, "to_source": b.source,
+        })
+    return pd.DataFrame(rows)
+
+
+def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date_to,
+                    lang: str = "en") -> dict:
+    """One frame: the change in percentage points, coloured on the diverging scale."""
+    values = change_values(snapshots, source, date_from, date_to)
+    palette: list[str] = []
+    codes = []
+    for change in values["change_pp"]:
+        colour = change_colour(None if change is None or _nan(change) else change)
+        if colour not in palette:
+            palette.append(colour)
+        codes.append("0123456789abcdefghijklmnopqrstuvwxyz"[palette.index(colour)])
+
+    def clean(series: pd.Series) -> list:
+        return [None if v is None or _nan(v) else round(float(v), 1) for v in series]
+
+    label_from, label_to = format_date(date_from, lang), format_date(date_to, lang)
+    return {
+        "mode": "change",
+        "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],
+        "date_labels": [f"{label_from} → {label_to}"],
+        "date_labels_pair": [label_from, label_to],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "palette": palette,
+        "sources": [],
+        "frames": [{
+            "p": clean(values["change_pp"]),
+            "c": "".join(codes),
+            "f": clean(values["from_percent"]),
+            "t": clean(values["to_percent"]),
+        }],
+    }
+
+
+def change_legend(lang: str = "en") -> list[list[str]]:
+    return [[t("no_data", lang) if label == "no data" else label, colour]
+            for label, colour in change_legend_items()]
+
+
+def _nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def hatch_colours() -> dict:
+    return {"base": PARTIAL_COLOUR, "stroke": PARTIAL_HATCH_COLOUR}
