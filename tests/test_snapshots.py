@@ -1,0 +1,177 @@
+"""Snapshot CSVs: every validation rule, reported as file:line, all at once; the bundled data."""
+
+import math
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from mapkit.cli import cli
+from mapkit.snapshots import (
+    SnapshotError,
+    list_dates,
+    list_sources,
+    load_snapshots,
+    read_snapshot_text,
+    validate_paths,
+    values_on,
+    write_snapshot,
+)
+
+HEADER = "date,region,percent,source,method,source_url,contested_percent,note\n"
+
+
+def write(tmp_path, name, body, header=HEADER):
+    path = tmp_path / name
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def messages(path):
+    return [str(p) for p in validate_paths([path]).problems]
+
+
+def test_bundled_snapshots_are_valid_and_carry_the_seed_figures():
+    frame = load_snapshots()
+    elpais = values_on(frame, "2025-03-17", "El País").set_index("region")
+    assert elpais.loc["UA-09", "percent"] == 100
+    assert elpais.loc["UA-14", "percent"] == 60
+    assert elpais.loc["UA-43", "percent"] == 100
+    # Kherson and Zaporizhzhia: partly occupied, and the article gives no figure.
+    for code in ("UA-65", "UA-23"):
+        assert elpais.loc[code, "partial"]
+        assert math.isnan(elpais.loc[code, "percent"])
+    assert not elpais.loc["UA-05", "has_data"]
+    assert (frame["source"] != "").all() and frame["source_url"].str.startswith("http").all()
+    crimea = frame[(frame["date"] == "2014-03-18") & (frame["region"].isin(["UA-43", "UA-40"]))]
+    assert list(crimea["percent"]) == [100, 100]
+
+
+def test_good_file_loads_with_canonical_codes_and_notes_the_spelling(tmp_path):
+    path = write(tmp_path, "ok.csv", "2024-01-01,Kharkov,3.5,Test,computed,https://x.org,1.2,\n"
+                                     "2024-01-01,UA-09,partial,Test,reported,,,\n")
+    report = validate_paths([path])
+    assert report.ok and report.rows == 2
+    assert f"{path}:2: region 'Kharkov' read as UA-63 (Kharkiv)" in [str(n) for n in report.notes]
+    frame = load_snapshots([path])
+    assert list(frame["region"]) == ["UA-09", "UA-63"]
+    assert frame.set_index("region").loc["UA-63", "contested_percent"] == 1.2
+
+
+def test_missing_columns_named(tmp_path):
+    path = write(tmp_path, "cols.csv", "2024-01-01,UA-14,50\n", header="date,region,percent\n")
+    assert messages(path) == [f"{path}:1: missing column(s) source, method; every snapshot "
+                              "needs date,region,percent,source,method"]
+
+
+def test_semicolon_file_gets_a_hint(tmp_path):
+    path = write(tmp_path, "semi.csv", "2024-01-01;UA-14;50;X;reported\n",
+                 header="date;region;percent;source;method\n")
+    assert "semicolon-separated" in messages(path)[0]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("2024-13-01,UA-14,50,X,reported,,,", "date '2024-13-01' is not a date in the form"),
+    ("17/03/2025,UA-14,50,X,reported,,,", "date '17/03/2025' is not a date"),
+    ("2999-01-01,UA-14,50,X,reported,,,", "date 2999-01-01 is in the future"),
+    ("2024-01-01,Narnia,50,X,reported,,,", "unknown region 'Narnia'"),
+    ("2024-01-01,Zaporozhyee,50,X,reported,,,", "Did you mean: Zaporizhzhia (UA-23)?"),
+    ("2024-01-01,UA-14,101,X,reported,,,", "percent '101' is outside 0–100"),
+    ("2024-01-01,UA-14,-1,X,reported,,,", "percent '-1' is outside 0–100"),
+    ("2024-01-01,UA-14,lots,X,reported,,,", "percent 'lots' is not a number from 0 to 100"),
+    ("2024-01-01,UA-14,60,5,X,reported,,,", "has 9 fields, the header has 8"),
+    ("2024-01-01,UA-14,,X,reported,,,", "percent is empty"),
+    ("2024-01-01,UA-14,50,,reported,,,", "source is empty"),
+    ("2024-01-01,UA-14,50,X,guessed,,,", "method 'guessed' must be one of reported, computed"),
+    ("2024-01-01,UA-14,50,X,reported,www.x.org,,", "source_url 'www.x.org' must start with"),
+    ("2024-01-01,UA-14,50,X,reported,,120,", "contested_percent '120' is outside 0–100"),
+    ("2024-01-01,UA-14,90,X,reported,,20,", "percent 90 plus contested_percent 20 is over 100"),
+])
+def test_each_rule_reports_file_line_and_what_is_wrong(tmp_path, row, expected):
+    path = write(tmp_path, "bad.csv", row + "\n")
+    found = messages(path)
+    assert len(found) == 1
+    assert found[0].startswith(f"{path}:2: ")
+    assert expected in found[0]
+
+
+def test_all_problems_reported_at_once_and_nothing_loaded(tmp_path):
+    path = write(tmp_path, "many.csv", "2024-01-01,UA-14,50,X,reported,,,\n"
+                                       "2024-01-01,Narnia,50,X,reported,,,\n"
+                                       "2024-01-01,UA-09,500,X,reported,,,\n")
+    found = messages(path)
+    assert [m.split(": ")[0] for m in found] == [f"{path}:3", f"{path}:4"]
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshots([path])
+    assert len(caught.value.problems) == 2
+
+
+def test_duplicate_region_date_source_across_files(tmp_path):
+    first = write(tmp_path, "a.csv", "2024-01-01,UA-14,50,X,reported,,,\n")
+    second = write(tmp_path, "b.csv", "2024-01-01,Donetsk,51,X,reported,,,\n"
+                                      "2024-01-01,UA-14,52,Other source,reported,,,\n")
+    found = [str(p) for p in validate_paths([first, second]).problems]
+    assert found == [f"{second}:2: duplicate: UA-14 on 2024-01-01 from 'X' is already given at "
+                     f"{first}:2"]
+
+
+def test_not_utf8_and_missing_paths(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes((HEADER + "2024-01-01,UA-12,5,Le Monde é,reported,,,\n").encode("latin-1"))
+    found = messages(path)
+    assert found == [f"{path}: is not UTF-8 text: save it as CSV UTF-8"]
+    assert [str(p) for p in validate_paths([tmp_path / "gone.csv"]).problems] == \
+        [f"{tmp_path / 'gone.csv'}: no such file or folder"]
+
+
+def test_excel_bom_and_quoted_multiline_note(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("\ufeff" + HEADER + '2024-01-01,UA-14,50,X,reported,,,"two\nlines"\n'
+                    "2024-01-01,UA-09,x,X,reported,,,\n", encoding="utf-8")
+    found = messages(path)
+    assert found[0].startswith(f"{path}:4: percent 'x'")
+
+
+def test_upload_text_is_validated_with_the_same_rules():
+    frame = read_snapshot_text(HEADER + "2024-01-01,Odessa,0,Mine,reported,,,\n", "upload.csv")
+    assert frame.loc[0, "region"] == "UA-51"
+    with pytest.raises(SnapshotError, match="upload.csv:2: unknown region 'Atlantis'"):
+        read_snapshot_text(HEADER + "2024-01-01,Atlantis,0,Mine,reported,,,\n", "upload.csv")
+
+
+def test_cli_validate_exits_1_and_prints_every_problem(tmp_path):
+    path = write(tmp_path, "bad.csv", "2024-01-01,Narnia,50,X,reported,,,\n"
+                                      "2024-01-01,UA-09,500,X,reported,,,\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2: unknown region 'Narnia'" in result.stderr
+    assert f"{path}:3: percent '500' is outside 0–100" in result.stderr
+    assert "2 problem(s)" in result.stderr
+
+
+def test_cli_validate_default_folder_is_clean_and_notes_spellings(tmp_path):
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "0 problem(s)" in result.output
+    path = write(tmp_path, "spelled.csv", "2024-01-01,Lugansk,99,X,reported,,,\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert f"note: {path}:2: region 'Lugansk' read as UA-09 (Luhansk)" in result.output
+
+
+def test_write_snapshot_round_trips_and_replaces_atomically(tmp_path):
+    path = write(tmp_path, "in.csv", "2024-01-01,UA-14,50.25,X,computed,,1.5,n\n"
+                                     "2024-01-01,UA-65,partial,X,reported,,,\n")
+    frame = load_snapshots([path])
+    out = tmp_path / "out" / "snap.csv"
+    write_snapshot(frame, out)
+    again = load_snapshots([out])
+    pd.testing.assert_frame_equal(again.drop(columns=["file"]), frame.drop(columns=["file"]))
+    assert [p.name for p in out.parent.iterdir()] == ["snap.csv"]
+
+
+def test_sources_and_dates_listing():
+    frame = load_snapshots()
+    assert "El País" in list_sources(frame)
+    assert pd.Timestamp("2025-03-17") in list_dates(frame, "El País")
+    assert list_dates(frame, "El País") == [pd.Timestamp("2025-03-17")]
