@@ -1,0 +1,145 @@
+(function () {
+  "use strict";
+  // All text reaches the page through textContent or setAttribute: never as markup.
+  var data = JSON.parse(document.getElementById("mk-data").textContent);
+  var L = data.labels;
+  var slider = document.getElementById("mk-slider");
+  var output = document.getElementById("mk-date");
+  var play = document.getElementById("mk-play");
+  var tip = document.getElementById("mk-tip");
+  var map = document.getElementById("mk-map");
+  var caption = document.getElementById("mk-caption");
+  var tbody = document.querySelector("#mk-table tbody");
+  var paths = [];
+  Array.prototype.forEach.call(document.querySelectorAll("#mk-regions path"), function (p) {
+    paths[+p.getAttribute("data-i")] = p;
+  });
+  var current = +slider.value;
+  var tipRegion = -1;
+  var timer = null;
+
+  function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
+  function name(i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; }
+  function otherName(i) { var r = data.regions[i]; return data.lang === "uk" ? r.en : r.uk; }
+  function source(frame, i) {
+    var s = frame.s.charAt(i);
+    return s === "." ? null : data.sources[parseInt(s, 36)];
+  }
+  function valueText(frame, i) {
+    if (frame.s.charAt(i) === ".") return L.no_data;
+    var p = frame.p[i];
+    if (p === null) return L.partial;
+    return fill(L.export_value, "value", p.toFixed(1));
+  }
+  function asOf(index, frame, i) { return (frame.a && frame.a[i]) || data.dates[index]; }
+  function colour(frame, i) {
+    var c = data.palette[parseInt(frame.c.charAt(i), 36)];
+    return c === "hatch" ? data.hatch : c;
+  }
+
+  function show(index) {
+    current = index;
+    var frame = data.frames[index];
+    var date = data.dates[index];
+    slider.value = String(index);
+    slider.setAttribute("aria-valuetext", date);
+    output.textContent = date;
+    caption.textContent = fill(L.export_table_caption, "date", date);
+    var rows = tbody.rows;
+    for (var i = 0; i < data.regions.length; i++) {
+      var value = valueText(frame, i);
+      var src = source(frame, i);
+      paths[i].setAttribute("fill", colour(frame, i));
+      paths[i].setAttribute("aria-label", name(i) + ": " + value);
+      rows[i].cells[1].textContent = value;
+      rows[i].cells[2].textContent = src ? src.name : "";
+      rows[i].cells[3].textContent = src ? asOf(index, frame, i) : "";
+    }
+    if (tipRegion >= 0) fillTip(tipRegion);
+  }
+
+  function line(parent, label, value) {
+    var div = document.createElement("div");
+    if (label) {
+      var span = document.createElement("span");
+      span.textContent = label + ": ";
+      div.appendChild(span);
+    }
+    div.appendChild(document.createTextNode(value));
+    parent.appendChild(div);
+  }
+
+  function fillTip(i) {
+    var frame = data.frames[current];
+    var src = source(frame, i);
+    tip.textContent = "";
+    var head = document.createElement("b");
+    head.textContent = name(i);
+    tip.appendChild(head);
+    line(tip, "", otherName(i));
+    line(tip, L.percent, valueText(frame, i));
+    if (frame.k && frame.k[i] !== null) line(tip, L.contested, fill(L.export_value, "value", frame.k[i].toFixed(1)));
+    line(tip, L.date, src ? asOf(current, frame, i) : data.dates[current]);
+    if (src) {
+      line(tip, L.source, src.name);
+      line(tip, L.method, L[src.method] || src.method);
+    }
+    if (frame.n && frame.n[i]) line(tip, L.note, frame.n[i]);
+  }
+
+  function placeTip(x, y) {
+    var box = map.getBoundingClientRect();
+    var left = x - box.left + 14, top = y - box.top + 14;
+    tip.hidden = false;
+    var w = tip.offsetWidth, h = tip.offsetHeight;
+    if (left + w > box.width) left = Math.max(0, x - box.left - w - 14);
+    if (top + h > box.height) top = Math.max(0, y - box.top - h - 14);
+    tip.style.left = left + "px";
+    tip.style.top = top + "px";
+  }
+
+  function openTip(i, x, y) { tipRegion = i; fillTip(i); placeTip(x, y); }
+  function closeTip() { tipRegion = -1; tip.hidden = true; }
+
+  paths.forEach(function (p, i) {
+    p.addEventListener("mousemove", function (e) { openTip(i, e.clientX, e.clientY); });
+    p.addEventListener("mouseleave", closeTip);
+    p.addEventListener("focus", function () {
+      var r = p.getBoundingClientRect();
+      openTip(i, r.left + r.width / 2, r.top + r.height / 2);
+    });
+    p.addEventListener("blur", closeTip);
+  });
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeTip(); });
+
+  slider.addEventListener("input", function () { stop(); show(+slider.value); });
+
+  var stepMs = Math.max(120, Math.min(700, Math.round(30000 / Math.max(1, data.dates.length))));
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = L.play;
+    play.setAttribute("aria-pressed", "false");
+  }
+  function start() {
+    if (current >= data.dates.length - 1) show(0);
+    play.textContent = L.pause;
+    play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () {
+      if (current >= data.dates.length - 1) { stop(); return; }
+      show(current + 1);
+    }, stepMs);
+  }
+  play.addEventListener("click", function () { if (timer === null) start(); else stop(); });
+
+  // Auto-height: tell the page around the iframe how tall the map is (see iframe_snippet()).
+  function postHeight() {
+    if (window.parent === window) return;
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    window.parent.postMessage({ type: "mapkit-embed-height", height: h }, "*");
+  }
+  if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.documentElement);
+  window.addEventListener("load", postHeight);
+
+  show(current);
+  window.mapkitEmbed = { show: show, data: data };
+})();

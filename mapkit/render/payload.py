@@ -1,0 +1,100 @@
+"""The timeline as compact JSON for the browser, and how to put JSON inside a page safely.
+
+Both interactive outputs (the SVG embed and the Leaflet page) read the same payload, so a
+region's colour, figure and source on a date are the same in both. Colours are decided here, in
+Python, with :func:`mapkit.scale.percent_colour`; the JavaScript only looks them up.
+"""
+
+from __future__ import annotations
+
+import json
+
+from mapkit.render.timeline import Timeline
+
+#: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
+HATCH = "hatch"
+
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside ``<script>`` and HTML: no ``</script>``, ``<!--`` or entity can form.
+
+    Every string a user typed (titles, credits, notes, source names) reaches the page through
+    here, so it stays data and shows as typed.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in _SCRIPT_ESCAPES.items():
+        text = text.replace(char, escape)
+    return text
+
+
+def _short(value: float | None) -> float | int | None:
+    """One decimal, written without ".0" when whole (60 not 60.0): a third of the payload."""
+    if value is None:
+        return None
+    rounded = round(value, 1)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def _digit(index: int) -> str:
+    return "0123456789abcdefghijklmnopqrstuvwxyz"[index]
+
+
+def timeline_payload(timeline: Timeline) -> dict:
+    """Dates, regions, palette, sources and one compact frame per date.
+
+    A frame is ``{"p": [percent or null per region], "c": "palette index per region",
+    "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
+    "a": {region: as-of date}, "n": {region: note}}``. Figures have one decimal (an integer when
+    it is one) and "k", "a", "n" appear only when some region has one: the whole 2014–2026
+    timeline has to fit in an embed of 150 KB.
+    """
+    palette: list[str] = []
+    sources = timeline.sources()
+    source_index = {source.name: i for i, source in enumerate(sources)}
+    if len(sources) > 36:
+        raise ValueError("more than 36 sources on one map; choose one with --source")
+    frames = []
+    for day, frame in zip(timeline.dates, timeline.cells):
+        percents, colours, source_codes = [], [], []
+        as_of: dict[str, str] = {}
+        contested: list[float | int | None] = []
+        notes: dict[str, str] = {}
+        for index, cell in enumerate(frame):
+            colour = HATCH if cell.partial and cell.percent is None else cell.colour
+            if colour not in palette:
+                palette.append(colour)
+            colours.append(_digit(palette.index(colour)))
+            percents.append(_short(cell.percent))
+            source_codes.append(_digit(source_index[cell.source]) if cell.has_data else ".")
+            if cell.as_of is not None and cell.as_of != day:
+                as_of[str(index)] = cell.as_of.isoformat()
+            contested.append(_short(cell.contested))
+            if cell.note:
+                notes[str(index)] = cell.note
+        entry: dict = {"p": percents, "c": "".join(colours), "s": "".join(source_codes)}
+        if as_of:
+            entry["a"] = as_of
+        if any(value is not None for value in contested):
+            entry["k"] = contested
+        if notes:
+            entry["n"] = notes
+        frames.append(entry)
+    return {
+        "dates": [day.isoformat() for day in timeline.dates],
+        "regions": [
+            {"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in timeline.regions
+        ],
+        "palette": palette,
+        "sources": [
+            {"name": s.name, "url": s.url, "method": s.method} for s in sources
+        ],
+        "frames": frames,
+    }
