@@ -1,53 +1,268 @@
 """Streamlit page: territory under Russian military control, by region and date.
 
-A thin page over ``mapkit``: start it with ``streamlit run app.py``.
+A thin page over ``mapkit``: start it with ``streamlit run app.py``. The map is a component
+(:mod:`mapkit.viewer.component`) that owns the time slider and recolours in place; this page
+keeps the chosen date, source and region in ``st.session_state`` and draws what goes beside it.
 """
 
 from __future__ import annotations
 
-import folium
-import streamlit as st
-import streamlit.components.v1 as components
+import datetime as dt
 
-from mapkit.boundaries import web_boundaries
-from mapkit.scale import legend_items, percent_colour
-from mapkit.snapshots import SnapshotError, list_dates, list_sources, load_snapshots, values_on
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from mapkit.i18n import LANGUAGES, t
+from mapkit.snapshots import SnapshotError, list_sources, load_snapshots
+from mapkit.viewer import map_data, tables
+from mapkit.viewer.component import control_map
+from mapkit.viewer.uploads import UploadError, combine, read_upload
+
+ALL_SOURCES = "__all__"
+LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 st.set_page_config(page_title="Territorial control in Ukraine", layout="wide")
 
 
+# --- Data (cached: every rerun after the first is cheap) ----------------------------------------
+
+
 @st.cache_data(show_spinner="Loading snapshots…")
-def snapshots():
+def bundled_snapshots() -> pd.DataFrame:
     return load_snapshots()
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def percent_data(frame: pd.DataFrame, source: str | None, lang: str) -> tuple[dict, str]:
+    data = map_data.percent_map_data(frame, source, lang)
+    return data, map_data.data_id(data)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def change_data(frame: pd.DataFrame, source: str | None, date_from: str, date_to: str,
+                lang: str) -> tuple[dict, str, pd.DataFrame]:
+    data = map_data.change_map_data(frame, source, date_from, date_to, lang)
+    values = map_data.change_values(frame, source, date_from, date_to)
+    return data, map_data.data_id(data), values
+
+
+def session_default(name: str, value) -> None:
+    if name not in st.session_state:
+        st.session_state[name] = value
+
+
+# --- Language ------------------------------------------------------------------------------------
+
+session_default("lang", "en")
+with st.sidebar:
+    st.radio(t("language", st.session_state["lang"]), LANGUAGES, key="lang", horizontal=True,
+             format_func=LANGUAGE_NAMES.get)
+lang: str = st.session_state["lang"]
+
+# --- Snapshots: bundled plus this session's uploads ------------------------------------------
+
 try:
-    frame = snapshots()
+    bundled = bundled_snapshots()
 except SnapshotError as error:
-    problems = "\n".join(f"- `{p}`" for p in error.problems)
-    st.error(f"The bundled snapshots are invalid:\n\n{problems}")
+    st.error(t("snapshots_invalid", lang))
+    st.code("\n".join(str(p) for p in error.problems), language=None)
     st.stop()
 
-source = st.selectbox("Source", list_sources(frame))
-date = list_dates(frame, source)[-1]
-values = values_on(frame, date, source)
-st.title(f"Territory under Russian military control, {date:%d %B %Y}")
+session_default("uploads", {})  # file id -> Upload
+with st.sidebar:
+    st.subheader(t("upload", lang))
+    uploaded = st.file_uploader(t("upload", lang), type=["csv", "geojson", "json"],
+                                help=t("upload_help", lang), key="upload_file",
+                                label_visibility="collapsed")
+    if uploaded is not None:
+        is_geojson = uploaded.name.lower().endswith((".geojson", ".json"))
+        upload_date = (st.date_input(t("upload_geojson_date", lang, name=uploaded.name),
+                                     value=None, max_value=dt.date.today(), key="upload_date")
+                       if is_geojson else None)
+        upload_key = f"{uploaded.file_id}:{upload_date}"
+        if upload_key not in st.session_state["uploads"] and (not is_geojson or upload_date):
+            try:
+                with st.spinner(t("upload_computing", lang, name=uploaded.name)):
+                    st.session_state["uploads"][upload_key] = read_upload(
+                        uploaded.name, uploaded.getvalue(), date=upload_date)
+            except UploadError as error:
+                st.error(t("upload_failed", lang, name=uploaded.name))
+                st.code("\n".join(str(p) for p in error.problems), language=None)
+        if upload_key in st.session_state["uploads"]:
+            done = st.session_state["uploads"][upload_key]
+            st.success(t("upload_ok", lang, name=done.name, rows=len(done.rows),
+                         source=", ".join(done.sources)))
 
-shapes = web_boundaries().merge(values.drop(columns=["name_en", "name_uk"]), left_on="code",
-                                right_on="region")
-shapes["fill"] = [percent_colour(p, partial) for p, partial in zip(shapes["percent"],
-                                                                     shapes["partial"])]
-shapes["shown"] = [("partial, no figure" if partial else "no data") if p != p else f"{p:.1f} %"
-                   for p, partial in zip(shapes["percent"], shapes["partial"])]
-view = folium.Map(location=[48.5, 31.5], zoom_start=6, tiles="OpenStreetMap")
-folium.GeoJson(
-    shapes[["code", "name_en", "name_uk", "shown", "fill", "geometry"]].to_json(),
-    style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555",
-                              "weight": 1, "fillOpacity": 0.85},
-    tooltip=folium.GeoJsonTooltip(["name_en", "name_uk", "shown"],
-                                  aliases=["Region", "", "Under Russian control"]),
-).add_to(view)
-components.html(view.get_root().render(), height=620)
-st.caption(" · ".join(f"{label}" for label, _ in legend_items()))
-urls = sorted(set(values.loc[values["has_data"], "source_url"]))
-st.caption(f"Source: {source} ({', '.join(urls)}), {date:%Y-%m-%d}")
+frame = combine(bundled, list(st.session_state["uploads"].values()))
+
+# --- Source and mode -----------------------------------------------------------------------------
+
+sources = [ALL_SOURCES, *list_sources(frame)]
+session_default("source", ALL_SOURCES)
+if st.session_state["source"] not in sources:
+    st.session_state["source"] = ALL_SOURCES
+with st.sidebar:
+    st.selectbox(t("source_select", lang), sources, key="source",
+                 format_func=lambda s: t("all_sources", lang) if s == ALL_SOURCES else s)
+    st.radio(t("mode", lang), ["map", "compare"], key="mode",
+             format_func=lambda m: t("mode_map" if m == "map" else "mode_compare", lang))
+source = None if st.session_state["source"] == ALL_SOURCES else st.session_state["source"]
+
+data, data_id = percent_data(frame, source, lang)
+dates: list[str] = data["dates"]
+
+# --- The shown date: the map's slider moves it, the page keeps it -------------------------------
+
+session_default("date", dates[-1])
+session_default("date_rev", 0)
+session_default("selected", None)
+session_default("map_seen", 0)
+event = st.session_state.get("map")
+if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
+    st.session_state["map_seen"] = event.get("n", 0)
+    if event.get("date") in dates:
+        st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
+    if event.get("event") == "click":
+        st.session_state["selected"] = event.get("selected")
+if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
+    st.session_state["date"] = dates[-1]
+    st.session_state["date_rev"] += 1
+shown_date: str = st.session_state["date"]
+selected: str | None = st.session_state["selected"]
+
+# --- Map -----------------------------------------------------------------------------------------
+
+compare = st.session_state["mode"] == "compare"
+if compare:
+    with st.sidebar:
+        session_default("date_from", dates[0])
+        session_default("date_to", dates[-1])
+        for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
+            if st.session_state[name] not in dates:
+                st.session_state[name] = fallback
+        st.selectbox(t("date_from", lang), dates, key="date_from",
+                     format_func=lambda d: map_data.format_date(d, lang))
+        st.selectbox(t("date_to", lang), dates, key="date_to",
+                     format_func=lambda d: map_data.format_date(d, lang))
+    date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
+    shown, shown_id, change = change_data(frame, source, date_from, date_to, lang)
+    title = t("compare_title", lang, date="{date}")
+    legend, legend_title = map_data.change_legend(lang), t("change", lang)
+    source_line = t("source_line", lang, sources=t("all_sources", lang) if source is None
+                    else source)
+else:
+    shown, shown_id = data, data_id
+    title = t("title_on", lang, date="{date}")
+    legend, legend_title = map_data.percent_legend(lang), t("legend_title", lang)
+    source_line = t("source_line", lang, sources="{sources}")
+
+labels = {key: t(key, lang) for key in (
+    "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
+    "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
+    "reported", "computed", "leaflet_missing",
+)}
+
+map_column, side_column = st.columns([3, 2], gap="medium")
+with map_column:
+    control_map(
+        geometry=map_data.geometry_payload(), data=shown, data_id=shown_id,
+        date=shown["dates"][0] if compare else shown_date, date_rev=st.session_state["date_rev"],
+        selected=selected, lang=lang, labels=labels, title=title, legend_title=legend_title,
+        legend=legend, source_line=source_line, hatch=map_data.hatch_colours(),
+        tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
+        height=540, key="map",
+    )
+
+# --- Beside the map: the chosen region over time, and disagreeing sources ---------------------
+
+with side_column:
+    if selected:
+        series = tables.region_series(frame, selected)
+        region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
+        st.subheader(t("time_series", lang, region=region_name))
+        points = series.dropna(subset=["percent"])
+        chart = alt.Chart(points).mark_line(point=True).encode(
+            x=alt.X("date:T", title=t("date", lang)),
+            y=alt.Y("percent:Q", title=t("col_percent", lang), scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("source:N", title=t("source", lang),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=["date:T", "source:N", "method:N", "percent:Q"],
+        )
+        marker = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(
+            color="#333", strokeDash=[4, 3]).encode(x="date:T")
+        st.altair_chart(chart + marker, width="stretch")
+        partial = series[series["partial"]]
+        if not partial.empty:
+            st.caption(t("partial", lang) + ": " + ", ".join(
+                f"{d:%Y-%m-%d} ({s})" for d, s in zip(partial["date"], partial["source"])))
+    else:
+        st.info(t("click_hint", lang))
+
+    disagreeing = tables.disagreements(frame, shown_date)
+    if not disagreeing.empty:
+        st.subheader(t("disagree", lang, date=map_data.format_date(shown_date, lang)))
+        name = "name_uk" if lang == "uk" else "name_en"
+        st.dataframe(pd.DataFrame({
+            t("region", lang): disagreeing[name], t("source", lang): disagreeing["source"],
+            t("method", lang): [t(m, lang) for m in disagreeing["method"]],
+            t("col_percent", lang): disagreeing["percent"],
+        }), hide_index=True, width="stretch")
+
+# --- Tables: the shown date, or the biggest changes -------------------------------------------
+
+if compare:
+    st.subheader(t("biggest_changes", lang))
+    ranked = tables.biggest_changes(change, lang, date_from, date_to)
+    if ranked.empty:
+        st.info(t("no_changes", lang))
+    else:
+        st.dataframe(ranked, hide_index=True, width="stretch")
+    st.download_button(t("download_csv", lang), tables.rows_csv(change),
+                       file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
+else:
+    rows = tables.shown_date_rows(frame, source, shown_date)
+    st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
+    st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
+                 width="stretch")
+    st.download_button(t("download_csv", lang), tables.rows_csv(rows),
+                       file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
+
+# --- Export panel -------------------------------------------------------------------------------
+
+with st.expander(t("export", lang)):
+    try:
+        from mapkit.export import FORMATS, ExportInputError, iframe_snippet, render_export
+    except ImportError:
+        st.info(t("export_unavailable", lang))
+    else:
+        fmt = st.selectbox(t("export_format", lang), FORMATS, key="export_format")
+        scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
+                         key="export_scope",
+                         format_func=lambda s: t(f"export_range_{s}", lang))
+        export_title = st.text_input(t("export_title", lang), key="export_title")
+        export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
+        export_credit = st.text_input(t("export_credit", lang), key="export_credit")
+        if st.button(t("export_make", lang), key="export_make"):
+            bar = st.progress(0.0)
+            try:
+                content = render_export(
+                    fmt, frame, date=shown_date if scope == "one" else None, source=source,
+                    title=export_title or None, subtitle=export_subtitle or None,
+                    credit=export_credit or None, lang=lang,
+                    progress=lambda done, total: bar.progress(done / max(total, 1)),
+                )
+            except ExportInputError as error:
+                st.error(str(error))
+            else:
+                bar.progress(1.0)
+                suffix = {"embed": "embed.html"}.get(fmt, fmt)
+                name = f"ukraine-control-{shown_date if scope == 'one' else 'timeline'}.{suffix}"
+                st.session_state["export_file"] = (name, content, fmt)
+        if "export_file" in st.session_state:
+            name, content, made = st.session_state["export_file"]
+            st.download_button(t("export_download", lang, name=name), content, file_name=name,
+                               key="export_download")
+            if made == "embed":
+                st.caption(t("embed_code", lang))
+                st.code(iframe_snippet(name, title=export_title or None), language="html")

@@ -65,3 +65,102 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     entry = STRINGS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+# viewer
+STRINGS.update({
+    "page_title": {"en": "Territorial control in Ukraine", "uk": "Контроль території України"},
+    "language": {"en": "Language / Мова", "uk": "Мова / Language"},
+    "map_label": {
+        "en": "Map of Ukraine's regions coloured by share under Russian military control",
+        "uk": "Карта регіонів України за часткою під військовим контролем Росії",
+    },
+    "date_slider": {"en": "Date", "uk": "Дата"},
+    "previous": {"en": "Previous date", "uk": "Попередня дата"},
+    "next": {"en": "Next date", "uk": "Наступна дата"},
+    "as_of": {"en": "Figure dated", "uk": "Дата цифри"},
+    "other_sources": {"en": "Other sources on this date:", "uk": "Інші джерела на цю дату:"},
+    "leaflet_missing": {
+        "en": "The map library (Leaflet) could not be loaded: are you offline?",
+        "uk": "Не вдалося завантажити бібліотеку карти (Leaflet): немає інтернету?",
+    },
+    "source_select": {"en": "Source", "uk": "Джерело"},
+    "all_sources": {
+        "en": "All sources (latest figure for each region)",
+        "uk": "Усі джерела (найновіша цифра для кожного регіону)",
+    },
+    "uploaded": {"en": "uploaded", "uk": "завантажено"},
+    "mode": {"en": "View", "uk": "Вигляд"},
+    "mode_map": {"en": "Map over time", "uk": "Карта в часі"},
+    "mode_compare": {"en": "Compare two dates", "uk": "Порівняти дві дати"},
+    "date_from": {"en": "From", "uk": "Від"},
+    "date_to": {"en": "To", "uk": "До"},
+    "compare_title": {
+        "en": "Change in territory under Russian military control, {date}",
+        "uk": "Зміна території під військовим контролем Росії, {date}",
+    },
+    "biggest_changes": {"en": "Biggest changes", "uk": "Найбільші зміни"},
+    "no_changes": {
+        "en": "No region has a figure on both dates from this source.",
+        "uk": "Жоден регіон не має цифр на обидві дати з цього джерела.",
+    },
+    "table_heading": {"en": "Data for {date}", "uk": "Дані на {date}"},
+    "download_csv": {"en": "Download this table (CSV)", "uk": "Завантажити таблицю (CSV)"},
+    "time_series": {"en": "{region} over time", "uk": "{region} у часі"},
+    "click_hint": {
+        "en": "Click a region on the map to see its figures over time.",
+        "uk": "Натисніть на регіон на карті, щоб побачити його цифри в часі.",
+    },
+    "selected_region": {"en": "Region", "uk": "Регіон"},
+    "none_selected": {"en": "—", "uk": "—"},
+    "disagree": {
+        "en": "Sources disagree on {date}",
+        "uk": "Джерела розходяться {date}",
+    },
+    "upload": {"en": "Add your own data", "uk": "Додати власні дані"},
+    "upload_help": {
+        "en": "A snapshot CSV (columns date,region,percent,source,method) or an occupied-areas "
+              "GeoJSON. It is shown as its own source and never saved over the bundled data.",
+        "uk": "CSV-знімок (стовпці date,region,percent,source,method) або GeoJSON окупованих "
+              "територій. Показується як окреме джерело і не записується поверх наявних даних.",
+    },
+    "upload_ok": {
+        "en": "{name}: {rows} rows read; shown as source “{source}”.",
+        "uk": "{name}: прочитано рядків: {rows}; показано як джерело «{source}».",
+    },
+    "upload_failed": {"en": "{name} was not loaded:", "uk": "{name} не завантажено:"},
+    "upload_geojson_date": {
+        "en": "Date of the occupied areas in {name}",
+        "uk": "Дата окупованих територій у {name}",
+    },
+    "upload_computing": {
+        "en": "Computing each region's share from {name}…",
+        "uk": "Обчислюємо частку кожного регіону з {name}…",
+    },
+    "export": {"en": "Export", "uk": "Експорт"},
+    "export_format": {"en": "Format", "uk": "Формат"},
+    "export_make": {"en": "Make the file", "uk": "Створити файл"},
+    "export_download": {"en": "Download {name}", "uk": "Завантажити {name}"},
+    "export_title": {"en": "Title", "uk": "Заголовок"},
+    "export_subtitle": {"en": "Subtitle", "uk": "Підзаголовок"},
+    "export_credit": {"en": "Credit", "uk": "Автор карти"},
+    "export_range": {"en": "Dates", "uk": "Дати"},
+    "export_range_one": {"en": "Shown date only", "uk": "Лише показана дата"},
+    "export_range_all": {"en": "All dates of this source", "uk": "Усі дати цього джерела"},
+    "embed_code": {"en": "Embed code (iframe)", "uk": "Код для вставлення (iframe)"},
+    "export_unavailable": {
+        "en": "Map exports are not installed in this version; the CSV download is available.",
+        "uk": "Експорт карт у цій версії недоступний; можна завантажити CSV.",
+    },
+    "col_percent": {"en": "Under Russian control, %", "uk": "Під контролем Росії, %"},
+    "col_contested": {"en": "Contested, %", "uk": "Сіра зона, %"},
+    "col_as_of": {"en": "Figure dated", "uk": "Дата цифри"},
+    "col_status": {"en": "Status", "uk": "Статус"},
+    "col_from": {"en": "{date}, %", "uk": "{date}, %"},
+    "col_change": {"en": "Change, pp", "uk": "Зміна, в. п."},
+    "status_figure": {"en": "figure", "uk": "цифра"},
+    "snapshots_invalid": {
+        "en": "The bundled snapshots are invalid; fix them (`mapkit validate`) and reload:",
+        "uk": "Вбудовані знімки містять помилки; виправте їх (`mapkit validate`) і перезавантажте:",
+    },
+})

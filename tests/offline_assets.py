@@ -72,7 +72,8 @@ def local_file_for(url: str) -> Path | None:
     elif host == "code.jquery.com":
         name = path.rsplit("/", 1)[-1]
         minified = name.endswith(".min.js")
-        candidate = NODE_MODULES / "jquery" / "dist" / ("jquery.min.js" if minified else "jquery.js")
+        file = "jquery.min.js" if minified else "jquery.js"
+        candidate = NODE_MODULES / "jquery" / "dist" / file
     elif host == "cdnjs.cloudflare.com":
         m = re.match(r"^/ajax/libs/([^/]+)/[^/]+/(.+)$", path)
         if m and m.group(1) in CDNJS_TO_NPM:
@@ -123,7 +124,8 @@ def route_cdn_to_local(page_or_context, *, blank_tiles: bool = True) -> OfflineR
             return
         if any(name in url for name in ICON_ONLY_STYLESHEETS):
             record.served.append(url)
-            route.fulfill(status=200, body="/* icon styles not installed */", content_type="text/css")
+            route.fulfill(status=200, body="/* icon styles not installed */",
+                          content_type="text/css")
             return
         record.missing.append(url)
         route.abort("internetdisconnected")

@@ -25,7 +25,7 @@ from mapkit.render.payload import HATCH, timeline_payload
 from mapkit.render.timeline import build_timeline
 from mapkit.scale import change_colour, change_legend_items, legend_items
 
-#: Decimal places kept in coordinates sent to the browser (4 ≈ 11 m: invisible at any zoom we allow).
+#: Decimal places kept in coordinates sent to the browser (4 ≈ 11 m: invisible at our zooms).
 COORDINATE_DECIMALS = 4
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
@@ -68,7 +68,8 @@ def geometry_payload() -> dict:
     rounded = shapely.set_precision(shapes.geometry.values, 10.0 ** -COORDINATE_DECIMALS,
                                     mode="keep_collapsed")
     features = [
-        {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(shapely.to_geojson(geom))}
+        {"type": "Feature", "properties": {"code": code},
+         "geometry": json.loads(shapely.to_geojson(geom))}
         for code, geom in zip(shapes["code"], rounded)
     ]
     geometry = {"type": "FeatureCollection", "features": features}

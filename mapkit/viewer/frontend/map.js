@@ -306,10 +306,23 @@
     el("date-label").textContent = data.date_labels[state.index];
     el("title").textContent = state.args.title.split("{date}").join(data.date_labels[state.index]);
     el("map").setAttribute("data-date", data.dates[state.index]);
+    el("source-line").textContent = sourceLine(frame);
     if (state.hovered !== null) {
       const layer = state.layers[state.hovered];
       if (layer && layer.isTooltipOpen()) layer.setTooltipContent(tooltipFor(state.hovered));
     }
+  }
+
+  function sourceLine(frame) {
+    const args = state.args;
+    const data = state.data;
+    if (!frame.s) return args.source_line; // compare mode: the page writes the whole line
+    const seen = [];
+    for (const code of frame.s) {
+      if (code !== "." && seen.indexOf(code) < 0) seen.push(code);
+    }
+    const names = seen.map((code) => sourceText(data.sources[parseInt(code, 36)]));
+    return args.source_line.split("{sources}").join(names.length ? names.join("; ") : args.labels.no_data);
   }
 
   // --- Chrome: legend, source line, labels ----------------------------------------------------
@@ -339,7 +352,6 @@
       item.appendChild(document.createTextNode(label));
       legend.appendChild(item);
     });
-    el("source-line").textContent = args.source_line;
     el("map").setAttribute("aria-label", args.labels.map_label || "Map");
     el("slider").setAttribute("aria-label", args.labels.date_slider || "Date");
     el("prev").setAttribute("aria-label", args.labels.previous || "Previous date");
