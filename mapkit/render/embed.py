@@ -29,10 +29,16 @@ from mapkit.constants import (
     WEB_SIMPLIFY_TOLERANCE_DEG,
 )
 from mapkit.i18n import t
-from mapkit.render.payload import HATCH, script_json, timeline_payload
+from mapkit.render.payload import (
+    HATCH,
+    interface_labels,
+    legend_entries,
+    script_json,
+    timeline_payload,
+    value_text,
+)
 from mapkit.render.provenance import Provenance
 from mapkit.render.timeline import Timeline
-from mapkit.scale import legend_items
 
 HERE = Path(__file__).parent
 #: Width of the SVG coordinate space; the drawing scales to any width in the page.
@@ -101,16 +107,6 @@ def project_to_viewbox(frame: gpd.GeoDataFrame) -> tuple[int, int, dict[str, str
     return VIEWBOX_WIDTH, height, paths
 
 
-def _legend(lang: str) -> list[dict]:
-    key_for_label = {"partial, no figure": "partial", "no data": "no_data"}
-    entries = []
-    for label, colour in legend_items():
-        entry = {"label": t(key_for_label[label], lang) if label in key_for_label else label,
-                 "colour": colour, "hatch": colour == PARTIAL_COLOUR and label in key_for_label}
-        entries.append(entry)
-    return entries
-
-
 def render_embed(
     timeline: Timeline,
     provenance: Provenance,
@@ -140,18 +136,14 @@ def render_embed(
             "name": region.name(lang),
             "d": paths[region.code],
             "fill": _HATCH_FILL if colour == HATCH else colour,
-            "value": _value_text(cell, lang),
+            "value": value_text(cell, lang),
         })
     table_rows = [
-        {"name": region.name(lang), "value": _value_text(cell, lang),
+        {"name": region.name(lang), "value": value_text(cell, lang),
          "source": cell.source or "", "as_of": cell.as_of.isoformat() if cell.as_of else ""}
         for region, cell in zip(timeline.regions, first_frame)
     ]
-    labels = {key: t(key, lang) for key in (
-        "play", "pause", "date", "source", "method", "note", "contested", "percent", "region",
-        "no_data", "partial", "reported", "computed", "export_as_of", "export_value",
-        "export_data_table", "export_slider", "export_table_caption",
-    )}
+    labels = interface_labels(lang)
     data = {
         **payload,
         "lang": lang,
@@ -173,7 +165,7 @@ def render_embed(
         height=height,
         regions=regions,
         legend_title=t("legend_title", lang),
-        legend=_legend(lang),
+        legend=legend_entries(lang),
         partial_colour=PARTIAL_COLOUR,
         hatch_colour=PARTIAL_HATCH_COLOUR,
         dates=payload["dates"],
@@ -191,11 +183,3 @@ def render_embed(
 @lru_cache(maxsize=4)
 def _asset(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
-
-
-def _value_text(cell, lang: str) -> str:
-    if not cell.has_data:
-        return t("no_data", lang)
-    if cell.percent is None:
-        return t("partial", lang)
-    return t("export_value", lang, value=f"{cell.percent:.1f}")

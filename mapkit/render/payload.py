@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 
-from mapkit.render.timeline import Timeline
+from mapkit.constants import NO_DATA_LABEL, PARTIAL_LABEL
+from mapkit.i18n import t
+from mapkit.render.timeline import Cell, Timeline
+from mapkit.scale import legend_items
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
 HATCH = "hatch"
@@ -98,3 +101,35 @@ def timeline_payload(timeline: Timeline) -> dict:
         ],
         "frames": frames,
     }
+
+
+#: Interface text both interactive outputs need in the browser.
+_LABEL_KEYS = (
+    "play", "pause", "date", "source", "method", "note", "contested", "percent", "region",
+    "no_data", "partial", "reported", "computed", "export_as_of", "export_value",
+    "export_data_table", "export_slider", "export_table_caption",
+)
+
+
+def interface_labels(lang: str) -> dict[str, str]:
+    """The interface strings in ``lang``, placeholders such as ``{value}`` left in."""
+    return {key: t(key, lang) for key in _LABEL_KEYS}
+
+
+def legend_entries(lang: str) -> list[dict]:
+    """The legend of :func:`mapkit.scale.legend_items`, special cases translated and marked."""
+    special = {PARTIAL_LABEL: "partial", NO_DATA_LABEL: "no_data"}
+    return [
+        {"label": t(special[label], lang) if label in special else label, "colour": colour,
+         "hatch": label == PARTIAL_LABEL}
+        for label, colour in legend_items()
+    ]
+
+
+def value_text(cell: Cell, lang: str) -> str:
+    """A region's figure as a reader sees it: "60.0 %", "partial, no figure" or "no data"."""
+    if not cell.has_data:
+        return t("no_data", lang)
+    if cell.percent is None:
+        return t("partial", lang)
+    return t("export_value", lang, value=f"{cell.percent:.1f}")

@@ -1,0 +1,122 @@
+"""The interactive HTML export: a Leaflet map (folium) with basemap and a time slider.
+
+folium's own ``TimeSliderChoropleth`` recolours regions but its tooltips cannot follow the date,
+and it pulls d3 and moment from CDNs. :class:`TimeSliderChoroplethControl` is a small folium
+plugin instead: Python hands it the timeline payload (the same one the embed reads), and its
+template ``time_slider.js`` beside this module draws the regions, a slider with play/pause,
+tooltips for the current date, the title, legend, source and credit.
+
+The page loads only Leaflet's JS and CSS (not the jQuery, Bootstrap and icon fonts folium adds by
+default) plus the OpenStreetMap tiles of the basemap.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from mapkit.boundaries import web_boundaries
+from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
+from mapkit.i18n import t
+from mapkit.render.payload import interface_labels, legend_entries, script_json, timeline_payload
+from mapkit.render.provenance import Provenance
+from mapkit.render.timeline import Timeline
+
+HERE = Path(__file__).parent
+#: Decimal places kept for longitude/latitude in the page (4 ≈ 10 m, far below a screen pixel).
+COORDINATE_DECIMALS = 4
+LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+
+
+@lru_cache(maxsize=2)
+def regions_geojson() -> str:
+    """The 27 simplified regions as compact GeoJSON, feature id = ISO code."""
+    frame = web_boundaries()
+    rounded = shapely.set_precision(np.asarray(frame.geometry), 10 ** -COORDINATE_DECIMALS)
+    features = [
+        {"type": "Feature", "id": code, "properties": {},
+         "geometry": json.loads(shapely.to_geojson(geom))}
+        for code, geom in zip(frame["code"], rounded)
+    ]
+    return script_json({"type": "FeatureCollection", "features": features})
+
+
+class TimeSliderChoroplethControl(MacroElement):
+    """Regions coloured by date, with slider, play/pause, date-aware tooltips and legend."""
+
+    _template = Template((HERE / "time_slider.js").read_text(encoding="utf-8"))
+
+    def __init__(self, payload_json: str, geojson_json: str):
+        super().__init__()
+        self._name = "TimeSliderChoroplethControl"
+        self.payload_json = payload_json
+        self.geojson_json = geojson_json
+
+
+def build_map(
+    timeline: Timeline,
+    provenance: Provenance,
+    *,
+    title: str,
+    subtitle: str | None,
+    credit: str | None,
+    lang: str = "en",
+) -> folium.Map:
+    """The folium map of ``timeline``, starting on its last date."""
+    fmap = folium.Map(location=(48.5, 31.5), zoom_start=6, tiles="OpenStreetMap",
+                      control_scale=True, prefer_canvas=False)
+    fmap.default_js = [LEAFLET_JS]
+    fmap.default_css = [LEAFLET_CSS]
+    payload = timeline_payload(timeline)
+    data = {
+        **payload,
+        "lang": lang,
+        "start": len(timeline.dates) - 1,
+        "labels": interface_labels(lang),
+        "legend": legend_entries(lang),
+        "partial_colour": PARTIAL_COLOUR,
+        "hatch_colour": PARTIAL_HATCH_COLOUR,
+        "texts": {
+            "title": title,
+            "subtitle": subtitle,
+            "legend_title": t("legend_title", lang),
+            "source_line": t("source_line", lang, sources=provenance.sources_text(lang)),
+            "credit_line": t("credit_line", lang, credit=credit) if credit else None,
+            "provenance_line": provenance.line(lang),
+        },
+        "provenance": provenance.as_dict(),
+    }
+    TimeSliderChoroplethControl(script_json(data), regions_geojson()).add_to(fmap)
+    return fmap
+
+
+def render_html(
+    timeline: Timeline,
+    provenance: Provenance,
+    *,
+    title: str,
+    subtitle: str | None,
+    credit: str | None,
+    lang: str = "en",
+) -> str:
+    """The whole page as text, with the title and provenance in the document head."""
+    fmap = build_map(timeline, provenance, title=title, subtitle=subtitle, credit=credit,
+                     lang=lang)
+    page = fmap.get_root().render()
+    head = (
+        f'<meta name="generator" content="mapkit {html.escape(provenance.tool_version)}">'
+        f"<title>{html.escape(title, quote=False)}</title>"
+        f'<script type="application/json" id="mapkit-provenance">'
+        f"{script_json(provenance.as_dict())}</script>"
+    )
+    return page.replace("<head>", "<head>" + head, 1)
+

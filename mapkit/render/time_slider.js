@@ -1,0 +1,209 @@
+{% macro header(this, kwargs) %}
+<style>
+.mapkit-panel{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.3);font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222;max-width:min(440px,80vw)}
+.mapkit-panel h1{font-size:17px;margin:0 0 2px;unicode-bidi:plaintext}
+.mapkit-panel p{margin:2px 0;unicode-bidi:plaintext}
+.mapkit-sub{color:#555}
+.mapkit-slider{display:flex;align-items:center;gap:8px;width:min(420px,62vw)}
+.mapkit-slider input{flex:1;accent-color:#b30000}
+.mapkit-slider button{font:inherit;min-width:5.5em;padding:3px 8px;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}
+.mapkit-slider output{font-weight:600;font-variant-numeric:tabular-nums}
+.mapkit-legend{max-width:200px}
+.mapkit-legend ul{list-style:none;margin:4px 0 0;padding:0;font-size:12px}
+.mapkit-legend li{display:flex;align-items:center;gap:6px}
+.mapkit-swatch{display:inline-block;width:14px;height:14px;border:1px solid #999}
+.mapkit-foot{font-size:11px;color:#555}
+.mapkit-tip b{display:block}
+</style>
+{% endmacro %}
+
+{% macro script(this, kwargs) %}
+(function () {
+  "use strict";
+  // Text reaches the page only through textContent: names, titles and notes stay text.
+  var map = {{ this._parent.get_name() }};
+  var data = {{ this.payload_json }};
+  var shapes = {{ this.geojson_json }};
+  var L_ = data.labels;
+  var current = data.start;
+  var layers = [];
+  var byCode = {};
+  data.regions.forEach(function (r, i) { byCode[r.code] = i; });
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
+  function name(i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; }
+  function otherName(i) { var r = data.regions[i]; return data.lang === "uk" ? r.en : r.uk; }
+  function source(frame, i) {
+    var s = frame.s.charAt(i);
+    return s === "." ? null : data.sources[parseInt(s, 36)];
+  }
+  function valueText(frame, i) {
+    if (frame.s.charAt(i) === ".") return L_.no_data;
+    var p = frame.p[i];
+    return p === null ? L_.partial : fill(L_.export_value, "value", p.toFixed(1));
+  }
+  function colour(frame, i) {
+    var c = data.palette[parseInt(frame.c.charAt(i), 36)];
+    return c === "hatch" ? "url(#mapkit-hatch)" : c;
+  }
+  function style(i) {
+    return {fillColor: colour(data.frames[current], i), fillOpacity: 0.85, color: "#ffffff",
+            weight: 1, opacity: 1, className: "mapkit-region"};
+  }
+
+  function tooltip(i) {
+    var frame = data.frames[current];
+    var src = source(frame, i);
+    var box = el("div", "mapkit-tip");
+    box.appendChild(el("b", null, name(i)));
+    box.appendChild(el("div", null, otherName(i)));
+    box.appendChild(el("div", null, L_.percent + ": " + valueText(frame, i)));
+    if (frame.k && frame.k[i] !== null) {
+      box.appendChild(el("div", null, L_.contested + ": " + fill(L_.export_value, "value", frame.k[i].toFixed(1))));
+    }
+    var asOf = (frame.a && frame.a[i]) || data.dates[current];
+    box.appendChild(el("div", null, L_.date + ": " + asOf));
+    if (src) {
+      box.appendChild(el("div", null, L_.source + ": " + src.name));
+      box.appendChild(el("div", null, L_.method + ": " + (L_[src.method] || src.method)));
+    }
+    if (frame.n && frame.n[i]) box.appendChild(el("div", null, L_.note + ": " + frame.n[i]));
+    return box;
+  }
+
+  var regions = L.geoJson(shapes, {
+    style: function (feature) { return style(byCode[feature.id]); },
+    onEachFeature: function (feature, layer) {
+      var i = byCode[feature.id];
+      layers[i] = layer;
+      layer.bindTooltip(function () { return tooltip(i); }, {sticky: true});
+      layer.on("add", function () {
+        var path = layer.getElement();
+        path.setAttribute("data-code", feature.id);
+      });
+    }
+  }).addTo(map);
+
+  // The hatch for "partial, no figure" lives in the overlay's own <svg>.
+  var svg = map.getPanes().overlayPane.querySelector("svg");
+  if (svg) {
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    var pattern = document.createElementNS(ns, "pattern");
+    pattern.setAttribute("id", "mapkit-hatch");
+    pattern.setAttribute("width", "8");
+    pattern.setAttribute("height", "8");
+    pattern.setAttribute("patternUnits", "userSpaceOnUse");
+    pattern.setAttribute("patternTransform", "rotate(45)");
+    [[data.partial_colour, 8], [data.hatch_colour, 3]].forEach(function (spec) {
+      var rect = document.createElementNS(ns, "rect");
+      rect.setAttribute("width", String(spec[1]));
+      rect.setAttribute("height", "8");
+      rect.setAttribute("fill", spec[0]);
+      pattern.appendChild(rect);
+    });
+    defs.appendChild(pattern);
+    svg.insertBefore(defs, svg.firstChild);
+  }
+
+  function control(position, build) {
+    var Control = L.Control.extend({
+      options: {position: position},
+      onAdd: function () {
+        var div = el("div", "mapkit-panel leaflet-control");
+        build(div);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      }
+    });
+    return new Control().addTo(map);
+  }
+
+  control("topleft", function (div) {
+    div.appendChild(el("h1", "mapkit-title", data.texts.title));
+    if (data.texts.subtitle) div.appendChild(el("p", "mapkit-sub", data.texts.subtitle));
+  });
+
+  var slider, output, play, timer = null;
+  control("bottomleft", function (div) {
+    var row = el("div", "mapkit-slider");
+    play = el("button", "mapkit-play", L_.play);
+    play.type = "button";
+    play.setAttribute("aria-pressed", "false");
+    slider = el("input", "mapkit-range");
+    slider.type = "range";
+    slider.min = "0";
+    slider.max = String(data.dates.length - 1);
+    slider.step = "1";
+    slider.value = String(current);
+    slider.setAttribute("aria-label", L_.export_slider);
+    output = el("output", "mapkit-date", data.dates[current]);
+    if (data.dates.length < 2) { play.disabled = true; slider.disabled = true; }
+    row.appendChild(play);
+    row.appendChild(slider);
+    row.appendChild(output);
+    div.appendChild(row);
+    div.appendChild(el("p", "mapkit-foot mapkit-source", data.texts.source_line));
+    if (data.texts.credit_line) div.appendChild(el("p", "mapkit-foot mapkit-credit", data.texts.credit_line));
+    div.appendChild(el("p", "mapkit-foot mapkit-prov", data.texts.provenance_line));
+  });
+
+  control("bottomright", function (div) {
+    div.classList.add("mapkit-legend");
+    div.appendChild(el("b", null, data.texts.legend_title));
+    var list = el("ul");
+    data.legend.forEach(function (item) {
+      var li = el("li");
+      var swatch = el("span", "mapkit-swatch");
+      swatch.style.background = item.hatch
+        ? "repeating-linear-gradient(45deg," + data.hatch_colour + " 0 2px,transparent 2px 5.5px)," + item.colour
+        : item.colour;
+      li.appendChild(swatch);
+      li.appendChild(document.createTextNode(item.label));
+      list.appendChild(li);
+    });
+    div.appendChild(list);
+  });
+
+  function show(index) {
+    current = index;
+    slider.value = String(index);
+    slider.setAttribute("aria-valuetext", data.dates[index]);
+    output.textContent = data.dates[index];
+    layers.forEach(function (layer, i) {
+      layer.setStyle({fillColor: colour(data.frames[index], i)});
+      var tip = layer.getTooltip();
+      if (tip && layer.isTooltipOpen()) tip.update();
+    });
+  }
+
+  var stepMs = Math.max(120, Math.min(700, Math.round(30000 / Math.max(1, data.dates.length))));
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = L_.play;
+    play.setAttribute("aria-pressed", "false");
+  }
+  play.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    if (current >= data.dates.length - 1) show(0);
+    play.textContent = L_.pause;
+    play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () {
+      if (current >= data.dates.length - 1) { stop(); return; }
+      show(current + 1);
+    }, stepMs);
+  });
+  slider.addEventListener("input", function () { stop(); show(+slider.value); });
+
+  map.fitBounds(regions.getBounds(), {padding: [10, 10]});
+  show(current);
+  window.mapkitMap = {show: show, data: data, layers: layers, map: map};
+})();
+{% endmacro %}
