@@ -7,7 +7,9 @@ keeps the chosen date, source and region in ``st.session_state`` and draws what 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import sys
 
 import altair as alt
 import pandas as pd
@@ -24,13 +26,20 @@ LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 st.set_page_config(page_title="Territorial control in Ukraine", layout="wide")
 
+# ``streamlit run app.py -- --snapshots DIR`` shows another folder of snapshot CSVs.
+_parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False)
+_parser.add_argument("--snapshots", action="append", default=None,
+                     help="snapshot CSV file or folder (repeatable); "
+                          "default data/control_snapshots/")
+SNAPSHOT_PATHS = tuple(_parser.parse_known_args(sys.argv[1:])[0].snapshots or ())
+
 
 # --- Data (cached: every rerun after the first is cheap) ----------------------------------------
 
 
 @st.cache_data(show_spinner="Loading snapshots…")
-def bundled_snapshots() -> pd.DataFrame:
-    return load_snapshots()
+def bundled_snapshots(paths: tuple[str, ...]) -> pd.DataFrame:
+    return load_snapshots(list(paths) or None)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -63,7 +72,7 @@ lang: str = st.session_state["lang"]
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
 try:
-    bundled = bundled_snapshots()
+    bundled = bundled_snapshots(SNAPSHOT_PATHS)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
     st.code("\n".join(str(p) for p in error.problems), language=None)

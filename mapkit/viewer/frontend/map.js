@@ -427,14 +427,14 @@
     let valueText = labels.no_data;
     if (hasData) valueText = percent === null ? (palette === HATCH ? labels.partial : labels.no_data) : formatPercent(percent);
     line(box, labels.percent, valueText);
-    if (frame.k && frame.k[index] !== undefined) line(box, labels.contested, formatPercent(frame.k[index]));
+    if (frame.k && frame.k[index] != null) line(box, labels.contested, formatPercent(frame.k[index]));
     line(box, labels.date, data.date_labels[state.index]);
     if (hasData) {
       const source = data.sources[parseInt(sourceIndex, 36)];
-      if (frame.a && frame.a[index]) line(box, labels.as_of, frame.a[index]);
+      if (frame.a && frame.a[index] != null) line(box, labels.as_of, frame.a[index]);
       line(box, labels.source, source.name);
       line(box, labels.method, labels[source.method] || source.method);
-      if (frame.n && frame.n[index]) line(box, labels.note, frame.n[index]);
+      if (frame.n && frame.n[index] != null) line(box, labels.note, frame.n[index]);
     }
     const others = frame.o && frame.o[index];
     if (others && others.length) {

@@ -1,0 +1,161 @@
+"""The viewer in a real browser: ``streamlit run app.py`` in headless Chromium, no internet.
+
+Leaflet comes from node_modules (``npm ci``), basemap tiles are blank; the polygons must still
+be painted, with the colours mapkit.scale gives for the snapshot's figures.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from offline_assets import NODE_MODULES, route_cdn_to_local
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, streamlit_app
+
+from mapkit.scale import percent_colour
+from mapkit.snapshots import SnapshotError, read_snapshot_text
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
+                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
+]
+
+HOSTILE = '"><img src=x onerror=alert(1)>'
+HOSTILE_CSV = '"' + HOSTILE.replace('"', '""') + '"'
+HATCH_FILL = "url(#mapkit-partial-hatch)"
+
+# Two dates of one made-up source, plus a second source disagreeing on the later date.
+SNAPSHOT = f"""date,region,percent,source,method,source_url,contested_percent,note
+2024-01-01,UA-14,60,Test Desk,reported,https://example.org/a,,
+2024-01-01,UA-09,100,Test Desk,reported,https://example.org/a,,
+2024-01-01,UA-65,partial,Test Desk,reported,https://example.org/a,,no figure given
+2024-06-01,UA-14,75.5,Test Desk,reported,https://example.org/a,2.5,
+2024-06-01,UA-09,100,Test Desk,reported,https://example.org/a,,
+2024-06-01,UA-65,20,Test Desk,reported,https://example.org/a,,
+2024-06-01,UA-14,70,{HOSTILE_CSV},reported,,,
+"""
+
+BAD_UPLOAD = "date,region,percent,source,method\n2024-02-30,Atlantis,150,X,guessed\n"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("snapshots")
+    (folder / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
+    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    routes = route_cdn_to_local(page)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(app_url)
+    page.mapkit_routes = routes
+    page.mapkit_dialogs = dialogs
+    yield page
+    context.close()
+
+
+def map_frame(page):
+    return page.frame_locator("iframe[title*='control_map']")
+
+
+def region(page, code: str):
+    return map_frame(page).locator(f"path[data-region='{code}']")
+
+
+def wait_fill(page, code: str, fill: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        locator = region(page, code)
+        seen = locator.get_attribute("fill") if locator.count() else None
+        if seen == fill:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{code} is filled {seen!r}, expected {fill!r}")
+        time.sleep(0.05)
+
+
+def test_map_paints_latest_date_with_scale_colours_offline(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    wait_fill(page, "UA-14", percent_colour(75.5))
+    wait_fill(page, "UA-65", percent_colour(20))
+    wait_fill(page, "UA-09", percent_colour(100))
+    wait_fill(page, "UA-46", percent_colour(None))  # Lviv: no data in this snapshot
+    frame = map_frame(page)
+    assert frame.locator("#title").text_content().endswith("1 June 2024")
+    assert "Test Desk" in frame.locator("#source-line").text_content()
+    assert page.mapkit_routes.missing == []
+    assert any("leaflet.js" in url for url in page.mapkit_routes.served)
+
+
+def test_slider_recolours_in_place_without_redrawing(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    wait_fill(page, "UA-14", percent_colour(75.5))
+    frame = map_frame(page)
+    # Mark the drawn path and remember the zoom: a reload would lose both.
+    frame.locator("path[data-region='UA-14']").evaluate("p => { p.mapkitMark = 'kept'; }")
+    slider = frame.locator("#slider")
+    slider.focus()
+    slider.press("ArrowLeft")
+    wait_fill(page, "UA-14", percent_colour(60), timeout=2)
+    wait_fill(page, "UA-65", HATCH_FILL, timeout=2)
+    assert frame.locator("#title").text_content().endswith("1 January 2024")
+    assert frame.locator("path[data-region='UA-14']").evaluate("p => p.mapkitMark") == "kept"
+    # The page hears the new date: the table below the map follows.
+    page.get_by_text("Data for 1 January 2024").wait_for(timeout=15_000)
+    slider.press("ArrowRight")
+    wait_fill(page, "UA-14", percent_colour(75.5), timeout=2)
+
+
+def test_hover_shows_names_figure_date_source_and_other_sources(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    wait_fill(page, "UA-14", percent_colour(75.5))
+    region(page, "UA-14").hover()
+    tip = map_frame(page).locator(".leaflet-tooltip")
+    tip.wait_for(timeout=5_000)
+    text = tip.text_content()
+    for expected in ("Donetsk", "Донецька область", "75.5 %", "2.5 %", "1 June 2024",
+                     "Test Desk", "reported", HOSTILE, "70 %"):
+        assert expected in text, f"{expected!r} not in tooltip {text!r}"
+    # The hostile source name is text, not markup: no <img> was made, nothing ran.
+    assert tip.locator("img").count() == 0
+    assert page.mapkit_dialogs == []
+
+
+def test_click_on_region_shows_its_time_series(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    region(page, "UA-14").click()
+    page.get_by_text("Donetsk over time").wait_for(timeout=15_000)
+
+
+def test_bad_upload_shows_the_validation_messages(page, tmp_path):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_UPLOAD, encoding="utf-8")
+    with pytest.raises(SnapshotError) as expected:
+        read_snapshot_text(BAD_UPLOAD, "bad.csv")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_text("bad.csv was not loaded").wait_for(timeout=15_000)
+    page.get_by_text("2024-02-30").first.wait_for(timeout=15_000)
+    shown = page.locator("[data-testid=stSidebar]").inner_text()
+    for problem in expected.value.problems:
+        assert str(problem) in shown, f"{problem} not shown in {shown!r}"
+
