@@ -1,0 +1,369 @@
+"""Occupied and contested polygons → percent of each region's area, accurately and fast.
+
+Areas are planar areas in :data:`mapkit.constants.UKRAINE_EQUAL_AREA` (Lambert azimuthal
+equal-area centred on Ukraine), see ``docs/methodology.md``.
+
+**Coast and border mismatch.** DeepStateMap draws its polygons to its own coastline and state
+border; our regions follow Natural Earth's. Where the two lines differ, a thin strip of our region
+lies between the occupied polygon and the sea (or Russia) and would read as free land: Crimea comes
+out at 99 %, Sevastopol at 96 %. We count such a strip as occupied when all three hold:
+
+1. it lies within :data:`SHORELINE_TOLERANCE_M` of Ukraine's outer boundary (sea or state border);
+2. it lies within the same distance of the occupied polygon;
+3. the free land there is thinner than the tolerance: it vanishes under a morphological opening of
+   the free land with radius half the tolerance.
+
+Real free areas survive: anything away from the outer boundary (Dnipro islands, bridgeheads),
+anything not touching occupied land, and anything wider than the tolerance. The tolerance is not
+tuned to a result: it is the registration error between the two datasets, measured where the
+answer is known — the largest distance from our Crimean coastline to DeepStateMap's Crimea polygon
+(2.8 km; ``measure_shoreline_mismatch``), rounded up.
+
+**Speed.** A day's polygon differs from the day before in a few places along the front. The
+country is cut into square cells; each cell's result depends only on the polygon's edges within
+the cell (plus a margin for the sliver test), so it is cached under a hash of those edges and
+recomputed only where the line moved. Cells without edges are wholly inside or outside (one
+point-in-polygon test). The cell size changes speed, not results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely import Geometry
+
+from mapkit.constants import UKRAINE_EQUAL_AREA, WGS84
+
+__all__ = [
+    "SHORELINE_TOLERANCE_M",
+    "AreaIndex",
+    "RegionShares",
+    "measure_shoreline_mismatch",
+]
+
+#: Registration error between DeepStateMap's coastline/state border and ours (Natural Earth),
+#: in metres: the largest gap measured along Crimea's coast (2.8 km), rounded up. Free strips
+#: thinner than this between an occupied polygon and Ukraine's outer boundary are mismatch, not
+#: land anyone holds.
+SHORELINE_TOLERANCE_M = 3000.0
+
+#: Side of the cache cells, metres. Affects speed only (tests check results do not change).
+CELL_SIZE_M = 20_000.0
+
+
+@dataclass(frozen=True)
+class RegionShares:
+    """Per-region results for one date, in the order of ``codes``."""
+
+    date: dt.date
+    codes: tuple[str, ...]
+    occupied_pct: np.ndarray
+    contested_pct: np.ndarray | None  # None: the input had no contested layer at all
+    sliver_pct: np.ndarray  # part of occupied_pct that is coast/border mismatch
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "date": self.date.isoformat(),
+            "region": list(self.codes),
+            "percent": self.occupied_pct,
+            "contested_percent": (self.contested_pct if self.contested_pct is not None
+                                  else np.full(len(self.codes), np.nan)),
+            "sliver_pct": self.sliver_pct,
+        })
+
+
+def _edge_hashes(coords: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per directed edge (row of x0, y0, x1, y1 floats)."""
+    bits = np.ascontiguousarray(coords, dtype=np.float64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)
+             ^ bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
+             ^ bits[:, 2] * np.uint64(0x165667B19E3779F9)
+             ^ bits[:, 3] * np.uint64(0x27D4EB2F165667C5))
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return h
+
+
+@dataclass
+class _Cell:
+    box: Geometry  # the cell
+    wide: Geometry  # the cell grown by the margin
+    pieces: slice  # into AreaIndex.piece_* arrays
+    near_outer: bool  # within the tolerance of Ukraine's outer boundary
+    context: tuple[Geometry, Geometry] | None = None  # (Ukraine ∩ wide, band ∩ cell), lazily
+
+
+@dataclass
+class AreaIndex:
+    """Regions prepared for repeated area computations (equal-area projection, cells, cache).
+
+    Build once per boundaries file (``AreaIndex.from_boundaries()``), then call
+    :meth:`occupied_km2` / :meth:`shares` for each date; consecutive dates reuse cell results.
+    """
+
+    codes: tuple[str, ...]
+    regions: np.ndarray  # projected geometries
+    areas: np.ndarray  # m²
+    ukraine: Geometry  # projected union
+    ukraine_wgs84: Geometry
+    tolerance: float = SHORELINE_TOLERANCE_M
+    cell_size: float = CELL_SIZE_M
+    cells: list[_Cell] = field(default_factory=list)
+    piece_region: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    piece_geom: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    piece_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cache: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_boundaries(cls, boundaries=None, tolerance: float = SHORELINE_TOLERANCE_M,
+                        cell_size: float = CELL_SIZE_M) -> AreaIndex:
+        """Index the regions of ``boundaries`` (default: ``load_boundaries()``)."""
+        if boundaries is None:
+            from mapkit.boundaries import load_boundaries
+
+            boundaries = load_boundaries()
+        if boundaries.crs is None:
+            raise ValueError("boundaries have no CRS; expected EPSG:4326")
+        projected = boundaries.to_crs(UKRAINE_EQUAL_AREA)
+        regions = shapely.make_valid(projected.geometry.values.to_numpy() if hasattr(
+            projected.geometry.values, "to_numpy") else np.asarray(projected.geometry.values))
+        regions = np.asarray(regions, dtype=object)
+        ukraine = shapely.union_all(regions)
+        ukraine_wgs84 = shapely.union_all(np.asarray(boundaries.to_crs(WGS84).geometry.values))
+        index = cls(codes=tuple(boundaries["code"]), regions=regions,
+                    areas=shapely.area(regions), ukraine=ukraine, ukraine_wgs84=ukraine_wgs84,
+                    tolerance=float(tolerance), cell_size=float(cell_size))
+        index._build_cells()
+        return index
+
+    @property
+    def margin(self) -> float:
+        return 2.0 * self.tolerance
+
+    def _build_cells(self) -> None:
+        size = self.cell_size
+        minx, miny, maxx, maxy = shapely.bounds(self.ukraine)
+        self.origin = (minx, miny)
+        self.nx = int(np.ceil((maxx - minx) / size)) + 1
+        self.ny = int(np.ceil((maxy - miny) / size)) + 1
+        ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
+        ix, iy = ix.ravel(), iy.ravel()
+        x0 = minx + ix * size
+        y0 = miny + iy * size
+        boxes = shapely.box(x0, y0, x0 + size, y0 + size)
+        tree = shapely.STRtree(self.regions)
+        cell_idx, region_idx = tree.query(boxes, predicate="intersects")
+        pieces = shapely.intersection(self.regions[region_idx], boxes[cell_idx])
+        areas = shapely.area(pieces)
+        keep = areas > 0
+        cell_idx, region_idx, pieces, areas = (cell_idx[keep], region_idx[keep], pieces[keep],
+                                               areas[keep])
+        order = np.lexsort((region_idx, cell_idx))
+        cell_idx, region_idx, pieces, areas = (cell_idx[order], region_idx[order], pieces[order],
+                                               areas[order])
+        self.piece_region, self.piece_geom, self.piece_area = region_idx, pieces, areas
+        outer = shapely.boundary(self.ukraine)
+        shapely.prepare(outer)
+        self.cell_of = np.full(self.nx * self.ny, -1)
+        starts = np.flatnonzero(np.r_[True, cell_idx[1:] != cell_idx[:-1]])
+        ends = np.r_[starts[1:], len(cell_idx)]
+        used = cell_idx[starts]
+        wide = shapely.buffer(boxes[used], self.margin, join_style="mitre")
+        near = shapely.intersects(shapely.buffer(boxes[used], self.tolerance,
+                                                 join_style="mitre"), outer)
+        for k, (grid_id, start, end) in enumerate(zip(used, starts, ends)):
+            self.cell_of[grid_id] = k
+            self.cells.append(_Cell(boxes[grid_id], wide[k], slice(start, end), bool(near[k])))
+        self.cell_centres = shapely.get_coordinates(shapely.centroid(boxes[used]))
+        self.cell_grid_ids = used
+
+    # --- projection ---------------------------------------------------------------------------
+
+    _transformer = None
+
+    def project(self, geometry: Geometry) -> Geometry:
+        """WGS 84 → the equal-area projection."""
+        if AreaIndex._transformer is None:
+            AreaIndex._transformer = Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA,
+                                                          always_xy=True)
+        transformer = AreaIndex._transformer
+        return shapely.transform(geometry, lambda xy: np.column_stack(
+            transformer.transform(xy[:, 0], xy[:, 1])))
+
+    # --- the per-cell computation -------------------------------------------------------------
+
+    def _context(self, cell: _Cell) -> tuple[Geometry, Geometry]:
+        if cell.context is None:
+            land = shapely.intersection(self.ukraine, cell.wide)
+            outer = shapely.intersection(shapely.boundary(self.ukraine),
+                                         shapely.buffer(cell.box, self.tolerance * 1.01,
+                                                        join_style="mitre"))
+            band = shapely.intersection(shapely.buffer(outer, self.tolerance), cell.box)
+            cell.context = (land, shapely.intersection(band, land))
+        return cell.context
+
+    def _sliver(self, cell: _Cell, local: Geometry) -> Geometry:
+        """Free strips between the occupied polygon and the outer boundary (see module doc)."""
+        land, band = self._context(cell)
+        if band.is_empty or local.is_empty:
+            return shapely.Polygon()
+        free = shapely.difference(land, local)
+        half = self.tolerance / 2.0
+        core = shapely.buffer(shapely.buffer(free, -half), half)
+        near = shapely.buffer(local, self.tolerance)
+        candidate = shapely.intersection(band, near)
+        thin = shapely.difference(shapely.intersection(candidate, free), core)
+        return thin
+
+    def _compute_cell(self, cell: _Cell, occupied: Geometry) -> tuple[np.ndarray, np.ndarray]:
+        local = shapely.intersection(occupied, cell.wide)
+        pieces = self.piece_geom[cell.pieces]
+        in_cell = shapely.intersection(local, cell.box)
+        occ = shapely.area(shapely.intersection(pieces, in_cell))
+        if cell.near_outer:
+            sliver = self._sliver(cell, local)
+            extra = (shapely.area(shapely.intersection(pieces, sliver)) if not sliver.is_empty
+                     else np.zeros(len(pieces)))
+        else:
+            extra = np.zeros(len(pieces))
+        return occ, extra
+
+    # --- public -------------------------------------------------------------------------------
+
+    def occupied_m2(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
+        """Occupied area per region (m²) and the part of it that is coast/border slivers.
+
+        ``occupied_projected`` must be valid and in the equal-area projection.
+        """
+        n_regions = len(self.codes)
+        occ = np.zeros(len(self.piece_geom))
+        extra = np.zeros(len(self.piece_geom))
+        if occupied_projected is None or occupied_projected.is_empty:
+            return np.zeros(n_regions), np.zeros(n_regions)
+        polygon = shapely.orient_polygons(occupied_projected)
+        shapely.prepare(polygon)
+        rings = shapely.get_rings(shapely.get_parts(polygon))
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+        same = ring_of[1:] == ring_of[:-1]
+        edges = np.hstack([coords[:-1][same], coords[1:][same]])
+        hashes = _edge_hashes(edges)
+        size, (ox, oy), margin = self.cell_size, self.origin, self.margin
+        lo_x = np.floor((np.minimum(edges[:, 0], edges[:, 2]) - margin - ox) / size).astype(int)
+        hi_x = np.floor((np.maximum(edges[:, 0], edges[:, 2]) + margin - ox) / size).astype(int)
+        lo_y = np.floor((np.minimum(edges[:, 1], edges[:, 3]) - margin - oy) / size).astype(int)
+        hi_y = np.floor((np.maximum(edges[:, 1], edges[:, 3]) + margin - oy) / size).astype(int)
+        lo_x, hi_x = np.clip(lo_x, 0, self.nx - 1), np.clip(hi_x, -1, self.nx - 1)
+        lo_y, hi_y = np.clip(lo_y, 0, self.ny - 1), np.clip(hi_y, -1, self.ny - 1)
+        w = np.maximum(hi_x - lo_x + 1, 0)
+        h = np.maximum(hi_y - lo_y + 1, 0)
+        counts = w * h
+        edge_of = np.repeat(np.arange(len(edges)), counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        gx = lo_x[edge_of] + offset % w[edge_of]
+        gy = lo_y[edge_of] + offset // w[edge_of]
+        cell_k = self.cell_of[gy * self.nx + gx]
+        keep = cell_k >= 0
+        cell_k, edge_of = cell_k[keep], edge_of[keep]
+        n_cells = len(self.cells)
+        with np.errstate(over="ignore"):
+            key = np.zeros(n_cells, dtype=np.uint64)
+            np.add.at(key, cell_k, hashes[edge_of])
+        n_edges = np.bincount(cell_k, minlength=n_cells)
+        has_edges = n_edges > 0
+        # cells with no edge nearby are wholly inside or wholly outside
+        quiet = np.flatnonzero(~has_edges)
+        inside = shapely.contains_xy(polygon, self.cell_centres[quiet, 0],
+                                     self.cell_centres[quiet, 1])
+        for k in quiet[inside]:
+            sl = self.cells[k].pieces
+            occ[sl] = self.piece_area[sl]
+        for k in np.flatnonzero(has_edges):
+            cell = self.cells[k]
+            cache_key = (int(k), int(key[k]), int(n_edges[k]))
+            hit = self.cache.get(cache_key)
+            if hit is None:
+                self.stats["misses"] += 1
+                hit = self._compute_cell(cell, polygon)
+                self.cache[cache_key] = hit
+            else:
+                self.stats["hits"] += 1
+            occ[cell.pieces], extra[cell.pieces] = hit
+        total = np.bincount(self.piece_region, weights=occ, minlength=n_regions)
+        slivers = np.bincount(self.piece_region, weights=extra, minlength=n_regions)
+        return total + slivers, slivers
+
+    def occupied_m2_direct(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
+        """Same result as :meth:`occupied_m2` computed region by region without cells or cache
+        (slow; kept as the reference the fast path is tested against)."""
+        if occupied_projected is None or occupied_projected.is_empty:
+            zeros = np.zeros(len(self.codes))
+            return zeros, zeros
+        raw = shapely.area(shapely.intersection(self.regions, occupied_projected))
+        free = shapely.difference(self.ukraine, occupied_projected)
+        half = self.tolerance / 2.0
+        core = shapely.buffer(shapely.buffer(free, -half), half)
+        band = shapely.intersection(
+            shapely.buffer(shapely.boundary(self.ukraine), self.tolerance), self.ukraine)
+        near = shapely.buffer(occupied_projected, self.tolerance)
+        thin = shapely.difference(shapely.intersection(shapely.intersection(band, near), free),
+                                  core)
+        slivers = shapely.area(shapely.intersection(self.regions, thin))
+        return raw + slivers, slivers
+
+    def contested_m2(self, contested_projected: Geometry,
+                     occupied_projected: Geometry) -> np.ndarray:
+        """Contested area per region, not counting any part also drawn as occupied."""
+        if contested_projected is None or contested_projected.is_empty:
+            return np.zeros(len(self.codes))
+        grey = contested_projected
+        if occupied_projected is not None and not occupied_projected.is_empty:
+            grey = shapely.difference(grey, occupied_projected)
+        return shapely.area(shapely.intersection(self.regions, grey))
+
+    def shares(self, layers) -> RegionShares:
+        """Percent occupied and contested per region for one :class:`ControlLayers`."""
+        occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
+        occ, sliver = self.occupied_m2(occupied)
+        contested = None
+        if not layers.contested.is_empty or layers.layer_counts.get("contested"):
+            contested_geom = self.project(layers.contested)
+            contested = np.clip(100.0 * self.contested_m2(contested_geom, occupied)
+                                / self.areas, 0.0, 100.0)
+        elif _has_layer_names(layers):
+            contested = np.zeros(len(self.codes))
+        return RegionShares(date=layers.date, codes=self.codes,
+                            occupied_pct=np.clip(100.0 * occ / self.areas, 0.0, 100.0),
+                            contested_pct=contested,
+                            sliver_pct=100.0 * sliver / self.areas,
+                            notes=layers.notes, warnings=layers.warnings)
+
+
+def _has_layer_names(layers) -> bool:
+    """A layered dump states its grey zone even when empty; a plain occupied file does not."""
+    return bool(set(layers.layer_counts) - {"occupied"})
+
+
+def measure_shoreline_mismatch(index: AreaIndex, occupied_wgs84: Geometry,
+                               codes: tuple[str, ...] = ("UA-43", "UA-40"),
+                               step_m: float = 100.0) -> np.ndarray:
+    """Distances (m) from points every ``step_m`` along Ukraine's outer boundary within the
+    regions ``codes`` to the occupied polygon: the registration error where the answer is known
+    (Crimea and Sevastopol, occupied since 2014). Its maximum is the basis of
+    :data:`SHORELINE_TOLERANCE_M`."""
+    occupied = index.project(occupied_wgs84)
+    chosen = [index.regions[index.codes.index(code)] for code in codes]
+    coast = shapely.intersection(shapely.boundary(index.ukraine), shapely.union_all(chosen))
+    points = shapely.line_interpolate_point(coast, np.arange(0.0, coast.length, step_m))
+    return shapely.distance(points, occupied)

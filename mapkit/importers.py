@@ -1,0 +1,499 @@
+"""Front-line polygon files → dated, classified control layers.
+
+Three kinds of input end up as one :class:`ControlLayers` per date:
+
+* DeepStateMap's raw history dumps (``../shared/deepstate/raw/*.json``): hundreds of features —
+  points, lines, polygons — whose layer is known only from ``properties.name``. Polygons are
+  classified by that name (:func:`classify_layer_name`) into occupied, contested, liberated,
+  outside Ukraine or "other".
+* DeepStateMap's cleaned daily files (``../shared/deepstate/daily/YYYY-MM-DD.geojson``): one
+  MultiPolygon, the occupied area of that day.
+* Any GeoJSON or GeoPackage of occupied areas a user brings: every polygon counts as occupied.
+
+Validation happens here, once: geometry types, coordinates (Z dropped, other CRSs reprojected),
+validity (repaired and counted), the date (flag, property or file name). Everything downstream
+can trust a ``ControlLayers``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import orjson
+import shapely
+from shapely import Geometry
+
+__all__ = [
+    "Category",
+    "ControlLayers",
+    "PolygonFileError",
+    "classify_layer",
+    "classify_layer_name",
+    "date_from_filename",
+    "is_layered_dump",
+    "read_control_file",
+]
+
+EMPTY = shapely.MultiPolygon()
+
+
+class PolygonFileError(ValueError):
+    """A polygon file cannot be imported; the message names the file and what to do."""
+
+
+class Category(StrEnum):
+    """What a DeepStateMap layer says about the ground under it."""
+
+    OCCUPIED = "occupied"  # incl. ORDLO (CADR and CALR) and Crimea
+    CONTESTED = "contested"  # "під питанням", "unknown status", grey zone
+    LIBERATED = "liberated"  # was occupied, now free again
+    OUTSIDE = "outside"  # "occupied" territories of other countries: never count
+    OTHER = "other"  # anything we cannot read: reported, never counted
+
+
+# --- Layer names ------------------------------------------------------------------------------
+#
+# DeepStateMap names its layers in Ukrainian, then "Ukrainian /// English", then with a third
+# status key (``geoJSON.status.occupied``). The keys are the most reliable; then keywords, tried
+# in this order, so that "Occupied Abkhazia" is outside before it is occupied and "Під питанням"
+# (contested) wins over anything else in a free-text note. All real names found in the 211 raw
+# dumps are in tests/test_importers.py.
+
+_STATUS_KEYS: dict[str, Category] = {
+    "occupied": Category.OCCUPIED,
+    "unknown": Category.CONTESTED,
+    "contested": Category.CONTESTED,
+    "dismissed": Category.LIBERATED,
+    "dismissed_at": Category.LIBERATED,
+    "liberated": Category.LIBERATED,
+}
+_TERRITORY_KEYS: dict[str, Category] = {
+    "ordlo": Category.OCCUPIED,
+    "crimea": Category.OCCUPIED,
+    "tuzla": Category.OCCUPIED,
+    **{key: Category.OUTSIDE for key in (
+        "transnistria", "abkhazia", "tskhinvali-district", "prussia", "karelia", "petsamo",
+        "salla", "estonia", "latvia", "pechorsky-district", "kuril", "ichkeria")},
+}
+_KEY_RE = re.compile(r"geojson\.(status|territories)\.([a-z_-]+)|geojson\.(zmiinyi_island)")
+
+_KEYWORDS: tuple[tuple[Category, tuple[str, ...]], ...] = (
+    (Category.OUTSIDE, (
+        "придністров", "transnistr", "абхаз", "abkhaz", "цхінвал", "tskhinval", "прусі",
+        "пруссі", "prussia", "карелі", "karelia", "ічкері", "ichkeria", "петсамо", "petsamo",
+        "салла", "salla", "естоні", "estonia", "латві", "latvia", "печорськ", "pechorsk",
+        "куріл", "курил", "kuril")),
+    (Category.CONTESTED, (
+        "під питанням", "in doubt", "contest", "contens", "contenes", "невідом", "unknown",
+        "сіра зона", "grey zone", "gray zone", "немає інформації")),
+    (Category.LIBERATED, (
+        "звільн", "liberat", "taken back", "recaptur", "відбит", "відкинуто", "pushed back",
+        "під контролем зсу", "орки відсутні")),
+    (Category.OCCUPIED, (
+        "окупов", "occupied", "occupation", "ордло", "cadr", "calr", "крим", "crimea", "тузла",
+        "tuzla", "зайняті ворогом", "захоплено")),
+)
+
+#: Layers whose name carries no status (a place, a road, a bare date or Google My Maps' default
+#: "Багатокутник N" = "Polygon N"). Only for these does the layer's fill colour decide, using
+#: DeepStateMap's palette below; every such decision is reported.
+_UNLABELLED_NAME_RE = re.compile(
+    r"^(багатокутник \d+|polygon \d+|\d{1,2}\.\d{2}(\.\d{2,4})?|зміїний|snake island"
+    r"|дорога [^/]*)$")
+_FILL_PALETTE: dict[str, Category] = {
+    "#a52714": Category.OCCUPIED,  # occupied
+    "#880e4f": Category.OCCUPIED,  # ORDLO / Crimea (2022 on)
+    "#000000": Category.OCCUPIED,  # ORDLO / Crimea (spring 2022)
+    "#bcaaa4": Category.CONTESTED,
+    "#bdbdbd": Category.CONTESTED,
+    "#757575": Category.CONTESTED,
+    "#0f9d58": Category.LIBERATED,
+    "#0288d1": Category.LIBERATED,
+    "#01579b": Category.LIBERATED,
+    "#ff5252": Category.OUTSIDE,  # other countries' occupied territories
+}
+
+
+def normalize_layer_name(name: str) -> str:
+    """Casefolded, NFKC, non-breaking spaces and newlines collapsed to single spaces."""
+    text = unicodedata.normalize("NFKC", name or "").replace("\u00a0", " ")
+    text = text.replace("’", "'").replace("ʼ", "'")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def classify_layer_name(name: str) -> Category:
+    """The category a layer name states, or ``OTHER`` when it states none we know.
+
+    >>> classify_layer_name("Окуповано /// Occupied\\u00a0/// geoJSON.status.occupied")
+    <Category.OCCUPIED: 'occupied'>
+    """
+    text = normalize_layer_name(name)
+    if not text:
+        return Category.OTHER
+    key = _KEY_RE.search(text)
+    if key:
+        if key.group(3):  # Zmiinyi (Snake) Island: back under Ukrainian control since 2022-06-30
+            return Category.LIBERATED
+        table = _STATUS_KEYS if key.group(1) == "status" else _TERRITORY_KEYS
+        return table.get(key.group(2), Category.OTHER)
+    for category, words in _KEYWORDS:
+        if any(word in text for word in words):
+            return category
+    return Category.OTHER
+
+
+def classify_layer(name: str, fill: str | None = None) -> tuple[Category, str | None]:
+    """Classify by name; for known status-less names fall back on the fill colour.
+
+    Returns the category and, when the fill decided, a note saying so.
+    """
+    category = classify_layer_name(name)
+    if category is not Category.OTHER:
+        return category, None
+    text = normalize_layer_name(name)
+    colour = (fill or "").strip().lower()
+    parts = [part.strip() for part in text.split("///")]
+    if all(_UNLABELLED_NAME_RE.match(part) for part in parts) and colour in _FILL_PALETTE:
+        by_fill = _FILL_PALETTE[colour]
+        note = f"layer {name!r} has no status in its name; its fill {colour} reads {by_fill}"
+        return by_fill, note
+    return Category.OTHER, None
+
+
+# --- Dates ------------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})_(\d{2})_(\d{2})(?!\d)"),
+)
+_DATE_PROPERTIES = ("date", "Date", "DATE", "datetime", "as_of", "valid_on", "updated")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            try:
+                return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                continue
+    return None
+
+
+def date_from_filename(path: str | Path) -> dt.date | None:
+    """The date in a file name: ``2024-07-08.geojson``, ``2022-04-03T123328Z.json``, ``x_20240708``.
+    """
+    return _parse_date(Path(path).name)
+
+
+# --- The result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlLayers:
+    """One date's classified polygons, WGS 84 longitude/latitude, valid, 2-D.
+
+    ``occupied`` includes ORDLO and Crimea; layers outside Ukraine and unreadable layers are not
+    in any geometry (see ``warnings`` / ``notes``).
+    """
+
+    date: dt.date
+    path: Path
+    occupied: Geometry = EMPTY
+    contested: Geometry = EMPTY
+    liberated: Geometry = EMPTY
+    repaired: int = 0
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    layer_counts: dict[str, int] = field(default_factory=dict)
+
+
+# --- Geometry handling ------------------------------------------------------------------------
+
+_POLYGON_TYPES = ("Polygon", "MultiPolygon", "GeometryCollection")
+
+
+def _polygon_parts(geometry: Geometry) -> list[Geometry]:
+    """Polygons inside a (Multi)Polygon or GeometryCollection; other parts are dropped."""
+    kind = shapely.get_type_id(geometry)
+    if kind == 3:  # Polygon
+        return [geometry]
+    if kind == 6:  # MultiPolygon
+        return list(shapely.get_parts(geometry))
+    if kind == 7:  # GeometryCollection
+        return [p for part in shapely.get_parts(geometry) for p in _polygon_parts(part)]
+    return []
+
+
+def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int]:
+    """Drop Z, repair invalid polygons; return the polygons and how many needed repair."""
+    if not polygons:
+        return [], 0
+    array = shapely.force_2d(np.asarray(polygons, dtype=object))
+    invalid = ~shapely.is_valid(array)
+    repaired = int(invalid.sum())
+    if repaired:
+        array[invalid] = shapely.make_valid(array[invalid], method="structure",
+                                            keep_collapsed=False)
+    out: list[Geometry] = []
+    for geom in array:
+        out.extend(p for p in _polygon_parts(geom) if not p.is_empty)
+    return out, repaired
+
+
+def _union(polygons: list[Geometry], disjoint: bool = False) -> Geometry:
+    """One MultiPolygon; ``disjoint`` = the parts come from one valid MultiPolygon already."""
+    if not polygons:
+        return EMPTY
+    if disjoint:
+        return shapely.MultiPolygon(polygons)
+    merged = shapely.union_all(np.asarray(polygons, dtype=object))
+    parts = _polygon_parts(merged)
+    return shapely.MultiPolygon(parts) if parts else EMPTY
+
+
+def _ring(coords) -> np.ndarray:
+    ring = np.asarray(coords, dtype=float)
+    if ring.ndim != 2 or ring.shape[1] < 2:
+        raise ValueError("a ring must be a list of [x, y] positions")
+    return ring[:, :2]  # drop Z / M
+
+
+def _polygon(rings) -> Geometry:
+    if not rings:
+        return shapely.Polygon()
+    shell, *holes = (shapely.linearrings(_ring(r)) for r in rings)
+    return shapely.polygons(shell, holes=holes or None)
+
+
+def _geometry_from_json(geometry: dict) -> Geometry:
+    """Polygonal GeoJSON → shapely, 2-D. Faster than GEOS's JSON reader for big layers."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        return _polygon(geometry.get("coordinates") or [])
+    if kind == "MultiPolygon":
+        return shapely.multipolygons([_polygon(p) for p in geometry.get("coordinates") or []])
+    if kind == "GeometryCollection":
+        parts = [_geometry_from_json(g) for g in geometry.get("geometries") or []
+                 if isinstance(g, dict) and g.get("type") in _POLYGON_TYPES]
+        return shapely.geometrycollections(parts)
+    return shapely.from_geojson(orjson.dumps(geometry))
+
+
+def _crs_of(document: dict) -> str | None:
+    """The legacy GeoJSON ``crs`` member, if it names something other than lon/lat WGS 84."""
+    crs = document.get("crs")
+    if not isinstance(crs, dict):
+        return None
+    name = str((crs.get("properties") or {}).get("name", ""))
+    if not name or re.search(r"CRS84|EPSG:+4326$|EPSG::4326", name, re.IGNORECASE):
+        return None
+    return name
+
+
+def _to_wgs84(polygons: list[Geometry], crs: str, path: Path) -> list[Geometry]:
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        source = CRS.from_user_input(crs)
+    except CRSError as error:
+        raise PolygonFileError(f"{path}: unknown coordinate reference system {crs!r} ({error}). "
+                           "Reproject the file to WGS 84 (EPSG:4326).") from error
+    transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+    array = np.asarray(polygons, dtype=object)
+    return list(shapely.transform(array, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1]))))
+
+
+def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
+    if not polygons:
+        return
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(polygons, dtype=object))
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise PolygonFileError(
+            f"{path}: coordinates ({minx:.0f}, {miny:.0f}) … ({maxx:.0f}, {maxy:.0f}) are not "
+            "longitude/latitude, and the file does not say which CRS they are in. Add a 'crs' "
+            "member or reproject the file to WGS 84 (EPSG:4326).")
+
+
+# --- Readers ----------------------------------------------------------------------------------
+
+
+def is_layered_dump(features: list[dict]) -> bool:
+    """True when polygon features carry DeepStateMap layer names (a raw history dump)."""
+    for feature in features:
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") in ("Polygon", "MultiPolygon", "GeometryCollection"):
+            name = (feature.get("properties") or {}).get("name")
+            if isinstance(name, str) and classify_layer_name(name) is not Category.OTHER:
+                return True
+    return False
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except OSError as error:
+        raise PolygonFileError(f"{path}: cannot be read ({error.strerror or error}).") from error
+    except orjson.JSONDecodeError as error:
+        raise PolygonFileError(f"{path}: not valid JSON ({error}). Is it a GeoJSON file?"
+                               ) from error
+    if not isinstance(document, dict) or document.get("type") not in (
+            "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
+        raise PolygonFileError(f"{path}: not a GeoJSON FeatureCollection, Feature or polygon "
+                           "geometry.")
+    if document["type"] == "FeatureCollection":
+        if not isinstance(document.get("features"), list):
+            raise PolygonFileError(f"{path}: FeatureCollection without a 'features' list.")
+        return document
+    if document["type"] == "Feature":
+        return {**document, "type": "FeatureCollection", "features": [document]}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": document}], "crs": document.get("crs")}
+
+
+def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
+                  features: list[dict]) -> dt.date:
+    if date is not None:
+        if isinstance(date, dt.date):
+            return date
+        try:
+            return dt.date.fromisoformat(str(date))
+        except ValueError as error:
+            raise PolygonFileError(f"{path}: --date {date!r} is not a date; use YYYY-MM-DD."
+                                   ) from error
+    for feature in features[:50]:
+        properties = feature.get("properties") or {}
+        for key in _DATE_PROPERTIES:
+            if key in properties and properties[key]:
+                found = _parse_date(str(properties[key]))
+                if found:
+                    return found
+    for text in (path.name, str(document.get("name") or "")):
+        found = _parse_date(text)
+        if found:
+            return found
+    raise PolygonFileError(f"{path}: no date found — not in a 'date' property, not in the file "
+                           "name (like 2024-07-08.geojson). Give one with --date YYYY-MM-DD.")
+
+
+def _read_geojson(path: Path, date: dt.date | str | None) -> ControlLayers:
+    document = _load_json(path)
+    features = [f for f in document["features"] if isinstance(f, dict)]
+    when = _resolve_date(path, date, document, features)
+    layered = is_layered_dump(features)
+    groups: dict[Category, list[Geometry]] = {c: [] for c in Category}
+    unknown: Counter[str] = Counter()
+    notes: list[str] = []
+    counts: Counter[str] = Counter()
+    non_polygon: Counter[str] = Counter()
+    sources: Counter[Category] = Counter()  # features per category (2 for a collection)
+    for index, feature in enumerate(features):
+        geometry = feature.get("geometry")
+        if not geometry:
+            continue
+        kind = geometry.get("type")
+        if kind not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+            non_polygon[kind] += 1
+            continue
+        try:
+            shape = _geometry_from_json(geometry)
+        except (shapely.errors.GEOSException, ValueError, TypeError) as error:
+            raise PolygonFileError(f"{path}: feature {index} ({kind}) has coordinates that "
+                                   f"cannot be read ({error}).") from error
+        parts = _polygon_parts(shape)
+        if not parts:
+            non_polygon[kind] += 1
+            continue
+        properties = feature.get("properties") or {}
+        if layered:
+            name = str(properties.get("name") or "")
+            category, note = classify_layer(name, properties.get("fill"))
+            if note:
+                notes.append(note)
+            if category is Category.OTHER:
+                unknown[name] += 1
+        else:
+            category = Category.OCCUPIED
+        counts[category.value] += 1
+        sources[category] += 1 if shapely.get_type_id(shape) in (3, 6) else 2
+        groups[category].extend(parts)
+    if not layered and not groups[Category.OCCUPIED]:
+        found = ", ".join(f"{n} {k}" for k, n in non_polygon.items()) or "no features"
+        raise PolygonFileError(f"{path}: no polygons to import (found {found}). Occupied areas "
+                               "must be Polygon or MultiPolygon features.")
+    crs = _crs_of(document)
+    repaired = 0
+    layers: dict[Category, Geometry] = {}
+    for category in (Category.OCCUPIED, Category.CONTESTED, Category.LIBERATED):
+        polygons = groups[category]
+        if crs:
+            polygons = _to_wgs84(polygons, crs, path)
+        else:
+            _check_lonlat(polygons, path)
+        polygons, fixed = _clean(polygons)
+        repaired += fixed
+        layers[category] = _union(polygons, disjoint=sources[category] == 1 and not fixed)
+    warnings = []
+    if unknown:
+        listed = "; ".join(f"{name!r} ×{n}" for name, n in unknown.most_common())
+        warnings.append(f"{path.name}: {sum(unknown.values())} polygon(s) in layers with "
+                        f"unknown names, not counted: {listed}")
+    if repaired:
+        notes.append(f"{repaired} invalid polygon(s) repaired")
+    if crs:
+        notes.append(f"reprojected from {crs}")
+    return ControlLayers(date=when, path=path, occupied=layers[Category.OCCUPIED],
+                         contested=layers[Category.CONTESTED],
+                         liberated=layers[Category.LIBERATED], repaired=repaired,
+                         notes=tuple(dict.fromkeys(notes)), warnings=tuple(warnings),
+                         layer_counts=dict(counts))
+
+
+def _read_with_pyogrio(path: Path, date: dt.date | str | None) -> ControlLayers:
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as error:  # pyogrio raises several kinds for an unreadable file
+        raise PolygonFileError(f"{path}: cannot be read as a vector file ({error}).") from error
+    if frame.crs is None:
+        raise PolygonFileError(f"{path}: the layer has no coordinate reference system; set one "
+                           "(e.g. EPSG:4326) and try again.")
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    polygons = [p for geom in frame.geometry if geom is not None for p in _polygon_parts(geom)]
+    if not polygons:
+        kinds = ", ".join(sorted(set(frame.geometry.geom_type.dropna()))) or "no features"
+        raise PolygonFileError(f"{path}: no polygons to import (found {kinds}). Occupied areas "
+                               "must be polygons.")
+    features = [{"properties": {k: str(v) for k, v in row.items()}}
+                for row in frame.drop(columns="geometry").head(50).to_dict("records")]
+    when = _resolve_date(path, date, {}, features)
+    polygons, repaired = _clean(polygons)
+    notes = [f"{repaired} invalid polygon(s) repaired"] if repaired else []
+    return ControlLayers(date=when, path=path, occupied=_union(polygons), repaired=repaired,
+                         notes=tuple(notes), layer_counts={"occupied": len(frame)})
+
+
+def read_control_file(path: str | Path, date: dt.date | str | None = None) -> ControlLayers:
+    """Read one polygon file into classified, validated layers.
+
+    ``date`` (a flag) wins over a ``date`` property, which wins over the file name.
+    A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
+    counts all its polygons as occupied.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PolygonFileError(f"{path}: no such file.")
+    if path.suffix.lower() in (".json", ".geojson"):
+        return _read_geojson(path, date)
+    return _read_with_pyogrio(path, date)
