@@ -98,8 +98,11 @@ def render_export(
         timeline = build_timeline(snapshots, date=timeline.last_date, source=source)
     provenance = Provenance.of(timeline, generated_at)
     if title is None or not title.strip():
-        title = (t("title_on", lang, date=timeline.last_date.isoformat())
-                 if len(timeline.dates) == 1 else t("title", lang))
+        # Maps that print their date apart from the title (png, svg, gif) and timelines get
+        # the plain title; a one-date page says its date in the title.
+        one_date_page = len(timeline.dates) == 1 and fmt in ("html", "embed")
+        title = (t("title_on", lang, date=timeline.last_date.isoformat()) if one_date_page
+                 else t("title", lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
 
     if fmt == "embed":

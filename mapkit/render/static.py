@@ -1,0 +1,334 @@
+"""Print maps (PNG, SVG) of one date and the GIF animation, drawn with matplotlib.
+
+Regions are drawn in the conformal projection for Ukraine (``UKRAINE_CONFORMAL``), one patch
+per region so its colour and hatch can change per frame. Labels (name and figure) sit at each
+region's pole of inaccessibility and move out, with a leader line, when they would collide —
+Kyiv City inside Kyiv Oblast, Sevastopol beside Crimea. Every text is drawn with
+``parse_math=False``: a "$" in a title is a dollar sign, not the start of a formula.
+
+SVG output is byte-identical for identical inputs: matplotlib's random ids are salted with a
+constant and its Date metadata is left out (the provenance's generated-at comes from the inputs,
+see :func:`mapkit.render.provenance.generation_time`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+from PIL import Image  # noqa: E402
+from shapely.ops import polylabel  # noqa: E402
+
+from mapkit.boundaries import load_boundaries, web_boundaries  # noqa: E402
+from mapkit.constants import (  # noqa: E402
+    PARTIAL_COLOUR,
+    PARTIAL_HATCH_COLOUR,
+    UKRAINE_CONFORMAL,
+)
+from mapkit.i18n import t  # noqa: E402
+from mapkit.render.payload import legend_entries, value_text  # noqa: E402
+from mapkit.render.provenance import Provenance  # noqa: E402
+from mapkit.render.timeline import Cell, Timeline  # noqa: E402
+
+#: Default print width in pixels, and the resolution it is drawn at.
+PNG_WIDTH_PX = 2400
+PRINT_DPI = 200
+#: GIF frames: social-media width, and how long each date stays on screen.
+GIF_WIDTH_PX = 1080
+GIF_FRAME_MS = 250
+GIF_LAST_FRAME_MS = 2000
+HATCH = "////"
+BORDER_COLOUR = "#ffffff"
+TEXT_COLOUR = "#222222"
+MUTED_COLOUR = "#555555"
+#: Salt for matplotlib's SVG ids: a constant, so the same map gives the same bytes.
+SVG_HASH_SALT = "mapkit"
+
+
+@dataclass(frozen=True)
+class RegionShape:
+    code: str
+    path: MplPath
+    anchor: tuple[float, float]  # label position (projected metres)
+
+
+@lru_cache(maxsize=2)
+def projected_regions(detail: str = "full") -> tuple[RegionShape, ...]:
+    """The 27 regions in ``UKRAINE_CONFORMAL`` as matplotlib paths, with label anchors.
+
+    ``detail`` "full" for print, "web" (simplified) for the many frames of a GIF.
+    """
+    frame = load_boundaries() if detail == "full" else web_boundaries()
+    frame = frame.to_crs(UKRAINE_CONFORMAL)
+    shapes = []
+    for code, geometry in zip(frame["code"], frame.geometry):
+        polygons = list(getattr(geometry, "geoms", [geometry]))
+        rings = [np.asarray(ring.coords)[:, :2]
+                 for polygon in polygons for ring in (polygon.exterior, *polygon.interiors)]
+        path = MplPath.make_compound_path(*[MplPath(ring, closed=True) for ring in rings])
+        largest = max(polygons, key=lambda p: p.area)
+        point = polylabel(largest, tolerance=500.0)
+        shapes.append(RegionShape(code, path, (point.x, point.y)))
+    return tuple(shapes)
+
+
+def _style_patch(patch: PathPatch, cell: Cell) -> None:
+    if cell.partial and cell.percent is None:
+        patch.set_facecolor(PARTIAL_COLOUR)
+        patch.set_hatch(HATCH)
+        patch.set_hatchcolor(PARTIAL_HATCH_COLOUR)
+    else:
+        patch.set_facecolor(cell.colour)
+        patch.set_hatch(None)
+
+
+@dataclass
+class MapFigure:
+    """A drawn map whose colours and date can be changed frame by frame."""
+
+    figure: Figure
+    axes: plt.Axes
+    patches: dict[str, PathPatch]
+    date_text: plt.Text
+    labels: dict[str, plt.Text]
+
+    def show(self, timeline: Timeline, index: int, lang: str) -> None:
+        for region, cell in zip(timeline.regions, timeline.frame(index)):
+            _style_patch(self.patches[region.code], cell)
+            label = self.labels.get(region.code)
+            if label is not None:
+                label.set_text(_label(region.name(lang), cell, lang))
+                on_region = label.get_bbox_patch() is None
+                label.set_color("white" if on_region and _is_dark(cell.colour) else TEXT_COLOUR)
+        self.date_text.set_text(timeline.dates[index].isoformat())
+
+
+def _is_dark(colour: str) -> bool:
+    """Whether white text reads better than black on ``colour`` (relative luminance)."""
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+              for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] < 0.18
+
+
+def _label(name: str, cell: Cell, lang: str) -> str:
+    return f"{name}\n{value_text(cell, lang)}"
+
+
+def draw_map(
+    timeline: Timeline,
+    index: int,
+    provenance: Provenance,
+    *,
+    title: str,
+    subtitle: str | None,
+    credit: str | None,
+    lang: str = "en",
+    width_px: int = PNG_WIDTH_PX,
+    dpi: int = PRINT_DPI,
+    detail: str = "full",
+    labels: bool = True,
+) -> MapFigure:
+    """A figure of ``timeline`` on date ``index``: title, map, labels, legend, source line."""
+    shapes = projected_regions(detail)
+    width_in = width_px / dpi
+    figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
+    scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
+    axes = figure.add_axes((0.01, 0.13, 0.98, 0.72))
+    axes.set_axis_off()
+    axes.set_aspect("equal")
+
+    patches: dict[str, PathPatch] = {}
+    for shape in shapes:
+        patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=0.8 * scale,
+                          joinstyle="round")
+        axes.add_artist(patch)  # add_patch would walk every vertex to update limits: slow
+        patches[shape.code] = patch
+    # Borders again on top, so hatching never hides a border.
+    for shape in shapes:
+        axes.add_artist(PathPatch(shape.path, facecolor="none", edgecolor=BORDER_COLOUR,
+                                  linewidth=0.8 * scale))
+    xs = np.concatenate([s.path.vertices[:, 0] for s in shapes])
+    ys = np.concatenate([s.path.vertices[:, 1] for s in shapes])
+    pad = 0.02 * (xs.max() - xs.min())
+    axes.set_xlim(xs.min() - pad, xs.max() + pad)
+    axes.set_ylim(ys.min() - pad, ys.max() + pad)
+
+    text = {"parse_math": False, "color": TEXT_COLOUR}
+    figure.text(0.02, 0.965, title, fontsize=22 * scale, fontweight="bold", va="top",
+                wrap=True, **text)
+    if subtitle:
+        figure.text(0.02, 0.905, subtitle, fontsize=14 * scale, va="top",
+                    **{**text, "color": MUTED_COLOUR})
+    date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
+                            fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
+
+    handles = []
+    for entry in legend_entries(lang):
+        handles.append(Patch(facecolor=entry["colour"], edgecolor="#999999",
+                             hatch=HATCH if entry["hatch"] else None, label=entry["label"],
+                             linewidth=0.5))
+    for handle, entry in zip(handles, legend_entries(lang)):
+        if entry["hatch"]:
+            handle.set_hatchcolor(PARTIAL_HATCH_COLOUR)
+    legend = axes.legend(handles=handles, title=t("legend_title", lang), loc="lower left",
+                         fontsize=10 * scale, title_fontsize=11 * scale, frameon=False,
+                         borderaxespad=0.2, handlelength=1.6, handleheight=1.1)
+    legend.get_title().set_horizontalalignment("left")
+
+    foot = [t("source_line", lang, sources=provenance.sources_text(lang))]
+    if credit:
+        foot.append(t("credit_line", lang, credit=credit))
+    figure.text(0.02, 0.075, "  ·  ".join(foot), fontsize=10 * scale, va="top", wrap=True,
+                **{**text, "color": MUTED_COLOUR})
+    figure.text(0.02, 0.035, provenance.line(lang), fontsize=8 * scale, va="top",
+                **{**text, "color": MUTED_COLOUR})
+
+    map_figure = MapFigure(figure, axes, patches, date_text, {})
+    if labels:
+        map_figure.labels = _place_labels(figure, axes, shapes, timeline, index, lang, scale)
+    map_figure.show(timeline, index, lang)
+    return map_figure
+
+
+#: Label offsets to try, in points, nearest first: in place, then around at growing distances.
+_OFFSETS = [(0, 0)] + [
+    (radius * np.cos(angle), radius * np.sin(angle))
+    for radius in (18, 30, 44, 60, 80)
+    for angle in np.radians([90, 270, 0, 180, 45, 135, 225, 315])
+]
+
+
+def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[str, plt.Text]:
+    """Greedy placement: big regions first, each label at the first offset that collides with
+    nothing placed before; a moved label gets a leader line to its region."""
+    renderer = figure.canvas.get_renderer() if hasattr(figure.canvas, "get_renderer") else None
+    if renderer is None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(figure).get_renderer()
+    areas = {s.code: abs(_path_area(s.path)) for s in shapes}
+    order = sorted(shapes, key=lambda s: -areas[s.code])
+    placed = []
+    axes_box = axes.get_window_extent(renderer)
+    frame = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))
+    names = {r.code: r.name(lang) for r in timeline.regions}
+    labels: dict[str, plt.Text] = {}
+    for shape in order:
+        small = areas[shape.code] < 3e9  # the two cities (< 3,000 km²)
+        label = axes.annotate(
+            _label(names[shape.code], frame[shape.code], lang), xy=shape.anchor,
+            xytext=(0, 0), textcoords="offset points", ha="center", va="center",
+            fontsize=(8.5 if small else 9.5) * scale, color=TEXT_COLOUR, parse_math=False,
+            linespacing=1.05, zorder=6,
+        )
+        chosen = None
+        for dx, dy in (_OFFSETS[1:] if small else _OFFSETS):
+            label.set_position((dx * scale, dy * scale))
+            box = label.get_window_extent(renderer).expanded(1.04, 1.08)
+            inside = axes_box.contains(box.x0, box.y0) and axes_box.contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(other) for other in placed):
+                chosen = box
+                break
+        if chosen is None:  # crowded: keep the nearest spot rather than drop a figure
+            label.set_position((_OFFSETS[1][0] * scale, _OFFSETS[1][1] * scale))
+            chosen = label.get_window_extent(renderer)
+        if label.get_position() != (0, 0):
+            label.arrow_patch = None
+            label.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white",
+                            "edgecolor": "none", "alpha": 0.85})
+            axes.annotate("", xy=shape.anchor, xytext=label.get_position(),
+                          textcoords="offset points",
+                          arrowprops={"arrowstyle": "-", "color": TEXT_COLOUR,
+                                      "linewidth": 0.6 * scale, "shrinkA": 0, "shrinkB": 0},
+                          zorder=5)
+        placed.append(chosen)
+        labels[shape.code] = label
+    return labels
+
+
+def _path_area(path: MplPath) -> float:
+    return float(shapely.area(shapely.polygons(path.vertices)))
+
+
+def render_static(
+    timeline: Timeline,
+    provenance: Provenance,
+    *,
+    fmt: str,
+    title: str,
+    subtitle: str | None,
+    credit: str | None,
+    lang: str = "en",
+    width_px: int = PNG_WIDTH_PX,
+) -> bytes:
+    """PNG or SVG bytes of the timeline's (only) date, with provenance in the file's metadata."""
+    with plt.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
+        drawn = draw_map(timeline, len(timeline.dates) - 1, provenance, title=title,
+                         subtitle=subtitle, credit=credit, lang=lang, width_px=width_px)
+        buffer = io.BytesIO()
+        description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
+                       f"{provenance.line(lang)}")
+        if fmt == "svg":
+            metadata = {"Title": title, "Description": description, "Date": None,
+                        "Creator": f"mapkit {provenance.tool_version}"}
+        else:
+            metadata = {"Title": title, "Description": description,
+                        "Software": f"mapkit {provenance.tool_version}",
+                        "Creation Time": provenance.generated_text}
+        drawn.figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata,
+                             facecolor="white")
+    return buffer.getvalue()
+
+
+def render_gif(
+    timeline: Timeline,
+    provenance: Provenance,
+    *,
+    title: str,
+    subtitle: str | None,
+    credit: str | None,
+    lang: str = "en",
+    width_px: int = GIF_WIDTH_PX,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """An animated GIF over the timeline's dates; the date is on every frame."""
+    drawn = draw_map(timeline, 0, provenance, title=title, subtitle=subtitle, credit=credit,
+                     lang=lang, width_px=width_px, dpi=100, detail="web", labels=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(drawn.figure)
+    frames = []
+    total = len(timeline.dates)
+    palette = None
+    for index in range(total):
+        drawn.show(timeline, index, lang)
+        canvas.draw()
+        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert(
+            "RGB")
+        if palette is None:
+            # Every frame shows the legend, so the first frame's palette holds every colour
+            # of the scale; one palette keeps colours steady and lets frames store only changes.
+            palette = rgb.quantize(colors=96, method=Image.Quantize.MEDIANCUT,
+                                   dither=Image.Dither.NONE)
+        frames.append(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
+        if progress:
+            progress(index + 1, total)
+    durations = [GIF_FRAME_MS] * (total - 1) + [GIF_LAST_FRAME_MS]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0, optimize=False,
+                   comment=f"mapkit {provenance.tool_version}; {provenance.line('en')}".encode())
+    return buffer.getvalue()
