@@ -82,6 +82,45 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     click.echo(summary)
 
 
+@cli.command()
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["html", "embed", "png", "svg", "gif", "csv"]),
+              help="html: Leaflet page with basemap; embed: self-contained HTML for an iframe; "
+                   "png/svg: print map of one date; gif: animation; csv: the figures.")
+@click.option("--date", "date", metavar="YYYY-MM-DD",
+              help="One date: each region's latest figure on or before it.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD",
+              help="First snapshot date to include (with or without --to).")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last snapshot date to include.")
+@click.option("--source", help="Only this source's figures (a name from the snapshots' source "
+                               "column). Default: all sources, each region's latest figure.")
+@click.option("--title", help="Title shown on the map (default: what the map shows).")
+@click.option("--subtitle", help="Line under the title.")
+@click.option("--credit", help="Credit line, e.g. your newsroom and name.")
+@click.option("--lang", type=click.Choice(["en", "uk"]), default="en", show_default=True,
+              help="Language of the interface text and region names.")
+@click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
+              help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write; replaced atomically, never left half-written.")
+def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
+           snapshot_paths, out) -> None:
+    """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
+
+    \b
+    Examples:
+      mapkit export --format embed --out map.html
+      mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
+      mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
+    """
+    from mapkit.export import run_export
+
+    sys.exit(run_export(
+        fmt, out, snapshot_paths=snapshot_paths, date=date, date_from=date_from,
+        date_to=date_to, source=source, title=title, subtitle=subtitle, credit=credit, lang=lang,
+    ))
+
+
 def main() -> None:
     """Entry point of the ``mapkit`` console script."""
     cli(prog_name="mapkit")

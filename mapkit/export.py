@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -214,3 +215,42 @@ def _text_cell(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text[0] in "=+-@\t\r" else text
+
+
+def run_export(fmt: str, out: str | Path, *, snapshot_paths=(), **options) -> int:
+    """The ``mapkit export`` command: load, render with a progress bar, write, report.
+
+    Returns the exit code: 0 written, 1 the snapshots are invalid, 2 bad options.
+    """
+    import click
+
+    from mapkit.snapshots import SnapshotError, load_snapshots
+
+    try:
+        snapshots = load_snapshots(list(snapshot_paths) or None)
+    except SnapshotError as error:
+        click.echo(str(error), err=True)
+        click.echo("error: the snapshots are invalid; nothing was written. Fix the lines above "
+                   "(`mapkit validate` checks them).", err=True)
+        return 1
+    out = Path(out)
+    try:
+        if fmt == "gif":
+            with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                write_export(fmt, snapshots, out, progress=progress, **options)
+        else:
+            write_export(fmt, snapshots, out, **options)
+    except ExportInputError as error:
+        click.echo(f"error: {error}; nothing was written.", err=True)
+        return 2
+    size = out.stat().st_size
+    click.echo(f"wrote {out} ({size / 1024:,.0f} KB, {fmt})")
+    if fmt == "embed":
+        click.echo("Paste this where the map should appear (upload the file next to the story "
+                   "and change src to its address):")
+        click.echo(iframe_snippet(out.name, title=options.get("title")))
+    return 0
