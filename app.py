@@ -172,6 +172,7 @@ labels = {key: t(key, lang) for key in (
     "reported", "computed", "leaflet_missing",
 )}
 
+st.caption(t("subtitle", lang))
 map_column, side_column = st.columns([3, 2], gap="medium")
 with map_column:
     control_map(

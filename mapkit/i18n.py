@@ -70,6 +70,12 @@ def t(key: str, lang: str = "en", **values: object) -> str:
 # viewer
 STRINGS.update({
     "page_title": {"en": "Territorial control in Ukraine", "uk": "Контроль території України"},
+    "subtitle": {
+        "en": "Share of each region's area under Russian military control. Every figure carries "
+              "its source and date; grey: no data; hatched: partial, no figure.",
+        "uk": "Частка площі кожного регіону під військовим контролем Росії. Кожна цифра має "
+              "джерело і дату; сірий: немає даних; штрихування: частково, без цифри.",
+    },
     "language": {"en": "Language / Мова", "uk": "Мова / Language"},
     "map_label": {
         "en": "Map of Ukraine's regions coloured by share under Russian military control",

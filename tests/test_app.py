@@ -1,0 +1,156 @@
+"""The viewer page's logic with Streamlit's AppTest: dates, selection, compare, uploads, language.
+
+The map component itself needs a browser (tests/test_viewer_browser.py); here its value — the
+date the reader moved to, the region they clicked — is set the way the component sets it.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapkit.snapshots import SnapshotError, list_dates, load_snapshots, read_snapshot_text
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,note
+2024-01-01,UA-14,60,Test Desk,reported,https://example.org/a,,
+2024-01-01,UA-09,100,Test Desk,reported,https://example.org/a,,
+2024-01-01,UA-65,partial,Test Desk,reported,https://example.org/a,,no figure given
+2024-06-01,UA-14,75.5,Test Desk,reported,https://example.org/a,2.5,
+2024-06-01,UA-09,100,Test Desk,reported,https://example.org/a,,
+2024-06-01,UA-65,20,Test Desk,reported,https://example.org/a,,
+2024-06-01,UA-14,70,Other Desk,computed,,,
+"""
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    (tmp_path / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def texts(app) -> str:
+    return " | ".join(str(e.value) for e in [*app.subheader, *app.caption, *app.info,
+                                              *app.error, *app.success, *app.markdown])
+
+
+def shown_table(app) -> pd.DataFrame:
+    return app.dataframe[-1].value
+
+
+def moved_map(app, **event) -> None:
+    """Set the map component's value as the browser would after a slider move or a click."""
+    previous = app.session_state["map"] if "map" in app.session_state else None
+    number = (previous or {}).get("n", 0) + 1
+    app.session_state["map"] = {"event": "date", "selected": None, **event, "n": number}
+    app.run()
+
+
+def test_opens_on_latest_date_of_the_bundled_snapshots():
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception and not app.error
+    latest = list_dates(load_snapshots())[-1]
+    assert f"Data for {latest.day} {latest:%B %Y}" in texts(app)
+
+
+def test_table_shows_figures_of_the_latest_date(app):
+    assert not app.exception
+    assert "Data for 1 June 2024" in texts(app)
+    table = shown_table(app).set_index("Region")
+    # All sources: on the same day the computed figure wins; the reported one stays visible
+    # in the "sources disagree" table beside the map.
+    assert table.loc["Donetsk", "Under Russian control, %"] == 70.0
+    assert table.loc["Kherson", "Under Russian control, %"] == 20.0
+    assert table.loc["Lviv", "Status"] == "no data"
+    assert "Sources disagree on 1 June 2024" in texts(app)
+
+
+def test_moving_the_slider_changes_the_date_and_table(app):
+    moved_map(app, date="2024-01-01")
+    assert "Data for 1 January 2024" in texts(app)
+    table = shown_table(app).set_index("Region")
+    assert table.loc["Donetsk", "Under Russian control, %"] == 60.0
+    assert table.loc["Kherson", "Status"] == "partial, no figure"
+
+
+def test_clicking_a_region_shows_its_time_series(app):
+    assert "Click a region" in texts(app)
+    moved_map(app, event="click", selected="UA-14", date="2024-06-01")
+    assert "Donetsk over time" in texts(app)
+
+
+def test_source_selector_keeps_one_source(app):
+    app.selectbox(key="source").set_value("Test Desk").run()
+    table = shown_table(app).set_index("Region")
+    assert table.loc["Donetsk", "Under Russian control, %"] == 75.5
+    assert table.loc["Donetsk", "Source"] == "Test Desk"
+
+
+def test_compare_mode_lists_biggest_changes_in_points(app):
+    app.selectbox(key="source").set_value("Test Desk").run()
+    app.radio(key="mode").set_value("compare").run()
+    app.selectbox(key="date_from").set_value("2024-01-01").run()
+    app.selectbox(key="date_to").set_value("2024-06-01").run()
+    assert not app.exception
+    assert "Biggest changes" in texts(app)
+    ranked = shown_table(app)
+    assert list(ranked["Region"]) == ["Donetsk", "Luhansk"]  # Kherson was partial: no change
+    assert ranked["Change, pp"].tolist() == [15.5, 0.0]
+
+
+def test_bad_upload_shows_the_same_messages_as_the_cli(app):
+    bad = b"date,region,percent,source,method\n2024-02-30,Atlantis,150,X,guessed\n"
+    with pytest.raises(SnapshotError) as expected:
+        read_snapshot_text(bad.decode(), "bad.csv")
+    app.file_uploader(key="upload_file").upload("bad.csv", bad, "text/csv").run()
+    assert "bad.csv was not loaded:" in [e.value for e in app.error]
+    shown = "\n".join(c.value for c in app.code)
+    for problem in expected.value.problems:
+        assert str(problem) in shown
+
+
+def test_good_upload_becomes_its_own_source_and_leaves_bundled_data_alone(app, tmp_path):
+    before = (tmp_path / "test.csv").read_bytes()
+    mine = b"date,region,percent,source,method\n2024-06-01,UA-14,80,My Desk,reported\n"
+    app.file_uploader(key="upload_file").upload("mine.csv", mine, "text/csv").run()
+    assert not app.error
+    assert "My Desk (uploaded)" in app.selectbox(key="source").options
+    app.selectbox(key="source").set_value("My Desk (uploaded)").run()
+    assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == 80
+    assert (tmp_path / "test.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["test.csv"]
+
+
+def test_ukrainian_switch_translates_text_and_region_names(app):
+    app.radio(key="lang").set_value("uk").run()
+    assert "Дані на 1 червня 2024" in texts(app)
+    assert "Донецька область" in list(shown_table(app).iloc[:, 0])
+
+
+def test_invalid_bundled_snapshots_are_listed_not_hidden(tmp_path, monkeypatch):
+    (tmp_path / "broken.csv").write_text(
+        "date,region,percent,source,method\n2024-01-01,UA-14,140,X,reported\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert app.error
+    assert "broken.csv:2:" in "\n".join(c.value for c in app.code)
+
+
+def test_shown_date_csv_has_sources_and_partial_flags(tmp_path):
+    from mapkit.viewer.tables import rows_csv, shown_date_rows
+
+    (tmp_path / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
+    frame = load_snapshots([tmp_path])
+    csv = pd.read_csv(io.BytesIO(rows_csv(shown_date_rows(frame, "Test Desk", "2024-01-01"))),
+                      encoding="utf-8-sig").set_index("region")
+    assert csv.loc["UA-14", "percent"] == 60
+    assert csv.loc["UA-14", "source"] == "Test Desk"
+    assert bool(csv.loc["UA-65", "partial"]) and pd.isna(csv.loc["UA-65", "percent"])
+    assert pd.isna(csv.loc["UA-46", "source"])  # no data: empty, never a made-up zero
