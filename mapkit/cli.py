@@ -121,6 +121,56 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
     ))
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the snapshot CSVs, one per date (YYYY-MM-DD.csv).")
+@click.option("--source", default="DeepStateMap", show_default=True,
+              help="Source name written in every row (who drew the polygons).")
+@click.option("--source-url", default=None,
+              help="Source link written in every row [default: https://deepstatemap.live for "
+                   "DeepStateMap].")
+@click.option("--date", metavar="YYYY-MM-DD",
+              help="Date of a single input that has none in its name or properties.")
+@click.option("--force", is_flag=True, help="Recompute dates already written in --out.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to use [default: all cores].")
+def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
+    """Compute percent occupied and contested per region from front-line polygon files.
+
+    INPUT is a file, a folder or a glob: DeepStateMap raw dumps (layers classified by name),
+    its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas. The date comes
+    from --date, a 'date' property or the file name. Writes one snapshot CSV per date (method
+    'computed'), skipping dates already written unless --force. Method: docs/methodology.md.
+
+    \b
+    Examples:
+      mapkit compute ../shared/deepstate/daily --out data/control_snapshots/deepstate
+      mapkit compute "dumps/*.json" --out out/ --force
+      mapkit compute my_front.gpkg --date 2025-03-17 --source "My team" --out out/
+    """
+    from tqdm import tqdm
+
+    from mapkit.importers import PolygonFileError
+    from mapkit.timeline import InputError, compute_timeline
+
+    bar = tqdm(total=0, unit="file", desc="computing", disable=None)
+    try:
+        summary = compute_timeline(inputs, out_dir, source=source, source_url=source_url,
+                                   date=date, force=force, workers=workers,
+                                   progress=bar.update,
+                                   on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
+    except (InputError, PolygonFileError) as error:
+        bar.close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    bar.close()
+    for line in summary.lines():
+        click.echo(line, err=line.startswith(("warning", "error")))
+    if summary.failed:
+        sys.exit(1)
+
+
 def main() -> None:
     """Entry point of the ``mapkit`` console script."""
     cli(prog_name="mapkit")

@@ -187,6 +187,7 @@ class AreaIndex:
             self.cell_of[grid_id] = k
             self.cells.append(_Cell(boxes[grid_id], wide[k], slice(start, end), bool(near[k])))
         self.cell_centres = shapely.get_coordinates(shapely.centroid(boxes[used]))
+        self.near_outer = np.array([cell.near_outer for cell in self.cells], dtype=bool)
         self.cell_grid_ids = used
 
     # --- projection ---------------------------------------------------------------------------
@@ -242,24 +243,11 @@ class AreaIndex:
 
     # --- public -------------------------------------------------------------------------------
 
-    def occupied_m2(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
-        """Occupied area per region (m²) and the part of it that is coast/border slivers.
-
-        ``occupied_projected`` must be valid and in the equal-area projection.
-        """
-        n_regions = len(self.codes)
-        occ = np.zeros(len(self.piece_geom))
-        extra = np.zeros(len(self.piece_geom))
-        if occupied_projected is None or occupied_projected.is_empty:
-            return np.zeros(n_regions), np.zeros(n_regions)
-        polygon = shapely.orient_polygons(occupied_projected)
-        shapely.prepare(polygon)
-        rings = shapely.get_rings(shapely.get_parts(polygon))
-        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        same = ring_of[1:] == ring_of[:-1]
-        edges = np.hstack([coords[:-1][same], coords[1:][same]])
-        hashes = _edge_hashes(edges)
-        size, (ox, oy), margin = self.cell_size, self.origin, self.margin
+    def _cell_keys(self, edges: np.ndarray, hashes: np.ndarray,
+                   margin: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: the sum of the hashes of the edges whose bounding box comes within
+        ``margin`` of it, and how many there are."""
+        size, (ox, oy) = self.cell_size, self.origin
         lo_x = np.floor((np.minimum(edges[:, 0], edges[:, 2]) - margin - ox) / size).astype(int)
         hi_x = np.floor((np.maximum(edges[:, 0], edges[:, 2]) + margin - ox) / size).astype(int)
         lo_y = np.floor((np.minimum(edges[:, 1], edges[:, 3]) - margin - oy) / size).astype(int)
@@ -277,10 +265,35 @@ class AreaIndex:
         keep = cell_k >= 0
         cell_k, edge_of = cell_k[keep], edge_of[keep]
         n_cells = len(self.cells)
+        key = np.zeros(n_cells, dtype=np.uint64)
         with np.errstate(over="ignore"):
-            key = np.zeros(n_cells, dtype=np.uint64)
             np.add.at(key, cell_k, hashes[edge_of])
-        n_edges = np.bincount(cell_k, minlength=n_cells)
+        return key, np.bincount(cell_k, minlength=n_cells)
+
+    def occupied_m2(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
+        """Occupied area per region (m²) and the part of it that is coast/border slivers.
+
+        ``occupied_projected`` must be valid and in the equal-area projection.
+        """
+        n_regions = len(self.codes)
+        occ = np.zeros(len(self.piece_geom))
+        extra = np.zeros(len(self.piece_geom))
+        if occupied_projected is None or occupied_projected.is_empty:
+            return np.zeros(n_regions), np.zeros(n_regions)
+        polygon = shapely.orient_polygons(occupied_projected)
+        shapely.prepare(polygon)
+        rings = shapely.get_rings(shapely.get_parts(polygon))
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+        same = ring_of[1:] == ring_of[:-1]
+        edges = np.hstack([coords[:-1][same], coords[1:][same]])
+        hashes = _edge_hashes(edges)
+        # a cell's result depends on the edges inside it; near the outer boundary (where the
+        # sliver test looks around) on the edges within the margin too
+        key, n_edges = self._cell_keys(edges, hashes, 0.0)
+        near = self.near_outer
+        if near.any():
+            key_wide, n_wide = self._cell_keys(edges, hashes, self.margin)
+            key[near], n_edges[near] = key_wide[near], n_wide[near]
         has_edges = n_edges > 0
         # cells with no edge nearby are wholly inside or wholly outside
         quiet = np.flatnonzero(~has_edges)

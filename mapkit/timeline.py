@@ -1,0 +1,254 @@
+"""Many polygon files → one snapshot CSV per date: the engine behind ``mapkit compute``.
+
+Each date becomes ``OUT/YYYY-MM-DD.csv`` in the snapshot format of :mod:`mapkit.snapshots`
+(27 rows, method ``computed``, with ``contested_percent`` when the input has a grey zone).
+Files are written atomically as they are finished, so an interrupted run loses nothing and a
+re-run skips the dates already written (unless ``force``). Work is spread over all cores; the
+region index and the first file's cell cache are built once, before the workers fork.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import glob
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mapkit.compute import AreaIndex, RegionShares
+from mapkit.importers import PolygonFileError, date_from_filename, read_control_file
+
+__all__ = ["ComputeSummary", "compute_timeline", "expand_inputs", "snapshot_rows",
+           "write_snapshot_csv"]
+
+SUFFIXES = (".json", ".geojson", ".gpkg")
+DEFAULT_SOURCE = "DeepStateMap"
+SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
+COLUMNS = ["date", "region", "percent", "source", "method", "source_url", "contested_percent",
+           "note"]
+
+
+class InputError(ValueError):
+    """The command line named no usable input (nothing matched, or a bad combination)."""
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files, folders (their *.json, *.geojson, *.gpkg) and glob patterns → sorted files."""
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+            if not matches:
+                raise InputError(f"{path}: folder has no .json, .geojson or .gpkg files.")
+            found.extend(matches)
+        elif path.is_file():
+            found.append(path)
+        elif any(ch in str(item) for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(str(item)) if Path(p).is_file())
+            if not matches:
+                raise InputError(f"{item}: the pattern matches no files.")
+            found.extend(matches)
+        else:
+            raise InputError(f"{path}: no such file or folder.")
+    return list(dict.fromkeys(found))
+
+
+def snapshot_path(out_dir: Path, date: dt.date) -> Path:
+    return out_dir / f"{date.isoformat()}.csv"
+
+
+def snapshot_rows(shares: RegionShares, source: str, source_url: str,
+                  origin: str) -> list[dict[str, str]]:
+    """Snapshot CSV rows for one date (27 regions)."""
+    rows = []
+    contested = shares.contested_pct
+    for i, code in enumerate(shares.codes):
+        note = f"computed from {origin}"
+        if shares.sliver_pct[i] >= 0.005:
+            note += f"; incl. {shares.sliver_pct[i]:.2f} pp coast/border mismatch strips"
+        if contested is None:
+            note += "; no contested layer in the input"
+        rows.append({
+            "date": shares.date.isoformat(),
+            "region": code,
+            "percent": f"{shares.occupied_pct[i]:.2f}",
+            "source": source,
+            "method": "computed",
+            "source_url": source_url,
+            "contested_percent": "" if contested is None else f"{contested[i]:.2f}",
+            "note": note,
+        })
+    return rows
+
+
+def write_snapshot_csv(rows: list[dict[str, str]], path: Path) -> None:
+    """Write rows atomically: to a temporary file beside ``path``, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+# --- Running many files ---------------------------------------------------------------------
+
+_INDEX: AreaIndex | None = None
+
+
+@dataclass
+class _Result:
+    path: Path
+    shares: RegionShares | None = None
+    error: str | None = None
+    repaired: int = 0
+
+
+def _work(task: tuple[Path, dt.date | None]) -> _Result:
+    path, date = task
+    assert _INDEX is not None
+    try:
+        layers = read_control_file(path, date=date)
+        return _Result(path, _INDEX.shares(layers), repaired=layers.repaired)
+    except PolygonFileError as error:
+        return _Result(path, error=str(error))
+    except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
+        return _Result(path, error=f"{path}: {type(error).__name__}: {error}")
+
+
+@dataclass
+class ComputeSummary:
+    """What a run did, for the closing lines of ``mapkit compute``."""
+
+    inputs: int = 0
+    written: list[dt.date] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # date already written
+    failed: list[str] = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)
+    duplicates: list[str] = field(default_factory=list)
+    repaired: int = 0
+    seconds: float = 0.0
+    workers: int = 1
+    cache: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        dates = sorted(self.written)
+        span = f" ({dates[0]} … {dates[-1]})" if dates else ""
+        out = [f"{len(self.written)} snapshot(s) written{span}, {len(self.skipped)} skipped "
+               f"(already written; --force to redo), {len(self.failed)} failed — "
+               f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
+        if self.repaired:
+            out.append(f"{self.repaired} invalid polygon(s) repaired.")
+        for message in self.duplicates:
+            out.append(f"note: {message}")
+        for message, count in self.warnings.most_common():
+            out.append(f"warning: {message}" + (f" (and {count - 1} more file(s))"
+                                                if count > 1 else ""))
+        for message in self.failed:
+            out.append(f"error: {message}")
+        return out
+
+
+def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
+                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     date: dt.date | str | None = None, force: bool = False,
+                     workers: int | None = None, index: AreaIndex | None = None,
+                     progress: Callable[[int], object] | None = None,
+                     on_total: Callable[[int], object] | None = None) -> ComputeSummary:
+    """Compute a snapshot CSV per date for every input file; see the module docstring.
+
+    ``progress(n)`` is called as files finish (e.g. a tqdm bar's ``update``).
+    """
+    global _INDEX
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    paths = expand_inputs(inputs)
+    if date is not None and len(paths) > 1:
+        raise InputError(f"--date applies to one input file, but {len(paths)} were given; "
+                         "name the date in each file name (YYYY-MM-DD) instead.")
+    if source_url is None:
+        source_url = SOURCE_URLS.get(source, "")
+    summary = ComputeSummary(inputs=len(paths))
+    # one file per date: the last one by name (a later dump of the same day) wins
+    by_date: dict[object, Path] = {}
+    tasks: list[tuple[Path, dt.date | None]] = []
+    for path in paths:
+        when = dt.date.fromisoformat(str(date)) if date is not None else date_from_filename(path)
+        if when is not None and when in by_date:
+            summary.duplicates.append(f"{by_date[when].name} and {path.name} are both "
+                                      f"{when}; using {path.name}")
+            tasks = [t for t in tasks if t[0] != by_date[when]]
+        if when is not None:
+            by_date[when] = path
+        if when is not None and not force and snapshot_path(out_dir, when).exists():
+            summary.skipped.append(path)
+            continue
+        tasks.append((path, when if date is not None else None))
+    if on_total:
+        on_total(len(tasks))
+    _INDEX = index or _INDEX or AreaIndex.from_boundaries()
+    written: dict[dt.date, Path] = {}
+
+    def finish(result: _Result) -> None:
+        if progress:
+            progress(1)
+        summary.repaired += result.repaired
+        if result.error:
+            summary.failed.append(result.error)
+            return
+        shares = result.shares
+        for warning in shares.warnings:
+            summary.warnings[warning.split(": ", 1)[-1]] += 1
+        if shares.date in written:
+            summary.duplicates.append(f"{written[shares.date].name} and {result.path.name} "
+                                      f"are both {shares.date}; kept {result.path.name}")
+        target = snapshot_path(out_dir, shares.date)
+        if not force and shares.date not in written and target.exists():
+            summary.skipped.append(result.path)
+            return
+        write_snapshot_csv(snapshot_rows(shares, source, source_url, result.path.name), target)
+        written[shares.date] = result.path
+        summary.written.append(shares.date)
+
+    if tasks:
+        # warm the cell cache on the first file before forking: every worker inherits it
+        finish(_work(tasks[0]))
+        rest = tasks[1:]
+        n_workers = max(1, min(workers or os.cpu_count() or 1, len(rest)))
+        summary.workers = n_workers
+        if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for task in rest:
+                finish(_work(task))
+        else:
+            chunk = max(1, min(32, len(rest) // (n_workers * 4)))
+            with multiprocessing.get_context("fork").Pool(n_workers) as pool:
+                for result in pool.imap(_work, rest, chunksize=chunk):
+                    finish(result)
+    summary.written = sorted(set(summary.written))
+    summary.cache = dict(_INDEX.stats)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def percent_table(out_dir: str | Path, codes: Iterable[str]) -> dict[str, np.ndarray]:
+    """Read back percents written to ``out_dir`` (date → array in ``codes`` order); for checks."""
+    codes = list(codes)
+    table = {}
+    for path in sorted(Path(out_dir).glob("*.csv")):
+        with open(path, encoding="utf-8") as handle:
+            rows = {row["region"]: float(row["percent"]) for row in csv.DictReader(handle)}
+        table[path.stem] = np.array([rows.get(code, np.nan) for code in codes])
+    return table
