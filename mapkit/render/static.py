@@ -165,6 +165,7 @@ def draw_map(
     pad = 0.02 * (xs.max() - xs.min())
     axes.set_xlim(xs.min() - pad, xs.max() + pad)
     axes.set_ylim(ys.min() - pad, ys.max() + pad)
+    axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
 
     text = {"parse_math": False, "color": TEXT_COLOUR}
     figure.text(0.02, 0.965, title, fontsize=22 * scale, fontweight="bold", va="top",

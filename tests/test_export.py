@@ -1,0 +1,333 @@
+"""Exports without a browser: figures, colours, escaping, provenance, atomic writes, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from click.testing import CliRunner
+from PIL import Image
+from test_export_fixtures import synthetic_timeline_snapshots, write_csv
+
+from mapkit import __version__
+from mapkit.boundaries import load_boundaries
+from mapkit.cli import cli
+from mapkit.constants import (
+    NO_DATA_COLOUR,
+    PARTIAL_COLOUR,
+    PARTIAL_HATCH_COLOUR,
+    SNAPSHOTS_DIR,
+    UKRAINE_CONFORMAL,
+)
+from mapkit.export import (
+    ExportInputError,
+    iframe_snippet,
+    render_export,
+    write_export,
+)
+from mapkit.render.payload import script_json
+from mapkit.render.provenance import Provenance
+from mapkit.render.static import PRINT_DPI, draw_map
+from mapkit.render.timeline import build_timeline
+from mapkit.scale import percent_colour
+from mapkit.snapshots import load_snapshots
+
+SCRIPT_ATTACK = "</script><script>alert(1)</script>"
+ATTR_ATTACK = '"><img src=x onerror=alert(1)>'
+HOSTILE_TITLE = f"{SCRIPT_ATTACK} {ATTR_ATTACK} 'single' \"double\" שלום Київ $5 & <b>"
+GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory) -> "pd.DataFrame":  # noqa: F821
+    """Two dates of a made-up source, a hostile source name, and a 'partial' region."""
+    folder = tmp_path_factory.mktemp("snapshots")
+    url = "https://example.org/desk"
+    write_csv(folder / "desk.csv", [
+        ("2024-01-01", "UA-14", 40, "Test Desk", "reported", url, "", ""),
+        ("2024-01-01", "UA-09", 95, "Test Desk", "reported", url, "", ""),
+        ("2024-01-01", "UA-43", 100, "Test Desk", "reported", url, "", ""),
+        ("2025-03-17", "UA-14", 60, "Test Desk", "reported", url, "3.5", ATTR_ATTACK),
+        ("2025-03-17", "UA-09", 100, "Test Desk", "reported", url, "", ""),
+        ("2025-03-17", "UA-65", "partial", "Test Desk", "reported", url, "", "no figure given"),
+        ("2025-03-17", "UA-23", 20, SCRIPT_ATTACK, "reported", "", "", ""),
+    ])
+    return load_snapshots([folder])
+
+
+# --- what the map shows ---------------------------------------------------------------------
+
+
+def test_timeline_shows_each_regions_latest_figure_with_its_own_date(snapshots):
+    timeline = build_timeline(snapshots)
+    assert [d.isoformat() for d in timeline.dates] == ["2024-01-01", "2025-03-17"]
+    codes = [r.code for r in timeline.regions]
+    last = dict(zip(codes, timeline.frame(1)))
+    assert last["UA-14"].percent == 60 and last["UA-14"].contested == 3.5
+    assert last["UA-65"].partial and last["UA-65"].percent is None
+    assert last["UA-43"].percent == 100 and last["UA-43"].as_of == dt.date(2024, 1, 1)
+    assert not last["UA-46"].has_data
+    assert last["UA-46"].colour == NO_DATA_COLOUR
+    assert last["UA-65"].colour == PARTIAL_COLOUR
+
+
+def test_one_source_keeps_only_its_figures(snapshots):
+    timeline = build_timeline(snapshots, source=SCRIPT_ATTACK)
+    cells = dict(zip((r.code for r in timeline.regions), timeline.frame(0)))
+    assert cells["UA-23"].percent == 20
+    assert not cells["UA-14"].has_data
+
+
+def test_bad_dates_and_sources_say_what_to_do(snapshots):
+    with pytest.raises(ExportInputError, match="YYYY-MM-DD"):
+        render_export("csv", snapshots, date="17/03/2025")
+    with pytest.raises(ExportInputError, match="first snapshot date is 2024-01-01"):
+        render_export("csv", snapshots, date="2020-01-01")
+    with pytest.raises(ExportInputError, match="sources are: "):
+        render_export("csv", snapshots, source="Nobody")
+    with pytest.raises(ExportInputError, match="no snapshot dates between"):
+        render_export("csv", snapshots, date_from="2026-01-01")
+    with pytest.raises(ExportInputError, match="choose one of html, embed"):
+        render_export("pdf", snapshots)
+
+
+# --- csv -----------------------------------------------------------------------------------
+
+
+def test_csv_has_every_region_with_figure_source_method_and_provenance(snapshots):
+    text = render_export("csv", snapshots, generated_at=GENERATED).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 2 * 27
+    donetsk = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-14")
+    assert donetsk["percent"] == "60" and donetsk["contested_percent"] == "3.5"
+    assert donetsk["source"] == "Test Desk" and donetsk["method"] == "reported"
+    assert donetsk["source_url"] == "https://example.org/desk"
+    assert donetsk["mapkit_version"] == __version__
+    assert donetsk["generated_at"] == "2026-01-02T03:04:05Z"
+    kherson = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-65")
+    assert (kherson["percent"], kherson["status"]) == ("", "partial, no figure")
+    crimea = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-43")
+    assert crimea["figure_date"] == "2024-01-01"
+    lviv = next(r for r in rows if r["region"] == "UA-46")
+    assert lviv["status"] == "no data" and lviv["source"] == ""
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula(tmp_path):
+    write_csv(tmp_path / "f.csv", [("2024-01-01", "UA-14", 5, "=HYPERLINK(\"x\")", "reported",
+                                    "", "", "@cmd")])
+    text = render_export("csv", load_snapshots([tmp_path])).decode("utf-8")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["region"] == "UA-14")
+    assert row["source"] == "'=HYPERLINK(\"x\")" and row["note"] == "'@cmd"
+
+
+# --- escaping and provenance in the HTML outputs -------------------------------------------
+
+
+def test_script_json_cannot_close_a_script_or_open_a_comment():
+    text = script_json({"t": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"t": "</script><!-- & \u2028"}
+
+
+@pytest.mark.parametrize("fmt", ["embed", "html"])
+def test_hostile_text_never_reaches_the_page_as_markup(snapshots, fmt):
+    page = render_export(fmt, snapshots, title=HOSTILE_TITLE, subtitle=ATTR_ATTACK,
+                         credit=SCRIPT_ATTACK).decode("utf-8")
+    assert page.count("</script>") == page.count("<script")  # no script closed early
+    assert "<img src=x" not in page
+    assert "<b>" not in page
+    assert "onerror=alert(1)>" not in page.replace("onerror=alert(1)&gt;", "")
+
+
+@pytest.mark.parametrize("fmt", ["embed", "html"])
+def test_pages_carry_provenance(snapshots, fmt):
+    page = render_export(fmt, snapshots, generated_at=GENERATED).decode("utf-8")
+    assert f"mapkit {__version__}" in page
+    assert "2026-01-02T03:04:05Z" in page
+    assert "2024-01-01 – 2025-03-17" in page
+    assert "Test Desk" in page
+
+
+def test_embed_asks_no_other_host_for_anything(snapshots):
+    page = render_export("embed", snapshots).decode("utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(http" not in page
+    assert "default-src 'none'" in page  # and the browser is told so
+
+
+def test_full_timeline_embed_fits_in_150_kb(tmp_path):
+    snapshots = synthetic_timeline_snapshots(tmp_path, weeks=240)
+    page = render_export("embed", snapshots)
+    assert len(build_timeline(snapshots).dates) == 241
+    assert len(page) <= 150 * 1024, f"embed is {len(page) / 1024:.0f} KB"
+
+
+def test_real_timeline_embed_fits_in_150_kb():
+    deepstate = SNAPSHOTS_DIR / "deepstate"
+    if not any(deepstate.glob("*.csv")):
+        pytest.skip("the computed DeepStateMap timeline is not in data/control_snapshots/ yet")
+    page = render_export("embed", load_snapshots())
+    assert len(page) <= 150 * 1024, f"embed is {len(page) / 1024:.0f} KB"
+
+
+def test_iframe_snippet_escapes_its_address_and_title():
+    snippet = iframe_snippet('map.html?a=1&b="x"', title=ATTR_ATTACK)
+    assert 'src="map.html?a=1&amp;b=&quot;x&quot;"' in snippet
+    assert "<img" not in snippet
+    assert "mapkit-embed-height" in snippet
+
+
+# --- static maps -----------------------------------------------------------------------------
+
+
+def test_svg_is_byte_identical_for_identical_inputs(snapshots):
+    options = {"title": HOSTILE_TITLE, "credit": "Desk -- <team>", "generated_at": GENERATED}
+    first = render_export("svg", snapshots, **options)
+    second = render_export("svg", snapshots, **options)
+    assert first == second
+    root = ET.fromstring(first)  # well-formed XML despite the hostile title
+    assert root.tag.endswith("svg")
+    assert b"<img src=x" not in first and b"<b>" not in first
+
+
+def test_svg_is_byte_identical_across_runs_with_source_date_epoch(snapshots, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767322800")
+    first = render_export("svg", snapshots)
+    second = render_export("svg", snapshots)
+    assert first == second and b"2026-01-02T03:00:00Z" in first
+
+
+def _interior_pixels(drawn, code: str, height: int, inset_m: float = 6000) -> list[tuple]:
+    """Pixel positions of a grid of points well inside region ``code`` of a drawn map."""
+    frame = load_boundaries().to_crs(UKRAINE_CONFORMAL)
+    geometry = frame.loc[frame["code"] == code, "geometry"].iloc[0].buffer(-inset_m)
+    minx, miny, maxx, maxy = geometry.bounds
+    xs, ys = np.meshgrid(np.linspace(minx, maxx, 30), np.linspace(miny, maxy, 30))
+    points = shapely.points(xs.ravel(), ys.ravel())
+    inside = shapely.contains(geometry, points)
+    coords = np.column_stack([xs.ravel()[inside], ys.ravel()[inside]])
+    display = drawn.axes.transData.transform(coords)
+    return [(int(x), int(height - y)) for x, y in display]
+
+
+def _hex(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
+
+
+def test_png_paints_region_interiors_with_the_scales_colour(snapshots):
+    png = render_export("png", snapshots, generated_at=GENERATED)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.width == 2400
+    timeline = build_timeline(snapshots, latest_only=True)
+    drawn = draw_map(timeline, 0, Provenance.of(timeline, GENERATED), title="t", subtitle=None,
+                     credit=None)
+    assert drawn.figure.dpi == PRINT_DPI
+    expected = {"UA-14": percent_colour(60), "UA-09": percent_colour(100),
+                "UA-23": percent_colour(20), "UA-46": NO_DATA_COLOUR}
+    for code, colour in expected.items():
+        seen = [_hex(image.getpixel(p)) for p in _interior_pixels(drawn, code, image.height)]
+        share = seen.count(colour) / len(seen)
+        assert share > 0.7, f"{code}: only {share:.0%} of interior pixels are {colour}"
+    kherson = {_hex(image.getpixel(p)) for p in _interior_pixels(drawn, "UA-65", image.height)}
+    assert {PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR} <= kherson  # the hatch, not a flat fill
+
+
+def test_png_carries_provenance_in_its_metadata(snapshots):
+    image = Image.open(io.BytesIO(render_export("png", snapshots, generated_at=GENERATED)))
+    assert image.text["Software"] == f"mapkit {__version__}"
+    assert image.text["Creation Time"] == "2026-01-02T03:04:05Z"
+    assert "Test Desk" in image.text["Description"]
+
+
+def test_gif_has_one_frame_per_date(snapshots):
+    calls = []
+    gif = render_export("gif", snapshots, progress=lambda done, total: calls.append(done))
+    image = Image.open(io.BytesIO(gif))
+    assert image.n_frames == 2 and calls == [1, 2]
+    assert b"mapkit " + __version__.encode() in gif
+
+
+# --- writing files ----------------------------------------------------------------------------
+
+
+def test_failed_export_leaves_an_existing_file_untouched(snapshots, tmp_path):
+    out = tmp_path / "map.html"
+    out.write_text("the story's current map", encoding="utf-8")
+    with pytest.raises(ExportInputError):
+        write_export("embed", snapshots, out, date="1999-01-01")
+    assert out.read_text(encoding="utf-8") == "the story's current map"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]  # no temporary file left
+
+
+def test_export_replaces_the_file_in_one_step(snapshots, tmp_path):
+    out = tmp_path / "map.csv"
+    out.write_text("old", encoding="utf-8")
+    write_export("csv", snapshots, out)
+    assert out.read_text(encoding="utf-8").startswith("map_date,region,")
+    assert [p.name for p in tmp_path.iterdir()] == ["map.csv"]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def _snapshot_folder(snapshots_fixture_folder: Path) -> str:
+    return str(snapshots_fixture_folder)
+
+
+@pytest.fixture()
+def snapshot_folder(tmp_path) -> Path:
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    write_csv(folder / "desk.csv", [
+        ("2024-01-01", "UA-14", 40, "Test Desk", "reported", "", "", ""),
+        ("2025-03-17", "UA-14", 60, "Test Desk", "reported", "", "", ""),
+    ])
+    return folder
+
+
+def test_cli_writes_an_embed_and_prints_the_iframe_snippet(snapshot_folder, tmp_path):
+    out = tmp_path / "embed.html"
+    result = CliRunner().invoke(cli, ["export", "--format", "embed", "--snapshots",
+                                      str(snapshot_folder), "--title", ATTR_ATTACK,
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "<iframe src=\"embed.html\"" in result.output
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_cli_rejects_a_date_together_with_a_range(snapshot_folder, tmp_path):
+    out = tmp_path / "map.png"
+    result = CliRunner().invoke(cli, ["export", "--format", "png", "--snapshots",
+                                      str(snapshot_folder), "--date", "2025-03-17", "--from",
+                                      "2024-01-01", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "either a date, or a from/to range" in result.output
+    assert not out.exists()
+
+
+def test_cli_reports_invalid_snapshots_by_file_and_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("date,region,percent,source,method\n"
+                                      "2024-01-01,Atlantis,50,X,reported\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "--snapshots",
+                                      str(tmp_path / "bad.csv"), "--out",
+                                      str(tmp_path / "out.csv")])
+    assert result.exit_code == 1
+    assert "bad.csv:2:" in result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_png_on_a_date_draws_that_dates_figures(snapshot_folder, tmp_path):
+    out = tmp_path / "map.png"
+    result = CliRunner().invoke(cli, ["export", "--format", "png", "--snapshots",
+                                      str(snapshot_folder), "--date", "2024-06-01",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).width == 2400
