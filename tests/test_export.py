@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -47,7 +48,7 @@ GENERATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def snapshots(tmp_path_factory) -> "pd.DataFrame":  # noqa: F821
+def snapshots(tmp_path_factory) -> pd.DataFrame:
     """Two dates of a made-up source, a hostile source name, and a 'partial' region."""
     folder = tmp_path_factory.mktemp("snapshots")
     url = "https://example.org/desk"
@@ -276,10 +277,6 @@ def test_export_replaces_the_file_in_one_step(snapshots, tmp_path):
 
 
 # --- the command line ---------------------------------------------------------------------------
-
-
-def _snapshot_folder(snapshots_fixture_folder: Path) -> str:
-    return str(snapshots_fixture_folder)
 
 
 @pytest.fixture()
