@@ -19,28 +19,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import matplotlib
+import numpy as np
+import shapely
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+from PIL import Image
+from shapely.ops import polylabel
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch, PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from PIL import Image  # noqa: E402
-from shapely.ops import polylabel  # noqa: E402
-
-from mapkit.boundaries import load_boundaries, web_boundaries  # noqa: E402
-from mapkit.constants import (  # noqa: E402
-    PARTIAL_COLOUR,
-    PARTIAL_HATCH_COLOUR,
-    UKRAINE_CONFORMAL,
-)
-from mapkit.i18n import t  # noqa: E402
-from mapkit.render.payload import legend_entries, value_text  # noqa: E402
-from mapkit.render.provenance import Provenance  # noqa: E402
-from mapkit.render.timeline import Cell, Timeline  # noqa: E402
+from mapkit.boundaries import load_boundaries, web_boundaries
+from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR, UKRAINE_CONFORMAL
+from mapkit.i18n import t
+from mapkit.render.payload import legend_entries, value_text
+from mapkit.render.provenance import Provenance
+from mapkit.render.timeline import Cell, Timeline
 
 #: Default print width in pixels, and the resolution it is drawn at.
 PNG_WIDTH_PX = 2400
@@ -99,10 +95,10 @@ class MapFigure:
     """A drawn map whose colours and date can be changed frame by frame."""
 
     figure: Figure
-    axes: plt.Axes
+    axes: Axes
     patches: dict[str, PathPatch]
-    date_text: plt.Text
-    labels: dict[str, plt.Text]
+    date_text: Text
+    labels: dict[str, Text]
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
         for region, cell in zip(timeline.regions, timeline.frame(index)):
@@ -111,7 +107,12 @@ class MapFigure:
             if label is not None:
                 label.set_text(_label(region.name(lang), cell, lang))
                 on_region = label.get_bbox_patch() is None
-                label.set_color("white" if on_region and _is_dark(cell.colour) else TEXT_COLOUR)
+                dark = on_region and _is_dark(cell.colour)
+                label.set_color("white" if dark else TEXT_COLOUR)
+                # A thin halo keeps labels readable on hatching and borders.
+                halo = "#5a0000" if dark else "white"
+                label.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground=halo,
+                                                               alpha=0.85)])
         self.date_text.set_text(timeline.dates[index].isoformat())
 
 
@@ -212,21 +213,17 @@ _OFFSETS = [(0, 0)] + [
 ]
 
 
-def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[str, plt.Text]:
+def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[str, Text]:
     """Greedy placement: big regions first, each label at the first offset that collides with
     nothing placed before; a moved label gets a leader line to its region."""
-    renderer = figure.canvas.get_renderer() if hasattr(figure.canvas, "get_renderer") else None
-    if renderer is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        renderer = FigureCanvasAgg(figure).get_renderer()
+    renderer = FigureCanvasAgg(figure).get_renderer()
     areas = {s.code: abs(_path_area(s.path)) for s in shapes}
     order = sorted(shapes, key=lambda s: -areas[s.code])
     placed = []
     axes_box = axes.get_window_extent(renderer)
     frame = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))
     names = {r.code: r.name(lang) for r in timeline.regions}
-    labels: dict[str, plt.Text] = {}
+    labels: dict[str, Text] = {}
     for shape in order:
         small = areas[shape.code] < 3e9  # the two cities (< 3,000 km²)
         label = axes.annotate(
@@ -276,7 +273,7 @@ def render_static(
     width_px: int = PNG_WIDTH_PX,
 ) -> bytes:
     """PNG or SVG bytes of the timeline's (only) date, with provenance in the file's metadata."""
-    with plt.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
         drawn = draw_map(timeline, len(timeline.dates) - 1, provenance, title=title,
                          subtitle=subtitle, credit=credit, lang=lang, width_px=width_px)
         buffer = io.BytesIO()
@@ -308,8 +305,6 @@ def render_gif(
     """An animated GIF over the timeline's dates; the date is on every frame."""
     drawn = draw_map(timeline, 0, provenance, title=title, subtitle=subtitle, credit=credit,
                      lang=lang, width_px=width_px, dpi=100, detail="web", labels=False)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     canvas = FigureCanvasAgg(drawn.figure)
     frames = []
     total = len(timeline.dates)
