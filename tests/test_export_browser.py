@@ -1,0 +1,269 @@
+"""The HTML exports in a real browser (headless Chromium, no internet).
+
+The embed is opened straight from disk and must ask nothing of any host; the Leaflet page gets
+Leaflet from node_modules (``npm ci``) and blank tiles. Both must paint the regions with the
+scale's colours, recolour them when the slider moves, show the current date's figure in
+tooltips, and show hostile titles and source names as typed without running anything.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from offline_assets import NODE_MODULES, route_cdn_to_local
+from PIL import Image
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS
+from test_export_fixtures import write_csv
+
+from mapkit.constants import PARTIAL_COLOUR
+from mapkit.export import write_export
+from mapkit.scale import percent_colour
+from mapkit.snapshots import load_snapshots
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+]
+needs_leaflet = pytest.mark.skipif(
+    not (NODE_MODULES / "leaflet").exists(),
+    reason="needs Leaflet locally for the html export: run `npm ci` in the repo root",
+)
+
+SCRIPT_ATTACK = "</script><script>alert(1)</script>"
+ATTR_ATTACK = '"><img src=x onerror=alert(1)>'
+TITLE = f"{SCRIPT_ATTACK} {ATTR_ATTACK} 'it's' \"quoted\" שלום עולם Київ"
+SOURCE = f"Desk {ATTR_ATTACK}"
+NOTE = f"note {SCRIPT_ATTACK} «Київ»"
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("snapshots")
+    write_csv(folder / "desk.csv", [
+        ("2024-01-01", "UA-14", 40, SOURCE, "reported", "https://example.org", "", ""),
+        ("2024-01-01", "UA-09", 95, SOURCE, "reported", "https://example.org", "", ""),
+        ("2025-03-17", "UA-14", 60, SOURCE, "reported", "https://example.org", "", NOTE),
+        ("2025-03-17", "UA-09", 100, SOURCE, "reported", "https://example.org", "", ""),
+        ("2025-03-17", "UA-65", "partial", SOURCE, "reported", "https://example.org", "", ""),
+    ])
+    return load_snapshots([folder])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page_factory(browser):
+    pages = []
+
+    def make(width: int = 1000, height: int = 800):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.dialogs = []  # anything that runs alert() would land here
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        pages.append(context)
+        return page
+
+    yield make
+    for context in pages:
+        context.close()
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _painted_colour(page, selector: str) -> tuple[int, int, int]:
+    """The colour on screen at a point inside the element (found with isPointInFill)."""
+    point = page.evaluate(
+        """(selector) => {
+            const path = document.querySelector(selector);
+            const box = path.getBBox();
+            const svg = path.ownerSVGElement;
+            for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+                const p = svg.createSVGPoint();
+                p.x = box.x + box.width * i / 20; p.y = box.y + box.height * j / 20;
+                if (!path.isPointInFill(p)) continue;
+                const s = p.matrixTransform(path.getScreenCTM());
+                if (document.elementFromPoint(s.x, s.y) === path) return [s.x, s.y];
+            }
+            return null;
+        }""",
+        selector,
+    )
+    assert point is not None, f"no visible interior point in {selector}"
+    page.mouse.move(0, 0)
+    shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    return shot.getpixel((int(point[0]), int(point[1])))
+
+
+def _close(actual, expected, tolerance=3) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(actual, expected))
+
+
+# --- the embed ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def embed_file(snapshots, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("embed") / "embed.html"
+    return write_export("embed", snapshots, out, title=TITLE, subtitle=ATTR_ATTACK,
+                        credit=SCRIPT_ATTACK)
+
+
+def test_embed_paints_regions_and_asks_no_host_for_anything(page_factory, embed_file):
+    page = page_factory()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(embed_file.as_uri())
+    page.wait_for_load_state("load")
+    assert requests == [embed_file.as_uri()]  # nothing else: no CDN, font, tile or favicon
+    assert page.get_attribute("#mk-UA-14", "fill") == percent_colour(60)
+    assert _close(_painted_colour(page, "#mk-UA-14"), _rgb(percent_colour(60)))
+    assert _close(_painted_colour(page, "#mk-UA-09"), _rgb(percent_colour(100)))
+    assert page.get_attribute("#mk-UA-65", "fill") == "url(#mk-hatch)"
+    assert page.errors == []
+
+
+def test_embed_slider_recolours_and_tooltip_shows_that_dates_figure(page_factory, embed_file):
+    page = page_factory()
+    page.goto(embed_file.as_uri())
+    page.focus("#mk-slider")
+    page.keyboard.press("Home")  # keyboard: first date
+    assert page.text_content("#mk-date") == "2024-01-01"
+    assert page.get_attribute("#mk-UA-14", "fill") == percent_colour(40)
+    assert _close(_painted_colour(page, "#mk-UA-14"), _rgb(percent_colour(40)))
+    assert page.get_attribute("#mk-UA-65", "fill") == percent_colour(None)  # no data yet
+    page.hover("#mk-UA-14")
+    tip = page.inner_text("#mk-tip")
+    assert "40.0 %" in tip and "2024-01-01" in tip and SOURCE in tip
+    page.focus("#mk-slider")
+    page.keyboard.press("End")
+    page.hover("#mk-UA-14")
+    tip = page.inner_text("#mk-tip")
+    assert "60.0 %" in tip and "2025-03-17" in tip and NOTE in tip
+    cells = page.locator("#mk-table tbody tr").nth(4).locator("td").all_inner_texts()
+    assert cells[0] == "60.0 %"
+
+
+def test_embed_shows_hostile_text_as_typed_and_runs_nothing(page_factory, embed_file):
+    page = page_factory()
+    page.goto(embed_file.as_uri())
+    page.hover("#mk-UA-14")
+    page.wait_for_timeout(200)
+    assert page.text_content("#mk-title") == TITLE
+    assert page.text_content(".mk-subtitle") == ATTR_ATTACK
+    assert SCRIPT_ATTACK in page.text_content(".mk-source")
+    assert page.locator("img").count() == 0
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_embed_is_keyboard_operable_and_accessible(page_factory, embed_file):
+    page = page_factory()
+    page.goto(embed_file.as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "mk-play"
+    page.keyboard.press("Space")
+    assert page.get_attribute("#mk-play", "aria-pressed") == "true"
+    page.keyboard.press("Space")
+    assert page.get_attribute("#mk-play", "aria-pressed") == "false"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "mk-slider"
+    page.keyboard.press("ArrowLeft")
+    assert page.get_attribute("#mk-slider", "aria-valuetext") == "2024-01-01"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # regions are focusable and say their figure
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label and ":" in label
+    assert page.get_attribute("#mk", "aria-labelledby") == "mk-title"
+    assert "27 regions" in page.text_content("#mk-desc")
+    assert page.locator("#mk-table tbody tr").count() == 27
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_embed_fits_from_320_to_1200_pixels(page_factory, embed_file, width):
+    page = page_factory(width=width)
+    page.goto(embed_file.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    svg_width = page.evaluate("document.getElementById('mk-svg').getBoundingClientRect().width")
+    assert 0.8 * min(width, 1200) - 30 < svg_width <= width
+
+
+def test_embed_posts_its_height_to_the_iframe_snippet(page_factory, embed_file, tmp_path):
+    from mapkit.export import iframe_snippet
+
+    host = embed_file.parent / "story.html"
+    host.write_text(f"<!doctype html><p>Story</p>{iframe_snippet(embed_file.name)}<p>End</p>",
+                    encoding="utf-8")
+    page = page_factory(width=400)
+    page.goto(host.as_uri())
+    page.wait_for_function(
+        "document.querySelector('iframe').style.height !== '640px'", timeout=5000)
+    height = page.evaluate("parseInt(document.querySelector('iframe').style.height)")
+    inner = page.frames[1].evaluate(
+        "Math.ceil(document.documentElement.getBoundingClientRect().height)")
+    assert abs(height - inner) <= 2
+
+
+# --- the Leaflet page --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def html_file(snapshots, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("html") / "map.html"
+    return write_export("html", snapshots, out, title=TITLE, credit=SCRIPT_ATTACK)
+
+
+@needs_leaflet
+def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_file):
+    page = page_factory()
+    routes = route_cdn_to_local(page)
+    page.goto(html_file.as_uri())
+    donetsk = 'path[data-code="UA-14"]'
+    page.wait_for_selector(donetsk)
+    assert routes.missing == []
+    assert page.get_attribute(donetsk, "fill") == percent_colour(60)
+    assert page.get_attribute('path[data-code="UA-65"]', "fill") == "url(#mapkit-hatch)"
+    painted = _painted_colour(page, donetsk)
+    # Leaflet fills at 0.85 opacity over the (blank, light grey) basemap tile.
+    assert _close(painted, _rgb(percent_colour(60)), tolerance=30)
+    page.focus(".mapkit-range")
+    page.keyboard.press("Home")
+    assert page.text_content(".mapkit-date") == "2024-01-01"
+    assert page.get_attribute(donetsk, "fill") == percent_colour(40)
+    page.hover(donetsk)
+    tip = page.inner_text(".leaflet-tooltip")
+    assert "40.0 %" in tip and "2024-01-01" in tip and SOURCE in tip
+    page.keyboard.press("End")  # slider still focused; the open tooltip follows the date
+    tip = page.inner_text(".leaflet-tooltip")
+    assert "60.0 %" in tip and "2025-03-17" in tip and NOTE in tip
+
+
+@needs_leaflet
+def test_html_shows_hostile_text_as_typed_and_runs_nothing(page_factory, html_file):
+    page = page_factory()
+    route_cdn_to_local(page)
+    page.goto(html_file.as_uri())
+    page.wait_for_selector(".mapkit-title")
+    page.hover('path[data-code="UA-14"]')
+    page.wait_for_timeout(200)
+    assert page.text_content(".mapkit-title") == TITLE
+    assert page.title() == TITLE
+    assert SCRIPT_ATTACK in page.text_content(".mapkit-credit")
+    assert page.locator("img[src=x]").count() == 0
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_partial_colour_is_the_base_of_the_hatch():
+    assert PARTIAL_COLOUR == percent_colour(None, partial=True)
