@@ -47,6 +47,9 @@ VIEWBOX_MARGIN = 8
 #: Cities with special status are drawn last, on top of the oblast around them.
 _DRAW_LAST = ("UA-30", "UA-40")
 _HATCH_FILL = "url(#mk-hatch)"
+#: Notes shown in the embed's tooltips: a publication's own words; computed figures' notes
+#: are processing logs that would triple the file (they are all in the CSV export).
+EMBED_NOTES_OF = ("reported",)
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +122,7 @@ def render_embed(
 ) -> str:
     """The embed page as text; user text goes through Jinja's autoescape or ``script_json``."""
     width, height, paths = svg_regions()
-    payload = timeline_payload(timeline)
+    payload = timeline_payload(timeline, notes_of=EMBED_NOTES_OF)
     start = len(timeline.dates) - 1 if initial_index is None else initial_index
     palette = payload["palette"]
     first_frame = timeline.frame(start)

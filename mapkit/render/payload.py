@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from mapkit.constants import NO_DATA_LABEL, PARTIAL_LABEL
+from mapkit.constants import METHODS, NO_DATA_LABEL, PARTIAL_LABEL
 from mapkit.i18n import t
 from mapkit.render.timeline import Cell, Timeline
 from mapkit.scale import legend_items
@@ -50,7 +50,7 @@ def _digit(index: int) -> str:
     return "0123456789abcdefghijklmnopqrstuvwxyz"[index]
 
 
-def timeline_payload(timeline: Timeline) -> dict:
+def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS) -> dict:
     """Dates, regions, palette, sources and one compact frame per date.
 
     A frame is ``{"p": [percent or null per region], "c": "palette index per region",
@@ -58,6 +58,10 @@ def timeline_payload(timeline: Timeline) -> dict:
     "a": {region: as-of date}, "n": {region: note}}``. Figures have one decimal (an integer when
     it is one) and "k", "a", "n" appear only when some region has one: the whole 2014–2026
     timeline has to fit in an embed of 150 KB.
+
+    ``notes_of`` keeps the notes of figures with these methods only: the embed keeps the
+    reported ones (a publication's own words) and leaves out the processing notes of computed
+    figures, which differ on every date and would triple its size (the CSV has them all).
     """
     palette: list[str] = []
     sources = timeline.sources()
@@ -80,7 +84,7 @@ def timeline_payload(timeline: Timeline) -> dict:
             if cell.as_of is not None and cell.as_of != day:
                 as_of[str(index)] = cell.as_of.isoformat()
             contested.append(_short(cell.contested))
-            if cell.note:
+            if cell.note and cell.method in notes_of:
                 notes[str(index)] = cell.note
         entry: dict = {"p": percents, "c": "".join(colours), "s": "".join(source_codes)}
         if as_of:
