@@ -52,6 +52,9 @@ __all__ = [
 #: land anyone holds.
 SHORELINE_TOLERANCE_M = 3000.0
 
+#: Layers naming a whole administrative unit → our regions for it (see importers).
+NAMED_TERRITORY_CODES = {"crimea": ("UA-43", "UA-40")}
+
 #: Side of the cache cells, metres. Affects speed only (tests check results do not change).
 CELL_SIZE_M = 20_000.0
 
@@ -93,6 +96,12 @@ def _edge_hashes(coords: np.ndarray) -> np.ndarray:
     return h
 
 
+def _clip(geometry: Geometry, box: Geometry) -> Geometry:
+    """``geometry ∩ box`` for an axis-aligned box: the fast clip, checked, else the overlay."""
+    clipped = shapely.clip_by_rect(geometry, *shapely.bounds(box))
+    return clipped if shapely.is_valid(clipped) else shapely.intersection(geometry, box)
+
+
 @dataclass
 class _Cell:
     box: Geometry  # the cell
@@ -122,6 +131,7 @@ class AreaIndex:
     piece_geom: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     piece_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cache: dict = field(default_factory=dict)
+    _last: dict | None = None
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
 
     # --- construction -----------------------------------------------------------------------
@@ -229,9 +239,9 @@ class AreaIndex:
         return thin
 
     def _compute_cell(self, cell: _Cell, occupied: Geometry) -> tuple[np.ndarray, np.ndarray]:
-        local = shapely.intersection(occupied, cell.wide)
+        local = _clip(occupied, cell.wide)
         pieces = self.piece_geom[cell.pieces]
-        in_cell = shapely.intersection(local, cell.box)
+        in_cell = _clip(local, cell.box)
         occ = shapely.area(shapely.intersection(pieces, in_cell))
         if cell.near_outer:
             sliver = self._sliver(cell, local)
@@ -276,10 +286,13 @@ class AreaIndex:
         ``occupied_projected`` must be valid and in the equal-area projection.
         """
         n_regions = len(self.codes)
-        occ = np.zeros(len(self.piece_geom))
-        extra = np.zeros(len(self.piece_geom))
         if occupied_projected is None or occupied_projected.is_empty:
             return np.zeros(n_regions), np.zeros(n_regions)
+        # start from the previous call's per-piece results: only cells whose key changed
+        # (the line moved there) or that switched inside/outside are revisited
+        last = self._last
+        occ = last["occ"].copy() if last else np.zeros(len(self.piece_geom))
+        extra = last["extra"].copy() if last else np.zeros(len(self.piece_geom))
         polygon = shapely.orient_polygons(occupied_projected)
         shapely.prepare(polygon)
         rings = shapely.get_rings(shapely.get_parts(polygon))
@@ -296,13 +309,24 @@ class AreaIndex:
             key[near], n_edges[near] = key_wide[near], n_wide[near]
         has_edges = n_edges > 0
         # cells with no edge nearby are wholly inside or wholly outside
+        state = np.where(has_edges, 0, 2).astype(np.int8)  # 0 edges, 1 inside, 2 outside
         quiet = np.flatnonzero(~has_edges)
         inside = shapely.contains_xy(polygon, self.cell_centres[quiet, 0],
                                      self.cell_centres[quiet, 1])
-        for k in quiet[inside]:
+        state[quiet[inside]] = 1
+        if last:
+            revisit = ((state != last["state"]) | (key != last["key"])
+                       | (n_edges != last["n_edges"]))
+        else:
+            revisit = np.ones(len(self.cells), dtype=bool)
+        for k in np.flatnonzero(revisit & (state > 0)):
             sl = self.cells[k].pieces
-            occ[sl] = self.piece_area[sl]
-        for k in np.flatnonzero(has_edges):
+            occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
+            extra[sl] = 0.0
+        self._last = {"occ": occ, "extra": extra, "state": state, "key": key,
+                      "n_edges": n_edges}
+        self.stats["hits"] += int((has_edges & ~revisit).sum())
+        for k in np.flatnonzero(has_edges & revisit):
             cell = self.cells[k]
             cache_key = (int(k), int(key[k]), int(n_edges[k]))
             hit = self.cache.get(cache_key)
@@ -348,6 +372,12 @@ class AreaIndex:
     def shares(self, layers) -> RegionShares:
         """Percent occupied and contested per region for one :class:`ControlLayers`."""
         occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
+        whole = [self.regions[self.codes.index(code)]
+                 for name in sorted(layers.named_territories)
+                 for code in NAMED_TERRITORY_CODES.get(name, ()) if code in self.codes]
+        if whole:
+            parts = [occupied, *whole] if occupied is not None else whole
+            occupied = shapely.union_all(np.asarray(parts, dtype=object))
         occ, sliver = self.occupied_m2(occupied)
         contested = None
         if not layers.contested.is_empty or layers.layer_counts.get("contested"):

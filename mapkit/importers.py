@@ -21,6 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "classify_layer_name",
     "date_from_filename",
     "is_layered_dump",
+    "occupied_territory",
     "read_control_file",
 ]
 
@@ -167,6 +169,32 @@ def classify_layer(name: str, fill: str | None = None) -> tuple[Category, str | 
     return Category.OTHER, None
 
 
+_TERRITORY_WORDS = {
+    "crimea": ("крим", "crimea", "geojson.territories.crimea"),
+    "tuzla": ("тузла", "tuzla"),
+    "ordlo": ("ордло", "cadr", "calr", "geojson.territories.ordlo"),
+}
+
+
+def occupied_territory(name: str) -> str | None:
+    """For the long-standing occupied layers: "crimea", "tuzla" or "ordlo"; else None.
+
+    Used to rebuild the line as it stood before 24 February 2022 from a later dump.
+    """
+    if classify_layer_name(name) is not Category.OCCUPIED:
+        return None
+    text = normalize_layer_name(name)
+    for territory, words in _TERRITORY_WORDS.items():
+        if any(word in text for word in words):
+            return territory
+    return None
+
+
+#: Layers that stand for a whole administrative unit, by :func:`occupied_territory`. Tuzla
+#: island belongs to Crimea.
+NAMED_TERRITORIES = {"crimea": "crimea", "tuzla": "crimea"}
+
+
 # --- Dates ------------------------------------------------------------------------------------
 
 _DATE_PATTERNS = (
@@ -213,6 +241,10 @@ class ControlLayers:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     layer_counts: dict[str, int] = field(default_factory=dict)
+    #: Administrative units a layer names as a whole ("crimea": the Autonomous Republic of
+    #: Crimea and Sevastopol). The layer means the territory, so compute adds our boundary of
+    #: it to the layer's polygons (no coastline mismatch; the polygons' reach beyond it stays).
+    named_territories: frozenset[str] = frozenset()
 
 
 # --- Geometry handling ------------------------------------------------------------------------
@@ -273,13 +305,29 @@ def _polygon(rings) -> Geometry:
     return shapely.polygons(shell, holes=holes or None)
 
 
+def _multipolygon(polygons: list) -> Geometry:
+    """All rings in one array (``from_ragged_array``): a big layer in one step."""
+    rings = [ring for polygon in polygons for ring in polygon]
+    try:
+        flat = np.array([xy for ring in rings for xy in ring], dtype=float)
+    except ValueError:  # positions of mixed dimension: ring by ring
+        return shapely.multipolygons([_polygon(p) for p in polygons])
+    if flat.ndim != 2 or flat.shape[1] < 2 or not rings:
+        return shapely.multipolygons([_polygon(p) for p in polygons])
+    ring_offsets = np.cumsum([0] + [len(ring) for ring in rings])
+    polygon_offsets = np.cumsum([0] + [len(polygon) for polygon in polygons])
+    return shapely.from_ragged_array(
+        shapely.GeometryType.MULTIPOLYGON, np.ascontiguousarray(flat[:, :2]),
+        (ring_offsets, polygon_offsets, np.array([0, len(polygons)])))[0]
+
+
 def _geometry_from_json(geometry: dict) -> Geometry:
     """Polygonal GeoJSON → shapely, 2-D. Faster than GEOS's JSON reader for big layers."""
     kind = geometry.get("type")
     if kind == "Polygon":
         return _polygon(geometry.get("coordinates") or [])
     if kind == "MultiPolygon":
-        return shapely.multipolygons([_polygon(p) for p in geometry.get("coordinates") or []])
+        return _multipolygon(geometry.get("coordinates") or [])
     if kind == "GeometryCollection":
         parts = [_geometry_from_json(g) for g in geometry.get("geometries") or []
                  if isinstance(g, dict) and g.get("type") in _POLYGON_TYPES]
@@ -385,7 +433,8 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
                            "name (like 2024-07-08.geojson). Give one with --date YYYY-MM-DD.")
 
 
-def _read_geojson(path: Path, date: dt.date | str | None) -> ControlLayers:
+def _read_geojson(path: Path, date: dt.date | str | None,
+                  territories: frozenset[str] | None = None) -> ControlLayers:
     document = _load_json(path)
     features = [f for f in document["features"] if isinstance(f, dict)]
     when = _resolve_date(path, date, document, features)
@@ -396,6 +445,7 @@ def _read_geojson(path: Path, date: dt.date | str | None) -> ControlLayers:
     counts: Counter[str] = Counter()
     non_polygon: Counter[str] = Counter()
     sources: Counter[Category] = Counter()  # features per category (2 for a collection)
+    named: set[str] = set()
     for index, feature in enumerate(features):
         geometry = feature.get("geometry")
         if not geometry:
@@ -417,6 +467,11 @@ def _read_geojson(path: Path, date: dt.date | str | None) -> ControlLayers:
         if layered:
             name = str(properties.get("name") or "")
             category, note = classify_layer(name, properties.get("fill"))
+            territory = occupied_territory(name)
+            if territories is not None and territory not in territories:
+                continue
+            if territory in NAMED_TERRITORIES:  # stands for the whole administrative unit
+                named.add(NAMED_TERRITORIES[territory])
             if note:
                 notes.append(note)
             if category is Category.OTHER:
@@ -455,7 +510,7 @@ def _read_geojson(path: Path, date: dt.date | str | None) -> ControlLayers:
                          contested=layers[Category.CONTESTED],
                          liberated=layers[Category.LIBERATED], repaired=repaired,
                          notes=tuple(dict.fromkeys(notes)), warnings=tuple(warnings),
-                         layer_counts=dict(counts))
+                         layer_counts=dict(counts), named_territories=frozenset(named))
 
 
 def _read_with_pyogrio(path: Path, date: dt.date | str | None) -> ControlLayers:
@@ -484,10 +539,13 @@ def _read_with_pyogrio(path: Path, date: dt.date | str | None) -> ControlLayers:
                          notes=tuple(notes), layer_counts={"occupied": len(frame)})
 
 
-def read_control_file(path: str | Path, date: dt.date | str | None = None) -> ControlLayers:
+def read_control_file(path: str | Path, date: dt.date | str | None = None,
+                      territories: Iterable[str] | None = None) -> ControlLayers:
     """Read one polygon file into classified, validated layers.
 
     ``date`` (a flag) wins over a ``date`` property, which wins over the file name.
+    ``territories`` (raw dumps only) keeps just those long-standing occupied layers, e.g.
+    ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
     A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
     counts all its polygons as occupied.
     """
@@ -495,5 +553,5 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None) -> Co
     if not path.is_file():
         raise PolygonFileError(f"{path}: no such file.")
     if path.suffix.lower() in (".json", ".geojson"):
-        return _read_geojson(path, date)
+        return _read_geojson(path, date, frozenset(territories) if territories else None)
     return _read_with_pyogrio(path, date)

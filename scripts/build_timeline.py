@@ -1,0 +1,97 @@
+"""Rebuild the committed DeepStateMap timeline in data/control_snapshots/deepstate/ from ../shared.
+
+    python scripts/build_timeline.py [--shared ../shared] [--out data/control_snapshots/deepstate]
+
+What it writes (one CSV per date, 27 regions each, method "computed", source "DeepStateMap"):
+
+* 2014-03-18 — Crimea (and Tuzla) as DeepStateMap draws it: its Crimea layer, taken from the
+  earliest raw dump (2022-04-03), dated to the annexation.
+* 2022-02-23 — the line before the full-scale invasion: DeepStateMap's ORDLO ("certain areas of
+  Donetsk and Luhansk oblasts") and Crimea layers from that same dump.
+* one snapshot per ISO week from the raw dumps (2022-04 → 2024-07-07), with contested areas;
+* one snapshot per ISO week from the daily files (2024-07-08 → the last day), occupied only.
+
+Each week is represented by its last available file. The folder is emptied first, so the result
+depends on ../shared only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mapkit.compute import AreaIndex  # noqa: E402
+from mapkit.importers import date_from_filename, read_control_file  # noqa: E402
+from mapkit.timeline import (  # noqa: E402
+    SOURCE_URLS,
+    compute_timeline,
+    snapshot_path,
+    snapshot_rows,
+    write_snapshot_csv,
+)
+
+SOURCE = "DeepStateMap"
+DAILY_START = dt.date(2024, 7, 8)
+
+
+def last_per_week(paths: list[Path]) -> list[Path]:
+    """The last file (by date, then name) of every ISO week."""
+    weeks: dict[tuple[int, int], Path] = {}
+    for path in sorted(paths, key=lambda p: (date_from_filename(p), p.name)):
+        year, week, _ = date_from_filename(path).isocalendar()
+        weeks[(year, week)] = path
+    return sorted(weeks.values(), key=date_from_filename)
+
+
+def write_historic(index: AreaIndex, dump: Path, date: dt.date, territories: set[str],
+                   what: str, out: Path) -> None:
+    layers = read_control_file(dump, date=date, territories=territories)
+    shares = index.shares(layers)
+    rows = snapshot_rows(shares, SOURCE, SOURCE_URLS[SOURCE], f"{dump.name}, {what}")
+    for row in rows:
+        row["contested_percent"] = ""
+        row["note"] = row["note"].replace("; no contested layer in the input", "")
+    write_snapshot_csv(rows, snapshot_path(out, date))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--out", type=Path, default=ROOT / "data/control_snapshots/deepstate")
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args(argv)
+    raw_dir, daily_dir = args.shared / "deepstate/raw", args.shared / "deepstate/daily"
+    if not raw_dir.is_dir() or not daily_dir.is_dir():
+        print(f"error: {raw_dir} and {daily_dir} are needed (the DeepStateMap copies in "
+              "../shared).", file=sys.stderr)
+        return 2
+    raw = [p for p in raw_dir.glob("*.json") if date_from_filename(p) < DAILY_START]
+    daily = list(daily_dir.glob("*.geojson"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*.csv"):
+        old.unlink()
+
+    index = AreaIndex.from_boundaries()
+    first_dump = min(raw, key=date_from_filename)
+    write_historic(index, first_dump, dt.date(2014, 3, 18), {"crimea", "tuzla"},
+                   "Crimea layer, dated to the annexation", args.out)
+    write_historic(index, first_dump, dt.date(2022, 2, 23), {"crimea", "tuzla", "ordlo"},
+                   "ORDLO and Crimea layers: the line before 24 February 2022", args.out)
+    print("2014-03-18 and 2022-02-23 written from", first_dump.name)
+
+    for label, files in (("raw dumps", last_per_week(raw)), ("daily files", last_per_week(daily))):
+        summary = compute_timeline(files, args.out, source=SOURCE, force=True,
+                                   workers=args.workers, index=index)
+        print(f"{label}: " + "\n  ".join(summary.lines()))
+        if summary.failed:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
