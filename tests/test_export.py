@@ -328,3 +328,11 @@ def test_cli_png_on_a_date_draws_that_dates_figures(snapshot_folder, tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert Image.open(out).width == 2400
+
+
+def test_right_to_left_text_is_drawn_in_reading_order_on_static_maps():
+    pytest.importorskip("bidi", reason="python-bidi reorders right-to-left text for matplotlib")
+    from mapkit.render.static import visual
+
+    assert visual("Desk שלום\nKyiv") == "Desk םולש\nKyiv"  # glyphs laid left to right
+    assert visual("Київ $5 \"q\"") == "Київ $5 \"q\""

@@ -38,6 +38,18 @@ from mapkit.render.payload import legend_entries, value_text
 from mapkit.render.provenance import Provenance
 from mapkit.render.timeline import Cell, Timeline
 
+try:  # matplotlib lays text out left to right; Hebrew or Arabic needs reordering for display
+    from bidi import get_display
+except ImportError:  # pragma: no cover - python-bidi is a dependency; degrade, don't fail
+    def get_display(text: str) -> str:
+        return text
+
+
+def visual(text: str) -> str:
+    """``text`` in display order for matplotlib: right-to-left runs reordered, line by line."""
+    return "\n".join(get_display(line) for line in text.split("\n"))
+
+
 #: Default print width in pixels, and the resolution it is drawn at.
 PNG_WIDTH_PX = 2400
 PRINT_DPI = 200
@@ -105,7 +117,7 @@ class MapFigure:
             _style_patch(self.patches[region.code], cell)
             label = self.labels.get(region.code)
             if label is not None:
-                label.set_text(_label(region.name(lang), cell, lang))
+                label.set_text(visual(_label(region.name(lang), cell, lang)))
                 on_region = label.get_bbox_patch() is None
                 dark = on_region and _is_dark(cell.colour)
                 label.set_color("white" if dark else TEXT_COLOUR)
@@ -169,10 +181,10 @@ def draw_map(
     axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
 
     text = {"parse_math": False, "color": TEXT_COLOUR}
-    figure.text(0.02, 0.965, title, fontsize=22 * scale, fontweight="bold", va="top",
+    figure.text(0.02, 0.965, visual(title), fontsize=22 * scale, fontweight="bold", va="top",
                 wrap=True, **text)
     if subtitle:
-        figure.text(0.02, 0.905, subtitle, fontsize=14 * scale, va="top",
+        figure.text(0.02, 0.905, visual(subtitle), fontsize=14 * scale, va="top",
                     **{**text, "color": MUTED_COLOUR})
     date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
                             fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
@@ -193,9 +205,9 @@ def draw_map(
     foot = [t("source_line", lang, sources=provenance.sources_text(lang))]
     if credit:
         foot.append(t("credit_line", lang, credit=credit))
-    figure.text(0.02, 0.075, "  ·  ".join(foot), fontsize=10 * scale, va="top", wrap=True,
+    figure.text(0.02, 0.075, visual("  ·  ".join(foot)), fontsize=10 * scale, va="top", wrap=True,
                 **{**text, "color": MUTED_COLOUR})
-    figure.text(0.02, 0.035, provenance.line(lang), fontsize=8 * scale, va="top",
+    figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
     map_figure = MapFigure(figure, axes, patches, date_text, {})
@@ -227,7 +239,7 @@ def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[st
     for shape in order:
         small = areas[shape.code] < 3e9  # the two cities (< 3,000 km²)
         label = axes.annotate(
-            _label(names[shape.code], frame[shape.code], lang), xy=shape.anchor,
+            visual(_label(names[shape.code], frame[shape.code], lang)), xy=shape.anchor,
             xytext=(0, 0), textcoords="offset points", ha="center", va="center",
             fontsize=(8.5 if small else 9.5) * scale, color=TEXT_COLOUR, parse_math=False,
             linespacing=1.05, zorder=6,
