@@ -96,6 +96,14 @@ def _edge_hashes(coords: np.ndarray) -> np.ndarray:
     return h
 
 
+def _opening(geometry: Geometry, radius: float) -> Geometry:
+    """Morphological opening: what survives shrinking by ``radius`` and growing back. Mitred
+    joins give straight-edged land back its corners (up to acute ones: the limit keeps the
+    effect within the cells' margin), so only thin parts are lost."""
+    shrunk = shapely.buffer(geometry, -radius, join_style="mitre", mitre_limit=2.0)
+    return shapely.buffer(shrunk, radius, join_style="mitre", mitre_limit=2.0)
+
+
 def _clip(geometry: Geometry, box: Geometry) -> Geometry:
     """``geometry ∩ box`` for an axis-aligned box: the fast clip, checked, else the overlay."""
     clipped = shapely.clip_by_rect(geometry, *shapely.bounds(box))
@@ -232,7 +240,7 @@ class AreaIndex:
             return shapely.Polygon()
         free = shapely.difference(land, local)
         half = self.tolerance / 2.0
-        core = shapely.buffer(shapely.buffer(free, -half), half)
+        core = _opening(free, half)
         near = shapely.buffer(local, self.tolerance)
         candidate = shapely.intersection(band, near)
         thin = shapely.difference(shapely.intersection(candidate, free), core)
@@ -350,7 +358,7 @@ class AreaIndex:
         raw = shapely.area(shapely.intersection(self.regions, occupied_projected))
         free = shapely.difference(self.ukraine, occupied_projected)
         half = self.tolerance / 2.0
-        core = shapely.buffer(shapely.buffer(free, -half), half)
+        core = _opening(free, half)
         band = shapely.intersection(
             shapely.buffer(shapely.boundary(self.ukraine), self.tolerance), self.ukraine)
         near = shapely.buffer(occupied_projected, self.tolerance)
