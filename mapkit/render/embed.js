@@ -104,6 +104,9 @@
   paths.forEach(function (p, i) {
     p.addEventListener("mousemove", function (e) { openTip(i, e.clientX, e.clientY); });
     p.addEventListener("mouseleave", closeTip);
+    p.addEventListener("pointerdown", function (e) {  // touch screens have no hover
+      if (e.pointerType !== "mouse") openTip(i, e.clientX, e.clientY);
+    });
     p.addEventListener("focus", function () {
       var r = p.getBoundingClientRect();
       openTip(i, r.left + r.width / 2, r.top + r.height / 2);

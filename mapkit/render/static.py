@@ -92,11 +92,18 @@ def projected_regions(detail: str = "full") -> tuple[RegionShape, ...]:
     return tuple(shapes)
 
 
+def _set_hatch_colour(patch: Patch) -> None:
+    if hasattr(patch, "set_hatchcolor"):  # matplotlib >= 3.10
+        patch.set_hatchcolor(PARTIAL_HATCH_COLOUR)
+    else:  # older: hatches take the edge colour; region borders are redrawn white on top
+        patch.set_edgecolor(PARTIAL_HATCH_COLOUR)
+
+
 def _style_patch(patch: PathPatch, cell: Cell) -> None:
     if cell.partial and cell.percent is None:
         patch.set_facecolor(PARTIAL_COLOUR)
         patch.set_hatch(HATCH)
-        patch.set_hatchcolor(PARTIAL_HATCH_COLOUR)
+        _set_hatch_colour(patch)
     else:
         patch.set_facecolor(cell.colour)
         patch.set_hatch(None)
@@ -196,7 +203,7 @@ def draw_map(
                              linewidth=0.5))
     for handle, entry in zip(handles, legend_entries(lang)):
         if entry["hatch"]:
-            handle.set_hatchcolor(PARTIAL_HATCH_COLOUR)
+            _set_hatch_colour(handle)
     legend = axes.legend(handles=handles, title=t("legend_title", lang), loc="lower left",
                          fontsize=10 * scale, title_fontsize=11 * scale, frameon=False,
                          borderaxespad=0.2, handlelength=1.6, handleheight=1.1)
