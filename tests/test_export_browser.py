@@ -46,6 +46,7 @@ def snapshots(tmp_path_factory):
     write_csv(folder / "desk.csv", [
         ("2024-01-01", "UA-14", 40, SOURCE, "reported", "https://example.org", "", ""),
         ("2024-01-01", "UA-09", 95, SOURCE, "reported", "https://example.org", "", ""),
+        ("2024-01-01", "UA-43", 100, SOURCE, "reported", "https://example.org", "", ""),
         ("2025-03-17", "UA-14", 60, SOURCE, "reported", "https://example.org", "", NOTE),
         ("2025-03-17", "UA-09", 100, SOURCE, "reported", "https://example.org", "", ""),
         ("2025-03-17", "UA-65", "partial", SOURCE, "reported", "https://example.org", "", ""),
@@ -104,7 +105,8 @@ def _painted_colour(page, selector: str) -> tuple[int, int, int]:
     )
     assert point is not None, f"no visible interior point in {selector}"
     page.mouse.move(0, 0)
-    shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    # animations="disabled" ends the fill transition, so the final colour is measured
+    shot = Image.open(io.BytesIO(page.screenshot(animations="disabled"))).convert("RGB")
     return shot.getpixel((int(point[0]), int(point[1])))
 
 
@@ -155,6 +157,8 @@ def test_embed_slider_recolours_and_tooltip_shows_that_dates_figure(page_factory
     assert "60.0 %" in tip and "2025-03-17" in tip and NOTE in tip
     cells = page.locator("#mk-table tbody tr").nth(4).locator("td").all_inner_texts()
     assert cells[0] == "60.0 %"
+    page.hover("#mk-UA-43")  # Crimea's figure is older than the date shown: the tooltip says so
+    assert "2025-03-17 (figure of 2024-01-01)" in page.inner_text("#mk-tip")
 
 
 def test_embed_shows_hostile_text_as_typed_and_runs_nothing(page_factory, embed_file):

@@ -79,7 +79,9 @@
     line(tip, "", otherName(i));
     line(tip, L.percent, valueText(frame, i));
     if (frame.k && frame.k[i] !== null) line(tip, L.contested, fill(L.export_value, "value", frame.k[i].toFixed(1)));
-    line(tip, L.date, src ? asOf(current, frame, i) : data.dates[current]);
+    var shown = data.dates[current], figureDate = src ? asOf(current, frame, i) : shown;
+    line(tip, L.date, figureDate === shown ? shown
+      : shown + " (" + fill(L.export_as_of, "date", figureDate) + ")");
     if (src) {
       line(tip, L.source, src.name);
       line(tip, L.method, L[src.method] || src.method);

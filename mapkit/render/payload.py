@@ -111,7 +111,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
 _LABEL_KEYS = (
     "play", "pause", "date", "source", "method", "note", "contested", "percent", "region",
     "no_data", "partial", "reported", "computed", "export_as_of", "export_value",
-    "export_data_table", "export_slider", "export_table_caption",
+    "export_slider", "export_table_caption",
 )
 
 

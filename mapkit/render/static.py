@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import matplotlib
 import numpy as np
-import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -70,6 +69,7 @@ class RegionShape:
     code: str
     path: MplPath
     anchor: tuple[float, float]  # label position (projected metres)
+    area: float  # m², to place big regions' labels first
 
 
 @lru_cache(maxsize=2)
@@ -88,7 +88,7 @@ def projected_regions(detail: str = "full") -> tuple[RegionShape, ...]:
         path = MplPath.make_compound_path(*[MplPath(ring, closed=True) for ring in rings])
         largest = max(polygons, key=lambda p: p.area)
         point = polylabel(largest, tolerance=500.0)
-        shapes.append(RegionShape(code, path, (point.x, point.y)))
+        shapes.append(RegionShape(code, path, (point.x, point.y), geometry.area))
     return tuple(shapes)
 
 
@@ -236,15 +236,14 @@ def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[st
     """Greedy placement: big regions first, each label at the first offset that collides with
     nothing placed before; a moved label gets a leader line to its region."""
     renderer = FigureCanvasAgg(figure).get_renderer()
-    areas = {s.code: abs(_path_area(s.path)) for s in shapes}
-    order = sorted(shapes, key=lambda s: -areas[s.code])
+    order = sorted(shapes, key=lambda s: -s.area)
     placed = []
     axes_box = axes.get_window_extent(renderer)
     frame = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))
     names = {r.code: r.name(lang) for r in timeline.regions}
     labels: dict[str, Text] = {}
     for shape in order:
-        small = areas[shape.code] < 3e9  # the two cities (< 3,000 km²)
+        small = shape.area < 3e9  # the two cities (< 3,000 km²)
         label = axes.annotate(
             visual(_label(names[shape.code], frame[shape.code], lang)), xy=shape.anchor,
             xytext=(0, 0), textcoords="offset points", ha="center", va="center",
@@ -274,10 +273,6 @@ def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[st
         placed.append(chosen)
         labels[shape.code] = label
     return labels
-
-
-def _path_area(path: MplPath) -> float:
-    return float(shapely.area(shapely.polygons(path.vertices)))
 
 
 def render_static(

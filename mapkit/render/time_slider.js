@@ -67,8 +67,9 @@
     if (frame.k && frame.k[i] !== null) {
       box.appendChild(el("div", null, L_.contested + ": " + fill(L_.export_value, "value", frame.k[i].toFixed(1))));
     }
-    var asOf = (frame.a && frame.a[i]) || data.dates[current];
-    box.appendChild(el("div", null, L_.date + ": " + asOf));
+    var shown = data.dates[current], asOf = (src && frame.a && frame.a[i]) || shown;
+    box.appendChild(el("div", null, L_.date + ": " + (asOf === shown ? shown
+      : shown + " (" + fill(L_.export_as_of, "date", asOf) + ")")));
     if (src) {
       box.appendChild(el("div", null, L_.source + ": " + src.name));
       box.appendChild(el("div", null, L_.method + ": " + (L_[src.method] || src.method)));
