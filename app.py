@@ -56,6 +56,11 @@ def change_data(frame: pd.DataFrame, source: str | None, date_from: str, date_to
     return data, map_data.data_id(data), values
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def shown_rows(frame: pd.DataFrame, source: str | None, date: str) -> pd.DataFrame:
+    return tables.shown_date_rows(frame, source, date)
+
+
 def session_default(name: str, value) -> None:
     if name not in st.session_state:
         st.session_state[name] = value
@@ -231,7 +236,7 @@ if compare:
     st.download_button(t("download_csv", lang), tables.rows_csv(change),
                        file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
 else:
-    rows = tables.shown_date_rows(frame, source, shown_date)
+    rows = shown_rows(frame, source, shown_date)
     st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
     st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
                  width="stretch")

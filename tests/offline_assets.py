@@ -130,5 +130,7 @@ def route_cdn_to_local(page_or_context, *, blank_tiles: bool = True) -> OfflineR
         record.missing.append(url)
         route.abort("internetdisconnected")
 
-    page_or_context.route(re.compile(r"^https?://.*"), handle)
+    # Only other hosts are intercepted: the page's own server is never slowed or touched.
+    page_or_context.route(re.compile(r"^https?://(?!(localhost|127\.0\.0\.1|\[::1\])[:/])"),
+                          handle)
     return record
