@@ -97,7 +97,8 @@ def render_export(
     )
     if fmt in ONE_DATE_FORMATS and len(timeline.dates) != 1:
         timeline = build_timeline(snapshots, date=timeline.last_date, source=source)
-    provenance = Provenance.of(timeline, generated_at)
+    # The SVG is stamped with the day only, so two runs on identical inputs give identical bytes.
+    provenance = Provenance.of(timeline, generated_at, day_only=fmt == "svg")
     if title is None or not title.strip():
         # Maps that print their date apart from the title (png, svg, gif) and timelines get
         # the plain title; a one-date page says its date in the title.

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -203,7 +204,17 @@ def test_svg_is_byte_identical_across_runs_with_source_date_epoch(snapshots, mon
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767322800")
     first = render_export("svg", snapshots)
     second = render_export("svg", snapshots)
-    assert first == second and b"2026-01-02T03:00:00Z" in first
+    assert first == second and b"generated 2026-01-02" in first
+
+
+def test_svg_from_two_cli_runs_is_byte_identical(tmp_path):
+    # Without a fixed time stamp the SVG still carries only the day it was made.
+    outs = [tmp_path / "a.svg", tmp_path / "b.svg"]
+    for out in outs:
+        result = CliRunner().invoke(cli, ["export", "--format", "svg", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        time.sleep(1.1)
+    assert outs[0].read_bytes() == outs[1].read_bytes()
 
 
 def _interior_pixels(drawn, code: str, height: int, inset_m: float = 6000) -> list[tuple]:

@@ -37,20 +37,25 @@ class Provenance:
     dates: int
     generated_at: dt.datetime
     tool_version: str = __version__
+    #: Stamp the day only, not the time: a file that must be byte-identical for identical
+    #: inputs (SVG) then only changes when the day does.
+    day_only: bool = False
 
     @classmethod
-    def of(cls, timeline: Timeline, generated_at: dt.datetime | None = None) -> Provenance:
+    def of(cls, timeline: Timeline, generated_at: dt.datetime | None = None,
+           day_only: bool = False) -> Provenance:
         return cls(
             sources=tuple(timeline.sources()),
             first_date=timeline.first_date,
             last_date=timeline.last_date,
             dates=len(timeline.dates),
             generated_at=generation_time(generated_at),
+            day_only=day_only,
         )
 
     @property
     def generated_text(self) -> str:
-        return self.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.generated_at.strftime("%Y-%m-%d" if self.day_only else "%Y-%m-%dT%H:%M:%SZ")
 
     def dates_text(self) -> str:
         if self.first_date == self.last_date:
