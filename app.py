@@ -95,7 +95,7 @@ with st.sidebar:
                                      value=None, max_value=dt.date.today(), key="upload_date")
                        if is_geojson else None)
         upload_key = f"{uploaded.file_id}:{upload_date}"
-        if upload_key not in st.session_state["uploads"] and (not is_geojson or upload_date):
+        if upload_key not in st.session_state["uploads"]:
             try:
                 with st.spinner(t("upload_computing", lang, name=uploaded.name)):
                     st.session_state["uploads"][upload_key] = read_upload(

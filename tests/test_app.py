@@ -154,3 +154,28 @@ def test_shown_date_csv_has_sources_and_partial_flags(tmp_path):
     assert csv.loc["UA-14", "source"] == "Test Desk"
     assert bool(csv.loc["UA-65", "partial"]) and pd.isna(csv.loc["UA-65", "percent"])
     assert pd.isna(csv.loc["UA-46", "source"])  # no data: empty, never a made-up zero
+
+
+def test_geojson_upload_is_computed_into_its_own_source(app):
+    import datetime as dt
+    import json
+
+    import shapely
+
+    from mapkit.boundaries import load_boundaries
+
+    shapes = load_boundaries()
+    luhansk = shapes.loc[shapes["code"] == "UA-09", "geometry"].iloc[0]
+    document = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(luhansk))}
+    ]}
+    app.file_uploader(key="upload_file").upload(
+        "front.geojson", json.dumps(document).encode(), "application/geo+json").run()
+    assert "front.geojson was not loaded:" in [e.value for e in app.error]
+    assert "no date found" in "\n".join(c.value for c in app.code)
+    app.date_input(key="upload_date").set_value(dt.date(2024, 6, 1)).run()
+    assert not app.error
+    app.selectbox(key="source").set_value("front (uploaded)").run()
+    table = shown_table(app).set_index("Region")
+    assert table.loc["Luhansk", "Under Russian control, %"] == 100.0
+    assert table.loc["Lviv", "Under Russian control, %"] == 0.0

@@ -7,8 +7,13 @@ session: they are shown as their own source and never written to ``data/``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -41,7 +46,8 @@ class Upload:
 def read_upload(name: str, data: bytes, *, date: dt.date | None = None) -> Upload:
     """Read an uploaded file by its name's suffix; raise :class:`UploadError` if unusable.
 
-    ``date`` is the day an occupied-areas GeoJSON shows (a GeoJSON has no date column).
+    ``date`` is the day an occupied-areas GeoJSON shows, when neither its file name nor a
+    ``date`` property says.
     """
     lower = name.lower()
     if lower.endswith(CSV_SUFFIXES):
@@ -76,21 +82,45 @@ def _marked(name: str, rows: pd.DataFrame) -> Upload:
 
 
 def _read_geojson(name: str, data: bytes, date: dt.date | None) -> Upload:
-    if date is None:
-        raise UploadError([Problem(name, None, "needs the date the occupied areas show: "
-                                               "pick it beside the upload")])
+    """Occupied areas → percent per region, by the same code as ``mapkit compute``."""
     try:
-        from mapkit import compute  # written by the compute issue; optional until it lands
-    except ImportError:
+        from mapkit.importers import PolygonFileError, read_control_file
+        from mapkit.timeline import snapshot_rows
+    except ImportError:  # pragma: no cover - only in a build without the compute issue
         raise UploadError([Problem(name, None, "occupied-areas GeoJSON needs mapkit.compute, "
                                                "which this version does not have; upload a "
                                                "snapshot CSV instead")]) from None
-    text = _text(name, data)
-    try:
-        rows = compute.snapshot_from_geojson_text(text, name=name, date=date)
-    except (ValueError, KeyError) as error:
-        raise UploadError([Problem(name, None, str(error))]) from None
-    return _marked(name, rows)
+    suffix = Path(name).suffix.lower() or ".geojson"
+    with tempfile.TemporaryDirectory(prefix="mapkit-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            layers = read_control_file(path, date=date)
+        except PolygonFileError as error:
+            message = (str(error).replace(f"{path}: ", "").replace(str(path), name)
+                       .replace("with --date YYYY-MM-DD", "in the date box under the upload"))
+            raise UploadError([Problem(name, None, message)]) from None
+        except (ValueError, OSError) as error:
+            raise UploadError([Problem(name, None, f"cannot be read as GeoJSON ({error})")]) \
+                from None
+    shares = _area_index().shares(layers)
+    rows = snapshot_rows(shares, source=Path(name).stem, source_url="", origin=name)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    try:  # the same validation as every snapshot, so nothing unchecked reaches the map
+        frame = read_snapshot_text(text.getvalue(), name)
+    except SnapshotError as error:
+        raise UploadError(list(error.problems)) from None
+    return _marked(name, frame)
+
+
+@lru_cache(maxsize=1)
+def _area_index():
+    from mapkit.compute import AreaIndex
+
+    return AreaIndex.from_boundaries()
 
 
 def combine(bundled: pd.DataFrame, uploads: list[Upload]) -> pd.DataFrame:
