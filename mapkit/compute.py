@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import orjson
 import shapely
 from pyproj import Transformer
 from shapely import Geometry
 
-from mapkit.constants import UKRAINE_EQUAL_AREA, WGS84
+from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84
 
 __all__ = [
     "SHORELINE_TOLERANCE_M",
@@ -71,7 +72,10 @@ class RegionShares:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self):
+        """A pandas DataFrame (pandas is imported here: the compute path does not need it)."""
+        import pandas as pd
+
         return pd.DataFrame({
             "date": self.date.isoformat(),
             "region": list(self.codes),
@@ -110,6 +114,51 @@ def _clip(geometry: Geometry, box: Geometry) -> Geometry:
     return clipped if shapely.is_valid(clipped) else shapely.intersection(geometry, box)
 
 
+_TRANSFORMER: Transformer | None = None
+
+
+def _project(geometry):
+    """WGS 84 → :data:`UKRAINE_EQUAL_AREA` (geometry or array; same numbers as geopandas'
+    ``to_crs``)."""
+    global _TRANSFORMER
+    if _TRANSFORMER is None:
+        _TRANSFORMER = Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA, always_xy=True)
+    transformer = _TRANSFORMER
+    return shapely.transform(geometry, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
+    """ISO codes and WGS 84 geometries of the 27 regions in a boundaries GeoJSON, sorted by
+    code, with the checks of :func:`mapkit.boundaries.load_boundaries`.
+
+    Reads the file with orjson and shapely (the same geometries, bit for bit, as geopandas
+    gives): importing geopandas and pandas would cost ``mapkit compute`` 0.6 s of start-up.
+    """
+    from mapkit.regions import REGIONS
+
+    try:
+        document = orjson.loads(Path(path).read_bytes())
+        features = {feature["properties"]["code"]: feature["geometry"]
+                    for feature in document["features"]}
+        crs = str(((document.get("crs") or {}).get("properties") or {}).get("name", "EPSG:4326"))
+        geometries = shapely.from_geojson([orjson.dumps(features[code])
+                                           for code in sorted(features)])
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError,
+            shapely.errors.GEOSException) as error:
+        raise ValueError(f"{path}: cannot be read as the regions' GeoJSON ({error}). Rebuild "
+                         "it with `python scripts/build_oblasts.py`.") from error
+    expected = {region.code for region in REGIONS}
+    if set(features) != expected or len(document["features"]) != len(expected):
+        raise ValueError(f"{path}: expected the 27 ISO 3166-2:UA codes once each; found "
+                         f"{len(document['features'])} features with codes {sorted(features)}.")
+    if not (crs.endswith(("4326", "CRS84"))):
+        raise ValueError(f"{path}: coordinates must be WGS 84 (EPSG:4326), got {crs}.")
+    if not shapely.is_valid(geometries).all():
+        raise ValueError(f"{path}: invalid geometry in the regions' GeoJSON.")
+    return tuple(sorted(features)), geometries
+
+
 @dataclass
 class _Cell:
     box: Geometry  # the cell
@@ -131,7 +180,7 @@ class AreaIndex:
     regions: np.ndarray  # projected geometries
     areas: np.ndarray  # m²
     ukraine: Geometry  # projected union
-    ukraine_wgs84: Geometry
+    regions_wgs84: np.ndarray
     tolerance: float = SHORELINE_TOLERANCE_M
     cell_size: float = CELL_SIZE_M
     cells: list[_Cell] = field(default_factory=list)
@@ -147,24 +196,28 @@ class AreaIndex:
     @classmethod
     def from_boundaries(cls, boundaries=None, tolerance: float = SHORELINE_TOLERANCE_M,
                         cell_size: float = CELL_SIZE_M) -> AreaIndex:
-        """Index the regions of ``boundaries`` (default: ``load_boundaries()``)."""
+        """Index the regions of ``boundaries`` (a GeoDataFrame with ``code``; default: the
+        project's boundaries file, read without geopandas — see :func:`read_region_file`)."""
         if boundaries is None:
-            from mapkit.boundaries import load_boundaries
-
-            boundaries = load_boundaries()
-        if boundaries.crs is None:
-            raise ValueError("boundaries have no CRS; expected EPSG:4326")
-        projected = boundaries.to_crs(UKRAINE_EQUAL_AREA)
-        regions = shapely.make_valid(projected.geometry.values.to_numpy() if hasattr(
-            projected.geometry.values, "to_numpy") else np.asarray(projected.geometry.values))
-        regions = np.asarray(regions, dtype=object)
-        ukraine = shapely.union_all(regions)
-        ukraine_wgs84 = shapely.union_all(np.asarray(boundaries.to_crs(WGS84).geometry.values))
-        index = cls(codes=tuple(boundaries["code"]), regions=regions,
-                    areas=shapely.area(regions), ukraine=ukraine, ukraine_wgs84=ukraine_wgs84,
+            codes, wgs84 = read_region_file(BOUNDARIES_PATH)
+            regions = _project(wgs84)
+        else:
+            if boundaries.crs is None:
+                raise ValueError("boundaries have no CRS; expected EPSG:4326")
+            codes = tuple(boundaries["code"])
+            regions = np.asarray(boundaries.to_crs(UKRAINE_EQUAL_AREA).geometry.values)
+            wgs84 = np.asarray(boundaries.to_crs(WGS84).geometry.values)
+        regions = np.asarray(shapely.make_valid(regions), dtype=object)
+        index = cls(codes=codes, regions=regions, areas=shapely.area(regions),
+                    ukraine=shapely.union_all(regions), regions_wgs84=wgs84,
                     tolerance=float(tolerance), cell_size=float(cell_size))
         index._build_cells()
         return index
+
+    @property
+    def ukraine_wgs84(self) -> Geometry:
+        """Union of the regions in WGS 84 (computed on first use)."""
+        return shapely.union_all(self.regions_wgs84)
 
     @property
     def margin(self) -> float:
@@ -210,16 +263,9 @@ class AreaIndex:
 
     # --- projection ---------------------------------------------------------------------------
 
-    _transformer = None
-
     def project(self, geometry: Geometry) -> Geometry:
         """WGS 84 → the equal-area projection."""
-        if AreaIndex._transformer is None:
-            AreaIndex._transformer = Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA,
-                                                          always_xy=True)
-        transformer = AreaIndex._transformer
-        return shapely.transform(geometry, lambda xy: np.column_stack(
-            transformer.transform(xy[:, 0], xy[:, 1])))
+        return _project(geometry)
 
     # --- the per-cell computation -------------------------------------------------------------
 
