@@ -434,7 +434,11 @@
       if (frame.a && frame.a[index] != null) line(box, labels.as_of, frame.a[index]);
       line(box, labels.source, source.name);
       line(box, labels.method, labels[source.method] || source.method);
-      if (frame.n && frame.n[index] != null) line(box, labels.note, frame.n[index]);
+      // Reported figures keep the reporter's words; computed ones' processing notes live in
+      // the table and CSV, not in the way of the map.
+      if (source.method === "reported" && frame.n && frame.n[index] != null) {
+        line(box, labels.note, frame.n[index]);
+      }
     }
     const others = frame.o && frame.o[index];
     if (others && others.length) {
