@@ -179,3 +179,26 @@ def test_geojson_upload_is_computed_into_its_own_source(app):
     table = shown_table(app).set_index("Region")
     assert table.loc["Luhansk", "Under Russian control, %"] == 100.0
     assert table.loc["Lviv", "Under Russian control, %"] == 0.0
+
+
+def test_export_panel_makes_the_embed_and_its_iframe_code(app):
+    app.selectbox(key="export_format").set_value("embed").run()
+    app.radio(key="export_scope").set_value("all").run()
+    app.text_input(key="export_title").input("</script><b>Front</b>").run()
+    app.button(key="export_make").click().run()
+    assert not app.exception and not app.error
+    snippet = "\n".join(c.value for c in app.code)
+    assert "<iframe" in snippet and "ukraine-control-timeline.embed.html" in snippet
+    assert "</script><b>" not in snippet  # the user's title is escaped in the snippet
+
+
+def test_export_panel_csv_of_the_shown_date(app):
+    app.selectbox(key="export_format").set_value("csv").run()
+    app.button(key="export_make").click().run()
+    assert not app.exception and not app.error
+    assert app.session_state["export_file"][0] == "ukraine-control-2024-06-01.csv"
+    content = app.session_state["export_file"][1].decode("utf-8-sig")
+    rows = pd.read_csv(io.StringIO(content)).set_index("region")
+    # All sources: on the same day the computed figure (Other Desk, 70) wins over the reported.
+    assert rows.loc["UA-14", "percent"] == 70.0
+    assert rows.loc["UA-14", "source"] == "Other Desk"
