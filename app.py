@@ -174,7 +174,7 @@ else:
 labels = {key: t(key, lang) for key in (
     "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
     "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
-    "reported", "computed", "leaflet_missing",
+    "reported", "computed", "leaflet_missing", "pp",
 )}
 
 st.caption(t("subtitle", lang))

@@ -164,6 +164,7 @@ STRINGS.update({
     "col_status": {"en": "Status", "uk": "Статус"},
     "col_from": {"en": "{date}, %", "uk": "{date}, %"},
     "col_change": {"en": "Change, pp", "uk": "Зміна, в. п."},
+    "pp": {"en": "pp", "uk": "в. п."},
     "status_figure": {"en": "figure", "uk": "цифра"},
     "snapshots_invalid": {
         "en": "The bundled snapshots are invalid; fix them (`mapkit validate`) and reload:",

@@ -159,3 +159,15 @@ def test_bad_upload_shows_the_validation_messages(page, tmp_path):
     for problem in expected.value.problems:
         assert str(problem) in shown, f"{problem} not shown in {shown!r}"
 
+
+
+def test_play_animates_to_the_last_date_and_stops(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    frame = map_frame(page)
+    frame.locator("#slider").focus()
+    frame.locator("#slider").press("Home")
+    wait_fill(page, "UA-14", percent_colour(60), timeout=2)
+    frame.locator("#play").click()
+    wait_fill(page, "UA-14", percent_colour(75.5), timeout=5)
+    assert frame.locator("#title").text_content().endswith("1 June 2024")
+    frame.locator("#play[aria-pressed=false]").wait_for(timeout=5_000)  # stopped at the end

@@ -366,7 +366,7 @@
 
   function formatChange(value) {
     const text = (Math.round(value * 10) / 10).toLocaleString(state.args.lang === "uk" ? "uk-UA" : "en-GB");
-    return (value > 0 ? "+" : "") + text + " pp";
+    return (value > 0 ? "+" : "") + text + " " + (state.args.labels.pp || "pp");
   }
 
   function line(parent, label, value, className) {
