@@ -189,6 +189,7 @@ class AreaIndex:
     piece_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cache: dict = field(default_factory=dict)
     _last: dict | None = None
+    _last_areas: tuple | None = None
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
 
     # --- construction -----------------------------------------------------------------------
@@ -425,6 +426,27 @@ class AreaIndex:
 
     def shares(self, layers) -> RegionShares:
         """Percent occupied and contested per region for one :class:`ControlLayers`."""
+        occ, sliver, contested_m2 = self._areas_of(layers)
+        contested = None
+        if not layers.contested.is_empty or layers.layer_counts.get("contested"):
+            contested = np.clip(100.0 * contested_m2 / self.areas, 0.0, 100.0)
+        elif _has_layer_names(layers):
+            contested = np.zeros(len(self.codes))
+        return RegionShares(date=layers.date, codes=self.codes,
+                            occupied_pct=np.clip(100.0 * occ / self.areas, 0.0, 100.0),
+                            contested_pct=contested,
+                            sliver_pct=100.0 * sliver / self.areas,
+                            notes=layers.notes, warnings=layers.warnings)
+
+    def _areas_of(self, layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Occupied, sliver and contested m² per region. The importer hands over the very same
+        geometry objects when a file repeats the one before (same polygons, another date):
+        then the last answer is reused."""
+        inputs = (layers.occupied, layers.contested, layers.named_territories)
+        last = self._last_areas
+        if last is not None and all(a is b for a, b in zip(inputs[:2], last[0][:2])) and (
+                inputs[2] == last[0][2]):
+            return last[1]
         occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
         whole = [self.regions[self.codes.index(code)]
                  for name in sorted(layers.named_territories)
@@ -433,18 +455,9 @@ class AreaIndex:
             parts = [occupied, *whole] if occupied is not None else whole
             occupied = shapely.union_all(np.asarray(parts, dtype=object))
         occ, sliver = self.occupied_m2(occupied)
-        contested = None
-        if not layers.contested.is_empty or layers.layer_counts.get("contested"):
-            contested_geom = self.project(layers.contested)
-            contested = np.clip(100.0 * self.contested_m2(contested_geom, occupied)
-                                / self.areas, 0.0, 100.0)
-        elif _has_layer_names(layers):
-            contested = np.zeros(len(self.codes))
-        return RegionShares(date=layers.date, codes=self.codes,
-                            occupied_pct=np.clip(100.0 * occ / self.areas, 0.0, 100.0),
-                            contested_pct=contested,
-                            sliver_pct=100.0 * sliver / self.areas,
-                            notes=layers.notes, warnings=layers.warnings)
+        contested = self.contested_m2(self.project(layers.contested), occupied)
+        self._last_areas = (inputs, (occ, sliver, contested))
+        return occ, sliver, contested
 
 
 def _has_layer_names(layers) -> bool:

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -308,11 +309,14 @@ def _polygon(rings) -> Geometry:
 def _multipolygon(polygons: list) -> Geometry:
     """All rings in one array (``from_ragged_array``): a big layer in one step."""
     rings = [ring for polygon in polygons for ring in polygon]
+    positions = [xy for ring in rings for xy in ring]
     try:
-        flat = np.array([xy for ring in rings for xy in ring], dtype=float)
-    except ValueError:  # positions of mixed dimension: ring by ring
-        return shapely.multipolygons([_polygon(p) for p in polygons])
-    if flat.ndim != 2 or flat.shape[1] < 2 or not rings:
+        flat_2d = bool(rings) and set(map(len, positions)) == {2}
+        flat = np.fromiter(chain.from_iterable(positions), dtype=float,
+                           count=2 * len(positions)).reshape(-1, 2) if flat_2d else None
+    except (ValueError, TypeError):
+        flat = None
+    if flat is None:  # Z values or malformed positions: ring by ring, which says what is wrong
         return shapely.multipolygons([_polygon(p) for p in polygons])
     ring_offsets = np.cumsum([0] + [len(ring) for ring in rings])
     polygon_offsets = np.cumsum([0] + [len(polygon) for polygon in polygons])
@@ -433,11 +437,51 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
                            "name (like 2024-07-08.geojson). Give one with --date YYYY-MM-DD.")
 
 
+@dataclass(frozen=True)
+class _Polygons:
+    """What a GeoJSON file's features hold, before the date and the file name are added."""
+
+    layers: dict[Category, Geometry]
+    repaired: int
+    notes: tuple[str, ...]
+    unknown: Counter[str]
+    counts: dict[str, int]
+    named: frozenset[str]
+    key: tuple  # (features, crs, territories): the input these polygons were built from
+
+
+#: The polygons of the last file read. Consecutive files of a daily series are often identical
+#: but for their date; comparing the parsed features costs microseconds, rebuilding them
+#: milliseconds — and the same geometry objects let compute reuse its result too.
+_last_polygons: _Polygons | None = None
+
+
 def _read_geojson(path: Path, date: dt.date | str | None,
                   territories: frozenset[str] | None = None) -> ControlLayers:
+    global _last_polygons
     document = _load_json(path)
     features = [f for f in document["features"] if isinstance(f, dict)]
     when = _resolve_date(path, date, document, features)
+    key = (features, _crs_of(document), territories)
+    if _last_polygons is not None and _last_polygons.key == key:
+        polygons = _last_polygons
+    else:
+        polygons = _last_polygons = _read_polygons(path, *key)
+    warnings = []
+    if polygons.unknown:
+        listed = "; ".join(f"{name!r} ×{n}" for name, n in polygons.unknown.most_common())
+        warnings.append(f"{path.name}: {sum(polygons.unknown.values())} polygon(s) in layers "
+                        f"with unknown names, not counted: {listed}")
+    layers = polygons.layers
+    return ControlLayers(date=when, path=path, occupied=layers[Category.OCCUPIED],
+                         contested=layers[Category.CONTESTED],
+                         liberated=layers[Category.LIBERATED], repaired=polygons.repaired,
+                         notes=polygons.notes, warnings=tuple(warnings),
+                         layer_counts=dict(polygons.counts), named_territories=polygons.named)
+
+
+def _read_polygons(path: Path, features: list[dict], crs: str | None,
+                   territories: frozenset[str] | None) -> _Polygons:
     layered = is_layered_dump(features)
     groups: dict[Category, list[Geometry]] = {c: [] for c in Category}
     unknown: Counter[str] = Counter()
@@ -485,7 +529,6 @@ def _read_geojson(path: Path, date: dt.date | str | None,
         found = ", ".join(f"{n} {k}" for k, n in non_polygon.items()) or "no features"
         raise PolygonFileError(f"{path}: no polygons to import (found {found}). Occupied areas "
                                "must be Polygon or MultiPolygon features.")
-    crs = _crs_of(document)
     repaired = 0
     layers: dict[Category, Geometry] = {}
     for category in (Category.OCCUPIED, Category.CONTESTED, Category.LIBERATED):
@@ -497,20 +540,13 @@ def _read_geojson(path: Path, date: dt.date | str | None,
         polygons, fixed = _clean(polygons)
         repaired += fixed
         layers[category] = _union(polygons, disjoint=sources[category] == 1 and not fixed)
-    warnings = []
-    if unknown:
-        listed = "; ".join(f"{name!r} ×{n}" for name, n in unknown.most_common())
-        warnings.append(f"{path.name}: {sum(unknown.values())} polygon(s) in layers with "
-                        f"unknown names, not counted: {listed}")
     if repaired:
         notes.append(f"{repaired} invalid polygon(s) repaired")
     if crs:
         notes.append(f"reprojected from {crs}")
-    return ControlLayers(date=when, path=path, occupied=layers[Category.OCCUPIED],
-                         contested=layers[Category.CONTESTED],
-                         liberated=layers[Category.LIBERATED], repaired=repaired,
-                         notes=tuple(dict.fromkeys(notes)), warnings=tuple(warnings),
-                         layer_counts=dict(counts), named_territories=frozenset(named))
+    return _Polygons(layers=layers, repaired=repaired, notes=tuple(dict.fromkeys(notes)),
+                     unknown=unknown, counts=dict(counts), named=frozenset(named),
+                     key=(features, crs, territories))
 
 
 def _read_with_pyogrio(path: Path, date: dt.date | str | None) -> ControlLayers:
