@@ -197,11 +197,13 @@ with side_column:
         region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
         st.subheader(t("time_series", lang, region=region_name))
         points = series.dropna(subset=["percent"])
-        chart = alt.Chart(points).mark_line(point=True).encode(
+        # A figure holds until the next one (step), and years without figures stay empty.
+        chart = alt.Chart(points).mark_line(point=True, interpolate="step-after").encode(
             x=alt.X("date:T", title=t("date", lang)),
             y=alt.Y("percent:Q", title=t("col_percent", lang), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("source:N", title=t("source", lang),
                             legend=alt.Legend(orient="bottom")),
+            detail="segment:N",
             tooltip=["date:T", "source:N", "method:N", "percent:Q"],
         )
         marker = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(

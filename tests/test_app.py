@@ -66,8 +66,8 @@ def test_table_shows_figures_of_the_latest_date(app):
     table = shown_table(app).set_index("Region")
     # All sources: on the same day the computed figure wins; the reported one stays visible
     # in the "sources disagree" table beside the map.
-    assert table.loc["Donetsk", "Under Russian control, %"] == 70.0
-    assert table.loc["Kherson", "Under Russian control, %"] == 20.0
+    assert table.loc["Donetsk", "Under Russian control, %"] == "70.0"
+    assert table.loc["Kherson", "Under Russian control, %"] == "20.0"
     assert table.loc["Lviv", "Status"] == "no data"
     assert "Sources disagree on 1 June 2024" in texts(app)
 
@@ -76,7 +76,7 @@ def test_moving_the_slider_changes_the_date_and_table(app):
     moved_map(app, date="2024-01-01")
     assert "Data for 1 January 2024" in texts(app)
     table = shown_table(app).set_index("Region")
-    assert table.loc["Donetsk", "Under Russian control, %"] == 60.0
+    assert table.loc["Donetsk", "Under Russian control, %"] == "60.0"
     assert table.loc["Kherson", "Status"] == "partial, no figure"
 
 
@@ -89,7 +89,7 @@ def test_clicking_a_region_shows_its_time_series(app):
 def test_source_selector_keeps_one_source(app):
     app.selectbox(key="source").set_value("Test Desk").run()
     table = shown_table(app).set_index("Region")
-    assert table.loc["Donetsk", "Under Russian control, %"] == 75.5
+    assert table.loc["Donetsk", "Under Russian control, %"] == "75.5"
     assert table.loc["Donetsk", "Source"] == "Test Desk"
 
 
@@ -123,7 +123,7 @@ def test_good_upload_becomes_its_own_source_and_leaves_bundled_data_alone(app, t
     assert not app.error
     assert "My Desk (uploaded)" in app.selectbox(key="source").options
     app.selectbox(key="source").set_value("My Desk (uploaded)").run()
-    assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == 80
+    assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == "80.0"
     assert (tmp_path / "test.csv").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.csv"]
 
@@ -177,8 +177,8 @@ def test_geojson_upload_is_computed_into_its_own_source(app):
     assert not app.error
     app.selectbox(key="source").set_value("front (uploaded)").run()
     table = shown_table(app).set_index("Region")
-    assert table.loc["Luhansk", "Under Russian control, %"] == 100.0
-    assert table.loc["Lviv", "Under Russian control, %"] == 0.0
+    assert table.loc["Luhansk", "Under Russian control, %"] == "100.0"
+    assert table.loc["Lviv", "Under Russian control, %"] == "0.0"
 
 
 def test_export_panel_makes_the_embed_and_its_iframe_code(app):

@@ -55,16 +55,21 @@ def status(percent, partial: bool, source, lang: str) -> str:
     return t("status_figure", lang)
 
 
+def _figure_text(value) -> str:
+    """A percentage for a table cell: one decimal, a dash where there is none (not "None")."""
+    return "–" if value is None or pd.isna(value) else f"{float(value):.1f}"
+
+
 def shown_date_display(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The shown-date rows with headings and region names in ``lang``, for the page."""
     name = "name_uk" if lang == "uk" else "name_en"
     text = rows[["as_of", "source", "note"]].fillna("")
     return pd.DataFrame({
         t("region", lang): rows[name],
-        t("col_percent", lang): rows["percent"],
+        t("col_percent", lang): [_figure_text(v) for v in rows["percent"]],
         t("col_status", lang): [status(p, q, s, lang) for p, q, s in
                                 zip(rows["percent"], rows["partial"], rows["source"])],
-        t("col_contested", lang): rows["contested_percent"],
+        t("col_contested", lang): [_figure_text(v) for v in rows["contested_percent"]],
         t("col_as_of", lang): text["as_of"],
         t("source", lang): text["source"],
         t("method", lang): [t(m, lang) if isinstance(m, str) and m else "" for m in rows["method"]],
@@ -87,10 +92,18 @@ def biggest_changes(change: pd.DataFrame, lang: str, date_from, date_to) -> pd.D
     }).reset_index(drop=True)
 
 
-def region_series(snapshots: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Every figure any source gives for one region: ``date, source, method, percent, partial``.
+#: Two figures of one source further apart than this are not joined by a line in the chart:
+#: nothing is known in between (Crimea 2014 → the pre-invasion line of February 2022).
+MAX_JOINED_GAP_DAYS = 120
 
-    One line per source in the chart; a partial figure has no percent (a gap, not a zero).
+
+def region_series(snapshots: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Every figure any source gives for one region: ``date, source, method, percent, partial,
+    segment``.
+
+    One line per source in the chart; a partial figure has no percent (a gap, not a zero), and
+    ``segment`` changes where two consecutive figures are more than ``MAX_JOINED_GAP_DAYS`` apart,
+    so the chart does not draw a trend through years without data.
     """
     region_by_code(code)  # fails loudly for an unknown code
     rows = snapshots[snapshots["region"] == code]
@@ -101,7 +114,10 @@ def region_series(snapshots: pd.DataFrame, code: str) -> pd.DataFrame:
         "percent": rows["percent"].astype(float),
         "partial": rows["partial"].astype(bool),
     })
-    return out.sort_values(["source", "date"]).reset_index(drop=True)
+    out = out.sort_values(["source", "date"]).reset_index(drop=True)
+    gap = out.groupby("source")["date"].diff() > pd.Timedelta(days=MAX_JOINED_GAP_DAYS)
+    out["segment"] = out["source"] + " " + gap.groupby(out["source"]).cumsum().astype(str)
+    return out
 
 
 def disagreements(snapshots: pd.DataFrame, date) -> pd.DataFrame:
