@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import io
 import multiprocessing
 import os
 import time
@@ -89,30 +90,44 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str,
     return rows
 
 
+def render_snapshot_csv(rows: list[dict[str, str]]) -> str:
+    """The CSV text of a snapshot (header and rows, ``\\n`` line ends)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def write_snapshot_csv(rows: list[dict[str, str]], path: Path) -> None:
     """Write rows atomically: to a temporary file beside ``path``, then ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(render_snapshot_csv(rows), path)
+
+
+def _write_atomic(text: str, path: Path) -> None:
+    """``text`` to ``path`` via a temporary file and ``os.replace``: never half-written."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+            handle.write(text)
         os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 # --- Running many files ---------------------------------------------------------------------
 
 _INDEX: AreaIndex | None = None
+_SOURCE: tuple[str, str] = (DEFAULT_SOURCE, "")  # (source, source_url) written in every row
 
 
 @dataclass
 class _Result:
     path: Path
     shares: RegionShares | None = None
+    text: str | None = None  # the snapshot CSV, rendered in the worker
     error: str | None = None
     repaired: int = 0
 
@@ -122,7 +137,9 @@ def _work(task: tuple[Path, dt.date | None]) -> _Result:
     assert _INDEX is not None
     try:
         layers = read_control_file(path, date=date)
-        return _Result(path, _INDEX.shares(layers), repaired=layers.repaired)
+        shares = _INDEX.shares(layers)
+        text = render_snapshot_csv(snapshot_rows(shares, *_SOURCE, path.name))
+        return _Result(path, shares, text, repaired=layers.repaired)
     except PolygonFileError as error:
         return _Result(path, error=str(error))
     except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
@@ -172,7 +189,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
 
     ``progress(n)`` is called as files finish (e.g. a tqdm bar's ``update``).
     """
-    global _INDEX
+    global _INDEX, _SOURCE
     started = time.perf_counter()
     out_dir = Path(out_dir)
     paths = expand_inputs(inputs)
@@ -200,6 +217,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if on_total:
         on_total(len(tasks))
     _INDEX = index or _INDEX or AreaIndex.from_boundaries()
+    _SOURCE = (source, source_url)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[dt.date, Path] = {}
 
     def finish(result: _Result) -> None:
@@ -219,7 +238,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         if not force and shares.date not in written and target.exists():
             summary.skipped.append(result.path)
             return
-        write_snapshot_csv(snapshot_rows(shares, source, source_url, result.path.name), target)
+        _write_atomic(result.text, target)
         written[shares.date] = result.path
         summary.written.append(shares.date)
 
@@ -233,7 +252,9 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             for task in rest:
                 finish(_work(task))
         else:
-            chunk = max(1, min(32, len(rest) // (n_workers * 4)))
+            # consecutive files in one worker share most cells: two long runs per worker
+            # cost fewer cache misses than many short ones, and still balance the load
+            chunk = -(-len(rest) // (2 * n_workers))
             with multiprocessing.get_context("fork").Pool(n_workers) as pool:
                 for result in pool.imap(_work, rest, chunksize=chunk):
                     finish(result)
