@@ -51,8 +51,6 @@ NO_DATA_COLOUR = "#d9d9d9"
 #: Region the source calls "partly controlled" without giving a figure: a hatch of these two.
 PARTIAL_COLOUR = "#f4d5cf"
 PARTIAL_HATCH_COLOUR = "#b2182b"
-PARTIAL_LABEL = "partial, no figure"
-NO_DATA_LABEL = "no data"
 
 #: Diverging (ColorBrewer RdBu, reversed: red = more under Russian control) for the change
 #: between two dates, in percentage points.
@@ -68,6 +66,8 @@ CHANGE_COLOURS = (
 )
 CHANGE_LABELS = ("≤ −10 pp", "−10 to −2 pp", "−2 to −0.1 pp", "no change", "+0.1 to +2 pp",
                  "+2 to +10 pp", "≥ +10 pp")
+CHANGE_LABELS_UK = ("≤ −10 в. п.", "від −10 до −2 в. п.", "від −2 до −0,1 в. п.", "без змін",
+                    "від +0,1 до +2 в. п.", "від +2 до +10 в. п.", "≥ +10 в. п.")
 
 # --- Snapshot format -------------------------------------------------------------------------
 REQUIRED_COLUMNS = ("date", "region", "percent", "source", "method")

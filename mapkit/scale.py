@@ -9,14 +9,14 @@ from mapkit.constants import (
     CHANGE_BREAKS,
     CHANGE_COLOURS,
     CHANGE_LABELS,
+    CHANGE_LABELS_UK,
     NO_DATA_COLOUR,
-    NO_DATA_LABEL,
     PARTIAL_COLOUR,
-    PARTIAL_LABEL,
     PERCENT_BREAKS,
     PERCENT_COLOURS,
     PERCENT_LABELS,
 )
+from mapkit.i18n import t
 
 
 def _is_missing(value: float | None) -> bool:
@@ -49,12 +49,14 @@ def change_colour(points: float | None) -> str:
     return CHANGE_COLOURS[_bin(float(points), CHANGE_BREAKS)]
 
 
-def legend_items() -> list[tuple[str, str]]:
-    """(label, colour) pairs for the percent legend, classes first, then the special cases."""
+def legend_items(lang: str = "en") -> list[tuple[str, str]]:
+    """(label, colour) pairs for the percent legend in ``lang``: classes first, then "partial,
+    no figure" (``PARTIAL_COLOUR``, drawn hatched) and "no data"."""
     items = list(zip(PERCENT_LABELS, PERCENT_COLOURS))
-    return items + [(PARTIAL_LABEL, PARTIAL_COLOUR), (NO_DATA_LABEL, NO_DATA_COLOUR)]
+    return items + [(t("partial", lang), PARTIAL_COLOUR), (t("no_data", lang), NO_DATA_COLOUR)]
 
 
-def change_legend_items() -> list[tuple[str, str]]:
-    """(label, colour) pairs for the change legend."""
-    return list(zip(CHANGE_LABELS, CHANGE_COLOURS)) + [(NO_DATA_LABEL, NO_DATA_COLOUR)]
+def change_legend_items(lang: str = "en") -> list[tuple[str, str]]:
+    """(label, colour) pairs for the change legend in ``lang``."""
+    labels = CHANGE_LABELS_UK if lang == "uk" else CHANGE_LABELS
+    return list(zip(labels, CHANGE_COLOURS)) + [(t("no_data", lang), NO_DATA_COLOUR)]

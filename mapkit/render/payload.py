@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from mapkit.constants import METHODS, NO_DATA_LABEL, PARTIAL_LABEL
+from mapkit.constants import METHODS, PARTIAL_COLOUR
 from mapkit.i18n import t
 from mapkit.render.timeline import Cell, Timeline
 from mapkit.scale import legend_items
@@ -122,11 +122,9 @@ def interface_labels(lang: str) -> dict[str, str]:
 
 def legend_entries(lang: str) -> list[dict]:
     """The legend of :func:`mapkit.scale.legend_items`, special cases translated and marked."""
-    special = {PARTIAL_LABEL: "partial", NO_DATA_LABEL: "no_data"}
     return [
-        {"label": t(special[label], lang) if label in special else label, "colour": colour,
-         "hatch": label == PARTIAL_LABEL}
-        for label, colour in legend_items()
+        {"label": label, "colour": colour, "hatch": colour == PARTIAL_COLOUR}
+        for label, colour in legend_items(lang)
     ]
 
 

@@ -19,7 +19,6 @@ import shapely
 
 from mapkit.boundaries import web_boundaries
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
-from mapkit.i18n import t
 from mapkit.regions import REGIONS
 from mapkit.render.payload import HATCH, timeline_payload
 from mapkit.render.timeline import build_timeline
@@ -136,15 +135,8 @@ def _other_sources_by_date(snapshots: pd.DataFrame, dates) -> dict:
 
 def percent_legend(lang: str = "en") -> list[list[str]]:
     """Legend rows (label, colour or ``hatch``), labels in ``lang``."""
-    rows = []
-    for label, colour in legend_items():
-        if colour == PARTIAL_COLOUR:
-            rows.append([t("partial", lang), HATCH])
-        elif label == "no data":
-            rows.append([t("no_data", lang), colour])
-        else:
-            rows.append([label, colour])
-    return rows
+    return [[label, HATCH if colour == PARTIAL_COLOUR else colour]
+            for label, colour in legend_items(lang)]
 
 
 # --- Change between two dates -----------------------------------------------------------------
@@ -205,8 +197,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
 
 
 def change_legend(lang: str = "en") -> list[list[str]]:
-    return [[t("no_data", lang) if label == "no data" else label, colour]
-            for label, colour in change_legend_items()]
+    return [[label, colour] for label, colour in change_legend_items(lang)]
 
 
 def _nan(value) -> bool:
