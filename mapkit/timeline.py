@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import glob
 import io
+import itertools
 import multiprocessing
 import os
 import time
@@ -118,16 +119,25 @@ def _write_atomic(text: str, path: Path) -> None:
 
 
 # --- Running many files ---------------------------------------------------------------------
+#
+# Workers (forked with the region index built) read, compute and write each snapshot to a
+# hidden temporary file in the output folder; the parent takes the results in input order and
+# moves each file into place with one ``os.replace`` (or deletes it: a date already written, a
+# duplicate). Creating files is the slow part of writing them here, and so it is spread over the
+# workers too, while the parent keeps the order-dependent decisions.
 
 _INDEX: AreaIndex | None = None
 _SOURCE: tuple[str, str] = (DEFAULT_SOURCE, "")  # (source, source_url) written in every row
+_OUT: Path = Path(".")
+_RUN_TAG = ""  # in every temporary file's name, to clean up after an interrupted run
+_written_count = itertools.count()
 
 
 @dataclass
 class _Result:
     path: Path
     shares: RegionShares | None = None
-    text: str | None = None  # the snapshot CSV, rendered in the worker
+    temporary: Path | None = None  # the snapshot CSV, written by the worker
     error: str | None = None
     repaired: int = 0
 
@@ -139,7 +149,11 @@ def _work(task: tuple[Path, dt.date | None]) -> _Result:
         layers = read_control_file(path, date=date)
         shares = _INDEX.shares(layers)
         text = render_snapshot_csv(snapshot_rows(shares, *_SOURCE, path.name))
-        return _Result(path, shares, text, repaired=layers.repaired)
+        temporary = _OUT / (f".{shares.date.isoformat()}.{_RUN_TAG}.{os.getpid()}."
+                            f"{next(_written_count)}.tmp")
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            handle.write(text)
+        return _Result(path, shares, temporary, repaired=layers.repaired)
     except PolygonFileError as error:
         return _Result(path, error=str(error))
     except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
@@ -189,7 +203,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
 
     ``progress(n)`` is called as files finish (e.g. a tqdm bar's ``update``).
     """
-    global _INDEX, _SOURCE
+    global _INDEX, _SOURCE, _OUT, _RUN_TAG
     started = time.perf_counter()
     out_dir = Path(out_dir)
     paths = expand_inputs(inputs)
@@ -217,7 +231,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if on_total:
         on_total(len(tasks))
     _INDEX = index or _INDEX or AreaIndex.from_boundaries()
-    _SOURCE = (source, source_url)
+    _SOURCE, _OUT, _RUN_TAG = (source, source_url), out_dir, f"run{os.getpid()}"
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[dt.date, Path] = {}
 
@@ -237,31 +251,41 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         target = snapshot_path(out_dir, shares.date)
         if not force and shares.date not in written and target.exists():
             summary.skipped.append(result.path)
+            result.temporary.unlink()
             return
-        _write_atomic(result.text, target)
+        os.replace(result.temporary, target)
         written[shares.date] = result.path
         summary.written.append(shares.date)
 
-    if tasks:
-        # warm the cell cache on the first file before forking: every worker inherits it
-        finish(_work(tasks[0]))
-        rest = tasks[1:]
-        n_workers = max(1, min(workers or os.cpu_count() or 1, len(rest)))
-        summary.workers = n_workers
-        if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for task in rest:
-                finish(_work(task))
-        else:
-            # consecutive files in one worker share most cells: two long runs per worker
-            # cost fewer cache misses than many short ones, and still balance the load
-            chunk = -(-len(rest) // (2 * n_workers))
-            with multiprocessing.get_context("fork").Pool(n_workers) as pool:
-                for result in pool.imap(_work, rest, chunksize=chunk):
-                    finish(result)
+    try:
+        if tasks:
+            _run(tasks, workers, summary, finish)
+    finally:  # an interrupted run: no temporary file is left behind
+        for leftover in out_dir.glob(f".*.{_RUN_TAG}.*.tmp"):
+            leftover.unlink(missing_ok=True)
     summary.written = sorted(set(summary.written))
     summary.cache = dict(_INDEX.stats)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _run(tasks: list[tuple[Path, dt.date | None]], workers: int | None,
+         summary: ComputeSummary, finish: Callable[[_Result], None]) -> None:
+    # warm the cell cache on the first file before forking: every worker inherits it
+    finish(_work(tasks[0]))
+    rest = tasks[1:]
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(rest)))
+    summary.workers = n_workers
+    if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for task in rest:
+            finish(_work(task))
+        return
+    # consecutive files in one worker share most cells: two long runs per worker cost fewer
+    # cache misses than many short ones, and still balance the load
+    chunk = -(-len(rest) // (2 * n_workers))
+    with multiprocessing.get_context("fork").Pool(n_workers) as pool:
+        for result in pool.imap(_work, rest, chunksize=chunk):
+            finish(result)
 
 
 def percent_table(out_dir: str | Path, codes: Iterable[str]) -> dict[str, np.ndarray]:
