@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import sys
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -193,6 +192,8 @@ with map_column:
 
 with side_column:
     if selected:
+        import altair as alt  # half a second to import: only once a region is chosen
+
         series = tables.region_series(frame, selected)
         region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
         st.subheader(t("time_series", lang, region=region_name))

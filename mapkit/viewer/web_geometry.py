@@ -1,0 +1,96 @@
+"""Region shapes for the viewer's map, prepared once: ``data/oblasts_web.geojson``.
+
+Simplifying the 27 regions on a shared topology (:func:`mapkit.boundaries.web_boundaries`)
+needs geopandas and topojson and costs about half a second of the first page view after a
+server start. So ``scripts/build_oblasts.py`` writes the simplified, rounded shapes next to the
+boundaries, stamped with the boundaries file's SHA-256 and the settings used, and the viewer
+reads that file with the standard library alone. If the stamp no longer matches (boundaries
+rebuilt, tolerance changed) the shapes are simplified afresh: same result, only slower.
+Rebuild the file alone with ``python -m mapkit.viewer.web_geometry``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from mapkit.constants import BOUNDARIES_PATH, DATA_DIR, WEB_SIMPLIFY_TOLERANCE_DEG
+
+WEB_GEOMETRY_PATH = DATA_DIR / "oblasts_web.geojson"
+
+#: Decimal places kept in coordinates sent to the browser (4 ≈ 11 m: invisible at our zooms).
+COORDINATE_DECIMALS = 4
+
+
+def boundaries_stamp(boundaries_path: str | Path | None = None) -> dict:
+    """What the web shapes were made from: the boundaries file's digest and the settings."""
+    data = Path(boundaries_path or BOUNDARIES_PATH).read_bytes()
+    return {
+        "boundaries_sha256": hashlib.sha256(data).hexdigest(),
+        "tolerance_deg": WEB_SIMPLIFY_TOLERANCE_DEG,
+        "coordinate_decimals": COORDINATE_DECIMALS,
+    }
+
+
+def build_web_geometry(boundaries_path: str | Path | None = None) -> dict:
+    """Simplified, rounded shapes as a GeoJSON FeatureCollection (property ``code`` only).
+
+    The collection carries ``bbox`` (west, south, east, north) and, under ``metadata``, the
+    :func:`boundaries_stamp` it was made from.
+    """
+    import shapely
+
+    from mapkit.boundaries import web_boundaries
+
+    shapes = web_boundaries(path=boundaries_path)
+    rounded = shapely.set_precision(shapes.geometry.values, 10.0 ** -COORDINATE_DECIMALS,
+                                    mode="keep_collapsed")
+    features = [
+        {"type": "Feature", "properties": {"code": code},
+         "geometry": json.loads(shapely.to_geojson(geometry))}
+        for code, geometry in zip(shapes["code"], rounded)
+    ]
+    return {
+        "type": "FeatureCollection",
+        "bbox": [float(value) for value in shapes.total_bounds],
+        "metadata": {
+            **boundaries_stamp(boundaries_path),
+            "built_by": "mapkit.viewer.web_geometry (scripts/build_oblasts.py)",
+            "made_from": "data/oblasts.geojson, simplified on a shared topology "
+                         "(mapkit.boundaries.web_boundaries)",
+        },
+        "features": features,
+    }
+
+
+def write_web_geometry(path: str | Path = WEB_GEOMETRY_PATH,
+                       boundaries_path: str | Path | None = None) -> Path:
+    """Write :func:`build_web_geometry`'s collection to ``path`` (atomically: a temp file,
+    then a rename)."""
+    path = Path(path)
+    text = json.dumps(build_web_geometry(boundaries_path), ensure_ascii=False,
+                      separators=(",", ":"))
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read_web_geometry(path: str | Path = WEB_GEOMETRY_PATH,
+                      boundaries_path: str | Path | None = None) -> dict:
+    """The prepared shapes if ``path`` is there and made from the current boundaries and
+    settings; otherwise the same shapes built afresh (slower: imports geopandas)."""
+    try:
+        collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return build_web_geometry(boundaries_path)
+    stamp = boundaries_stamp(boundaries_path)
+    made_from = collection.get("metadata", {})
+    if any(made_from.get(key) != value for key, value in stamp.items()):
+        return build_web_geometry(boundaries_path)
+    return collection
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_web_geometry()}")
