@@ -1,4 +1,4 @@
-"""The colour scale: the same colour for the same figure everywhere, and legends in both languages."""
+"""The colour scale: one colour for one figure everywhere, and legends in both languages."""
 
 import math
 
