@@ -3,6 +3,10 @@
 A thin page over ``mapkit``: start it with ``streamlit run app.py``. The map is a component
 (:mod:`mapkit.viewer.component`) that owns the time slider and recolours in place; this page
 keeps the chosen date, source and region in ``st.session_state`` and draws what goes beside it.
+
+The map is the first element sent to the browser: the controls in the sidebar, the tables and
+the export panel are drawn after it (their values are read from ``st.session_state`` first), so
+the map's frame, Leaflet and shapes load before the browser fetches the other elements' code.
 """
 
 from __future__ import annotations
@@ -68,9 +72,6 @@ def session_default(name: str, value) -> None:
 # --- Language ------------------------------------------------------------------------------------
 
 session_default("lang", "en")
-with st.sidebar:
-    st.radio(t("language", st.session_state["lang"]), LANGUAGES, key="lang", horizontal=True,
-             format_func=LANGUAGE_NAMES.get)
 lang: str = st.session_state["lang"]
 
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
@@ -82,30 +83,20 @@ except SnapshotError as error:
     st.code("\n".join(str(p) for p in error.problems), language=None)
     st.stop()
 
-session_default("uploads", {})  # file id -> Upload
-with st.sidebar:
-    st.subheader(t("upload", lang))
-    uploaded = st.file_uploader(t("upload", lang), type=["csv", "geojson", "json"],
-                                help=t("upload_help", lang), key="upload_file",
-                                label_visibility="collapsed")
-    if uploaded is not None:
-        is_geojson = uploaded.name.lower().endswith((".geojson", ".json"))
-        upload_date = (st.date_input(t("upload_geojson_date", lang, name=uploaded.name),
-                                     value=None, max_value=dt.date.today(), key="upload_date")
-                       if is_geojson else None)
-        upload_key = f"{uploaded.file_id}:{upload_date}"
-        if upload_key not in st.session_state["uploads"]:
-            try:
-                with st.spinner(t("upload_computing", lang, name=uploaded.name)):
-                    st.session_state["uploads"][upload_key] = read_upload(
-                        uploaded.name, uploaded.getvalue(), date=upload_date)
-            except UploadError as error:
-                st.error(t("upload_failed", lang, name=uploaded.name))
-                st.code("\n".join(str(p) for p in error.problems), language=None)
-        if upload_key in st.session_state["uploads"]:
-            done = st.session_state["uploads"][upload_key]
-            st.success(t("upload_ok", lang, name=done.name, rows=len(done.rows),
-                         source=", ".join(done.sources)))
+session_default("uploads", {})  # file id + date -> Upload
+uploaded = st.session_state.get("upload_file")
+is_geojson = uploaded is not None and uploaded.name.lower().endswith((".geojson", ".json"))
+upload_date = st.session_state.get("upload_date") if is_geojson else None
+upload_problems = None  # the problems of an upload that could not be used
+if uploaded is not None:
+    upload_key = f"{uploaded.file_id}:{upload_date}"
+    if upload_key not in st.session_state["uploads"]:
+        try:
+            with st.sidebar, st.spinner(t("upload_computing", lang, name=uploaded.name)):
+                st.session_state["uploads"][upload_key] = read_upload(
+                    uploaded.name, uploaded.getvalue(), date=upload_date)
+        except UploadError as error:
+            upload_problems = error.problems
 
 frame = combine(bundled, list(st.session_state["uploads"].values()))
 
@@ -115,11 +106,7 @@ sources = [ALL_SOURCES, *list_sources(frame)]
 session_default("source", ALL_SOURCES)
 if st.session_state["source"] not in sources:
     st.session_state["source"] = ALL_SOURCES
-with st.sidebar:
-    st.selectbox(t("source_select", lang), sources, key="source",
-                 format_func=lambda s: t("all_sources", lang) if s == ALL_SOURCES else s)
-    st.radio(t("mode", lang), ["map", "compare"], key="mode",
-             format_func=lambda m: t("mode_map" if m == "map" else "mode_compare", lang))
+session_default("mode", "map")
 source = None if st.session_state["source"] == ALL_SOURCES else st.session_state["source"]
 
 data, data_id = percent_data(frame, source, lang)
@@ -144,20 +131,15 @@ if st.session_state["date"] not in dates:  # e.g. another source: open on its la
 shown_date: str = st.session_state["date"]
 selected: str | None = st.session_state["selected"]
 
-# --- Map -----------------------------------------------------------------------------------------
+# --- Map: the first element on the page, so it paints first ------------------------------------
 
 compare = st.session_state["mode"] == "compare"
 if compare:
-    with st.sidebar:
-        session_default("date_from", dates[0])
-        session_default("date_to", dates[-1])
-        for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
-            if st.session_state[name] not in dates:
-                st.session_state[name] = fallback
-        st.selectbox(t("date_from", lang), dates, key="date_from",
-                     format_func=lambda d: map_data.format_date(d, lang))
-        st.selectbox(t("date_to", lang), dates, key="date_to",
-                     format_func=lambda d: map_data.format_date(d, lang))
+    session_default("date_from", dates[0])
+    session_default("date_to", dates[-1])
+    for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
+        if st.session_state[name] not in dates:
+            st.session_state[name] = fallback
     date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
     shown, shown_id, change = change_data(frame, source, date_from, date_to, lang)
     title = t("compare_title", lang, date="{date}")
@@ -187,6 +169,35 @@ with map_column:
         tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
         height=540, key="map",
     )
+
+# --- Sidebar controls: drawn after the map, their values were read above ------------------------
+
+with st.sidebar:
+    st.radio(t("language", lang), LANGUAGES, key="lang", horizontal=True,
+             format_func=LANGUAGE_NAMES.get)
+    st.subheader(t("upload", lang))
+    st.file_uploader(t("upload", lang), type=["csv", "geojson", "json"],
+                     help=t("upload_help", lang), key="upload_file",
+                     label_visibility="collapsed")
+    if is_geojson:
+        st.date_input(t("upload_geojson_date", lang, name=uploaded.name), value=None,
+                      max_value=dt.date.today(), key="upload_date")
+    if upload_problems is not None:
+        st.error(t("upload_failed", lang, name=uploaded.name))
+        st.code("\n".join(str(p) for p in upload_problems), language=None)
+    elif uploaded is not None:
+        done = st.session_state["uploads"][upload_key]
+        st.success(t("upload_ok", lang, name=done.name, rows=len(done.rows),
+                     source=", ".join(done.sources)))
+    st.selectbox(t("source_select", lang), sources, key="source",
+                 format_func=lambda s: t("all_sources", lang) if s == ALL_SOURCES else s)
+    st.radio(t("mode", lang), ["map", "compare"], key="mode",
+             format_func=lambda m: t("mode_map" if m == "map" else "mode_compare", lang))
+    if compare:
+        st.selectbox(t("date_from", lang), dates, key="date_from",
+                     format_func=lambda d: map_data.format_date(d, lang))
+        st.selectbox(t("date_to", lang), dates, key="date_to",
+                     format_func=lambda d: map_data.format_date(d, lang))
 
 # --- Beside the map: the chosen region over time, and disagreeing sources ---------------------
 

@@ -1,9 +1,10 @@
 """The map as a Streamlit component: drawn once, recoloured in place, clicks reported back.
 
-The frontend (``frontend/``: plain HTML, CSS and JavaScript, no build step) speaks Streamlit's
-component protocol itself. It owns the time controls (slider, play/pause, keyboard), because a
-date change then repaints from memory within a frame instead of waiting for a server round trip;
-the page hears the chosen date and any clicked region through the component's value.
+The frontend (``frontend/index.html``: HTML, CSS and JavaScript in one file, no build step)
+speaks Streamlit's component protocol itself. It owns the time controls (slider, play/pause,
+keyboard), because a date change then repaints from memory within a frame instead of waiting for
+a server round trip; the page hears the chosen date and any clicked region through the
+component's value.
 """
 
 from __future__ import annotations
