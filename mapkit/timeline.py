@@ -4,7 +4,7 @@ Each date becomes ``OUT/YYYY-MM-DD.csv`` in the snapshot format of :mod:`mapkit.
 (27 rows, method ``computed``, with ``contested_percent`` when the input has a grey zone).
 Files are written atomically as they are finished, so an interrupted run loses nothing and a
 re-run skips the dates already written (unless ``force``). Work is spread over all cores; the
-region index and the first file's cell cache are built once, before the workers fork.
+region index is built once, before the workers fork.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import glob
 import io
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import time
 from collections import Counter
@@ -120,8 +121,9 @@ def _write_atomic(text: str, path: Path) -> None:
 
 # --- Running many files ---------------------------------------------------------------------
 #
-# Workers (forked with the region index built) read, compute and write each snapshot to a
-# hidden temporary file in the output folder; the parent takes the results in input order and
+# Workers (forked with the region index built; the parent is one of them) read, compute and
+# write each snapshot to a hidden temporary file in the output folder; the parent takes the
+# results in input order and
 # moves each file into place with one ``os.replace`` (or deletes it: a date already written, a
 # duplicate). Creating files is the slow part of writing them here, and so it is spread over the
 # workers too, while the parent keeps the order-dependent decisions.
@@ -235,9 +237,11 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[dt.date, Path] = {}
 
-    def finish(result: _Result) -> None:
+    def arrived() -> None:
         if progress:
             progress(1)
+
+    def finish(result: _Result) -> None:
         summary.repaired += result.repaired
         if result.error:
             summary.failed.append(result.error)
@@ -259,7 +263,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
 
     try:
         if tasks:
-            _run(tasks, workers, summary, finish)
+            _run(tasks, workers, summary, finish, arrived)
     finally:  # an interrupted run: no temporary file is left behind
         for leftover in out_dir.glob(f".*.{_RUN_TAG}.*.tmp"):
             leftover.unlink(missing_ok=True)
@@ -270,22 +274,107 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
 
 
 def _run(tasks: list[tuple[Path, dt.date | None]], workers: int | None,
-         summary: ComputeSummary, finish: Callable[[_Result], None]) -> None:
-    # warm the cell cache on the first file before forking: every worker inherits it
-    finish(_work(tasks[0]))
-    rest = tasks[1:]
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(rest)))
+         summary: ComputeSummary, finish: Callable[[_Result], None],
+         arrived: Callable[[], object]) -> None:
+    """Compute every task, calling ``arrived()`` as each one is done and ``finish`` on the
+    results in input order.
+
+    Consecutive days share most cells, so each process should work through consecutive files
+    (its cell cache keeps hitting) and start cold as few times as possible. Processes work in
+    pairs on one run of files, one from each end, until they meet: two cold starts per pair,
+    and the pair finishes together however the machine's load falls. The parent is the first
+    worker of the first pair: it starts at once on the first file (nothing is computed before
+    forking) and finishes results in order as they come in.
+    """
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     summary.workers = n_workers
     if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for task in rest:
-            finish(_work(task))
-        return
-    # consecutive files in one worker share most cells: two long runs per worker cost fewer
-    # cache misses than many short ones, and still balance the load
-    chunk = -(-len(rest) // (2 * n_workers))
-    with multiprocessing.get_context("fork").Pool(n_workers) as pool:
-        for result in pool.imap(_work, rest, chunksize=chunk):
+        for task in tasks:
+            result = _work(task)
+            arrived()
             finish(result)
+        return
+    context = multiprocessing.get_context("fork")
+    bounds = context.Array("q", _segment_bounds(len(tasks), n_workers))
+    pending: dict[int, _Result] = {}
+    next_to_finish = 0
+
+    def take(i: int, result: _Result) -> None:
+        nonlocal next_to_finish
+        arrived()
+        pending[i] = result
+        while next_to_finish in pending:
+            finish(pending.pop(next_to_finish))
+            next_to_finish += 1
+
+    children, readers = [], []
+    try:
+        for worker in range(1, n_workers):
+            reader, writer = context.Pipe(duplex=False)
+            child = context.Process(target=_child, args=(tasks, bounds, worker, writer),
+                                    daemon=True)
+            child.start()
+            writer.close()
+            children.append(child)
+            readers.append(reader)
+        def receive(reader) -> None:
+            try:
+                take(*reader.recv())
+            except EOFError:  # that worker is done (or died: see below)
+                readers.remove(reader)
+
+        while (i := _claim(bounds, 0)) is not None:
+            take(i, _work(tasks[i]))
+            for reader in multiprocessing.connection.wait(readers, timeout=0):
+                receive(reader)
+        while readers:
+            for reader in multiprocessing.connection.wait(readers):
+                receive(reader)
+        for child in children:
+            child.join()
+        lost = sorted(set(range(next_to_finish, len(tasks))) - set(pending))
+        for i in lost:  # only if a worker process was killed
+            take(i, _Result(tasks[i][0], error=f"{tasks[i][0]}: the worker process computing "
+                                               "it stopped unexpectedly; run again"))
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+
+
+def _segment_bounds(n_tasks: int, n_workers: int) -> list[int]:
+    """First and last task index of each pair's run of files (a lone last worker gets half a
+    pair's share), flattened: [first0, last0, first1, last1, …]."""
+    weights = [min(2, n_workers - worker) for worker in range(0, n_workers, 2)]
+    edges = np.round(np.cumsum([0, *weights]) * n_tasks / sum(weights)).astype(int)
+    return [int(v) for start, end in zip(edges[:-1], edges[1:]) for v in (start, end - 1)]
+
+
+def _claim(bounds, worker: int) -> int | None:
+    """The next task for ``worker``: even workers take their run's first file left, odd ones
+    its last."""
+    segment = 2 * (worker // 2)
+    with bounds.get_lock():
+        first, last = bounds[segment], bounds[segment + 1]
+        if first > last:
+            return None
+        if worker % 2:
+            bounds[segment + 1] = last - 1
+            return last
+        bounds[segment] = first + 1
+        return first
+
+
+def _child(tasks, bounds, worker: int, writer) -> None:
+    """A forked worker: compute its files, send each (index, result) to the parent."""
+    try:
+        while (i := _claim(bounds, worker)) is not None:
+            writer.send((i, _work(tasks[i])))
+    except KeyboardInterrupt:  # the parent cleans up
+        pass
+    finally:
+        writer.close()
 
 
 def percent_table(out_dir: str | Path, codes: Iterable[str]) -> dict[str, np.ndarray]:
