@@ -4,9 +4,9 @@ A thin page over ``mapkit``: start it with ``streamlit run app.py``. The map is 
 (:mod:`mapkit.viewer.component`) that owns the time slider and recolours in place; this page
 keeps the chosen date, source and region in ``st.session_state`` and draws what goes beside it.
 
-The map is the first element sent to the browser: the controls in the sidebar, the tables and
-the export panel are drawn after it (their values are read from ``st.session_state`` first), so
-the map's frame, Leaflet and shapes load before the browser fetches the other elements' code.
+The map is the first element sent to the browser and paints first: the sidebar controls are
+drawn after it (their values are read from ``st.session_state`` before), and the tables, chart
+and export panel only once the map reports that it has painted.
 """
 
 from __future__ import annotations
@@ -118,9 +118,11 @@ session_default("date", dates[-1])
 session_default("date_rev", 0)
 session_default("selected", None)
 session_default("map_seen", 0)
+session_default("map_ready", False)
 event = st.session_state.get("map")
 if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
     st.session_state["map_seen"] = event.get("n", 0)
+    st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
     if event.get("date") in dates:
         st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
     if event.get("event") == "click":
@@ -198,6 +200,12 @@ with st.sidebar:
                      format_func=lambda d: map_data.format_date(d, lang))
         st.selectbox(t("date_to", lang), dates, key="date_to",
                      format_func=lambda d: map_data.format_date(d, lang))
+
+# The rest of the page waits until the map has painted: it tells us so through its value,
+# which reruns this script. Tables and panels then load while the reader looks at the map,
+# instead of holding the map back (their code is over a megabyte of JavaScript).
+if not st.session_state["map_ready"]:
+    st.stop()
 
 # --- Beside the map: the chosen region over time, and disagreeing sources ---------------------
 

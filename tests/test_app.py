@@ -33,7 +33,9 @@ SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,not
 def app(tmp_path, monkeypatch):
     (tmp_path / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
-    return AppTest.from_file(APP, default_timeout=60).run()
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    map_painted(app)
+    return app
 
 
 def texts(app) -> str:
@@ -53,8 +55,27 @@ def moved_map(app, **event) -> None:
     app.run()
 
 
+def map_painted(app) -> None:
+    """The map's first message, as the browser sends it once the polygons are painted."""
+    moved_map(app, event="ready")
+
+
+def test_tables_and_panels_wait_until_the_map_has_painted(tmp_path, monkeypatch):
+    (tmp_path / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception and not app.error
+    assert "Test Desk" in app.selectbox(key="source").options  # the controls come at once
+    assert len(app.dataframe) == 0 and "Data for" not in texts(app)
+    map_painted(app)
+    assert "Data for 1 June 2024" in texts(app)
+    assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == \
+        "70.0"
+
+
 def test_opens_on_latest_date_of_the_bundled_snapshots():
     app = AppTest.from_file(APP, default_timeout=120).run()
+    map_painted(app)
     assert not app.exception and not app.error
     latest = list_dates(load_snapshots())[-1]
     assert f"Data for {latest.day} {latest:%B %Y}" in texts(app)
