@@ -4,16 +4,19 @@ Runs the viewer (``app.py``) and the plain approach (``bench/plain_folium_app.py
 map rendered on every change) on the same snapshots in the same run, and prints both:
 
 - first paint: from the server's first byte (navigation ``responseStart``) to polygons painted
-  with the latest date's colours;
+  with the latest date's colours, for the first visitor after a server start ("cold", one
+  sample per start: ``--starts``) and for visitors of a running server ("warm", ``--visits``
+  fresh browser contexts, so nothing is cached in the browser either); median and worst;
 - latency: from a key press on the date slider (→) to the polygons showing the next date's
   colours, over many steps; p50 / p95 / max.
 
 Goals (issue 4): p95 ≤ 250 ms, first paint ≤ 3 s. No internet needed: CDN assets come from
-node_modules (``npm ci``), tiles are blank.
+node_modules (``npm ci``), tiles are blank. The machine's load average is printed with the
+figures: on two shared cores, first paint moves by a second between an idle and a busy minute.
 
 Usage::
 
-    python bench/bench_viewer.py [--steps 30] [--snapshots DIR ...]
+    python bench/bench_viewer.py [--steps 30] [--starts 3] [--visits 5] [--snapshots DIR ...]
 
 Default data: the bundled snapshots if they hold a timeline (≥ 50 dates), otherwise a made-up
 timeline of the same shape as the computed DeepStateMap one (230 weekly dates × 27 regions,
@@ -23,6 +26,7 @@ tests/test_export_fixtures.py) — used for timing only.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -75,24 +79,37 @@ def expected_fills(frame, day: str, hatch: str) -> str:
     return ",".join(sorted(fills))
 
 
-def measure(browser, url: str, frame, dates: list[str], steps: int, *, hatch: str,
-            slider, slider_frame, name: str) -> dict:
-    """First paint (cold: first visitor after start; warm: the next one) and step latencies.
+def measure(browser, script: Path, args: list[str], frame, dates: list[str], *, steps: int,
+            starts: int, visits: int, hatch: str, slider, slider_frame, name: str) -> dict:
+    """First paints (cold: first visitor after each of ``starts`` server starts; warm: ``visits``
+    later visitors of the last one) and slider step latencies.
 
     Times are taken in the browser: from the keydown event's own time stamp to the animation
     frame in which the polygons show the new date's colours, so Playwright's overhead is out.
     """
-    cold = first_paint(browser, url, frame, dates, hatch)
+    cold, warm = [], []
+    for start in range(starts):
+        with streamlit_app(script, *args) as url:
+            cold.append(first_paint(browser, url, frame, dates, hatch))
+            if start < starts - 1:
+                continue
+            warm = [first_paint(browser, url, frame, dates, hatch) for _ in range(visits)]
+            latencies = step_latencies(browser, url, frame, dates, steps, hatch=hatch,
+                                       slider=slider, slider_frame=slider_frame)
+    print(f"  {name}: first paint cold {samples_text(cold)}, warm {samples_text(warm)} ms",
+          flush=True)
+    return {"name": name, "cold": cold, "warm": warm, "latencies": latencies}
+
+
+def step_latencies(browser, url: str, frame, dates: list[str], steps: int, *, hatch: str,
+                   slider, slider_frame) -> list[float]:
+    """Milliseconds from each → key press on the slider to the next date's colours painted."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     route_cdn_to_local(page)
-    start = time.perf_counter()
     page.goto(url)
     latest = [dates[-1], expected_fills(frame, dates[-1], hatch)]
-    painted = page.wait_for_function(PROBE, arg=latest, polling="raf",
-                                     timeout=60_000).json_value()
-    warm = painted - page.evaluate(NAVIGATION_START)
-    print(f"  {name}: page up in {time.perf_counter() - start:.1f} s", flush=True)
+    page.wait_for_function(PROBE, arg=latest, polling="raf", timeout=60_000)
 
     handle = slider(page)
     handle.focus()
@@ -113,7 +130,7 @@ def measure(browser, url: str, frame, dates: list[str], steps: int, *, hatch: st
         time.sleep(PAUSE_S)  # a reader's pause between moves; the page catches up meanwhile
         handle = slider(page)  # the plain page may have replaced the element
     context.close()
-    return {"name": name, "first_paint_cold": cold, "first_paint": warm, "latencies": latencies}
+    return latencies
 
 
 def first_paint(browser, url: str, frame, dates: list[str], hatch: str) -> float:
@@ -130,6 +147,14 @@ def first_paint(browser, url: str, frame, dates: list[str], hatch: str) -> float
     return cold
 
 
+def samples_text(values: list[float]) -> str:
+    return "/".join(f"{v:.0f}" for v in values)
+
+
+def load_text() -> str:
+    return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
@@ -138,6 +163,10 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="slider steps measured per page")
+    parser.add_argument("--starts", type=int, default=3,
+                        help="server starts per approach (one cold first paint each)")
+    parser.add_argument("--visits", type=int, default=5,
+                        help="warm first paints per approach (visitors of a running server)")
     parser.add_argument("--snapshots", action="append", help="snapshot CSV file or folder")
     options = parser.parse_args()
 
@@ -157,47 +186,53 @@ def main() -> None:
         args = [a for p in paths or [] for a in ("--snapshots", str(p))]
 
         results = []
+        print(f"start: {load_text()}", flush=True)
+        counts = {"steps": options.steps, "starts": options.starts, "visits": options.visits}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            with streamlit_app(REPO / "app.py", *args) as url:
-                results.append(measure(
-                    browser, url, frame, dates, options.steps, name="viewer (recolour in place)",
-                    hatch="url(#mapkit-partial-hatch)",
-                    slider=lambda page: page.frame_locator("iframe[title*='control_map']")
-                    .locator("#slider"),
-                    slider_frame=lambda page: next(f for f in page.frames
-                                                   if "control_map" in f.url),
-                ))
-            with streamlit_app(REPO / "bench" / "plain_folium_app.py", *args) as url:
-                from mapkit.constants import PARTIAL_COLOUR
+            results.append(measure(
+                browser, REPO / "app.py", args, frame, dates, **counts,
+                name="viewer (recolour in place)", hatch="url(#mapkit-partial-hatch)",
+                slider=lambda page: page.frame_locator("iframe[title*='control_map']")
+                .locator("#slider"),
+                slider_frame=lambda page: next(f for f in page.frames if "control_map" in f.url),
+            ))
+            from mapkit.constants import PARTIAL_COLOUR
 
-                results.append(measure(
-                    browser, url, frame, dates, options.steps, name="plain (new folium map)",
-                    hatch=PARTIAL_COLOUR,
-                    slider=lambda page: page.locator("[data-testid=stSlider] input[type=range]")
-                    .first,
-                    slider_frame=lambda page: page.main_frame,
-                ))
+            results.append(measure(
+                browser, REPO / "bench" / "plain_folium_app.py", args, frame, dates, **counts,
+                name="plain (new folium map)", hatch=PARTIAL_COLOUR,
+                slider=lambda page: page.locator("[data-testid=stSlider] input[type=range]").first,
+                slider_frame=lambda page: page.main_frame,
+            ))
             browser.close()
+        print(f"end: {load_text()}")
 
-    print(f"\n{'approach':<30} {'paint, cold':>12} {'paint, warm':>12} {'p50':>6} {'p95':>6} "
-          f"{'max':>6}  (ms; {len(results[0]['latencies'])} slider steps)")
+    print(f"\nfirst paint, ms: median (worst) of {options.starts} cold starts and "
+          f"{options.visits} warm visits; slider latency, ms: {options.steps} steps")
+    print(f"{'approach':<30} {'paint, cold':>14} {'paint, warm':>14} {'p50':>6} {'p95':>6} "
+          f"{'max':>6}")
     for result in results:
         lat = result["latencies"]
-        print(f"{result['name']:<30} {result['first_paint_cold']:>12.0f} "
-              f"{result['first_paint']:>12.0f} "
+        cold = f"{statistics.median(result['cold']):.0f} ({max(result['cold']):.0f})"
+        warm = f"{statistics.median(result['warm']):.0f} ({max(result['warm']):.0f})"
+        print(f"{result['name']:<30} {cold:>14} {warm:>14} "
               f"{statistics.median(lat):>6.0f} {percentile(lat, 0.95):>6.0f} {max(lat):>6.0f}")
     viewer, plain = results
     p95 = percentile(viewer["latencies"], 0.95)
+    plain_p95 = percentile(plain["latencies"], 0.95)
     print(f"\ngoal p95 ≤ {GOAL_P95_MS:.0f} ms: {'met' if p95 <= GOAL_P95_MS else 'NOT met'} "
-          f"({p95:.0f} ms; plain approach {percentile(plain['latencies'], 0.95):.0f} ms, "
-          f"{percentile(plain['latencies'], 0.95) / max(p95, 1e-9):.0f}x slower)")
-    print(f"goal first paint ≤ {GOAL_FIRST_PAINT_MS:.0f} ms: "
-          f"{'met' if viewer['first_paint'] <= GOAL_FIRST_PAINT_MS else 'NOT met'} "
-          f"({viewer['first_paint']:.0f} ms for a visitor of a running app, "
-          f"{viewer['first_paint_cold']:.0f} ms for the first one after start; plain approach "
-          f"{plain['first_paint']:.0f} / {plain['first_paint_cold']:.0f} ms)")
-
+          f"({p95:.0f} ms; plain approach {plain_p95:.0f} ms, {plain_p95 / max(p95, 1e-9):.0f}x "
+          "slower)")
+    for label, key in (("a visitor of a running app", "warm"),
+                       ("the first visitor after a server start", "cold")):
+        median, worst = statistics.median(viewer[key]), max(viewer[key])
+        verdict = ("met" if worst <= GOAL_FIRST_PAINT_MS else
+                   "met at the median, not every time" if median <= GOAL_FIRST_PAINT_MS else
+                   "NOT met")
+        print(f"goal first paint ≤ {GOAL_FIRST_PAINT_MS:.0f} ms for {label}: {verdict} "
+              f"(median {median:.0f}, worst {worst:.0f} ms; plain approach median "
+              f"{statistics.median(plain[key]):.0f} ms)")
 
 if __name__ == "__main__":
     main()
