@@ -117,14 +117,17 @@ def _other_sources_by_date(snapshots: pd.DataFrame, dates) -> dict:
         return found
     rows = snapshots[mask.to_numpy()]
     urls = rows["source_url"] if "source_url" in rows else pd.Series("", index=rows.index)
-    for day, code, name, url, method, percent, partial in zip(
-        days[mask], rows["region"], rows["source"], urls, rows["method"], rows["percent"],
-        rows["partial"],
+    # Whole columns at once (a per-row pd.isna was most of this function's time).
+    partials = rows["partial"].astype(bool).tolist()
+    figures = rows["percent"].astype(float)
+    values = [None if partial or missing else round(figure, 1) for partial, missing, figure in
+              zip(partials, figures.isna().tolist(), figures.tolist())]
+    for day, code, name, url, method, value, partial in zip(
+        days[mask].tolist(), rows["region"].tolist(), rows["source"].astype(str).tolist(),
+        urls.fillna("").astype(str).tolist(), rows["method"].astype(str).tolist(), values,
+        partials,
     ):
-        value = None if bool(partial) or pd.isna(percent) else round(float(percent), 1)
-        found.setdefault((day, code), []).append(
-            (str(name), "" if pd.isna(url) else str(url), str(method), value, bool(partial))
-        )
+        found.setdefault((day, code), []).append((name, url, method, value, partial))
     return found
 
 
