@@ -22,8 +22,10 @@ answer is known — the largest distance from our Crimean coastline to DeepState
 **Speed.** A day's polygon differs from the day before in a few places along the front. The
 country is cut into square cells; each cell's result depends only on the polygon's edges within
 the cell (plus a margin for the sliver test), so it is cached under a hash of those edges and
-recomputed only where the line moved. Cells without edges are wholly inside or outside (one
-point-in-polygon test). The cell size changes speed, not results.
+recomputed only where the line moved. Cells without edges are wholly inside or outside (a
+ray-crossing test from the cell's centre). Keys, edge counts and crossings add up over edges, so
+each day only the edges that appeared or disappeared since the day before are placed in cells.
+The cell size changes speed, not results.
 """
 
 from __future__ import annotations
@@ -98,6 +100,36 @@ def _edge_hashes(coords: np.ndarray) -> np.ndarray:
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
     return h
+
+
+def _edge_changes(edges: np.ndarray, hashes: np.ndarray, order: np.ndarray,
+                  last_edges: np.ndarray, last_hashes: np.ndarray,
+                  last_order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges that differ between this polygon and the last one: their coordinates, hashes
+    and +1 (new) or -1 (gone), counted with multiplicity. ``order`` sorts ``hashes``."""
+    ranked, last_ranked = hashes[order], last_hashes[last_order]
+    if (ranked[1:] == ranked[:-1]).any() or (last_ranked[1:] == last_ranked[:-1]).any():
+        # an edge twice in one polygon (never seen in practice): match copies one by one
+        both = np.concatenate([hashes, last_hashes])
+        unique, first, inverse = np.unique(both, return_index=True, return_inverse=True)
+        net = np.bincount(inverse, weights=np.r_[np.ones(len(hashes)),
+                                                 -np.ones(len(last_hashes))]).astype(np.int64)
+        which = np.repeat(np.arange(len(unique)), np.abs(net))
+        return (np.concatenate([edges, last_edges])[first[which]], unique[which],
+                np.sign(net[which]))
+    new = order[~_member(ranked, last_ranked)]
+    gone = last_order[~_member(last_ranked, ranked)]
+    return (np.concatenate([edges[new], last_edges[gone]]),
+            np.concatenate([hashes[new], last_hashes[gone]]),
+            np.r_[np.ones(len(new), np.int64), -np.ones(len(gone), np.int64)])
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of ``values`` occur in ``sorted_set`` (sorted)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def _opening(geometry: Geometry, radius: float) -> Geometry:
@@ -258,7 +290,8 @@ class AreaIndex:
         for k, (grid_id, start, end) in enumerate(zip(used, starts, ends)):
             self.cell_of[grid_id] = k
             self.cells.append(_Cell(boxes[grid_id], wide[k], slice(start, end), bool(near[k])))
-        self.cell_centres = shapely.get_coordinates(shapely.centroid(boxes[used]))
+        self.column_centres = minx + (np.arange(self.nx) + 0.5) * size
+        self.row_centres = miny + (np.arange(self.ny) + 0.5) * size
         self.near_outer = np.array([cell.near_outer for cell in self.cells], dtype=bool)
         self.cell_grid_ids = used
 
@@ -308,17 +341,17 @@ class AreaIndex:
 
     # --- public -------------------------------------------------------------------------------
 
-    def _cell_keys(self, edges: np.ndarray, hashes: np.ndarray,
+    def _cell_keys(self, edges: np.ndarray, hashes: np.ndarray, signs: np.ndarray,
                    margin: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per cell: the sum of the hashes of the edges whose bounding box comes within
-        ``margin`` of it, and how many there are."""
+        """Per cell: the sum of ``signs × hashes`` of the edges whose bounding box comes within
+        ``margin`` of it, and the sum of their ``signs`` (+1 for an edge; -1 to take one out)."""
         size, (ox, oy) = self.cell_size, self.origin
         lo_x = np.floor((np.minimum(edges[:, 0], edges[:, 2]) - margin - ox) / size).astype(int)
         hi_x = np.floor((np.maximum(edges[:, 0], edges[:, 2]) + margin - ox) / size).astype(int)
         lo_y = np.floor((np.minimum(edges[:, 1], edges[:, 3]) - margin - oy) / size).astype(int)
         hi_y = np.floor((np.maximum(edges[:, 1], edges[:, 3]) + margin - oy) / size).astype(int)
-        lo_x, hi_x = np.clip(lo_x, 0, self.nx - 1), np.clip(hi_x, -1, self.nx - 1)
-        lo_y, hi_y = np.clip(lo_y, 0, self.ny - 1), np.clip(hi_y, -1, self.ny - 1)
+        lo_x, hi_x = np.maximum(lo_x, 0), np.minimum(hi_x, self.nx - 1)
+        lo_y, hi_y = np.maximum(lo_y, 0), np.minimum(hi_y, self.ny - 1)
         w = np.maximum(hi_x - lo_x + 1, 0)
         h = np.maximum(hi_y - lo_y + 1, 0)
         counts = w * h
@@ -330,10 +363,45 @@ class AreaIndex:
         keep = cell_k >= 0
         cell_k, edge_of = cell_k[keep], edge_of[keep]
         n_cells = len(self.cells)
-        key = np.zeros(n_cells, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            np.add.at(key, cell_k, hashes[edge_of])
-        return key, np.bincount(cell_k, minlength=n_cells)
+        key = np.zeros(n_cells, dtype=np.uint64)  # sums modulo 2**64 (arrays wrap silently)
+        signed = np.where(signs > 0, hashes, np.uint64(0) - hashes)  # -h: two's complement
+        np.add.at(key, cell_k, signed[edge_of])
+        n_edges = np.bincount(cell_k, weights=signs[edge_of], minlength=n_cells)
+        return key, n_edges.astype(np.int64)
+
+    def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray,
+                   signs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell, over ``edges`` (each counted ``sign`` times): the cache key (sum of edge
+        hashes; near the outer boundary over the edges within the margin), the number of
+        edges, and the parity of the edges crossed by a ray from the cell's centre."""
+        key, n_edges = self._cell_keys(edges, hashes, signs, 0.0)
+        near = self.near_outer
+        if near.any():
+            key_wide, n_wide = self._cell_keys(edges, hashes, signs, self.margin)
+            key[near], n_edges[near] = key_wide[near], n_wide[near]
+        return key, n_edges, self._centre_crossings(edges)
+
+    def _centre_crossings(self, edges: np.ndarray) -> np.ndarray:
+        """Per cell: whether a ray from its centre towards +x crosses an odd number of
+        ``edges``. Added up over a polygon's edges this is the point-in-polygon test, exact for
+        cells without edges (no edge comes near their centre). An edge spans the rows whose
+        centre satisfies ``y_low <= y < y_high``, so a ray through a vertex counts once."""
+        y_low = np.minimum(edges[:, 1], edges[:, 3])
+        y_high = np.maximum(edges[:, 1], edges[:, 3])
+        first = np.searchsorted(self.row_centres, y_low)
+        counts = np.searchsorted(self.row_centres, y_high) - first
+        edge_of = np.repeat(np.arange(len(edges)), counts)
+        row = first[edge_of] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts,
+                                                                  counts)
+        x0, y0, x1, y1 = edges[edge_of].T
+        cy = self.row_centres[row]
+        x_cross = x0 + (cy - y0) * (x1 - x0) / (y1 - y0)
+        left_of = np.searchsorted(self.column_centres, x_cross)  # columns whose ray crosses
+        crossings = np.zeros((self.ny, self.nx + 1), dtype=np.int64)
+        np.add.at(crossings, (row, 0), 1)
+        np.add.at(crossings, (row, left_of), -1)
+        odd = np.cumsum(crossings[:, :-1], axis=1) % 2 == 1
+        return odd.ravel()[self.cell_grid_ids]
 
     def occupied_m2(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
         """Occupied area per region (m²) and the part of it that is coast/border slivers.
@@ -349,26 +417,28 @@ class AreaIndex:
         occ = last["occ"].copy() if last else np.zeros(len(self.piece_geom))
         extra = last["extra"].copy() if last else np.zeros(len(self.piece_geom))
         polygon = shapely.orient_polygons(occupied_projected)
-        shapely.prepare(polygon)
         rings = shapely.get_rings(shapely.get_parts(polygon))
         coords, ring_of = shapely.get_coordinates(rings, return_index=True)
         same = ring_of[1:] == ring_of[:-1]
-        edges = np.hstack([coords[:-1][same], coords[1:][same]])
+        edges = np.concatenate([coords[:-1][same], coords[1:][same]], axis=1)
         hashes = _edge_hashes(edges)
-        # a cell's result depends on the edges inside it; near the outer boundary (where the
-        # sliver test looks around) on the edges within the margin too
-        key, n_edges = self._cell_keys(edges, hashes, 0.0)
-        near = self.near_outer
-        if near.any():
-            key_wide, n_wide = self._cell_keys(edges, hashes, self.margin)
-            key[near], n_edges[near] = key_wide[near], n_wide[near]
+        order = np.argsort(hashes)
+        # per cell: a key of the edges it depends on, how many there are, and whether its
+        # centre is inside. All three add up over edges, so from the second call on only the
+        # edges that appeared or disappeared since the last call are placed in cells.
+        if last:
+            key, n_edges, centre_inside = self._edge_sums(
+                *_edge_changes(edges, hashes, order, last["edges"], last["hashes"],
+                               last["order"]))
+            key += last["key"]
+            n_edges += last["n_edges"]
+            centre_inside ^= last["centre_inside"]
+        else:
+            key, n_edges, centre_inside = self._edge_sums(edges, hashes,
+                                                          np.ones(len(edges), np.int64))
         has_edges = n_edges > 0
         # cells with no edge nearby are wholly inside or wholly outside
-        state = np.where(has_edges, 0, 2).astype(np.int8)  # 0 edges, 1 inside, 2 outside
-        quiet = np.flatnonzero(~has_edges)
-        inside = shapely.contains_xy(polygon, self.cell_centres[quiet, 0],
-                                     self.cell_centres[quiet, 1])
-        state[quiet[inside]] = 1
+        state = np.where(has_edges, 0, np.where(centre_inside, 1, 2)).astype(np.int8)  # 0 edges
         if last:
             revisit = ((state != last["state"]) | (key != last["key"])
                        | (n_edges != last["n_edges"]))
@@ -379,7 +449,8 @@ class AreaIndex:
             occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
             extra[sl] = 0.0
         self._last = {"occ": occ, "extra": extra, "state": state, "key": key,
-                      "n_edges": n_edges}
+                      "n_edges": n_edges, "centre_inside": centre_inside, "edges": edges,
+                      "hashes": hashes, "order": order}
         self.stats["hits"] += int((has_edges & ~revisit).sum())
         for k in np.flatnonzero(has_edges & revisit):
             cell = self.cells[k]

@@ -101,6 +101,24 @@ def test_cells_give_the_same_answer_as_the_direct_overlay(squares):
         assert fast[1] == pytest.approx(direct[1], rel=1e-6, abs=1.0)
 
 
+def test_line_moving_over_whole_cells_gives_the_direct_answer_each_day():
+    """Day after day on one index (as the timeline runs): cells swallowed whole or given back
+    between two days, a hole opening and closing, the line returning to an earlier day's."""
+    index = AreaIndex.from_boundaries(square_regions(), cell_size=10_000)
+    hole = shapely.box(33.3, 47.3, 33.6, 47.6)
+    days = [shapely.box(33.2, 47.2, 33.4, 47.4),
+            shapely.box(33.1, 47.1, 34.9, 47.9),  # swallows dozens of cells at once
+            shapely.box(33.1, 47.1, 34.9, 47.9).difference(hole),
+            shapely.box(33.2, 47.2, 33.4, 47.4),
+            shapely.MultiPolygon([shapely.box(33.2, 47.2, 33.4, 47.4),
+                                  shapely.box(34.2, 47.05, 34.95, 47.95)]),
+            shapely.box(33.1, 47.1, 34.9, 47.9)]
+    for day in days:
+        fast = index.occupied_m2(index.project(day))
+        direct = index.occupied_m2_direct(index.project(day))
+        assert fast[0] == pytest.approx(direct[0], rel=1e-6)
+
+
 # --- the real data ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
