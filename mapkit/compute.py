@@ -267,9 +267,14 @@ class AreaIndex:
         x0 = minx + ix * size
         y0 = miny + iy * size
         boxes = shapely.box(x0, y0, x0 + size, y0 + size)
-        tree = shapely.STRtree(self.regions)
-        cell_idx, region_idx = tree.query(boxes, predicate="intersects")
-        pieces = shapely.intersection(self.regions[region_idx], boxes[cell_idx])
+        cell_idx, region_idx = shapely.STRtree(self.regions).query(boxes)  # bounds overlap
+        shapely.prepare(self.regions)
+        # a cell well inside a region is its own piece; only the others need an overlay
+        inside = shapely.contains_properly(self.regions[region_idx], boxes[cell_idx])
+        pieces = boxes[cell_idx]
+        cut = ~inside & shapely.intersects(self.regions[region_idx], boxes[cell_idx])
+        pieces[cut] = shapely.intersection(self.regions[region_idx[cut]], boxes[cell_idx[cut]])
+        pieces[~inside & ~cut] = shapely.Polygon()
         areas = shapely.area(pieces)
         keep = areas > 0
         cell_idx, region_idx, pieces, areas = (cell_idx[keep], region_idx[keep], pieces[keep],
@@ -419,8 +424,7 @@ class AreaIndex:
         polygon = shapely.orient_polygons(occupied_projected)
         rings = shapely.get_rings(shapely.get_parts(polygon))
         coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        same = ring_of[1:] == ring_of[:-1]
-        edges = np.concatenate([coords[:-1][same], coords[1:][same]], axis=1)
+        edges = np.concatenate([coords[:-1], coords[1:]], axis=1)[ring_of[1:] == ring_of[:-1]]
         hashes = _edge_hashes(edges)
         order = np.argsort(hashes)
         # per cell: a key of the edges it depends on, how many there are, and whether its
