@@ -202,6 +202,8 @@ def resolve(name: str) -> Region:
     "Kyiv"/"Kiev" alone is the city (as ISO 3166-2 names UA-30); "Kyiv Oblast" is the oblast.
     Raises :class:`UnknownRegionError` with suggestions when nothing matches.
     """
+    if name in _BY_CODE:  # the common case in snapshot files: already an ISO code
+        return _BY_CODE[name]
     if not isinstance(name, str) or not name.strip():
         raise UnknownRegionError(str(name), [])
     normalised = _normalise(name)
