@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from offline_assets import NODE_MODULES, route_cdn_to_local
 from PIL import Image
-from streamlit_server import CHROMIUM, CHROMIUM_ARGS
+from streamlit_server import CHROMIUM
 from test_export_fixtures import write_csv
 
 from mapkit.constants import PARTIAL_COLOUR
@@ -52,14 +52,6 @@ def snapshots(tmp_path_factory):
         ("2025-03-17", "UA-65", "partial", SOURCE, "reported", "https://example.org", "", ""),
     ])
     return load_snapshots([folder])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from offline_assets import NODE_MODULES, route_cdn_to_local
-from streamlit_server import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, streamlit_app
+from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
 
 from mapkit.scale import percent_colour
 from mapkit.snapshots import SnapshotError, read_snapshot_text
@@ -49,14 +49,6 @@ def app_url(tmp_path_factory):
     (folder / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
     with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()
