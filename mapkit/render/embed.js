@@ -18,19 +18,9 @@
   var tipRegion = -1;
   var timer = null;
 
-  function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
-  function name(i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; }
-  function otherName(i) { var r = data.regions[i]; return data.lang === "uk" ? r.en : r.uk; }
-  function source(frame, i) {
-    var s = frame.s.charAt(i);
-    return s === "." ? null : data.sources[parseInt(s, 36)];
-  }
-  function valueText(frame, i) {
-    if (frame.s.charAt(i) === ".") return L.no_data;
-    var p = frame.p[i];
-    if (p === null) return L.partial;
-    return fill(L.export_value, "value", p.toFixed(1));
-  }
+  var reader = mapkitPayloadReader(data, L);
+  var fill = reader.fill, name = reader.name, otherName = reader.otherName;
+  var source = reader.source, valueText = reader.valueText;
   function asOf(index, frame, i) { return (frame.a && frame.a[i]) || data.dates[index]; }
   function colour(frame, i) {
     var c = data.palette[parseInt(frame.c.charAt(i), 36)];

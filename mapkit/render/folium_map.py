@@ -60,6 +60,7 @@ class TimeSliderChoroplethControl(MacroElement):
         self._name = "TimeSliderChoroplethControl"
         self.payload_json = payload_json
         self.geojson_json = geojson_json
+        self.reader_js = (HERE / "payload_reader.js").read_text(encoding="utf-8")
 
 
 def build_map(

@@ -18,6 +18,7 @@
 {% endmacro %}
 
 {% macro script(this, kwargs) %}
+{{ this.reader_js }}
 (function () {
   "use strict";
   // Text reaches the page only through textContent: names, titles and notes stay text.
@@ -36,18 +37,9 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
-  function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
-  function name(i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; }
-  function otherName(i) { var r = data.regions[i]; return data.lang === "uk" ? r.en : r.uk; }
-  function source(frame, i) {
-    var s = frame.s.charAt(i);
-    return s === "." ? null : data.sources[parseInt(s, 36)];
-  }
-  function valueText(frame, i) {
-    if (frame.s.charAt(i) === ".") return L_.no_data;
-    var p = frame.p[i];
-    return p === null ? L_.partial : fill(L_.export_value, "value", p.toFixed(1));
-  }
+  var reader = mapkitPayloadReader(data, L_);
+  var fill = reader.fill, name = reader.name, otherName = reader.otherName;
+  var source = reader.source, valueText = reader.valueText;
   function colour(frame, i) {
     var c = data.palette[parseInt(frame.c.charAt(i), 36)];
     return c === "hatch" ? "url(#mapkit-hatch)" : c;
