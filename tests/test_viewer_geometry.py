@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mapkit.regions import REGIONS
-from mapkit.viewer.web_geometry import (
+from mapkit.web_geometry import (
     WEB_GEOMETRY_PATH,
     boundaries_stamp,
     build_web_geometry,
@@ -18,7 +18,7 @@ def test_bundled_web_shapes_are_made_from_the_bundled_boundaries():
     for key, value in boundaries_stamp().items():
         assert bundled["metadata"][key] == value, (
             f"{WEB_GEOMETRY_PATH.name} is stale ({key}): "
-            "run `python -m mapkit.viewer.web_geometry`")
+            "run `python -m mapkit.web_geometry`")
     fresh = build_web_geometry()
     assert bundled["features"] == fresh["features"]
     assert bundled["bbox"] == fresh["bbox"]

@@ -13,39 +13,33 @@ default) plus the OpenStreetMap tiles of the basemap.
 from __future__ import annotations
 
 import html
-import json
 from functools import lru_cache
 from pathlib import Path
 
 import folium
-import numpy as np
-import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from mapkit.boundaries import web_boundaries
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.i18n import t
 from mapkit.render.payload import interface_labels, legend_entries, script_json, timeline_payload
 from mapkit.render.provenance import Provenance
 from mapkit.render.timeline import Timeline
+from mapkit.web_geometry import read_web_geometry
 
 HERE = Path(__file__).parent
-#: Decimal places kept for longitude/latitude in the page (4 ≈ 10 m, far below a screen pixel).
-COORDINATE_DECIMALS = 4
 LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
 
 @lru_cache(maxsize=2)
 def regions_geojson() -> str:
-    """The 27 simplified regions as compact GeoJSON, feature id = ISO code."""
-    frame = web_boundaries()
-    rounded = shapely.set_precision(np.asarray(frame.geometry), 10 ** -COORDINATE_DECIMALS)
+    """The 27 simplified regions (prepared once, :mod:`mapkit.web_geometry`), feature id = ISO
+    code."""
     features = [
-        {"type": "Feature", "id": code, "properties": {},
-         "geometry": json.loads(shapely.to_geojson(geom))}
-        for code, geom in zip(frame["code"], rounded)
+        {"type": "Feature", "id": feature["properties"]["code"], "properties": {},
+         "geometry": feature["geometry"]}
+        for feature in read_web_geometry()["features"]
     ]
     return script_json({"type": "FeatureCollection", "features": features})
 

@@ -21,7 +21,7 @@ from mapkit.regions import REGIONS
 from mapkit.render.payload import HATCH, timeline_payload
 from mapkit.render.timeline import build_timeline
 from mapkit.scale import change_colour, change_legend_items, legend_items
-from mapkit.viewer.web_geometry import read_web_geometry
+from mapkit.web_geometry import read_web_geometry
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
 TILES_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
@@ -60,7 +60,7 @@ def data_id(data: dict) -> str:
 def geometry_payload() -> dict:
     """Region shapes as GeoJSON (property ``code`` only), their fingerprint and the map bounds.
 
-    The shapes are prepared ahead (:mod:`mapkit.viewer.web_geometry`), so a server's first
+    The shapes are prepared ahead (:mod:`mapkit.web_geometry`), so a server's first
     page view neither imports geopandas nor simplifies polygons.
     """
     prepared = read_web_geometry()

@@ -1,4 +1,4 @@
-"""Region shapes for the viewer's map, prepared once: ``data/oblasts_web.geojson``.
+"""Region shapes for the browser (viewer, html export), prepared once: ``data/oblasts_web.geojson``.
 
 Simplifying the 27 regions on a shared topology (:func:`mapkit.boundaries.web_boundaries`)
 needs geopandas and topojson and costs about half a second of the first page view after a
@@ -6,7 +6,7 @@ server start. So ``scripts/build_oblasts.py`` writes the simplified, rounded sha
 boundaries, stamped with the boundaries file's SHA-256 and the settings used, and the viewer
 reads that file with the standard library alone. If the stamp no longer matches (boundaries
 rebuilt, tolerance changed) the shapes are simplified afresh: same result, only slower.
-Rebuild the file alone with ``python -m mapkit.viewer.web_geometry``.
+Rebuild the file alone with ``python -m mapkit.web_geometry``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def build_web_geometry(boundaries_path: str | Path | None = None) -> dict:
         "bbox": [float(value) for value in shapes.total_bounds],
         "metadata": {
             **boundaries_stamp(boundaries_path),
-            "built_by": "mapkit.viewer.web_geometry (scripts/build_oblasts.py)",
+            "built_by": "mapkit.web_geometry (scripts/build_oblasts.py)",
             "made_from": "data/oblasts.geojson, simplified on a shared topology "
                          "(mapkit.boundaries.web_boundaries)",
         },
