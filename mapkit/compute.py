@@ -42,6 +42,8 @@ from shapely import Geometry
 
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84
 
+EMPTY = shapely.Polygon()
+
 __all__ = [
     "SHORELINE_TOLERANCE_M",
     "AreaIndex",
@@ -277,11 +279,11 @@ class AreaIndex:
         pieces[~inside & ~cut] = shapely.Polygon()
         areas = shapely.area(pieces)
         keep = areas > 0
-        cell_idx, region_idx, pieces, areas = (cell_idx[keep], region_idx[keep], pieces[keep],
-                                               areas[keep])
+        cell_idx, region_idx, pieces, areas, inside = (cell_idx[keep], region_idx[keep],
+                                                       pieces[keep], areas[keep], inside[keep])
         order = np.lexsort((region_idx, cell_idx))
-        cell_idx, region_idx, pieces, areas = (cell_idx[order], region_idx[order], pieces[order],
-                                               areas[order])
+        cell_idx, region_idx, pieces, areas, inside = (cell_idx[order], region_idx[order],
+                                                       pieces[order], areas[order], inside[order])
         self.piece_region, self.piece_geom, self.piece_area = region_idx, pieces, areas
         outer = shapely.boundary(self.ukraine)
         shapely.prepare(outer)
@@ -298,6 +300,8 @@ class AreaIndex:
         self.column_centres = minx + (np.arange(self.nx) + 0.5) * size
         self.row_centres = miny + (np.arange(self.ny) + 0.5) * size
         self.near_outer = np.array([cell.near_outer for cell in self.cells], dtype=bool)
+        # cells wholly inside one region: their one piece is the box itself
+        self.whole_cell = (ends - starts == 1) & inside[starts]
         self.cell_grid_ids = used
 
     # --- projection ---------------------------------------------------------------------------
@@ -319,29 +323,46 @@ class AreaIndex:
         return cell.context
 
     def _sliver(self, cell: _Cell, local: Geometry) -> Geometry:
-        """Free strips between the occupied polygon and the outer boundary (see module doc)."""
+        """Free strips between the occupied polygon and the outer boundary (see module doc):
+        ``band ∩ free ∩ (local ⊕ tolerance) − opening(free)``, in the order that skips the
+        costly round buffer wherever the band holds no thin free land at all."""
         land, band = self._context(cell)
         if band.is_empty or local.is_empty:
-            return shapely.Polygon()
+            return EMPTY
         free = shapely.difference(land, local)
-        half = self.tolerance / 2.0
-        core = _opening(free, half)
-        near = shapely.buffer(local, self.tolerance)
-        candidate = shapely.intersection(band, near)
-        thin = shapely.difference(shapely.intersection(candidate, free), core)
-        return thin
+        free_band = shapely.intersection(band, free)
+        if free_band.is_empty:  # the band is all occupied
+            return EMPTY
+        thin = shapely.difference(free_band, _opening(free, self.tolerance / 2.0))
+        if thin.is_empty:  # the free land along the boundary is all wider than the tolerance
+            return EMPTY
+        # only the occupied land within the tolerance of the thin strips matters
+        reach = self.tolerance * 1.01
+        minx, miny, maxx, maxy = shapely.bounds(thin)
+        nearby = shapely.clip_by_rect(local, minx - reach, miny - reach, maxx + reach,
+                                      maxy + reach)
+        if not shapely.is_valid(nearby):
+            nearby = shapely.intersection(local, shapely.box(minx - reach, miny - reach,
+                                                             maxx + reach, maxy + reach))
+        return shapely.intersection(thin, shapely.buffer(nearby, self.tolerance))
 
-    def _compute_cell(self, cell: _Cell, occupied: Geometry) -> tuple[np.ndarray, np.ndarray]:
-        local = _clip(occupied, cell.wide)
+    def _compute_cell(self, k: int, occupied: Geometry) -> tuple[np.ndarray, np.ndarray]:
+        cell = self.cells[k]
         pieces = self.piece_geom[cell.pieces]
-        in_cell = _clip(local, cell.box)
-        occ = shapely.area(shapely.intersection(pieces, in_cell))
+        if cell.near_outer:
+            local = _clip(occupied, cell.wide)
+            in_cell = _clip(local, cell.box)
+        else:  # no sliver test: only the cell itself matters
+            in_cell = _clip(occupied, cell.box)
+        if self.whole_cell[k]:  # one region fills the cell: its piece is the box
+            occ = np.array([shapely.area(in_cell)])
+        else:
+            occ = shapely.area(shapely.intersection(pieces, in_cell))
+        extra = np.zeros(len(pieces))
         if cell.near_outer:
             sliver = self._sliver(cell, local)
-            extra = (shapely.area(shapely.intersection(pieces, sliver)) if not sliver.is_empty
-                     else np.zeros(len(pieces)))
-        else:
-            extra = np.zeros(len(pieces))
+            if not sliver.is_empty:
+                extra = shapely.area(shapely.intersection(pieces, sliver))
         return occ, extra
 
     # --- public -------------------------------------------------------------------------------
@@ -462,7 +483,7 @@ class AreaIndex:
             hit = self.cache.get(cache_key)
             if hit is None:
                 self.stats["misses"] += 1
-                hit = self._compute_cell(cell, polygon)
+                hit = self._compute_cell(k, polygon)
                 self.cache[cache_key] = hit
             else:
                 self.stats["hits"] += 1
