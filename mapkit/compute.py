@@ -90,39 +90,61 @@ class RegionShares:
         })
 
 
-def _edge_hashes(coords: np.ndarray) -> np.ndarray:
-    """A 64-bit hash per directed edge (row of x0, y0, x1, y1 floats)."""
-    bits = np.ascontiguousarray(coords, dtype=np.float64).view(np.uint64)
+def _edge_hashes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per directed edge (rows of ``start`` and ``end`` are x, y floats)."""
+    a = np.ascontiguousarray(start, dtype=np.float64).view(np.uint64)
+    b = np.ascontiguousarray(end, dtype=np.float64).view(np.uint64)
     with np.errstate(over="ignore"):
-        h = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-             ^ bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
-             ^ bits[:, 2] * np.uint64(0x165667B19E3779F9)
-             ^ bits[:, 3] * np.uint64(0x27D4EB2F165667C5))
+        h = (a[:, 0] * np.uint64(0x9E3779B97F4A7C15)
+             ^ a[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
+             ^ b[:, 0] * np.uint64(0x165667B19E3779F9)
+             ^ b[:, 1] * np.uint64(0x27D4EB2F165667C5))
         h ^= h >> np.uint64(29)
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
     return h
 
 
-def _edge_changes(edges: np.ndarray, hashes: np.ndarray, order: np.ndarray,
-                  last_edges: np.ndarray, last_hashes: np.ndarray,
-                  last_order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The edges that differ between this polygon and the last one: their coordinates, hashes
-    and +1 (new) or -1 (gone), counted with multiplicity. ``order`` sorts ``hashes``."""
-    ranked, last_ranked = hashes[order], last_hashes[last_order]
+@dataclass(frozen=True)
+class _Edges:
+    """A polygon's directed edges: ``coords[first[i]] → coords[first[i] + 1]``, hashed."""
+
+    coords: np.ndarray  # every ring's points, one after the other
+    first: np.ndarray
+    hashes: np.ndarray
+    ranked: np.ndarray  # the hashes, sorted
+
+    @classmethod
+    def of(cls, polygon: Geometry) -> _Edges:
+        rings = shapely.get_rings(shapely.get_parts(polygon))
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+        first = np.flatnonzero(ring_of[1:] == ring_of[:-1])
+        hashes = _edge_hashes(coords[first], coords[first + 1])
+        return cls(coords, first, hashes, np.sort(hashes))
+
+    def rows(self, which=slice(None)) -> np.ndarray:
+        """Edges as rows of x0, y0, x1, y1."""
+        first = self.first[which]
+        return np.concatenate([self.coords[first], self.coords[first + 1]], axis=1)
+
+
+def _edge_changes(now: _Edges, last: _Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges that differ between this polygon and the last one: their rows (x0, y0, x1,
+    y1), hashes and +1 (new) or -1 (gone), counted with multiplicity."""
+    ranked, last_ranked = now.ranked, last.ranked
     if (ranked[1:] == ranked[:-1]).any() or (last_ranked[1:] == last_ranked[:-1]).any():
         # an edge twice in one polygon (never seen in practice): match copies one by one
-        both = np.concatenate([hashes, last_hashes])
+        both = np.concatenate([now.hashes, last.hashes])
         unique, first, inverse = np.unique(both, return_index=True, return_inverse=True)
-        net = np.bincount(inverse, weights=np.r_[np.ones(len(hashes)),
-                                                 -np.ones(len(last_hashes))]).astype(np.int64)
+        net = np.bincount(inverse, weights=np.r_[np.ones(len(now.hashes)),
+                                                 -np.ones(len(last.hashes))]).astype(np.int64)
         which = np.repeat(np.arange(len(unique)), np.abs(net))
-        return (np.concatenate([edges, last_edges])[first[which]], unique[which],
+        return (np.concatenate([now.rows(), last.rows()])[first[which]], unique[which],
                 np.sign(net[which]))
-    new = order[~_member(ranked, last_ranked)]
-    gone = last_order[~_member(last_ranked, ranked)]
-    return (np.concatenate([edges[new], last_edges[gone]]),
-            np.concatenate([hashes[new], last_hashes[gone]]),
+    new = np.flatnonzero(~_member(now.hashes, last_ranked))
+    gone = np.flatnonzero(~_member(last.hashes, ranked))
+    return (np.concatenate([now.rows(new), last.rows(gone)]),
+            np.concatenate([now.hashes[new], last.hashes[gone]]),
             np.r_[np.ones(len(new), np.int64), -np.ones(len(gone), np.int64)])
 
 
@@ -214,7 +236,7 @@ class AreaIndex:
     regions: np.ndarray  # projected geometries
     areas: np.ndarray  # m²
     ukraine: Geometry  # projected union
-    regions_wgs84: np.ndarray
+    regions_wgs84: np.ndarray | None  # read on first use when loaded from a prepared index
     tolerance: float = SHORELINE_TOLERANCE_M
     cell_size: float = CELL_SIZE_M
     cells: list[_Cell] = field(default_factory=list)
@@ -225,16 +247,27 @@ class AreaIndex:
     _last: dict | None = None
     _last_areas: tuple | None = None
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
+    boundaries_path: Path = BOUNDARIES_PATH  # where regions_wgs84 is read from, if needed
 
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
     def from_boundaries(cls, boundaries=None, tolerance: float = SHORELINE_TOLERANCE_M,
-                        cell_size: float = CELL_SIZE_M) -> AreaIndex:
-        """Index the regions of ``boundaries`` (a GeoDataFrame with ``code``; default: the
-        project's boundaries file, read without geopandas — see :func:`read_region_file`)."""
-        if boundaries is None:
-            codes, wgs84 = read_region_file(BOUNDARIES_PATH)
+                        cell_size: float = CELL_SIZE_M, prepared: bool = True) -> AreaIndex:
+        """Index the regions of ``boundaries``: a GeoDataFrame with ``code``, or a boundaries
+        GeoJSON file (default: the project's, read without geopandas — see
+        :func:`read_region_file`). For a file, when ``prepared``, the index stored beside it
+        is loaded instead if it was made from the same file with the same settings (see
+        :mod:`mapkit.area_index_file`)."""
+        if boundaries is None or isinstance(boundaries, (str, Path)):
+            path = Path(boundaries or BOUNDARIES_PATH)
+            if prepared:
+                from mapkit.area_index_file import index_path, read_index
+
+                stored = read_index(tolerance, cell_size, index_path(path), path)
+                if stored is not None:
+                    return cls._from_stored(stored, tolerance, cell_size, path)
+            codes, wgs84 = read_region_file(path)
             regions = _project(wgs84)
         else:
             if boundaries.crs is None:
@@ -249,9 +282,28 @@ class AreaIndex:
         index._build_cells()
         return index
 
+    @classmethod
+    def _from_stored(cls, stored: dict, tolerance: float, cell_size: float,
+                     path: Path) -> AreaIndex:
+        index = cls(codes=stored["codes"], regions=stored["regions"], areas=stored["areas"],
+                    ukraine=stored["ukraine"][0], regions_wgs84=None,
+                    tolerance=float(tolerance), cell_size=float(cell_size))
+        index.boundaries_path = path
+        grid = stored["grid"]
+        near = stored["near_outer"].astype(bool)
+        contexts = iter(zip(stored["land"], stored["band"]))
+        index._assemble_cells(tuple(grid["origin"]), grid["nx"], grid["ny"],
+                              stored["cell_grid_ids"], stored["cell_starts"],
+                              stored["piece_region"], stored["piece_geom"],
+                              stored["piece_area"], near, stored["whole_cell"].astype(bool),
+                              [next(contexts) if is_near else None for is_near in near])
+        return index
+
     @property
     def ukraine_wgs84(self) -> Geometry:
         """Union of the regions in WGS 84 (computed on first use)."""
+        if self.regions_wgs84 is None:
+            self.regions_wgs84 = read_region_file(self.boundaries_path)[1]
         return shapely.union_all(self.regions_wgs84)
 
     @property
@@ -261,10 +313,9 @@ class AreaIndex:
     def _build_cells(self) -> None:
         size = self.cell_size
         minx, miny, maxx, maxy = shapely.bounds(self.ukraine)
-        self.origin = (minx, miny)
-        self.nx = int(np.ceil((maxx - minx) / size)) + 1
-        self.ny = int(np.ceil((maxy - miny) / size)) + 1
-        ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
+        nx = int(np.ceil((maxx - minx) / size)) + 1
+        ny = int(np.ceil((maxy - miny) / size)) + 1
+        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
         ix, iy = ix.ravel(), iy.ravel()
         x0 = minx + ix * size
         y0 = miny + iy * size
@@ -284,25 +335,44 @@ class AreaIndex:
         order = np.lexsort((region_idx, cell_idx))
         cell_idx, region_idx, pieces, areas, inside = (cell_idx[order], region_idx[order],
                                                        pieces[order], areas[order], inside[order])
-        self.piece_region, self.piece_geom, self.piece_area = region_idx, pieces, areas
         outer = shapely.boundary(self.ukraine)
         shapely.prepare(outer)
-        self.cell_of = np.full(self.nx * self.ny, -1)
         starts = np.flatnonzero(np.r_[True, cell_idx[1:] != cell_idx[:-1]])
         ends = np.r_[starts[1:], len(cell_idx)]
         used = cell_idx[starts]
-        wide = shapely.buffer(boxes[used], self.margin, join_style="mitre")
         near = shapely.intersects(shapely.buffer(boxes[used], self.tolerance,
                                                  join_style="mitre"), outer)
-        for k, (grid_id, start, end) in enumerate(zip(used, starts, ends)):
-            self.cell_of[grid_id] = k
-            self.cells.append(_Cell(boxes[grid_id], wide[k], slice(start, end), bool(near[k])))
-        self.column_centres = minx + (np.arange(self.nx) + 0.5) * size
-        self.row_centres = miny + (np.arange(self.ny) + 0.5) * size
-        self.near_outer = np.array([cell.near_outer for cell in self.cells], dtype=bool)
         # cells wholly inside one region: their one piece is the box itself
-        self.whole_cell = (ends - starts == 1) & inside[starts]
-        self.cell_grid_ids = used
+        whole = (ends - starts == 1) & inside[starts]
+        self._assemble_cells((minx, miny), nx, ny, used, starts, region_idx, pieces, areas,
+                             near, whole, [None] * len(used))
+
+    def _assemble_cells(self, origin: tuple[float, float], nx: int, ny: int,
+                        grid_ids: np.ndarray, starts: np.ndarray, piece_region: np.ndarray,
+                        piece_geom: np.ndarray, piece_area: np.ndarray, near: np.ndarray,
+                        whole: np.ndarray, contexts: list) -> None:
+        """Set up the cells (``grid_ids``: row-major positions on the ``nx`` × ``ny`` grid
+        from ``origin``) and their pieces (cell ``k``'s are ``starts[k]`` up to the next)."""
+        size = self.cell_size
+        self.origin, self.nx, self.ny = origin, nx, ny
+        self.piece_region, self.piece_geom, self.piece_area = piece_region, piece_geom, piece_area
+        x0 = origin[0] + (grid_ids % nx) * size
+        y0 = origin[1] + (grid_ids // nx) * size
+        boxes = shapely.box(x0, y0, x0 + size, y0 + size)
+        wide = shapely.buffer(boxes, self.margin, join_style="mitre")
+        ends = np.r_[starts[1:], len(piece_geom)]
+        self.cell_of = np.full(nx * ny, -1)
+        self.cell_of[grid_ids] = np.arange(len(grid_ids))
+        self.cells = [_Cell(boxes[k], wide[k], slice(int(start), int(end)), bool(near[k]),
+                            contexts[k])
+                      for k, (start, end) in enumerate(zip(starts, ends))]
+        self.column_centres = origin[0] + (np.arange(nx) + 0.5) * size
+        self.row_centres = origin[1] + (np.arange(ny) + 0.5) * size
+        self.near_outer = np.asarray(near, dtype=bool)
+        self.whole_cell = np.asarray(whole, dtype=bool)
+        self.cell_grid_ids = grid_ids
+        self.near_outer_grid = np.zeros(nx * ny, dtype=bool)
+        self.near_outer_grid[grid_ids] = self.near_outer
 
     # --- projection ---------------------------------------------------------------------------
 
@@ -367,45 +437,43 @@ class AreaIndex:
 
     # --- public -------------------------------------------------------------------------------
 
-    def _cell_keys(self, edges: np.ndarray, hashes: np.ndarray, signs: np.ndarray,
-                   margin: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per cell: the sum of ``signs × hashes`` of the edges whose bounding box comes within
-        ``margin`` of it, and the sum of their ``signs`` (+1 for an edge; -1 to take one out)."""
-        size, (ox, oy) = self.cell_size, self.origin
-        lo_x = np.floor((np.minimum(edges[:, 0], edges[:, 2]) - margin - ox) / size).astype(int)
-        hi_x = np.floor((np.maximum(edges[:, 0], edges[:, 2]) + margin - ox) / size).astype(int)
-        lo_y = np.floor((np.minimum(edges[:, 1], edges[:, 3]) - margin - oy) / size).astype(int)
-        hi_y = np.floor((np.maximum(edges[:, 1], edges[:, 3]) + margin - oy) / size).astype(int)
-        lo_x, hi_x = np.maximum(lo_x, 0), np.minimum(hi_x, self.nx - 1)
-        lo_y, hi_y = np.maximum(lo_y, 0), np.minimum(hi_y, self.ny - 1)
+    def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray,
+                   signs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell, over ``edges`` (rows of x0, y0, x1, y1, each counted ``sign`` times: +1
+        for an edge, -1 to take one out): the cache key (the sum of the hashes of the edges
+        whose bounding box touches the cell; near the outer boundary, comes within the margin
+        of it), the number of those edges, and the parity of the edges crossed by a ray from
+        the cell's centre."""
+        size, (ox, oy), margin = self.cell_size, self.origin, self.margin
+        low_x = (np.minimum(edges[:, 0], edges[:, 2]) - ox) / size
+        high_x = (np.maximum(edges[:, 0], edges[:, 2]) - ox) / size
+        low_y = (np.minimum(edges[:, 1], edges[:, 3]) - oy) / size
+        high_y = (np.maximum(edges[:, 1], edges[:, 3]) - oy) / size
+        reach = margin / size
+        lo_x = np.maximum(np.floor(low_x - reach).astype(int), 0)
+        hi_x = np.minimum(np.floor(high_x + reach).astype(int), self.nx - 1)
+        lo_y = np.maximum(np.floor(low_y - reach).astype(int), 0)
+        hi_y = np.minimum(np.floor(high_y + reach).astype(int), self.ny - 1)
         w = np.maximum(hi_x - lo_x + 1, 0)
-        h = np.maximum(hi_y - lo_y + 1, 0)
-        counts = w * h
+        counts = w * np.maximum(hi_y - lo_y + 1, 0)
         edge_of = np.repeat(np.arange(len(edges)), counts)
         offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         gx = lo_x[edge_of] + offset % w[edge_of]
         gy = lo_y[edge_of] + offset // w[edge_of]
         cell_k = self.cell_of[gy * self.nx + gx]
-        keep = cell_k >= 0
+        # cells away from the outer boundary count only the edges whose box touches them
+        touches = ((gx >= np.floor(low_x).astype(int)[edge_of])
+                   & (gx <= np.floor(high_x).astype(int)[edge_of])
+                   & (gy >= np.floor(low_y).astype(int)[edge_of])
+                   & (gy <= np.floor(high_y).astype(int)[edge_of]))
+        keep = (cell_k >= 0) & (touches | self.near_outer_grid[gy * self.nx + gx])
         cell_k, edge_of = cell_k[keep], edge_of[keep]
         n_cells = len(self.cells)
         key = np.zeros(n_cells, dtype=np.uint64)  # sums modulo 2**64 (arrays wrap silently)
         signed = np.where(signs > 0, hashes, np.uint64(0) - hashes)  # -h: two's complement
         np.add.at(key, cell_k, signed[edge_of])
         n_edges = np.bincount(cell_k, weights=signs[edge_of], minlength=n_cells)
-        return key, n_edges.astype(np.int64)
-
-    def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray,
-                   signs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per cell, over ``edges`` (each counted ``sign`` times): the cache key (sum of edge
-        hashes; near the outer boundary over the edges within the margin), the number of
-        edges, and the parity of the edges crossed by a ray from the cell's centre."""
-        key, n_edges = self._cell_keys(edges, hashes, signs, 0.0)
-        near = self.near_outer
-        if near.any():
-            key_wide, n_wide = self._cell_keys(edges, hashes, signs, self.margin)
-            key[near], n_edges[near] = key_wide[near], n_wide[near]
-        return key, n_edges, self._centre_crossings(edges)
+        return key, n_edges.astype(np.int64), self._centre_crossings(edges)
 
     def _centre_crossings(self, edges: np.ndarray) -> np.ndarray:
         """Per cell: whether a ray from its centre towards +x crosses an odd number of
@@ -443,24 +511,18 @@ class AreaIndex:
         occ = last["occ"].copy() if last else np.zeros(len(self.piece_geom))
         extra = last["extra"].copy() if last else np.zeros(len(self.piece_geom))
         polygon = shapely.orient_polygons(occupied_projected)
-        rings = shapely.get_rings(shapely.get_parts(polygon))
-        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        edges = np.concatenate([coords[:-1], coords[1:]], axis=1)[ring_of[1:] == ring_of[:-1]]
-        hashes = _edge_hashes(edges)
-        order = np.argsort(hashes)
+        edges = _Edges.of(polygon)
         # per cell: a key of the edges it depends on, how many there are, and whether its
         # centre is inside. All three add up over edges, so from the second call on only the
         # edges that appeared or disappeared since the last call are placed in cells.
         if last:
-            key, n_edges, centre_inside = self._edge_sums(
-                *_edge_changes(edges, hashes, order, last["edges"], last["hashes"],
-                               last["order"]))
+            key, n_edges, centre_inside = self._edge_sums(*_edge_changes(edges, last["edges"]))
             key += last["key"]
             n_edges += last["n_edges"]
             centre_inside ^= last["centre_inside"]
         else:
-            key, n_edges, centre_inside = self._edge_sums(edges, hashes,
-                                                          np.ones(len(edges), np.int64))
+            key, n_edges, centre_inside = self._edge_sums(
+                edges.rows(), edges.hashes, np.ones(len(edges.hashes), np.int64))
         has_edges = n_edges > 0
         # cells with no edge nearby are wholly inside or wholly outside
         state = np.where(has_edges, 0, np.where(centre_inside, 1, 2)).astype(np.int8)  # 0 edges
@@ -474,8 +536,7 @@ class AreaIndex:
             occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
             extra[sl] = 0.0
         self._last = {"occ": occ, "extra": extra, "state": state, "key": key,
-                      "n_edges": n_edges, "centre_inside": centre_inside, "edges": edges,
-                      "hashes": hashes, "order": order}
+                      "n_edges": n_edges, "centre_inside": centre_inside, "edges": edges}
         self.stats["hits"] += int((has_edges & ~revisit).sum())
         for k in np.flatnonzero(has_edges & revisit):
             cell = self.cells[k]

