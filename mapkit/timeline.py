@@ -93,12 +93,21 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str,
 
 
 def render_snapshot_csv(rows: list[dict[str, str]]) -> str:
-    """The CSV text of a snapshot (header and rows, ``\\n`` line ends)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The CSV text of a snapshot (header and rows, ``\\n`` line ends), as ``csv`` writes it.
+
+    A row none of whose fields holds a comma, quote or line break needs no quoting: it is
+    joined directly (most rows; the csv module would cost a third of a millisecond a file)."""
+    lines = [",".join(COLUMNS)]
+    for row in rows:
+        fields = [row[column] for column in COLUMNS]
+        line = ",".join(fields)
+        if line.count(",") == len(COLUMNS) - 1 and not any(c in line for c in '"\r\n'):
+            lines.append(line)
+        else:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow(fields)
+            lines.append(buffer.getvalue()[:-1])
+    return "\n".join(lines) + "\n"
 
 
 def write_snapshot_csv(rows: list[dict[str, str]], path: Path) -> None:

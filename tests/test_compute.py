@@ -228,3 +228,17 @@ def test_committed_timeline_is_valid_and_spans_2014_to_2026():
     assert crimea.min() == 100.0
     before = frame[(dates == "2022-02-23") & (frame["region"] == "UA-09")]["percent"].iloc[0]
     assert 20.0 < before < 45.0  # ORDLO: about a third of Luhansk oblast
+
+
+def test_source_name_with_commas_and_quotes_survives_the_csv(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    _day_file(inputs, "2025-03-17", shapely.box(37.5, 47.5, 40.5, 50.5))
+    source = 'ISW, "evening" update\nsecond line'
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["compute", str(inputs), "--out", str(out),
+                                      "--source", source, "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    frame = load_snapshots([out])
+    assert set(frame["source"]) == {source}
+    assert len(frame) == 27
