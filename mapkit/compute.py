@@ -107,25 +107,79 @@ def _edge_hashes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Edges:
-    """A polygon's directed edges: ``coords[first[i]] → coords[first[i] + 1]``, hashed."""
+    """A polygon's directed edges ``coords[first[i]] → coords[first[i] + 1]``, hashed.
 
-    coords: np.ndarray  # every ring's points, one after the other
+    ``hashes`` identify edges by the coordinates the polygon came in (``source``): for a polygon
+    projected here, by its WGS 84 coordinates, so that the next day's polygon can be matched
+    edge by edge *before* projecting it, and only its new points projected."""
+
+    coords: np.ndarray  # every ring's points, one after the other (in the projection)
     first: np.ndarray
     hashes: np.ndarray
     ranked: np.ndarray  # the hashes, sorted
+    order: np.ndarray | None = None  # hashes[order] == ranked
+    source: np.ndarray | None = None  # coords before projecting
+    # (new, gone): indices of the edges the last polygon did not have, and of its edges this
+    # one does not have (found while projecting against it, see :meth:`projected`)
+    changes: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, polygon: Geometry) -> _Edges:
-        rings = shapely.get_rings(shapely.get_parts(polygon))
-        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-        first = np.flatnonzero(ring_of[1:] == ring_of[:-1])
-        hashes = _edge_hashes(coords[first], coords[first + 1])
+        """The edges of a polygon already in the projection."""
+        coords, first = _rings_of(polygon)
+        hashes = _edge_hashes(coords[:-1], coords[1:]).take(first)
         return cls(coords, first, hashes, np.sort(hashes))
 
-    def rows(self, which=slice(None)) -> np.ndarray:
-        """Edges as rows of x0, y0, x1, y1."""
-        first = self.first[which]
-        return np.concatenate([self.coords[first], self.coords[first + 1]], axis=1)
+    @classmethod
+    def projected(cls, polygon: Geometry, project, last: _Edges | None) -> tuple[_Edges, Geometry]:
+        """Project a WGS 84 polygon point by point with ``project``, except the points that
+        start an edge ``last`` also had: those are taken from ``last`` (the same numbers)."""
+        parts = shapely.get_parts(polygon)
+        source, first, ring_of = _rings_of(parts, with_ring_index=True)
+        hashes = _edge_hashes(source[:-1], source[1:]).take(first)
+        order = np.argsort(hashes)
+        ranked = hashes[order]
+        # points as complex numbers: one 16-byte item each, which numpy gathers much faster
+        points = source.view(np.complex128).ravel()
+        projected = np.empty_like(points)
+        todo = np.ones(len(points), dtype=bool)
+        changes = None
+        if last is not None and last.source is not None and len(last.ranked):
+            at = np.minimum(np.searchsorted(last.ranked, hashes), len(last.ranked) - 1)
+            found = np.flatnonzero(last.ranked[at] == hashes)
+            their_edges = last.order.take(at.take(found))
+            ours, theirs = first.take(found), last.first.take(their_edges)
+            last_points = last.source.view(np.complex128).ravel()
+            same = points.take(ours) == last_points.take(theirs)  # not a hash collision
+            ours, theirs = ours[same], theirs[same]
+            projected[ours] = last.coords.view(np.complex128).ravel().take(theirs)
+            todo[ours] = False
+            kept, their_kept = np.zeros(len(hashes), bool), np.zeros(len(last.hashes), bool)
+            kept[found[same]], their_kept[their_edges[same]] = True, True
+            changes = (np.flatnonzero(~kept), np.flatnonzero(~their_kept))
+        coords = projected.view(np.float64).reshape(-1, 2)
+        coords[todo] = project(source[todo])
+        ring_offsets = np.r_[0, np.cumsum(np.bincount(ring_of))]
+        polygon_offsets = np.r_[0, np.cumsum(shapely.get_num_interior_rings(parts) + 1)]
+        projected = shapely.from_ragged_array(
+            shapely.GeometryType.MULTIPOLYGON, coords,
+            (ring_offsets, polygon_offsets, np.array([0, len(parts)])))[0]
+        return cls(coords, first, hashes, ranked, order, source, changes), projected
+
+    def rows(self, which=None) -> np.ndarray:
+        """Edges (all, or those at the indices ``which``) as rows of x0, y0, x1, y1."""
+        first = self.first if which is None else self.first.take(which)
+        return np.concatenate([self.coords.take(first, axis=0),
+                               self.coords.take(first + 1, axis=0)], axis=1)
+
+
+def _rings_of(geometry, with_ring_index: bool = False):
+    """All ring points of a polygon (or of an array of polygons) in one array, and the index
+    of each edge's first point (the last point of a ring starts no edge)."""
+    rings = shapely.get_rings(shapely.get_parts(geometry))
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    first = np.flatnonzero(ring_of[1:] == ring_of[:-1])
+    return (coords, first, ring_of) if with_ring_index else (coords, first)
 
 
 def _edge_changes(now: _Edges, last: _Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,8 +195,11 @@ def _edge_changes(now: _Edges, last: _Edges) -> tuple[np.ndarray, np.ndarray, np
         which = np.repeat(np.arange(len(unique)), np.abs(net))
         return (np.concatenate([now.rows(), last.rows()])[first[which]], unique[which],
                 np.sign(net[which]))
-    new = np.flatnonzero(~_member(now.hashes, last_ranked))
-    gone = np.flatnonzero(~_member(last.hashes, ranked))
+    if now.changes is not None:  # found while projecting against ``last``
+        new, gone = now.changes
+    else:
+        new = np.flatnonzero(~_member(now.hashes, last_ranked))
+        gone = np.flatnonzero(~_member(last.hashes, ranked))
     return (np.concatenate([now.rows(new), last.rows(gone)]),
             np.concatenate([now.hashes[new], last.hashes[gone]]),
             np.r_[np.ones(len(new), np.int64), -np.ones(len(gone), np.int64)])
@@ -173,15 +230,18 @@ def _clip(geometry: Geometry, box: Geometry) -> Geometry:
 _TRANSFORMER: Transformer | None = None
 
 
-def _project(geometry):
-    """WGS 84 → :data:`UKRAINE_EQUAL_AREA` (geometry or array; same numbers as geopandas'
-    ``to_crs``)."""
+def _project_xy(xy: np.ndarray) -> np.ndarray:
+    """WGS 84 longitude, latitude rows → :data:`UKRAINE_EQUAL_AREA` x, y rows."""
     global _TRANSFORMER
     if _TRANSFORMER is None:
         _TRANSFORMER = Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA, always_xy=True)
-    transformer = _TRANSFORMER
-    return shapely.transform(geometry, lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
+    return np.column_stack(_TRANSFORMER.transform(xy[:, 0], xy[:, 1]))
+
+
+def _project(geometry):
+    """WGS 84 → :data:`UKRAINE_EQUAL_AREA` (geometry or array; same numbers as geopandas'
+    ``to_crs``)."""
+    return shapely.transform(geometry, _project_xy)
 
 
 def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
@@ -502,16 +562,27 @@ class AreaIndex:
 
         ``occupied_projected`` must be valid and in the equal-area projection.
         """
-        n_regions = len(self.codes)
         if occupied_projected is None or occupied_projected.is_empty:
-            return np.zeros(n_regions), np.zeros(n_regions)
+            return np.zeros(len(self.codes)), np.zeros(len(self.codes))
+        polygon = shapely.orient_polygons(occupied_projected)
+        return self._occupied_m2(polygon, _Edges.of(polygon))
+
+    def occupied_m2_wgs84(self, occupied: Geometry) -> tuple[np.ndarray, np.ndarray, Geometry]:
+        """:meth:`occupied_m2` of a valid WGS 84 polygon, and the polygon projected. Points
+        the last polygon had are not projected again."""
+        if occupied is None or occupied.is_empty:
+            return np.zeros(len(self.codes)), np.zeros(len(self.codes)), None
+        last = self._last["edges"] if self._last else None
+        edges, polygon = _Edges.projected(shapely.orient_polygons(occupied), _project_xy, last)
+        return (*self._occupied_m2(polygon, edges), polygon)
+
+    def _occupied_m2(self, polygon: Geometry, edges: _Edges) -> tuple[np.ndarray, np.ndarray]:
+        n_regions = len(self.codes)
         # start from the previous call's per-piece results: only cells whose key changed
         # (the line moved there) or that switched inside/outside are revisited
         last = self._last
         occ = last["occ"].copy() if last else np.zeros(len(self.piece_geom))
         extra = last["extra"].copy() if last else np.zeros(len(self.piece_geom))
-        polygon = shapely.orient_polygons(occupied_projected)
-        edges = _Edges.of(polygon)
         # per cell: a key of the edges it depends on, how many there are, and whether its
         # centre is inside. All three add up over edges, so from the second call on only the
         # edges that appeared or disappeared since the last call are placed in cells.
@@ -604,14 +675,16 @@ class AreaIndex:
         if last is not None and all(a is b for a, b in zip(inputs[:2], last[0][:2])) and (
                 inputs[2] == last[0][2]):
             return last[1]
-        occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
         whole = [self.regions[self.codes.index(code)]
                  for name in sorted(layers.named_territories)
                  for code in NAMED_TERRITORY_CODES.get(name, ()) if code in self.codes]
-        if whole:
+        if whole:  # a layer that stands for whole regions: add our boundary of them
+            occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
             parts = [occupied, *whole] if occupied is not None else whole
             occupied = shapely.union_all(np.asarray(parts, dtype=object))
-        occ, sliver = self.occupied_m2(occupied)
+            occ, sliver = self.occupied_m2(occupied)
+        else:
+            occ, sliver, occupied = self.occupied_m2_wgs84(layers.occupied)
         contested = self.contested_m2(self.project(layers.contested), occupied)
         self._last_areas = (inputs, (occ, sliver, contested))
         return occ, sliver, contested
