@@ -145,9 +145,10 @@ class _Edges:
         todo = np.ones(len(points), dtype=bool)
         changes = None
         if last is not None and last.source is not None and len(last.ranked):
-            at = np.minimum(np.searchsorted(last.ranked, hashes), len(last.ranked) - 1)
-            found = np.flatnonzero(last.ranked[at] == hashes)
-            their_edges = last.order.take(at.take(found))
+            # looked up in sorted order, each search starts where the last one ended
+            at = np.minimum(np.searchsorted(last.ranked, ranked), len(last.ranked) - 1)
+            hit = np.flatnonzero(last.ranked.take(at) == ranked)
+            found, their_edges = order.take(hit), last.order.take(at.take(hit))
             ours, theirs = first.take(found), last.first.take(their_edges)
             last_points = last.source.view(np.complex128).ravel()
             same = points.take(ours) == last_points.take(theirs)  # not a hash collision

@@ -274,12 +274,16 @@ def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int]:
     """Drop Z, repair invalid polygons; return the polygons and how many needed repair."""
     if not polygons:
         return [], 0
-    array = shapely.force_2d(np.asarray(polygons, dtype=object))
+    array = np.asarray(polygons, dtype=object)
+    if shapely.has_z(array).any():
+        array = shapely.force_2d(array)
     invalid = ~shapely.is_valid(array)
     repaired = int(invalid.sum())
     if repaired:
         array[invalid] = shapely.make_valid(array[invalid], method="structure",
                                             keep_collapsed=False)
+    if not repaired and array[0] is polygons[0] and not shapely.is_empty(array).any():
+        return polygons, 0  # all valid, 2-D and non-empty: the very same list
     out: list[Geometry] = []
     for geom in array:
         out.extend(p for p in _polygon_parts(geom) if not p.is_empty)
@@ -447,7 +451,8 @@ def _to_wgs84(polygons: list[Geometry], crs: str, path: Path) -> list[Geometry]:
 def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
     if not polygons:
         return
-    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(polygons, dtype=object))
+    minx, miny, maxx, maxy = shapely.total_bounds(
+        polygons[0] if len(polygons) == 1 else np.asarray(polygons, dtype=object))
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise PolygonFileError(
             f"{path}: coordinates ({minx:.0f}, {miny:.0f}) … ({maxx:.0f}, {maxy:.0f}) are not "
@@ -568,6 +573,7 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
     counts: Counter[str] = Counter()
     non_polygon: Counter[str] = Counter()
     sources: Counter[Category] = Counter()  # features per category (2 for a collection)
+    shapes: dict[Category, Geometry] = {}  # the last feature's geometry per category
     named: set[str] = set()
     for index, feature in enumerate(features):
         geometry = feature.get("geometry")
@@ -604,6 +610,7 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
         counts[category.value] += 1
         sources[category] += 1 if shapely.get_type_id(shape) in (3, 6) else 2
         groups[category].extend(parts)
+        shapes[category] = shape
     if not layered and not groups[Category.OCCUPIED]:
         found = ", ".join(f"{n} {k}" for k, n in non_polygon.items()) or "no features"
         raise PolygonFileError(f"{path}: no polygons to import (found {found}). Occupied areas "
@@ -616,9 +623,14 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
             polygons = _to_wgs84(polygons, crs, path)
         else:
             _check_lonlat(polygons, path)
-        polygons, fixed = _clean(polygons)
+        cleaned, fixed = _clean(polygons)
         repaired += fixed
-        layers[category] = _union(polygons, disjoint=sources[category] == 1 and not fixed)
+        whole = shapes.get(category)
+        if (not crs and sources[category] == 1 and cleaned is polygons
+                and shapely.get_type_id(whole) == 6):
+            layers[category] = whole  # one valid MultiPolygon feature, as it came: keep it
+        else:
+            layers[category] = _union(cleaned, disjoint=sources[category] == 1 and not fixed)
     if repaired:
         notes.append(f"{repaired} invalid polygon(s) repaired")
     if crs:
