@@ -149,12 +149,10 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
       mapkit compute "dumps/*.json" --out out/ --force
       mapkit compute my_front.gpkg --date 2025-03-17 --source "My team" --out out/
     """
-    from tqdm import tqdm
-
     from mapkit.importers import PolygonFileError
     from mapkit.timeline import InputError, compute_timeline
 
-    bar = tqdm(total=0, unit="file", desc="computing", disable=None)
+    bar = _progress_bar("computing", "file")
     try:
         summary = compute_timeline(inputs, out_dir, source=source, source_url=source_url,
                                    date=date, force=force, workers=workers,
@@ -169,6 +167,31 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
         click.echo(line, err=line.startswith(("warning", "error")))
     if summary.failed:
         sys.exit(1)
+
+
+class _NoBar:
+    """What :func:`_progress_bar` gives when nobody is watching: does nothing."""
+
+    total = 0
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(desc: str, unit: str):
+    """A tqdm bar on a terminal; nothing when stderr is a file or a pipe (as tqdm's own
+    ``disable=None`` would do), without importing tqdm there (a twentieth of a second)."""
+    if not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit=unit, desc=desc)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -242,3 +243,30 @@ def test_source_name_with_commas_and_quotes_survives_the_csv(tmp_path):
     frame = load_snapshots([out])
     assert set(frame["source"]) == {source}
     assert len(frame) == 27
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_compute_shows_a_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
+    from mapkit.cli import _progress_bar
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for day in ("2025-03-17", "2025-03-18"):
+        _day_file(inputs, day, shapely.box(37.5, 47.5, 40.5, 50.5))
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    bar = _progress_bar("computing", "file")
+    bar.total = 2
+    bar.update(2)
+    bar.close()
+    assert "computing: 100%" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    monkeypatch.undo()
+    result = CliRunner().invoke(cli, ["compute", str(inputs), "--out", str(tmp_path / "o"),
+                                      "--workers", "1"])
+    assert result.exit_code == 0 and "computing" not in result.output  # not a terminal
