@@ -161,6 +161,7 @@ class _Edges:
         coords = projected.view(np.float64).reshape(-1, 2)
         coords[todo] = project(source[todo])
         ring_offsets = np.r_[0, np.cumsum(np.bincount(ring_of))]
+        coords[ring_offsets[1:] - 1] = coords[ring_offsets[:-1]]  # rings stay closed exactly
         polygon_offsets = np.r_[0, np.cumsum(shapely.get_num_interior_rings(parts) + 1)]
         projected = shapely.from_ragged_array(
             shapely.GeometryType.MULTIPOLYGON, coords,

@@ -120,6 +120,45 @@ def test_line_moving_over_whole_cells_gives_the_direct_answer_each_day():
         assert fast[0] == pytest.approx(direct[0], rel=1e-6)
 
 
+def test_day_by_day_from_lon_lat_projects_only_new_points_and_matches_the_direct_answer(
+        monkeypatch):
+    """The timeline's path: each day's WGS 84 polygon is matched against the day before and
+    only new points are projected. Edges kept, moved, reversed; parts and holes coming and
+    going; a day reverting to an earlier one; and a projected-path day in between."""
+    import mapkit.compute
+
+    projected_points = []
+    project = mapkit.compute._project_xy
+    monkeypatch.setattr(mapkit.compute, "_project_xy",
+                        lambda xy: projected_points.append(len(xy)) or project(xy))
+    index = AreaIndex.from_boundaries(square_regions(), cell_size=10_000)
+    base = dense(shapely.box(33.1, 47.1, 34.9, 47.9))
+    nudged = shapely.Polygon([(x + 0.05 if x > 34.5 and y < 47.5 else x, y)
+                              for x, y in base.exterior.coords])
+    hole = dense(shapely.box(33.3, 47.3, 33.6, 47.6))
+    days = [base, nudged, nudged.difference(hole), shapely.reverse(nudged),
+            shapely.MultiPolygon([dense(shapely.box(33.02, 47.02, 33.08, 47.08)), nudged]),
+            base, "projected", nudged, shapely.Polygon()]
+    for day in days:
+        if day == "projected":  # a named-territory day goes the projected way
+            index.occupied_m2(index.project(base))
+            continue
+        occ, sliver, projected = index.occupied_m2_wgs84(day)
+        if day.is_empty:
+            assert projected is None and not occ.any()
+            continue
+        reference = index.project(day)
+        assert shapely.equals_exact(shapely.normalize(projected),
+                                    shapely.normalize(shapely.MultiPolygon(
+                                        shapely.get_parts(reference))), tolerance=0.0)
+        direct = index.occupied_m2_direct(reference)
+        assert occ == pytest.approx(direct[0], rel=1e-6)
+        assert sliver == pytest.approx(direct[1], rel=1e-6, abs=1.0)
+    points = shapely.get_num_coordinates(base)  # (each day's reference projects them all)
+    assert projected_points[0] == points  # the first day: every point
+    assert projected_points[2] < points / 4  # the next: the moved corner's points only
+
+
 # --- the real data ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
