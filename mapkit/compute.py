@@ -20,11 +20,13 @@ answer is known — the largest distance from our Crimean coastline to DeepState
 (2.8 km; ``measure_shoreline_mismatch``), rounded up.
 
 **Speed.** A day's polygon differs from the day before in a few places along the front. The
-country is cut into square cells; each cell's result depends only on the polygon's edges within
-the cell (plus a margin for the sliver test), so it is cached under a hash of those edges and
-recomputed only where the line moved. Cells without edges are wholly inside or outside (a
-ray-crossing test from the cell's centre). Keys, edge counts and crossings add up over edges, so
-each day only the edges that appeared or disappeared since the day before are placed in cells.
+country is cut into square cells; a cell's occupied area depends only on the polygon's edges
+within the cell, and its sliver test only on the edges within the margin of its strip of coast or
+border, so each is cached under a hash of those edges and recomputed only where the line moved.
+Cells without edges are wholly inside or outside (a ray-crossing test from the cell's centre).
+Keys, edge counts and crossings add up over edges, so each day only the edges that appeared or
+disappeared since the day before are placed in cells; they are found by matching the day's
+WGS 84 edges against the day before's, which also leaves only the new points to project.
 The cell size changes speed, not results.
 """
 
@@ -433,8 +435,15 @@ class AreaIndex:
         self.near_outer = np.asarray(near, dtype=bool)
         self.whole_cell = np.asarray(whole, dtype=bool)
         self.cell_grid_ids = grid_ids
-        self.near_outer_grid = np.zeros(nx * ny, dtype=bool)
-        self.near_outer_grid[grid_ids] = self.near_outer
+        # where each cell's sliver test looks: its band (the strip along the outer boundary)
+        # grown by the margin; NaN where there is no band, so no edge ever touches it
+        self.sliver_box = np.full((len(self.cells), 4), np.nan)
+        for k in np.flatnonzero(self.near_outer):
+            band = self._context(self.cells[k])[1]
+            if not band.is_empty:
+                x0, y0, x1, y1 = shapely.bounds(band)
+                self.sliver_box[k] = (x0 - self.margin, y0 - self.margin, x1 + self.margin,
+                                      y1 + self.margin)
 
     # --- projection ---------------------------------------------------------------------------
 
@@ -478,40 +487,36 @@ class AreaIndex:
                                                              maxx + reach, maxy + reach))
         return shapely.intersection(thin, shapely.buffer(nearby, self.tolerance))
 
-    def _compute_cell(self, k: int, occupied: Geometry) -> tuple[np.ndarray, np.ndarray]:
-        cell = self.cells[k]
-        pieces = self.piece_geom[cell.pieces]
-        if cell.near_outer:
-            local = _clip(occupied, cell.wide)
-            in_cell = _clip(local, cell.box)
-        else:  # no sliver test: only the cell itself matters
-            in_cell = _clip(occupied, cell.box)
+    def _cell_occupied(self, k: int, occupied: Geometry) -> np.ndarray:
+        """Occupied m² of each of cell ``k``'s pieces."""
+        in_cell = _clip(occupied, self.cells[k].box)
         if self.whole_cell[k]:  # one region fills the cell: its piece is the box
-            occ = np.array([shapely.area(in_cell)])
-        else:
-            occ = shapely.area(shapely.intersection(pieces, in_cell))
-        extra = np.zeros(len(pieces))
-        if cell.near_outer:
-            sliver = self._sliver(cell, local)
-            if not sliver.is_empty:
-                extra = shapely.area(shapely.intersection(pieces, sliver))
-        return occ, extra
+            return np.array([shapely.area(in_cell)])
+        return shapely.area(shapely.intersection(self.piece_geom[self.cells[k].pieces],
+                                                 in_cell))
+
+    def _cell_sliver(self, k: int, occupied: Geometry) -> np.ndarray:
+        """Coast/border sliver m² in each of cell ``k``'s pieces."""
+        cell = self.cells[k]
+        sliver = self._sliver(cell, _clip(occupied, cell.wide))
+        if sliver.is_empty:
+            return np.zeros(cell.pieces.stop - cell.pieces.start)
+        return shapely.area(shapely.intersection(self.piece_geom[cell.pieces], sliver))
 
     # --- public -------------------------------------------------------------------------------
 
-    def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray,
-                   signs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray, signs: np.ndarray) -> tuple:
         """Per cell, over ``edges`` (rows of x0, y0, x1, y1, each counted ``sign`` times: +1
-        for an edge, -1 to take one out): the cache key (the sum of the hashes of the edges
-        whose bounding box touches the cell; near the outer boundary, comes within the margin
-        of it), the number of those edges, and the parity of the edges crossed by a ray from
-        the cell's centre."""
+        for an edge, -1 to take one out): the cache key of its occupied part (the sum of the
+        hashes of the edges whose bounding box touches the cell) and the number of those
+        edges; the same two for its sliver test (the edges whose box touches the cell's
+        :attr:`sliver_box`); and the parity of the edges crossed by a ray from its centre."""
         size, (ox, oy), margin = self.cell_size, self.origin, self.margin
-        low_x = (np.minimum(edges[:, 0], edges[:, 2]) - ox) / size
-        high_x = (np.maximum(edges[:, 0], edges[:, 2]) - ox) / size
-        low_y = (np.minimum(edges[:, 1], edges[:, 3]) - oy) / size
-        high_y = (np.maximum(edges[:, 1], edges[:, 3]) - oy) / size
-        reach = margin / size
+        x_low, x_high = np.minimum(edges[:, 0], edges[:, 2]), np.maximum(edges[:, 0], edges[:, 2])
+        y_low, y_high = np.minimum(edges[:, 1], edges[:, 3]), np.maximum(edges[:, 1], edges[:, 3])
+        low_x, high_x = (x_low - ox) / size, (x_high - ox) / size
+        low_y, high_y = (y_low - oy) / size, (y_high - oy) / size
+        reach = margin / size  # every sliver box lies within the margin of its cell
         lo_x = np.maximum(np.floor(low_x - reach).astype(int), 0)
         hi_x = np.minimum(np.floor(high_x + reach).astype(int), self.nx - 1)
         lo_y = np.maximum(np.floor(low_y - reach).astype(int), 0)
@@ -523,19 +528,25 @@ class AreaIndex:
         gx = lo_x[edge_of] + offset % w[edge_of]
         gy = lo_y[edge_of] + offset // w[edge_of]
         cell_k = self.cell_of[gy * self.nx + gx]
-        # cells away from the outer boundary count only the edges whose box touches them
+        inside = cell_k >= 0
+        cell_k, edge_of, gx, gy = cell_k[inside], edge_of[inside], gx[inside], gy[inside]
         touches = ((gx >= np.floor(low_x).astype(int)[edge_of])
                    & (gx <= np.floor(high_x).astype(int)[edge_of])
                    & (gy >= np.floor(low_y).astype(int)[edge_of])
                    & (gy <= np.floor(high_y).astype(int)[edge_of]))
-        keep = (cell_k >= 0) & (touches | self.near_outer_grid[gy * self.nx + gx])
-        cell_k, edge_of = cell_k[keep], edge_of[keep]
-        n_cells = len(self.cells)
-        key = np.zeros(n_cells, dtype=np.uint64)  # sums modulo 2**64 (arrays wrap silently)
+        box = self.sliver_box[cell_k]  # NaN where a cell has no sliver test: never touched
+        in_box = ((x_low[edge_of] <= box[:, 2]) & (x_high[edge_of] >= box[:, 0])
+                  & (y_low[edge_of] <= box[:, 3]) & (y_high[edge_of] >= box[:, 1]))
         signed = np.where(signs > 0, hashes, np.uint64(0) - hashes)  # -h: two's complement
-        np.add.at(key, cell_k, signed[edge_of])
-        n_edges = np.bincount(cell_k, weights=signs[edge_of], minlength=n_cells)
-        return key, n_edges.astype(np.int64), self._centre_crossings(edges)
+        n_cells = len(self.cells)
+        sums = []
+        for chosen in (touches, in_box):
+            key = np.zeros(n_cells, dtype=np.uint64)  # sums modulo 2**64 (arrays wrap)
+            np.add.at(key, cell_k[chosen], signed[edge_of[chosen]])
+            count = np.bincount(cell_k[chosen], weights=signs[edge_of[chosen]],
+                                minlength=n_cells).astype(np.int64)
+            sums += [key, count]
+        return (*sums, self._centre_crossings(edges))
 
     def _centre_crossings(self, edges: np.ndarray) -> np.ndarray:
         """Per cell: whether a ray from its centre towards +x crosses an odd number of
@@ -589,42 +600,55 @@ class AreaIndex:
         # centre is inside. All three add up over edges, so from the second call on only the
         # edges that appeared or disappeared since the last call are placed in cells.
         if last:
-            key, n_edges, centre_inside = self._edge_sums(*_edge_changes(edges, last["edges"]))
+            key, n_edges, s_key, s_edges, centre_inside = self._edge_sums(
+                *_edge_changes(edges, last["edges"]))
             key += last["key"]
             n_edges += last["n_edges"]
+            s_key += last["s_key"]
+            s_edges += last["s_edges"]
             centre_inside ^= last["centre_inside"]
         else:
-            key, n_edges, centre_inside = self._edge_sums(
+            key, n_edges, s_key, s_edges, centre_inside = self._edge_sums(
                 edges.rows(), edges.hashes, np.ones(len(edges.hashes), np.int64))
         has_edges = n_edges > 0
-        # cells with no edge nearby are wholly inside or wholly outside
+        # cells with no edge are wholly inside or wholly outside
         state = np.where(has_edges, 0, np.where(centre_inside, 1, 2)).astype(np.int8)  # 0 edges
         if last:
             revisit = ((state != last["state"]) | (key != last["key"])
                        | (n_edges != last["n_edges"]))
+            resliver = (s_key != last["s_key"]) | (s_edges != last["s_edges"])
         else:
             revisit = np.ones(len(self.cells), dtype=bool)
+            resliver = self.sliver_box[:, 0] == self.sliver_box[:, 0]  # the cells with a box
         for k in np.flatnonzero(revisit & (state > 0)):
             sl = self.cells[k].pieces
             occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
-            extra[sl] = 0.0
         self._last = {"occ": occ, "extra": extra, "state": state, "key": key,
-                      "n_edges": n_edges, "centre_inside": centre_inside, "edges": edges}
+                      "n_edges": n_edges, "s_key": s_key, "s_edges": s_edges,
+                      "centre_inside": centre_inside, "edges": edges}
         self.stats["hits"] += int((has_edges & ~revisit).sum())
+        # a cell's occupied part is cached under its edges; its sliver part, under the edges
+        # near its stretch of coast or border (a sliver test sees nothing else)
         for k in np.flatnonzero(has_edges & revisit):
-            cell = self.cells[k]
-            cache_key = (int(k), int(key[k]), int(n_edges[k]))
-            hit = self.cache.get(cache_key)
-            if hit is None:
-                self.stats["misses"] += 1
-                hit = self._compute_cell(k, polygon)
-                self.cache[cache_key] = hit
-            else:
-                self.stats["hits"] += 1
-            occ[cell.pieces], extra[cell.pieces] = hit
+            occ[self.cells[k].pieces] = self._cached((int(k), int(key[k]), int(n_edges[k])),
+                                                     self._cell_occupied, k, polygon)
+        for k in np.flatnonzero(resliver):
+            extra[self.cells[k].pieces] = (
+                0.0 if s_edges[k] == 0  # nothing drawn near the band: no sliver
+                else self._cached((-1 - int(k), int(s_key[k]), int(s_edges[k])),
+                                  self._cell_sliver, k, polygon))
         total = np.bincount(self.piece_region, weights=occ, minlength=n_regions)
         slivers = np.bincount(self.piece_region, weights=extra, minlength=n_regions)
         return total + slivers, slivers
+
+    def _cached(self, cache_key: tuple, compute, k: int, polygon: Geometry) -> np.ndarray:
+        hit = self.cache.get(cache_key)
+        if hit is None:
+            self.stats["misses"] += 1
+            hit = self.cache[cache_key] = compute(k, polygon)
+        else:
+            self.stats["hits"] += 1
+        return hit
 
     def occupied_m2_direct(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
         """Same result as :meth:`occupied_m2` computed region by region without cells or cache
