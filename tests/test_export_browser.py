@@ -247,6 +247,40 @@ def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_f
 
 
 @needs_leaflet
+def test_html_regions_are_keyboard_stops_and_a_table_reads_out_the_date(page_factory,
+                                                                        html_file):
+    page = page_factory()
+    route_cdn_to_local(page)
+    page.goto(html_file.as_uri())
+    donetsk = 'path[data-code="UA-14"]'
+    page.wait_for_selector(donetsk)
+    order = []
+    for _ in range(12):  # the controls come first, then the regions
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("(document.activeElement.getAttribute('class') || '')"
+                                   " + '|' + (document.activeElement.getAttribute('data-code')"
+                                   " || '')"))
+    slider_at = next(i for i, item in enumerate(order) if "mapkit-range" in item)
+    region_at = next(i for i, item in enumerate(order) if "mapkit-region" in item)
+    assert "mapkit-play" in order[slider_at - 1] and slider_at < region_at
+    assert page.get_attribute(donetsk, "aria-label").endswith(": 60.0 %")
+    page.focus(donetsk)
+    page.wait_for_timeout(300)  # the last region's tooltip fades out over 200 ms
+    tip = page.inner_text(".leaflet-tooltip")
+    assert "60.0 %" in tip and SOURCE in tip and "2025-03-17" in tip
+    row = page.locator('.mapkit-table tr[data-code="UA-14"] td')
+    assert row.all_text_contents() == ["60.0 %", SOURCE, "2025-03-17"]
+    assert page.locator(".mapkit-table tbody tr").count() == 27
+    assert "2025-03-17" in page.text_content(".mapkit-table caption")
+    page.focus(".mapkit-range")
+    page.keyboard.press("Home")
+    assert row.all_text_contents() == ["40.0 %", SOURCE, "2024-01-01"]
+    assert page.get_attribute(donetsk, "aria-label").endswith(": 40.0 %")
+    assert "2024-01-01" in page.text_content(".mapkit-table caption")
+    assert page.errors == []
+
+
+@needs_leaflet
 def test_html_shows_hostile_text_as_typed_and_runs_nothing(page_factory, html_file):
     page = page_factory()
     route_cdn_to_local(page)

@@ -13,7 +13,10 @@
 .mapkit-legend li{display:flex;align-items:center;gap:6px}
 .mapkit-swatch{display:inline-block;width:14px;height:14px;border:1px solid #999}
 .mapkit-foot{font-size:11px;color:#555}
+.mapkit-tip{white-space:normal;width:max-content;max-width:min(320px,70vw)}
 .mapkit-tip b{display:block}
+.mapkit-region:focus{outline:none;stroke:#000;stroke-width:2.5px}
+.mapkit-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 </style>
 {% endmacro %}
 
@@ -77,8 +80,15 @@
       layers[i] = layer;
       layer.bindTooltip(function () { return tooltip(i); }, {sticky: true});
       layer.on("add", function () {
+        // Each region is a keyboard stop that names its figure; focus opens its tooltip.
         var path = layer.getElement();
         path.setAttribute("data-code", feature.id);
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "img");
+        path.addEventListener("focus", function () {
+          layer.openTooltip(layer.getBounds().getCenter());
+        });
+        path.addEventListener("blur", function () { layer.closeTooltip(); });
       });
     }
   }).addTo(map);
@@ -165,13 +175,55 @@
     div.appendChild(list);
   });
 
+  // The shown date's figures as a table, for screen readers (the embed has the same).
+  var table = el("table", "mapkit-table");
+  var caption = el("caption");
+  table.appendChild(caption);
+  var head = el("tr");
+  [L_.region, L_.percent, L_.source, L_.date].forEach(function (label) {
+    var th = el("th", null, label);
+    th.scope = "col";
+    head.appendChild(th);
+  });
+  table.appendChild(el("thead")).appendChild(head);
+  var tbody = table.appendChild(el("tbody"));
+  data.regions.forEach(function (r, i) {
+    var tr = el("tr");
+    tr.setAttribute("data-code", r.code);
+    var th = el("th", null, name(i));
+    th.scope = "row";
+    tr.appendChild(th);
+    tr.appendChild(el("td"));
+    tr.appendChild(el("td"));
+    tr.appendChild(el("td"));
+    tbody.appendChild(tr);
+  });
+  var hidden = el("div", "mapkit-sr");
+  hidden.appendChild(table);
+  map.getContainer().parentNode.appendChild(hidden);
+
+  // Controls before regions in the keyboard order (Leaflet puts them after the map's panes;
+  // their place on screen is set by CSS, not by this order).
+  var container = map.getContainer();
+  var corners = container.querySelector(".leaflet-control-container");
+  if (corners) container.insertBefore(corners, container.firstChild);
+
   function show(index) {
     current = index;
+    var frame = data.frames[index], date = data.dates[index];
     slider.value = String(index);
-    slider.setAttribute("aria-valuetext", data.dates[index]);
-    output.textContent = data.dates[index];
+    slider.setAttribute("aria-valuetext", date);
+    output.textContent = date;
+    caption.textContent = fill(L_.export_table_caption, "date", date);
     layers.forEach(function (layer, i) {
-      layer.setStyle({fillColor: colour(data.frames[index], i)});
+      var value = valueText(frame, i), src = source(frame, i);
+      layer.setStyle({fillColor: colour(frame, i)});
+      var path = layer.getElement();
+      if (path) path.setAttribute("aria-label", name(i) + ": " + value);
+      var cells = tbody.rows[i].cells;
+      cells[1].textContent = value;
+      cells[2].textContent = src ? src.name : "";
+      cells[3].textContent = src ? ((frame.a && frame.a[i]) || date) : "";
       var tip = layer.getTooltip();
       if (tip && layer.isTooltipOpen()) tip.update();
     });
