@@ -312,6 +312,7 @@ class AreaIndex:
     _last_areas: tuple | None = None
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
     boundaries_path: Path = BOUNDARIES_PATH  # where regions_wgs84 is read from, if needed
+    index_note: str | None = None  # why the prepared index was not used, when it should have been
 
     # --- construction -----------------------------------------------------------------------
 
@@ -333,17 +334,23 @@ class AreaIndex:
                     return cls._from_stored(stored, tolerance, cell_size, path)
             codes, wgs84 = read_region_file(path)
             regions = _project(wgs84)
+            stale = (f"{index_path(path)} is missing or was made from other boundaries or "
+                     "settings, so the region index was built afresh (about half a second); "
+                     "`python -m mapkit.area_index_file` prepares it again"
+                     if prepared else None)
         else:
             if boundaries.crs is None:
                 raise ValueError("boundaries have no CRS; expected EPSG:4326")
             codes = tuple(boundaries["code"])
             regions = np.asarray(boundaries.to_crs(UKRAINE_EQUAL_AREA).geometry.values)
             wgs84 = np.asarray(boundaries.to_crs(WGS84).geometry.values)
+            stale = None
         regions = np.asarray(shapely.make_valid(regions), dtype=object)
         index = cls(codes=codes, regions=regions, areas=shapely.area(regions),
                     ukraine=shapely.union_all(regions), regions_wgs84=wgs84,
                     tolerance=float(tolerance), cell_size=float(cell_size))
         index._build_cells()
+        index.index_note = stale
         return index
 
     @classmethod

@@ -181,6 +181,7 @@ class ComputeSummary:
     failed: list[str] = field(default_factory=list)
     warnings: Counter = field(default_factory=Counter)
     duplicates: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     repaired: int = 0
     seconds: float = 0.0
     workers: int = 1
@@ -194,7 +195,7 @@ class ComputeSummary:
                f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
         if self.repaired:
             out.append(f"{self.repaired} invalid polygon(s) repaired.")
-        for message in self.duplicates:
+        for message in [*self.notes, *self.duplicates]:
             out.append(f"note: {message}")
         for message, count in self.warnings.most_common():
             out.append(f"warning: {message}" + (f" (and {count - 1} more file(s))"
@@ -242,6 +243,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if on_total:
         on_total(len(tasks))
     _INDEX = index or _INDEX or AreaIndex.from_boundaries()
+    if _INDEX.index_note:
+        summary.notes.append(_INDEX.index_note)
     _SOURCE, _OUT, _RUN_TAG = (source, source_url), out_dir, f"run{os.getpid()}"
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[dt.date, Path] = {}

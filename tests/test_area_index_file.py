@@ -68,3 +68,30 @@ def test_writing_the_index_twice_gives_the_same_bytes(tmp_path):
     shutil.copy(BOUNDARIES_PATH, boundaries)
     first = write_index(boundaries).read_bytes()
     assert write_index(boundaries).read_bytes() == first
+
+
+def test_compute_says_when_it_had_to_build_the_index(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    import mapkit.area_index_file
+    import mapkit.timeline
+    from mapkit.cli import cli
+
+    day = tmp_path / "2025-03-17.geojson"
+    day.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {},
+        "geometry": shapely.geometry.mapping(shapely.box(37.5, 47.5, 40.5, 50.5))}]}))
+    monkeypatch.setattr(mapkit.timeline, "_INDEX", None)  # no index left from other tests
+    monkeypatch.setattr(mapkit.area_index_file, "read_index", lambda *a, **k: None)
+    result = CliRunner().invoke(cli, ["compute", str(day), "--out", str(tmp_path / "out"),
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "oblasts_index.bin is missing or was made from other boundaries" in result.output
+    assert "python -m mapkit.area_index_file" in result.output
+    monkeypatch.setattr(mapkit.timeline, "_INDEX", None)
+    monkeypatch.undo()
+    again = CliRunner().invoke(cli, ["compute", str(day), "--out", str(tmp_path / "o2"),
+                                     "--workers", "1"])
+    assert again.exit_code == 0 and "oblasts_index.bin" not in again.output
