@@ -214,6 +214,30 @@ def test_cells_match_direct_overlay_on_real_days(ukraine):
         assert np.allclose(100 * fast / ukraine.areas, 100 * direct / ukraine.areas, atol=0.01)
 
 
+@needs_shared
+def test_day_after_day_on_real_files_matches_the_direct_overlay():
+    """The cached, incremental path as the timeline runs it — consecutive real days, then a
+    jump back a year — equals the direct overlay every day, slivers included."""
+    index = AreaIndex.from_boundaries()
+    files = sorted((SHARED / "daily").glob("2025-05-*.geojson"))[:12]
+    files += [SHARED / "daily" / "2024-05-01.geojson"] if (
+        SHARED / "daily" / "2024-05-01.geojson").exists() else []
+    files += sorted((SHARED / "daily").glob("2024-09-0*.geojson"))[:3]
+    misses = []
+    for path in files:
+        layers = read_control_file(path)
+        occupied, sliver, projected = index.occupied_m2_wgs84(layers.occupied)
+        misses.append(index.stats["misses"])
+        direct, direct_sliver = index.occupied_m2_direct(projected)
+        assert np.allclose(100 * occupied / index.areas, 100 * direct / index.areas,
+                           atol=0.01), path.name
+        assert np.allclose(100 * sliver / index.areas, 100 * direct_sliver / index.areas,
+                           atol=0.01), path.name
+    # the cache did the work: the next eleven days together recompute far fewer cells than
+    # the first day computed
+    assert misses[11] - misses[0] < misses[0] / 2
+
+
 # --- the command -----------------------------------------------------------------------------
 
 def _day_file(folder: Path, day: str, box) -> Path:
