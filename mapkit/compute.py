@@ -137,10 +137,16 @@ class _Edges:
         """Project a WGS 84 polygon point by point with ``project``, except the points that
         start an edge ``last`` also had: those are taken from ``last`` (the same numbers)."""
         parts = shapely.get_parts(polygon)
-        source, first, ring_of = _rings_of(parts, with_ring_index=True)
+        rings = shapely.get_rings(parts)
+        source = shapely.get_coordinates(rings)
+        ring_ends = np.cumsum(shapely.get_num_coordinates(rings))
+        ring_starts = ring_ends - shapely.get_num_coordinates(rings)
+        last_points_of_rings = np.zeros(len(source), dtype=bool)
+        last_points_of_rings[ring_ends - 1] = True
+        first = np.flatnonzero(~last_points_of_rings)
         hashes = _edge_hashes(source[:-1], source[1:]).take(first)
         order = np.argsort(hashes)
-        ranked = hashes[order]
+        ranked = hashes.take(order)
         # points as complex numbers: one 16-byte item each, which numpy gathers much faster
         points = source.view(np.complex128).ravel()
         projected = np.empty_like(points)
@@ -160,11 +166,13 @@ class _Edges:
             kept, their_kept = np.zeros(len(hashes), bool), np.zeros(len(last.hashes), bool)
             kept[found[same]], their_kept[their_edges[same]] = True, True
             changes = (np.flatnonzero(~kept), np.flatnonzero(~their_kept))
+        new = np.flatnonzero(todo)
+        projected[new] = project(source[new]).view(np.complex128).ravel()
+        projected[ring_ends - 1] = projected[ring_starts]  # rings stay closed exactly
         coords = projected.view(np.float64).reshape(-1, 2)
-        coords[todo] = project(source[todo])
-        ring_offsets = np.r_[0, np.cumsum(np.bincount(ring_of))]
-        coords[ring_offsets[1:] - 1] = coords[ring_offsets[:-1]]  # rings stay closed exactly
-        polygon_offsets = np.r_[0, np.cumsum(shapely.get_num_interior_rings(parts) + 1)]
+        ring_offsets = np.concatenate([[0], ring_ends])
+        polygon_offsets = np.concatenate([[0], np.cumsum(shapely.get_num_interior_rings(parts)
+                                                         + 1)])
         projected = shapely.from_ragged_array(
             shapely.GeometryType.MULTIPOLYGON, coords,
             (ring_offsets, polygon_offsets, np.array([0, len(parts)])))[0]
@@ -177,13 +185,12 @@ class _Edges:
                                self.coords.take(first + 1, axis=0)], axis=1)
 
 
-def _rings_of(geometry, with_ring_index: bool = False):
-    """All ring points of a polygon (or of an array of polygons) in one array, and the index
-    of each edge's first point (the last point of a ring starts no edge)."""
+def _rings_of(geometry) -> tuple[np.ndarray, np.ndarray]:
+    """All ring points of a polygon in one array, and the index of each edge's first point
+    (the last point of a ring starts no edge)."""
     rings = shapely.get_rings(shapely.get_parts(geometry))
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    first = np.flatnonzero(ring_of[1:] == ring_of[:-1])
-    return (coords, first, ring_of) if with_ring_index else (coords, first)
+    return coords, np.flatnonzero(ring_of[1:] == ring_of[:-1])
 
 
 def _edge_changes(now: _Edges, last: _Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
