@@ -267,6 +267,30 @@ def test_gif_has_one_frame_per_date(snapshots):
     assert b"mapkit " + __version__.encode() in gif
 
 
+def test_gif_frames_have_the_pixels_of_a_full_draw(snapshots):
+    """Frames paint only what changes over a drawn background: every pixel must still be
+    what drawing the whole figure for that date gives (borders over regions, legend, date)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from mapkit.render.static import GIF_WIDTH_PX, gif_frames
+
+    timeline = build_timeline(snapshots)
+    provenance = Provenance.of(timeline, GENERATED)
+    options = {"title": "T", "subtitle": None, "credit": None, "lang": "en",
+               "width_px": GIF_WIDTH_PX, "dpi": 100, "detail": "web", "labels": False}
+    frames = list(gif_frames(draw_map(timeline, 0, provenance, **options), timeline, "en"))
+    assert len(frames) == len(timeline.dates) >= 2
+    full = draw_map(timeline, 0, provenance, **options)
+    canvas = FigureCanvasAgg(full.figure)
+    for index, frame in enumerate(frames):
+        full.show(timeline, index, "en")
+        canvas.draw()
+        expected = np.asarray(Image.frombuffer("RGBA", canvas.get_width_height(),
+                                               canvas.buffer_rgba()).convert("RGB"))
+        assert np.array_equal(np.asarray(frame), expected), timeline.dates[index]
+    assert not np.array_equal(np.asarray(frames[0]), np.asarray(frames[-1]))  # it changed
+
+
 # --- writing files ----------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ see :func:`mapkit.render.provenance.generation_time`).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -305,6 +305,36 @@ def render_static(
     return buffer.getvalue()
 
 
+def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[Image.Image]:
+    """``drawn`` on each of the timeline's dates, as RGB images.
+
+    Only the regions' colours and the date change between frames, so everything else is drawn
+    once; each frame paints just the regions, the borders drawn over them and (if it overlaps
+    them) the legend, in the order a full draw paints them, and the date over a copy of it.
+    The pixels are those of a full draw (a test checks), in a fraction of the time.
+    """
+    canvas = FigureCanvasAgg(drawn.figure)
+    canvas.draw()
+    regions = [artist for artist in drawn.axes.get_children() if isinstance(artist, PathPatch)]
+    changing = [*regions, drawn.date_text]
+    legend = drawn.axes.get_legend()
+    renderer = canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    if any(box.overlaps(region.get_window_extent(renderer)) for region in regions):
+        changing.insert(len(regions), legend)  # drawn over the regions, so redrawn each time
+    for artist in changing:
+        artist.set_animated(True)
+    canvas.draw()
+    background = canvas.copy_from_bbox(drawn.figure.bbox)
+    for index in range(len(timeline.dates)):
+        drawn.show(timeline, index, lang)
+        canvas.restore_region(background)
+        for artist in changing:
+            drawn.figure.draw_artist(artist)
+        yield Image.frombuffer("RGBA", canvas.get_width_height(),
+                               canvas.buffer_rgba()).convert("RGB")
+
+
 def render_gif(
     timeline: Timeline,
     provenance: Provenance,
@@ -319,15 +349,10 @@ def render_gif(
     """An animated GIF over the timeline's dates; the date is on every frame."""
     drawn = draw_map(timeline, 0, provenance, title=title, subtitle=subtitle, credit=credit,
                      lang=lang, width_px=width_px, dpi=100, detail="web", labels=False)
-    canvas = FigureCanvasAgg(drawn.figure)
     frames = []
     total = len(timeline.dates)
     palette = None
-    for index in range(total):
-        drawn.show(timeline, index, lang)
-        canvas.draw()
-        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert(
-            "RGB")
+    for index, rgb in enumerate(gif_frames(drawn, timeline, lang)):
         if palette is None:
             # Every frame shows the legend, so the first frame's palette holds every colour
             # of the scale; one palette keeps colours steady and lets frames store only changes.
