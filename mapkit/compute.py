@@ -307,7 +307,7 @@ class AreaIndex:
     regions: np.ndarray  # projected geometries
     areas: np.ndarray  # m²
     ukraine: Geometry  # projected union
-    regions_wgs84: np.ndarray | None  # read on first use when loaded from a prepared index
+    regions_wgs84: np.ndarray | None  # None when loaded from a prepared index
     tolerance: float = SHORELINE_TOLERANCE_M
     cell_size: float = CELL_SIZE_M
     cells: list[_Cell] = field(default_factory=list)
@@ -318,7 +318,6 @@ class AreaIndex:
     _last: dict | None = None
     _last_areas: tuple | None = None
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
-    boundaries_path: Path = BOUNDARIES_PATH  # where regions_wgs84 is read from, if needed
     index_note: str | None = None  # why the prepared index was not used, when it should have been
 
     # --- construction -----------------------------------------------------------------------
@@ -338,7 +337,7 @@ class AreaIndex:
 
                 stored = read_index(tolerance, cell_size, index_path(path), path)
                 if stored is not None:
-                    return cls._from_stored(stored, tolerance, cell_size, path)
+                    return cls._from_stored(stored, tolerance, cell_size)
             codes, wgs84 = read_region_file(path)
             regions = _project(wgs84)
             stale = (f"{index_path(path)} is missing or was made from other boundaries or "
@@ -361,12 +360,10 @@ class AreaIndex:
         return index
 
     @classmethod
-    def _from_stored(cls, stored: dict, tolerance: float, cell_size: float,
-                     path: Path) -> AreaIndex:
+    def _from_stored(cls, stored: dict, tolerance: float, cell_size: float) -> AreaIndex:
         index = cls(codes=stored["codes"], regions=stored["regions"], areas=stored["areas"],
                     ukraine=stored["ukraine"][0], regions_wgs84=None,
                     tolerance=float(tolerance), cell_size=float(cell_size))
-        index.boundaries_path = path
         grid = stored["grid"]
         near = stored["near_outer"].astype(bool)
         contexts = iter(zip(stored["land"], stored["band"]))
@@ -376,13 +373,6 @@ class AreaIndex:
                               stored["piece_area"], near, stored["whole_cell"].astype(bool),
                               [next(contexts) if is_near else None for is_near in near])
         return index
-
-    @property
-    def ukraine_wgs84(self) -> Geometry:
-        """Union of the regions in WGS 84 (computed on first use)."""
-        if self.regions_wgs84 is None:
-            self.regions_wgs84 = read_region_file(self.boundaries_path)[1]
-        return shapely.union_all(self.regions_wgs84)
 
     @property
     def margin(self) -> float:
@@ -633,7 +623,7 @@ class AreaIndex:
             resliver = (s_key != last["s_key"]) | (s_edges != last["s_edges"])
         else:
             revisit = np.ones(len(self.cells), dtype=bool)
-            resliver = self.sliver_box[:, 0] == self.sliver_box[:, 0]  # the cells with a box
+            resliver = ~np.isnan(self.sliver_box[:, 0])  # the cells with a sliver test
         for k in np.flatnonzero(revisit & (state > 0)):
             sl = self.cells[k].pieces
             occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
