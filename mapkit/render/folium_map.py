@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
@@ -44,8 +44,29 @@ def regions_geojson() -> str:
     return script_json({"type": "FeatureCollection", "features": features})
 
 
+class RenderedText(Element):
+    """Text that is already rendered: placed in the page as it is, never parsed again.
+
+    branca's ``MacroElement.render`` wraps a macro's output in ``Element(output)``, which makes
+    the *output* a Jinja template and renders it a second time: any ``{{ … }}`` in the data the
+    macro inserted (a title, a source name) would then run on the server. Our elements hand
+    their output over in this class instead.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
 class TimeSliderChoroplethControl(MacroElement):
-    """Regions coloured by date, with slider, play/pause, date-aware tooltips and legend."""
+    """Regions coloured by date, with slider, play/pause, date-aware tooltips and legend.
+
+    The payload (every title, source name and note) is inserted once, as JSON, by the
+    template's macros; :meth:`render` keeps the result as text (see :class:`RenderedText`).
+    """
 
     _template = Template((HERE / "time_slider.js").read_text(encoding="utf-8"))
 
@@ -55,6 +76,16 @@ class TimeSliderChoroplethControl(MacroElement):
         self.payload_json = payload_json
         self.geojson_json = geojson_json
         self.reader_js = (HERE / "payload_reader.js").read_text(encoding="utf-8")
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("TimeSliderChoroplethControl must be added to a folium map first")
+        macros = self._template.module.__dict__
+        figure.header.add_child(RenderedText(macros["header"](self, kwargs)),
+                                name=self.get_name())
+        figure.script.add_child(RenderedText(macros["script"](self, kwargs)),
+                                name=self.get_name())
 
 
 def build_map(
