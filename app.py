@@ -18,7 +18,9 @@ import sys
 import pandas as pd
 import streamlit as st
 
+from mapkit.figures import FiguresError
 from mapkit.i18n import LANGUAGES, t
+from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
 from mapkit.snapshots import SnapshotError, list_sources, load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.component import control_map
@@ -27,7 +29,7 @@ from mapkit.viewer.uploads import UploadError, combine, read_upload
 ALL_SOURCES = "__all__"
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
-st.set_page_config(page_title="Territorial control in Ukraine", layout="wide")
+st.set_page_config(page_title=t("page_title"), layout="wide")
 
 # ``streamlit run app.py -- --snapshots DIR`` shows another folder of snapshot CSVs.
 _parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False)
@@ -109,7 +111,11 @@ if st.session_state["source"] not in sources:
 session_default("mode", "map")
 source = None if st.session_state["source"] == ALL_SOURCES else st.session_state["source"]
 
-data, data_id = percent_data(frame, source, lang)
+try:
+    data, data_id = percent_data(frame, source, lang)
+except FiguresError as error:  # e.g. a folder without snapshots: nothing to draw
+    st.error(str(error))
+    st.stop()
 dates: list[str] = data["dates"]
 
 # --- The shown date: the map's slider moves it, the page keeps it -------------------------------
@@ -268,38 +274,36 @@ else:
 # --- Export panel -------------------------------------------------------------------------------
 
 with st.expander(t("export", lang)):
-    try:
-        from mapkit.export import FORMATS, ExportInputError, iframe_snippet, render_export
-    except ImportError:
-        st.info(t("export_unavailable", lang))
-    else:
-        fmt = st.selectbox(t("export_format", lang), FORMATS, key="export_format")
-        scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
-                         key="export_scope",
-                         format_func=lambda s: t(f"export_range_{s}", lang))
-        export_title = st.text_input(t("export_title", lang), key="export_title")
-        export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
-        export_credit = st.text_input(t("export_credit", lang), key="export_credit")
-        if st.button(t("export_make", lang), key="export_make"):
-            bar = st.progress(0.0)
-            try:
-                content = render_export(
-                    fmt, frame, date=shown_date if scope == "one" else None, source=source,
-                    title=export_title or None, subtitle=export_subtitle or None,
-                    credit=export_credit or None, lang=lang,
-                    progress=lambda done, total: bar.progress(done / max(total, 1)),
-                )
-            except ExportInputError as error:
-                st.error(str(error))
-            else:
-                bar.progress(1.0)
-                suffix = {"embed": "embed.html"}.get(fmt, fmt)
-                name = f"ukraine-control-{shown_date if scope == 'one' else 'timeline'}.{suffix}"
-                st.session_state["export_file"] = (name, content, fmt)
-        if "export_file" in st.session_state:
-            name, content, made = st.session_state["export_file"]
-            st.download_button(t("export_download", lang, name=name), content, file_name=name,
-                               key="export_download")
-            if made == "embed":
-                st.caption(t("embed_code", lang))
-                st.code(iframe_snippet(name, title=export_title or None), language="html")
+    fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format")
+    scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
+                     key="export_scope",
+                     format_func=lambda s: t(f"export_range_{s}", lang))
+    export_title = st.text_input(t("export_title", lang), key="export_title")
+    export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
+    export_credit = st.text_input(t("export_credit", lang), key="export_credit")
+    if st.button(t("export_make", lang), key="export_make"):
+        bar = st.progress(0.0)
+        try:
+            content = render_export(
+                fmt, frame, date=shown_date if scope == "one" else None, source=source,
+                title=export_title or None, subtitle=export_subtitle or None,
+                credit=export_credit or None, lang=lang,
+                progress=lambda done, total: bar.progress(done / max(total, 1)),
+            )
+        except ExportInputError as error:
+            st.error(str(error))
+        else:
+            bar.progress(1.0)
+            # "….png", "….csv"; "….embed.html" beside "….html" for the embed.
+            suffix = FORMATS[fmt].suffix
+            if suffix != f".{fmt}":
+                suffix = f".{fmt}{suffix}"
+            name = f"ukraine-control-{shown_date if scope == 'one' else 'timeline'}{suffix}"
+            st.session_state["export_file"] = (name, content, fmt)
+    if "export_file" in st.session_state:
+        name, content, made = st.session_state["export_file"]
+        st.download_button(t("export_download", lang, name=name), content, file_name=name,
+                           key="export_download")
+        if made == "embed":
+            st.caption(t("embed_code", lang))
+            st.code(iframe_snippet(name, title=export_title or None), language="html")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from mapkit.constants import SNAPSHOTS_DIR  # noqa: E402
-from mapkit.export import render_export  # noqa: E402
+from mapkit.publish import render_export  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
 
 GOALS = {"embed_s": 2.0, "html_s": 2.0, "png_s": 3.0, "embed_kb": 150.0}
@@ -47,7 +47,7 @@ def folium_default_html(snapshots) -> bytes:
     from folium.plugins import TimeSliderChoropleth
 
     from mapkit.boundaries import load_boundaries
-    from mapkit.render.timeline import build_timeline
+    from mapkit.figures import build_timeline
 
     timeline = build_timeline(snapshots)
     frame = load_boundaries()

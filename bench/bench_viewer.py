@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from offline_assets import route_cdn_to_local  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
-from mapkit.render.timeline import build_timeline  # noqa: E402
+from mapkit.figures import build_timeline  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
 
 GOAL_P95_MS = 250.0

@@ -15,7 +15,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from mapkit.boundaries import web_boundaries
-from mapkit.render.timeline import build_timeline
+from mapkit.figures import build_timeline
 from mapkit.snapshots import list_dates, load_snapshots
 
 parser = argparse.ArgumentParser(add_help=False)

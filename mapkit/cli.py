@@ -6,10 +6,13 @@ Exit codes: 0 success, 1 invalid data found (``validate``), 2 bad usage or unkno
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from mapkit import __version__
+from mapkit.i18n import LANGUAGES
+from mapkit.publish.formats import FORMATS, formats_help
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,10 +86,8 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", required=True,
-              type=click.Choice(["html", "embed", "png", "svg", "gif", "csv"]),
-              help="html: Leaflet page with basemap; embed: self-contained HTML for an iframe; "
-                   "png/svg: print map of one date; gif: animation; csv: the figures.")
+@click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
+              help=formats_help())
 @click.option("--date", "date", metavar="YYYY-MM-DD",
               help="One date: each region's latest figure on or before it.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD",
@@ -97,7 +98,7 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
-@click.option("--lang", type=click.Choice(["en", "uk"]), default="en", show_default=True,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
               help="Language of the interface text and region names.")
 @click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
@@ -113,12 +114,38 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
     """
-    from mapkit.export import run_export
+    from mapkit.publish import ExportInputError, iframe_snippet, write_export
+    from mapkit.snapshots import SnapshotError, load_snapshots
 
-    sys.exit(run_export(
-        fmt, out, snapshot_paths=snapshot_paths, date=date, date_from=date_from,
-        date_to=date_to, source=source, title=title, subtitle=subtitle, credit=credit, lang=lang,
-    ))
+    try:
+        snapshots = load_snapshots(list(snapshot_paths) or None)
+    except SnapshotError as error:
+        click.echo(str(error), err=True)
+        click.echo("error: the snapshots are invalid; nothing was written. Fix the lines above "
+                   "(`mapkit validate` checks them).", err=True)
+        sys.exit(1)
+    out = Path(out)
+    options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
+                   subtitle=subtitle, credit=credit, lang=lang)
+    try:
+        if FORMATS[fmt].reports_progress:
+            with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                write_export(fmt, snapshots, out, progress=progress, **options)
+        else:
+            write_export(fmt, snapshots, out, **options)
+    except ExportInputError as error:
+        click.echo(f"error: {error}; nothing was written.", err=True)
+        sys.exit(2)
+    size = out.stat().st_size
+    click.echo(f"wrote {out} ({size / 1024:,.0f} KB, {fmt})")
+    if fmt == "embed":
+        click.echo("Paste this where the map should appear (upload the file next to the story "
+                   "and change src to its address):")
+        click.echo(iframe_snippet(out.name, title=title))
 
 
 @cli.command()

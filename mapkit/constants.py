@@ -8,8 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 # --- Paths -----------------------------------------------------------------------------------
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+#: The bundled data: boundaries, the files prepared from them, the bundled snapshots. There is
+#: one copy, the repository's top-level ``data/``. A wheel carries it inside the package as
+#: ``mapkit/data/`` (pyproject.toml maps the package ``mapkit.data`` onto ``data/``); a checkout
+#: or an editable install has no ``mapkit/data/`` and reads ``data/`` beside the package.
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = (PACKAGE_DIR / "data" if (PACKAGE_DIR / "data").is_dir()
+            else PACKAGE_DIR.parent / "data")
 BOUNDARIES_PATH = DATA_DIR / "oblasts.geojson"
 SNAPSHOTS_DIR = DATA_DIR / "control_snapshots"
 

@@ -40,7 +40,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_value": {"en": "{value} %", "uk": "{value} %"},
     "export_as_of": {"en": "figure of {date}", "uk": "дані на {date}"},
     "export_slider": {"en": "Date of the map", "uk": "Дата на карті"},
-    "export_data_table": {"en": "Data table", "uk": "Таблиця даних"},
     "export_table_caption": {
         "en": "Share of each region's area under Russian military control on {date}",
         "uk": "Частка площі кожного регіону під військовим контролем Росії на {date}",
@@ -117,8 +116,6 @@ STRINGS.update({
         "en": "Click a region on the map to see its figures over time.",
         "uk": "Натисніть на регіон на карті, щоб побачити його цифри в часі.",
     },
-    "selected_region": {"en": "Region", "uk": "Регіон"},
-    "none_selected": {"en": "—", "uk": "—"},
     "disagree": {
         "en": "Sources disagree on {date}",
         "uk": "Джерела розходяться {date}",
@@ -154,10 +151,6 @@ STRINGS.update({
     "export_range_one": {"en": "Shown date only", "uk": "Лише показана дата"},
     "export_range_all": {"en": "All dates of this source", "uk": "Усі дати цього джерела"},
     "embed_code": {"en": "Embed code (iframe)", "uk": "Код для вставлення (iframe)"},
-    "export_unavailable": {
-        "en": "Map exports are not installed in this version; the CSV download is available.",
-        "uk": "Експорт карт у цій версії недоступний; можна завантажити CSV.",
-    },
     "col_percent": {"en": "Under Russian control, %", "uk": "Під контролем Росії, %"},
     "col_contested": {"en": "Contested, %", "uk": "Сіра зона, %"},
     "col_as_of": {"en": "Figure dated", "uk": "Дата цифри"},

@@ -29,16 +29,16 @@ from mapkit.constants import (
     SNAPSHOTS_DIR,
     UKRAINE_CONFORMAL,
 )
-from mapkit.export import (
+from mapkit.figures import build_timeline
+from mapkit.publish import (
     ExportInputError,
     iframe_snippet,
     render_export,
     write_export,
 )
-from mapkit.render.payload import script_json
-from mapkit.render.provenance import Provenance
-from mapkit.render.static import PRINT_DPI, draw_map
-from mapkit.render.timeline import build_timeline
+from mapkit.publish.payload import script_json
+from mapkit.publish.provenance import Provenance
+from mapkit.publish.static import PRINT_DPI, draw_map
 from mapkit.scale import percent_colour
 from mapkit.snapshots import load_snapshots
 
@@ -272,7 +272,7 @@ def test_gif_frames_have_the_pixels_of_a_full_draw(snapshots):
     what drawing the whole figure for that date gives (borders over regions, legend, date)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from mapkit.render.static import GIF_WIDTH_PX, gif_frames
+    from mapkit.publish.static import GIF_WIDTH_PX, gif_frames
 
     timeline = build_timeline(snapshots)
     provenance = Provenance.of(timeline, GENERATED)
@@ -367,7 +367,7 @@ def test_cli_png_on_a_date_draws_that_dates_figures(snapshot_folder, tmp_path):
 
 def test_right_to_left_text_is_drawn_in_reading_order_on_static_maps():
     pytest.importorskip("bidi", reason="python-bidi reorders right-to-left text for matplotlib")
-    from mapkit.render.static import visual
+    from mapkit.publish.static import visual
 
     assert visual("Desk שלום\nKyiv") == "Desk םולש\nKyiv"  # glyphs laid left to right
     assert visual("Київ $5 \"q\"") == "Київ $5 \"q\""

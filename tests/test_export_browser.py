@@ -18,7 +18,7 @@ from streamlit_server import CHROMIUM
 from test_export_fixtures import write_csv
 
 from mapkit.constants import PARTIAL_COLOUR
-from mapkit.export import write_export
+from mapkit.publish import write_export
 from mapkit.scale import percent_colour
 from mapkit.snapshots import load_snapshots
 
@@ -197,7 +197,7 @@ def test_embed_fits_from_320_to_1200_pixels(page_factory, embed_file, width):
 
 
 def test_embed_posts_its_height_to_the_iframe_snippet(page_factory, embed_file, tmp_path):
-    from mapkit.export import iframe_snippet
+    from mapkit.publish import iframe_snippet
 
     host = embed_file.parent / "story.html"
     host.write_text(f"<!doctype html><p>Story</p>{iframe_snippet(embed_file.name)}<p>End</p>",

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from test_export_fixtures import write_csv
 
-from mapkit.export import render_export
+from mapkit.publish import render_export
 from mapkit.snapshots import load_snapshots
 
 

@@ -2,8 +2,8 @@
 
 The browser gets all dates of the chosen source at once (a few hundred kilobytes for the whole
 DeepStateMap timeline), so moving the slider repaints from memory without asking the server.
-The timeline and its compact payload are the exports' own (:mod:`mapkit.render.timeline`,
-:mod:`mapkit.render.payload`), so the app and the exported maps agree on every figure and colour.
+The figures and their compact payload are the exports' own (:mod:`mapkit.figures`,
+:mod:`mapkit.publish.payload`), so the app and the exported maps agree on every figure and colour.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from functools import lru_cache
 import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
+from mapkit.figures import build_timeline
+from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
 from mapkit.regions import REGIONS
-from mapkit.render.payload import HATCH, timeline_payload
-from mapkit.render.timeline import build_timeline
 from mapkit.scale import change_colour, change_legend_items, legend_items
 from mapkit.web_geometry import read_web_geometry
 
@@ -166,12 +166,8 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
     """One frame: the change in percentage points, coloured on the diverging scale."""
     values = change_values(snapshots, source, date_from, date_to)
     palette: list[str] = []
-    codes = []
-    for change in values["change_pp"]:
-        colour = change_colour(None if change is None or _nan(change) else change)
-        if colour not in palette:
-            palette.append(colour)
-        codes.append("0123456789abcdefghijklmnopqrstuvwxyz"[palette.index(colour)])
+    codes = encode_colours((change_colour(None if change is None or _nan(change) else change)
+                            for change in values["change_pp"]), palette)
 
     def clean(series: pd.Series) -> list:
         return [None if v is None or _nan(v) else round(float(v), 1) for v in series]
@@ -187,7 +183,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
         "sources": [],
         "frames": [{
             "p": clean(values["change_pp"]),
-            "c": "".join(codes),
+            "c": codes,
             "f": clean(values["from_percent"]),
             "t": clean(values["to_percent"]),
         }],

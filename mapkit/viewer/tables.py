@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mapkit.figures import build_timeline
 from mapkit.i18n import t
 from mapkit.regions import REGIONS, region_by_code
-from mapkit.render.timeline import build_timeline
 
 #: Columns of the shown-date CSV: the snapshot format's names, plus the figure's own date.
 CSV_COLUMNS = [

@@ -8,10 +8,11 @@ Python, with :func:`mapkit.scale.percent_colour`; the JavaScript only looks them
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from mapkit.constants import METHODS, PARTIAL_COLOUR
+from mapkit.figures import Cell, Timeline
 from mapkit.i18n import t
-from mapkit.render.timeline import Cell, Timeline
 from mapkit.scale import legend_items
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
@@ -46,8 +47,26 @@ def _short(value: float | None) -> float | int | None:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
-def _digit(index: int) -> str:
-    return "0123456789abcdefghijklmnopqrstuvwxyz"[index]
+#: One character per index, for lists of at most 36 (``parseInt(code, 36)`` in the browser).
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def encode_colours(colours: Iterable[str], palette: list[str]) -> str:
+    """One base-36 digit per colour: its index in ``palette``.
+
+    Colours not yet in ``palette`` are appended (so it lists colours in order of first use) —
+    a frame of 27 regions becomes a 27-character string and the browser looks each colour up as
+    ``palette[parseInt(code, 36)]``. Every map payload (exports and the viewer) encodes its
+    colours here.
+    """
+    codes = []
+    for colour in colours:
+        if colour not in palette:
+            if len(palette) == len(DIGITS):
+                raise ValueError(f"more than {len(DIGITS)} colours on one map")
+            palette.append(colour)
+        codes.append(DIGITS[palette.index(colour)])
+    return "".join(codes)
 
 
 def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS) -> dict:
@@ -66,8 +85,8 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
     palette: list[str] = []
     sources = timeline.sources()
     source_index = {source.name: i for i, source in enumerate(sources)}
-    if len(sources) > 36:
-        raise ValueError("more than 36 sources on one map; choose one with --source")
+    if len(sources) > len(DIGITS):
+        raise ValueError(f"more than {len(DIGITS)} sources on one map; choose one with --source")
     frames = []
     for day, frame in zip(timeline.dates, timeline.cells):
         percents, colours, source_codes = [], [], []
@@ -75,18 +94,16 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
         contested: list[float | int | None] = []
         notes: dict[str, str] = {}
         for index, cell in enumerate(frame):
-            colour = HATCH if cell.partial and cell.percent is None else cell.colour
-            if colour not in palette:
-                palette.append(colour)
-            colours.append(_digit(palette.index(colour)))
+            colours.append(HATCH if cell.partial and cell.percent is None else cell.colour)
             percents.append(_short(cell.percent))
-            source_codes.append(_digit(source_index[cell.source]) if cell.has_data else ".")
+            source_codes.append(DIGITS[source_index[cell.source]] if cell.has_data else ".")
             if cell.as_of is not None and cell.as_of != day:
                 as_of[str(index)] = cell.as_of.isoformat()
             contested.append(_short(cell.contested))
             if cell.note and cell.method in notes_of:
                 notes[str(index)] = cell.note
-        entry: dict = {"p": percents, "c": "".join(colours), "s": "".join(source_codes)}
+        entry: dict = {"p": percents, "c": encode_colours(colours, palette),
+                       "s": "".join(source_codes)}
         if as_of:
             entry["a"] = as_of
         if any(value is not None for value in contested):

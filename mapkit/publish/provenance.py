@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 
 from mapkit import __version__
+from mapkit.figures import SourceInfo, Timeline
 from mapkit.i18n import t
-from mapkit.render.timeline import SourceInfo, Timeline
 
 
 def generation_time(now: dt.datetime | None = None) -> dt.datetime:

@@ -1,7 +1,9 @@
-"""What a map shows: for each chosen date, each of the 27 regions with its figure and source.
+"""The figures shown on a date: for each chosen date, each of the 27 regions with its figure and
+source.
 
-Every export (embed, html, png, svg, gif, csv) draws from one :class:`Timeline`, so they agree
-on which figure a region has on a date, which colour it gets and where that figure came from.
+Every export (embed, html, png, svg, gif, csv) and the viewer draw from one :class:`Timeline`, so
+they agree on which figure a region has on a date, which colour it gets and where that figure
+came from.
 
 A region's figure on a date is the latest figure the chosen source(s) gave for it on or before
 that date ("as of" that figure's own date, which the tooltips show). When two sources give a
@@ -22,7 +24,7 @@ from mapkit.regions import REGIONS, Region
 from mapkit.scale import percent_colour
 
 
-class ExportInputError(ValueError):
+class FiguresError(ValueError):
     """The chosen dates or source do not match the snapshots; the message says what to do."""
 
 
@@ -109,7 +111,7 @@ def _as_date(value: dt.date | str | pd.Timestamp | None, what: str) -> dt.date |
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ExportInputError(
+        raise FiguresError(
             f"{what} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-17"
         ) from None
 
@@ -131,17 +133,17 @@ def build_timeline(
     ``source`` keeps one source's figures (its name as in the snapshots' ``source`` column).
     """
     if date is not None and (date_from is not None or date_to is not None):
-        raise ExportInputError("give either a date, or a from/to range, not both")
+        raise FiguresError("give either a date, or a from/to range, not both")
     rows = snapshots
     if rows.empty:
-        raise ExportInputError(
+        raise FiguresError(
             "there are no snapshots to draw: add a CSV to data/control_snapshots/"
         )
     if source is not None:
         known = sorted(rows["source"].dropna().unique())
         rows = rows[rows["source"] == source]
         if rows.empty:
-            raise ExportInputError(
+            raise FiguresError(
                 f"no snapshot has source {source!r}; sources are: " + "; ".join(map(repr, known))
             )
 
@@ -151,21 +153,21 @@ def build_timeline(
     end = _as_date(date_to, "to date")
     if one_date is not None:
         if one_date < snapshot_dates[0]:
-            raise ExportInputError(
+            raise FiguresError(
                 f"no figures on or before {one_date}: "
                 f"the first snapshot date is {snapshot_dates[0]}"
             )
         dates = [one_date]
     else:
         if start is not None and end is not None and start > end:
-            raise ExportInputError(f"the from date {start} is after the to date {end}")
+            raise FiguresError(f"the from date {start} is after the to date {end}")
         dates = [
             d
             for d in snapshot_dates
             if (start is None or d >= start) and (end is None or d <= end)
         ]
         if not dates:
-            raise ExportInputError(
+            raise FiguresError(
                 f"no snapshot dates between {start or 'the start'} and {end or 'the end'}; "
                 f"snapshots run from {snapshot_dates[0]} to {snapshot_dates[-1]}"
             )

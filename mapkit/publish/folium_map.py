@@ -21,10 +21,10 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
+from mapkit.figures import Timeline
 from mapkit.i18n import t
-from mapkit.render.payload import interface_labels, legend_entries, script_json, timeline_payload
-from mapkit.render.provenance import Provenance
-from mapkit.render.timeline import Timeline
+from mapkit.publish.payload import interface_labels, legend_entries, script_json, timeline_payload
+from mapkit.publish.provenance import Provenance
 from mapkit.web_geometry import read_web_geometry
 
 HERE = Path(__file__).parent

@@ -28,8 +28,9 @@ from mapkit.constants import (
     UKRAINE_CONFORMAL,
     WEB_SIMPLIFY_TOLERANCE_DEG,
 )
+from mapkit.figures import Timeline
 from mapkit.i18n import t
-from mapkit.render.payload import (
+from mapkit.publish.payload import (
     HATCH,
     interface_labels,
     legend_entries,
@@ -37,8 +38,7 @@ from mapkit.render.payload import (
     timeline_payload,
     value_text,
 )
-from mapkit.render.provenance import Provenance
-from mapkit.render.timeline import Timeline
+from mapkit.publish.provenance import Provenance
 
 HERE = Path(__file__).parent
 #: Width of the SVG coordinate space; the drawing scales to any width in the page.

@@ -8,7 +8,7 @@ Kyiv City inside Kyiv Oblast, Sevastopol beside Crimea. Every text is drawn with
 
 SVG output is byte-identical for identical inputs: matplotlib's random ids are salted with a
 constant and its Date metadata is left out (the provenance's generated-at comes from the inputs,
-see :func:`mapkit.render.provenance.generation_time`).
+see :func:`mapkit.publish.provenance.generation_time`).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from shapely.ops import polylabel
 
 from mapkit.boundaries import load_boundaries, web_boundaries
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR, UKRAINE_CONFORMAL
+from mapkit.figures import Cell, Timeline
 from mapkit.i18n import t
-from mapkit.render.payload import legend_entries, value_text
-from mapkit.render.provenance import Provenance
-from mapkit.render.timeline import Cell, Timeline
+from mapkit.publish.payload import legend_entries, value_text
+from mapkit.publish.provenance import Provenance
 
 try:  # matplotlib lays text out left to right; Hebrew or Arabic needs reordering for display
     from bidi import get_display

@@ -1,0 +1,135 @@
+"""Exports for journalists: one function per question, shared by the CLI and the Streamlit app.
+
+- :func:`render_export` turns validated snapshots into the bytes of one export format.
+- :func:`write_export` does that and writes the file atomically (a failed export never leaves
+  half a file, nor damages one already there).
+- :func:`iframe_snippet` gives the HTML to paste into a story for the embed, with auto-height.
+
+The formats and what draws each are in :data:`mapkit.publish.formats.FORMATS`. Every export
+carries its provenance: sources, dates covered, mapkit version, generated-at. Nothing here prints
+or exits: a problem is an :class:`ExportInputError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from mapkit.figures import FiguresError, build_timeline
+from mapkit.files import write_atomically
+from mapkit.i18n import LANGUAGES, t
+from mapkit.publish.formats import FORMATS, Progress
+from mapkit.publish.provenance import Provenance
+
+__all__ = ["ExportInputError", "iframe_snippet", "render_export", "write_export"]
+
+
+class ExportInputError(FiguresError):
+    """The export's options (format, language, dates, source, file) cannot be used; the message
+    says what to do. The figures' own error, raised as this one by the functions here."""
+
+
+def render_export(
+    fmt: str,
+    snapshots: pd.DataFrame,
+    *,
+    date: dt.date | str | None = None,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    source: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    credit: str | None = None,
+    lang: str = "en",
+    generated_at: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
+
+    Parameters
+    ----------
+    fmt:
+        A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv".
+    date:
+        Show this one day (the latest figure of each region on or before it). Default for png/svg:
+        the latest snapshot date; for the others: every snapshot date.
+    date_from, date_to:
+        Keep the snapshot dates in this closed range instead (either end may be left open).
+    source:
+        Keep one source's figures (a name from ``list_sources``). Default: all sources, each
+        region showing its latest figure; on the same day a computed figure wins over a reported
+        one. Every figure keeps its source and date in tooltips, tables and the CSV.
+    title, subtitle, credit:
+        Text shown on the map; a user's text is escaped in every format. The title defaults to
+        "Territory under Russian military control" (with the date on one-date maps).
+    lang:
+        "en" or "uk": interface text and region names.
+    generated_at:
+        Time stamped into the provenance (default: now, or ``SOURCE_DATE_EPOCH`` if set), so
+        identical inputs give identical bytes.
+    progress:
+        Called as ``progress(done, total)`` while frames are drawn (gif).
+
+    Raises
+    ------
+    ExportInputError
+        Unknown format or language, or dates/source that match no snapshot; the message says
+        what to do.
+    """
+    export_format = FORMATS.get(fmt)
+    if export_format is None:
+        raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if lang not in LANGUAGES:
+        raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    try:
+        timeline = build_timeline(
+            snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
+            latest_only=export_format.one_date,
+        )
+    except FiguresError as error:
+        raise ExportInputError(str(error)) from error
+    provenance = Provenance.of(timeline, generated_at, day_only=export_format.stamped_by_day)
+    if title is None or not title.strip():
+        title = (t("title_on", lang, date=timeline.last_date.isoformat())
+                 if len(timeline.dates) == 1 and export_format.title_says_date
+                 else t("title", lang))
+    texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
+    return export_format.render(timeline, provenance, texts, progress)
+
+
+def write_export(fmt: str, snapshots: pd.DataFrame, out: str | Path, **options) -> Path:
+    """Render like :func:`render_export` (same keyword options) and write ``out`` atomically.
+
+    The file is rendered in memory first, written beside ``out`` under a temporary name and
+    renamed over it, so a failure at any point leaves any existing ``out`` untouched.
+    """
+    out = Path(out)
+    if out.is_dir():
+        example = out / ("map" + (FORMATS[fmt].suffix if fmt in FORMATS else ""))
+        raise ExportInputError(f"{out} is a folder: give a file name, e.g. {example}")
+    if not out.parent.exists():
+        raise ExportInputError(f"folder {out.parent} does not exist: create it first")
+    content = render_export(fmt, snapshots, **options)
+    write_atomically(out, content)
+    return out
+
+
+def iframe_snippet(url_or_filename: str, *, title: str | None = None, height: int = 640) -> str:
+    """HTML to paste into a story: an iframe of the embed that grows to the map's height.
+
+    The embed posts its height to the page (``mapkit-embed-height`` message); the small script
+    resizes only the iframe it follows, and only on messages from that iframe.
+    """
+    src = html.escape(str(url_or_filename), quote=True)
+    name = html.escape(title or t("title"), quote=True)
+    return (
+        f'<iframe src="{src}" title="{name}" loading="lazy" scrolling="no" '
+        f'style="width:100%;height:{int(height)}px;border:0" data-mapkit-embed></iframe>'
+        "<script>(function(){var f=document.currentScript.previousElementSibling;"
+        'window.addEventListener("message",function(e){if(e.source===f.contentWindow&&e.data&&'
+        'e.data.type==="mapkit-embed-height"&&e.data.height>0){f.style.height=e.data.height+"px";}'
+        "});})();</script>"
+    )
