@@ -164,6 +164,13 @@ def test_invalid_bundled_snapshots_are_listed_not_hidden(tmp_path, monkeypatch):
     assert "broken.csv:2:" in "\n".join(c.value for c in app.code)
 
 
+def test_a_folder_without_snapshots_says_there_is_nothing_to_draw(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    assert "there are no snapshots to draw" in app.error[0].value
+
+
 def test_shown_date_csv_has_sources_and_partial_flags(tmp_path):
     from mapkit.viewer.tables import rows_csv, shown_date_rows
 

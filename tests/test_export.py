@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import json
 import re
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -29,14 +31,16 @@ from mapkit.constants import (
     SNAPSHOTS_DIR,
     UKRAINE_CONFORMAL,
 )
-from mapkit.figures import build_timeline
+from mapkit.figures import FiguresError, build_timeline
+from mapkit.i18n import LANGUAGES
 from mapkit.publish import (
+    FORMATS,
     ExportInputError,
     iframe_snippet,
     render_export,
     write_export,
 )
-from mapkit.publish.payload import script_json
+from mapkit.publish.payload import encode_colours, script_json
 from mapkit.publish.provenance import Provenance
 from mapkit.publish.static import PRINT_DPI, draw_map
 from mapkit.scale import percent_colour
@@ -99,6 +103,28 @@ def test_bad_dates_and_sources_say_what_to_do(snapshots):
         render_export("csv", snapshots, date_from="2026-01-01")
     with pytest.raises(ExportInputError, match="choose one of html, embed"):
         render_export("pdf", snapshots)
+
+
+def test_figures_raise_their_own_error_and_exports_raise_it_as_theirs(snapshots):
+    # The viewer catches the figures' error; an export's caller catches the export's, which
+    # is one of them.
+    with pytest.raises(FiguresError, match="YYYY-MM-DD") as raised:
+        build_timeline(snapshots, date="17/03/2025")
+    assert not isinstance(raised.value, ExportInputError)
+    with pytest.raises(ExportInputError, match="sources are: ") as raised:
+        render_export("csv", snapshots, source="Nobody")
+    assert isinstance(raised.value, FiguresError)
+
+
+def test_palette_codes_are_one_base36_digit_per_colour_in_order_of_first_use():
+    palette: list[str] = []
+    assert encode_colours(["#aa0000", "#00bb00", "#aa0000"], palette) == "010"
+    assert encode_colours(["#00bb00", "#0000cc"], palette) == "12"
+    assert palette == ["#aa0000", "#00bb00", "#0000cc"]
+    many = [f"#{i:06x}" for i in range(36)]
+    assert encode_colours(many, [])[-1] == "z"
+    with pytest.raises(ValueError, match="more than 36 colours"):
+        encode_colours([*many, "#ffffff"], [])
 
 
 # --- csv -----------------------------------------------------------------------------------
@@ -363,6 +389,26 @@ def test_cli_png_on_a_date_draws_that_dates_figures(snapshot_folder, tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert Image.open(out).width == 2400
+
+
+def test_cli_offers_the_registered_formats_and_languages():
+    export = cli.commands["export"]
+    choices = {param.name: list(param.type.choices) for param in export.params
+               if hasattr(param.type, "choices")}
+    assert choices == {"fmt": list(FORMATS), "lang": list(LANGUAGES)}
+    assert list(FORMATS) == ["html", "embed", "png", "svg", "gif", "csv"]
+    assert [f.name for f in FORMATS.values() if f.one_date] == ["png", "svg"]
+    help_text = CliRunner().invoke(cli, ["export", "--help"]).output
+    assert "png/svg: print map of one date" in " ".join(help_text.split())
+
+
+def test_the_command_line_starts_without_pandas_or_the_renderers():
+    # The registry is read to build --format; the renderers load only when a format is drawn.
+    code = ("import sys, mapkit.cli, mapkit.publish; mapkit.publish.FORMATS; "
+            "print(sorted({'pandas', 'matplotlib', 'folium'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_right_to_left_text_is_drawn_in_reading_order_on_static_maps():
