@@ -1,6 +1,9 @@
 """The ``mapkit`` command line: a thin shell over the library.
 
-Exit codes: 0 success, 1 invalid data found (``validate``), 2 bad usage or unknown names.
+The library raises; this module prints, draws progress bars and chooses exit codes: 0 success,
+1 invalid data found (``validate``, or snapshots ``export`` cannot use), 2 bad usage or unknown
+names. The ``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
+:data:`mapkit.i18n.LANGUAGES`).
 """
 
 from __future__ import annotations
