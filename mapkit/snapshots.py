@@ -380,15 +380,18 @@ class SnapshotRows:
 
 def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRows:
     """Rows made in memory (each a cell per column of :data:`COLUMNS`) checked by the same
-    rules, with the same messages, as a file ``name`` holding them (a header, then a line a
-    row). Raises :class:`SnapshotError` listing every problem."""
+    rules, with the same messages, as the file ``name`` they make (:meth:`SnapshotRows.csv`):
+    problems name the line where the row ends in it, as for a file. Raises
+    :class:`SnapshotError` listing every problem."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     cells: list[tuple[str, ...]] = []
     values: list[dict] = []
     dates: dict = {}
-    for line, record in enumerate(records, start=2):
+    line = 1  # the header
+    for record in records:
         row_cells = tuple(record[column] for column in COLUMNS)
+        line += 1 + sum(_line_breaks(cell) for cell in row_cells if "\n" in cell or "\r" in cell)
         stripped = dict(zip(COLUMNS, (cell.strip() for cell in row_cells)))
         row = _read_record(stripped, name, line, problems, notes, dates)
         if row is not None:
@@ -398,6 +401,11 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     if problems:
         raise SnapshotError(problems)
     return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks in a cell, counted as a CSV reader counts lines (``\\r\\n`` once)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def write_snapshot(rows: SnapshotRows | pd.DataFrame, path: str | Path, *,

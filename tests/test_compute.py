@@ -342,3 +342,50 @@ def test_compute_shows_a_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["compute", str(inputs), "--out", str(tmp_path / "o"),
                                       "--workers", "1"])
     assert result.exit_code == 0 and "computing" not in result.output  # not a terminal
+
+
+# --- one file, and a series of days --------------------------------------------------------------
+
+def test_a_file_and_its_bytes_give_the_same_validated_rows(tmp_path, ukraine):
+    from mapkit.ingest.day import compute_snapshot
+
+    path = _day_file(tmp_path, "2025-03-17", shapely.box(37.5, 47.5, 40.5, 50.5))
+    from_file = compute_snapshot(path, index=ukraine)
+    from_bytes = compute_snapshot("2025-03-17.geojson", data=path.read_bytes(), index=ukraine)
+    assert from_file.date.isoformat() == "2025-03-17"
+    assert from_file.rows.cells == from_bytes.rows.cells and len(from_file.rows.cells) == 27
+    frame = from_bytes.rows.frame()
+    assert frame.set_index("region").loc["UA-46", "percent"] == 0.0
+    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"DeepStateMap"}
+
+
+def test_an_unreadable_file_is_a_snapshot_error_naming_it(tmp_path, ukraine):
+    from mapkit.ingest.day import compute_snapshot
+    from mapkit.snapshots import SnapshotError
+
+    with pytest.raises(SnapshotError) as caught:
+        compute_snapshot("front.geojson", data=b"{broken", index=ukraine)
+    assert [p.file for p in caught.value.problems] == ["front.geojson"]
+    assert str(caught.value).startswith("front.geojson: not valid JSON")
+
+
+def test_the_region_index_never_changes_once_built(ukraine):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ukraine.cells = ()
+
+
+@needs_shared
+def test_days_in_a_series_give_the_bytes_of_days_computed_alone(ukraine):
+    """Reusing the day before (identical files, moved lines, a jump back) changes no byte."""
+    from mapkit.ingest.day import compute_snapshot
+
+    files = sorted((SHARED / "daily").glob("2025-05-*.geojson"))[:8]
+    files += [files[0], files[0]]  # a jump back, then the very same file again
+    series = DaySeries()
+    for path in files:
+        in_series = compute_snapshot(path, index=ukraine, series=series)
+        alone = compute_snapshot(path, index=ukraine)
+        assert in_series.rows.csv() == alone.rows.csv(), path.name
+    assert series.stats["hits"] > series.stats["misses"]
