@@ -5,9 +5,10 @@ paths a reader names expanded to files.
 through :func:`write_atomically`: the bytes go to a hidden temporary file beside the target,
 which is then renamed over it in one step. A failure at any point (a full disk, Ctrl-C, a bad
 input found late) leaves the target as it was. Temporary files are named
-``.<target name>.<tag>.tmp`` (:func:`temporary_path`); a batch writer that creates many files
-in parallel and decides later which ones to keep (``mapkit compute``) writes them under the same
-names and renames them itself.
+``.<target name>.<tag>.tmp`` (:func:`temporary_path`). A batch writer that creates many files
+in parallel and decides later which ones to keep (``mapkit compute``) does the two steps apart:
+:func:`write_temporary` in the workers, then ``os.replace`` (or unlink) in one process, and
+:func:`remove_temporaries` for what an interrupted run leaves.
 
 **Stamps.** A prepared file (the viewer's simplified shapes, the compute engine's region index)
 records what it was made from — its format version, the SHA-256 of its source file and the
@@ -36,6 +37,22 @@ def temporary_path(path: str | Path, tag: str) -> Path:
     ``.<name>.<tag>.tmp``. ``tag`` makes it unique among writers of the same target."""
     path = Path(path)
     return path.with_name(f".{path.name}.{tag}{TEMPORARY_SUFFIX}")
+
+
+def write_temporary(path: str | Path, content: str, tag: str) -> Path:
+    """The first half of an atomic write: ``content`` (UTF-8 text) to :func:`temporary_path`
+    of ``path``, whose name is returned; renaming it over ``path`` is the caller's to do. Not
+    flushed to disk: for files that can be recomputed."""
+    temporary = temporary_path(path, tag)
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        handle.write(content)
+    return temporary
+
+
+def remove_temporaries(folder: str | Path, tag: str) -> None:
+    """Delete the temporary files in ``folder`` whose tag starts with ``tag``."""
+    for leftover in Path(folder).glob(temporary_path("*", f"{tag}*").name):
+        leftover.unlink(missing_ok=True)
 
 
 def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True) -> Path:

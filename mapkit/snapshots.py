@@ -29,6 +29,7 @@ import csv
 import datetime as dt
 import io
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,16 +132,34 @@ def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     return value, None
 
 
-def _read_record(record: Mapping[str, str], name: str, line: int, problems: list[Problem],
-                 notes: list[Problem], dates: dict) -> dict | None:
-    """One row's cells (stripped, by column) → its typed values, or None with its problems
-    added to ``problems``. ``dates`` remembers the dates already parsed in this file."""
-    errors: list[str] = []
+def _check_shared(date_text: str, source: str, method_text: str,
+                  url: str) -> tuple[dt.date | None, list[str], str, list[str]]:
+    """The cells most rows of a file share: the date (its value and errors), then the method
+    (lower case) and the errors of the source, method and source_url cells."""
+    date, error = _parse_date(date_text)
+    errors = []
+    if not source:
+        errors.append("source is empty: say who published the figure (e.g. DeepStateMap)")
+    method = method_text.lower()
+    if method not in METHODS:
+        errors.append(f"method {method_text!r} must be one of {', '.join(METHODS)}")
+    if url and not url.lower().startswith(("http://", "https://")):
+        errors.append(f"source_url {url!r} must start with http:// or https://")
+    return date, [error] if error else [], method, errors
 
-    date, error = dates.get(record["date"]) or dates.setdefault(record["date"],
-                                                                 _parse_date(record["date"]))
-    if error:
-        errors.append(error)
+
+def _read_record(record: Mapping[str, str], name: str, line: int, problems: list[Problem],
+                 notes: list[Problem], shared: dict) -> dict | None:
+    """One row's cells (stripped, by column) → its typed values, or None with its problems
+    added to ``problems``. ``shared`` remembers, within one file, the checks of the cells its
+    rows have in common (:func:`_check_shared`)."""
+    url = record.get("source_url", "")
+    key = (record["date"], record["source"], record["method"], url)
+    checked = shared.get(key)
+    if checked is None:
+        checked = shared[key] = _check_shared(*key)
+    date, errors, method, shared_errors = checked
+    errors = list(errors)
 
     region_code = None
     try:
@@ -155,7 +174,7 @@ def _read_record(record: Mapping[str, str], name: str, line: int, problems: list
     percent, error = _parse_percent(record["percent"], "percent", allow_partial=True)
     if error:
         errors.append(error)
-    partial = record["percent"].strip().lower() == PARTIAL_MARKER
+    partial = percent is None and record["percent"].lower() == PARTIAL_MARKER
 
     contested, error = _parse_percent(record.get("contested_percent", ""),
                                       "contested_percent", allow_partial=False)
@@ -164,17 +183,8 @@ def _read_record(record: Mapping[str, str], name: str, line: int, problems: list
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
 
-    if not record["source"]:
-        errors.append("source is empty: say who published the figure (e.g. DeepStateMap)")
-    method = record["method"].lower()
-    if method not in METHODS:
-        errors.append(f"method {record['method']!r} must be one of {', '.join(METHODS)}")
-    url = record.get("source_url", "")
-    if url and not url.lower().startswith(("http://", "https://")):
-        errors.append(f"source_url {url!r} must start with http:// or https://")
-
-    if errors:
-        problems.extend(Problem(name, line, e) for e in errors)
+    if errors or shared_errors:
+        problems.extend(Problem(name, line, e) for e in errors + shared_errors)
         return None
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
@@ -232,7 +242,7 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     if unknown:
         notes.append(Problem(name, 1, f"extra column(s) kept but not used: {', '.join(unknown)}"))
 
-    dates: dict = {}
+    shared: dict = {}
     while True:
         try:
             cells = next(reader)
@@ -249,7 +259,7 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
                                                 f"{len(header)}"))
             continue
         record = dict(zip(header, (c.strip() for c in cells)))
-        row = _read_record(record, name, line, problems, notes, dates)
+        row = _read_record(record, name, line, problems, notes, shared)
         if row is not None:
             rows.append(row)
     return rows, problems, notes
@@ -387,13 +397,13 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     notes: list[Problem] = []
     cells: list[tuple[str, ...]] = []
     values: list[dict] = []
-    dates: dict = {}
+    shared: dict = {}
     line = 1  # the header
     for record in records:
-        row_cells = tuple(record[column] for column in COLUMNS)
-        line += 1 + sum(_line_breaks(cell) for cell in row_cells if "\n" in cell or "\r" in cell)
-        stripped = dict(zip(COLUMNS, (cell.strip() for cell in row_cells)))
-        row = _read_record(stripped, name, line, problems, notes, dates)
+        row_cells = _cells_of(record)
+        line += 1 + _line_breaks("".join(row_cells))
+        row = _read_record(dict(zip(COLUMNS, map(str.strip, row_cells))), name, line, problems,
+                           notes, shared)
         if row is not None:
             cells.append(row_cells)
             values.append(row)
@@ -403,8 +413,14 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
 
 
+#: A row's cells in the order of :data:`COLUMNS`.
+_cells_of = operator.itemgetter(*COLUMNS)
+
+
 def _line_breaks(text: str) -> int:
-    """Line breaks in a cell, counted as a CSV reader counts lines (``\\r\\n`` once)."""
+    """Line breaks in a row's cells, counted as a CSV reader counts lines (``\\r\\n`` once)."""
+    if "\n" not in text and "\r" not in text:
+        return 0
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 

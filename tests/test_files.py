@@ -52,3 +52,14 @@ def test_temporary_files_are_hidden_beside_their_target(tmp_path):
     assert temporary_path(target, "run1-2-3") == tmp_path / ".2025-03-17.csv.run1-2-3.tmp"
     write_atomically(target, "text")
     assert [p.name for p in tmp_path.iterdir()] == ["2025-03-17.csv"]
+
+
+def test_a_batch_writes_temporaries_and_removes_its_own_leftovers(tmp_path):
+    from mapkit.files import remove_temporaries, write_temporary
+
+    target = tmp_path / "2025-03-17.csv"
+    mine = write_temporary(target, "a,b\n", "run7-1-0")
+    other = write_temporary(target, "c\n", "run8-1-0")
+    assert mine.read_text(encoding="utf-8") == "a,b\n" and not target.exists()
+    remove_temporaries(tmp_path, "run7-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]

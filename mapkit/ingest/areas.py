@@ -323,7 +323,8 @@ class _DayAreas:
 @dataclass
 class DaySeries:
     """What each day of a run of days reuses from the day before: hand the same series to every
-    day of a run, in date order, on one :class:`AreaIndex` (one series per process).
+    day of a run computed on one :class:`AreaIndex` (days in date order reuse the most). The
+    batch runner keeps one in each of its worker processes.
 
     A day's polygon differs from the day before in a few places along the front, and often not
     at all. So a series keeps: the layers read the day before (a file holding the same features

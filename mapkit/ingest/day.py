@@ -51,6 +51,7 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
     mismatch strips counted as occupied and, when ``says_no_contested``, that the input had no
     contested layer."""
     rows = []
+    date = shares.date.isoformat()
     contested = shares.contested_pct
     for i, code in enumerate(shares.codes):
         note = f"computed from {origin}"
@@ -59,7 +60,7 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
         if contested is None and says_no_contested:
             note += "; no contested layer in the input"
         rows.append({
-            "date": shares.date.isoformat(),
+            "date": date,
             "region": code,
             "percent": f"{shares.occupied_pct[i]:.2f}",
             "source": source,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mapkit.files import expand_paths, temporary_path
+from mapkit.files import expand_paths, remove_temporaries, write_temporary
 from mapkit.ingest.areas import AreaIndex, DaySeries
 from mapkit.ingest.day import DEFAULT_SOURCE, SOURCE_URLS, compute_snapshot
 from mapkit.ingest.importers import date_from_filename
@@ -57,11 +57,11 @@ def snapshot_path(out_dir: Path, date: dt.date) -> Path:
 # --- Running many files ---------------------------------------------------------------------
 #
 # Workers (forked with the region index loaded; the parent is one of them) read, compute and
-# write each snapshot to a hidden temporary file in the output folder, named as
-# :func:`mapkit.files.temporary_path` names them; the parent takes the results in input order
-# and moves each file into place with one ``os.replace`` (or deletes it: a date already written,
-# a duplicate). Creating files is the slow part of writing them here, and so it is spread over
-# the workers too, while the parent keeps the order-dependent decisions.
+# write each snapshot to a hidden temporary file beside its target (mapkit.files.write_temporary,
+# the first half of an atomic write); the parent takes the results in input order and moves each
+# file into place with one ``os.replace`` (or deletes it: a date already written, a duplicate).
+# Creating files is the slow part of writing them here, and so it is spread over the workers
+# too, while the parent keeps the order-dependent decisions.
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,9 @@ class _Worker:
             snapshot = compute_snapshot(path, index=context.index, series=self.series,
                                         source=context.source, source_url=context.source_url,
                                         date=date)
-            target = snapshot_path(context.out_dir, snapshot.date)
-            temporary = temporary_path(
-                target, f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
-            with open(temporary, "w", newline="", encoding="utf-8") as handle:
-                handle.write(snapshot.rows.csv())
+            temporary = write_temporary(
+                snapshot_path(context.out_dir, snapshot.date), snapshot.rows.csv(),
+                f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
             return _Result(path, snapshot.date, temporary, snapshot.warnings,
                            repaired=snapshot.repaired)
         except SnapshotError as error:
@@ -225,8 +223,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         if tasks:
             _run(tasks, context, workers, summary, finish, arrived)
     finally:  # an interrupted run: no temporary file is left behind
-        for leftover in out_dir.glob(temporary_path("*", f"{context.run_tag}-*").name):
-            leftover.unlink(missing_ok=True)
+        remove_temporaries(out_dir, f"{context.run_tag}-")
     summary.written = sorted(set(summary.written))
     summary.seconds = time.perf_counter() - started
     return summary
