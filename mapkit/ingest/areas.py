@@ -38,7 +38,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import orjson
@@ -280,8 +280,7 @@ def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(sorted(features)), geometries
 
 
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
     box: Geometry  # the cell
     wide: Geometry  # the cell grown by the margin
     pieces: slice  # into AreaIndex.piece_* arrays
