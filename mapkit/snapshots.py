@@ -30,7 +30,7 @@ import datetime as dt
 import io
 import math
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,13 +148,13 @@ def _check_shared(date_text: str, source: str, method_text: str,
     return date, [error] if error else [], method, errors
 
 
-def _read_record(record: Mapping[str, str], name: str, line: int, problems: list[Problem],
+def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Problem],
                  notes: list[Problem], shared: dict) -> dict | None:
-    """One row's cells (stripped, by column) → its typed values, or None with its problems
-    added to ``problems``. ``shared`` remembers, within one file, the checks of the cells its
-    rows have in common (:func:`_check_shared`)."""
-    url = record.get("source_url", "")
-    key = (record["date"], record["source"], record["method"], url)
+    """One row's cells (stripped, in :data:`COLUMNS` order; "" for a column the file lacks) →
+    its typed values, or None with its problems added to ``problems``. ``shared`` remembers,
+    within one file, the checks of the cells its rows have in common (:func:`_check_shared`)."""
+    date_text, region_text, percent_text, source, method_text, url, contested_text, note = cells
+    key = (date_text, source, method_text, url)
     checked = shared.get(key)
     if checked is None:
         checked = shared[key] = _check_shared(*key)
@@ -163,21 +163,20 @@ def _read_record(record: Mapping[str, str], name: str, line: int, problems: list
 
     region_code = None
     try:
-        region = resolve(record["region"])
+        region = resolve(region_text)
         region_code = region.code
-        if record["region"] != region.code:
-            notes.append(Problem(name, line, f"region {record['region']!r} read as "
+        if region_text != region.code:
+            notes.append(Problem(name, line, f"region {region_text!r} read as "
                                              f"{region.code} ({region.name_en})"))
     except UnknownRegionError as error:
         errors.append(str(error))
 
-    percent, error = _parse_percent(record["percent"], "percent", allow_partial=True)
+    percent, error = _parse_percent(percent_text, "percent", allow_partial=True)
     if error:
         errors.append(error)
-    partial = percent is None and record["percent"].lower() == PARTIAL_MARKER
+    partial = percent is None and percent_text.lower() == PARTIAL_MARKER
 
-    contested, error = _parse_percent(record.get("contested_percent", ""),
-                                      "contested_percent", allow_partial=False)
+    contested, error = _parse_percent(contested_text, "contested_percent", allow_partial=False)
     if error:
         errors.append(error)
     if percent is not None and contested is not None and percent + contested > 100.0001:
@@ -188,8 +187,8 @@ def _read_record(record: Mapping[str, str], name: str, line: int, problems: list
         return None
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
-        "contested_percent": contested, "source": record["source"], "source_url": url,
-        "method": method, "note": record.get("note", ""), "file": name, "line": line,
+        "contested_percent": contested, "source": source, "source_url": url,
+        "method": method, "note": note, "file": name, "line": line,
     }
 
 
@@ -242,6 +241,9 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     if unknown:
         notes.append(Problem(name, 1, f"extra column(s) kept but not used: {', '.join(unknown)}"))
 
+    # each row's cells in COLUMNS order; a column the file lacks reads as the "" added last
+    in_order = operator.itemgetter(*(header.index(c) if c in header else len(header)
+                                     for c in COLUMNS))
     shared: dict = {}
     while True:
         try:
@@ -258,8 +260,9 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
             problems.append(Problem(name, line, f"has {len(cells)} fields, the header has "
                                                 f"{len(header)}"))
             continue
-        record = dict(zip(header, (c.strip() for c in cells)))
-        row = _read_record(record, name, line, problems, notes, shared)
+        stripped = [c.strip() for c in cells]
+        stripped.append("")
+        row = _read_record(in_order(stripped), name, line, problems, notes, shared)
         if row is not None:
             rows.append(row)
     return rows, problems, notes
@@ -402,8 +405,8 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     for record in records:
         row_cells = _cells_of(record)
         line += 1 + _line_breaks("".join(row_cells))
-        row = _read_record(dict(zip(COLUMNS, map(str.strip, row_cells))), name, line, problems,
-                           notes, shared)
+        row = _read_record(tuple(map(str.strip, row_cells)), name, line, problems, notes,
+                           shared)
         if row is not None:
             cells.append(row_cells)
             values.append(row)
