@@ -24,7 +24,7 @@ from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_exp
 from mapkit.snapshots import SnapshotError, list_sources, load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.component import control_map
-from mapkit.viewer.uploads import UploadError, combine, read_upload
+from mapkit.viewer.uploads import combine, read_upload
 
 ALL_SOURCES = "__all__"
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
@@ -97,7 +97,7 @@ if uploaded is not None:
             with st.sidebar, st.spinner(t("upload_computing", lang, name=uploaded.name)):
                 st.session_state["uploads"][upload_key] = read_upload(
                     uploaded.name, uploaded.getvalue(), date=upload_date)
-        except UploadError as error:
+        except SnapshotError as error:
             upload_problems = error.problems
 
 frame = combine(bundled, list(st.session_state["uploads"].values()))

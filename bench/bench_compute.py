@@ -58,8 +58,8 @@ def _children_cpu() -> float:
 
 
 #: Runs the command with the prepared region index ignored, so that it is built afresh.
-_WITHOUT_PREPARED_INDEX = ("import mapkit.area_index_file as f; f.read_index = lambda *a, **k: "
-                           "None; from mapkit.cli import main; main()")
+_WITHOUT_PREPARED_INDEX = ("import mapkit.ingest.region_index as f; f.read_index = "
+                           "lambda *a, **k: None; from mapkit.cli import main; main()")
 
 
 def _run_compute(workers: int, fresh_index: bool = False):

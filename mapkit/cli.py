@@ -179,8 +179,7 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
       mapkit compute "dumps/*.json" --out out/ --force
       mapkit compute my_front.gpkg --date 2025-03-17 --source "My team" --out out/
     """
-    from mapkit.importers import PolygonFileError
-    from mapkit.timeline import InputError, compute_timeline
+    from mapkit.ingest.runner import InputError, compute_timeline
 
     bar = _progress_bar("computing", "file")
     try:
@@ -188,7 +187,7 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
                                    date=date, force=force, workers=workers,
                                    progress=bar.update,
                                    on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
-    except (InputError, PolygonFileError) as error:
+    except InputError as error:
         bar.close()
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

@@ -75,8 +75,9 @@ CHANGE_LABELS_UK = ("≤ −10 в. п.", "від −10 до −2 в. п.", "ві
                     "від +0,1 до +2 в. п.", "від +2 до +10 в. п.", "≥ +10 в. п.")
 
 # --- Snapshot format -------------------------------------------------------------------------
-REQUIRED_COLUMNS = ("date", "region", "percent", "source", "method")
-OPTIONAL_COLUMNS = ("source_url", "contested_percent", "note")
+# The columns, the rules and the writer live in mapkit.snapshots; these are the words its cells
+# may hold, which the maps show too.
+#: How a figure was obtained: published by a source, or computed from front-line polygons.
 METHODS = ("reported", "computed")
 #: What a snapshot's percent cell says when the source reports partial control without a figure.
 PARTIAL_MARKER = "partial"

@@ -8,6 +8,7 @@ spellings from older reporting, Ukrainian or Russian Cyrillic, with or without "
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -149,7 +150,10 @@ def _split_region_words(key: str) -> tuple[str, bool]:
     return " ".join(kept), len(kept) != len(words)
 
 
-def _build_index() -> dict[str, str]:
+@functools.cache
+def _spellings() -> dict[str, str]:
+    """Every known spelling, normalised → its ISO code. Built on the first name that is not a
+    code (snapshot files and ``mapkit compute`` give codes, and never need it)."""
     index: dict[str, str] = {}
     for region in REGIONS:
         names = [region.code, region.code.replace("-", ""), region.name_en, region.name_uk]
@@ -160,9 +164,6 @@ def _build_index() -> dict[str, str]:
             key, _ = _split_region_words(_normalise(name))
             index.setdefault(key, region.code)
     return index
-
-
-_INDEX = _build_index()
 
 
 class UnknownRegionError(LookupError):
@@ -186,10 +187,10 @@ def region_by_code(code: str) -> Region:
 def suggest(name: str, limit: int = 3) -> list[str]:
     """Closest region names (English, with code) to ``name``, best first."""
     key, _ = _split_region_words(_normalise(name))
-    matches = difflib.get_close_matches(key, list(_INDEX), n=limit * 4, cutoff=0.6)
+    matches = difflib.get_close_matches(key, list(_spellings()), n=limit * 4, cutoff=0.6)
     seen: list[str] = []
     for match in matches:
-        region = _BY_CODE[_INDEX[match]]
+        region = _BY_CODE[_spellings()[match]]
         label = f"{region.name_en} ({region.code})"
         if label not in seen:
             seen.append(label)
@@ -210,9 +211,10 @@ def resolve(name: str) -> Region:
     key, said_oblast = _split_region_words(normalised)
     if said_oblast and key in _OBLAST_ONLY:
         return _BY_CODE[_OBLAST_ONLY[key]]
-    if key in _INDEX:
-        return _BY_CODE[_INDEX[key]]
+    spellings = _spellings()
+    if key in spellings:
+        return _BY_CODE[spellings[key]]
     without_city = " ".join(w for w in key.split() if w not in _CITY_WORDS)
-    if without_city in _INDEX:
-        return _BY_CODE[_INDEX[without_city]]
+    if without_city in spellings:
+        return _BY_CODE[spellings[without_city]]
     raise UnknownRegionError(name, suggest(name))

@@ -1,5 +1,9 @@
 """Control snapshots: dated, sourced percentages of each region under Russian military control.
 
+This module owns the snapshot format, which joins mapkit's two halves: everything that makes
+snapshots (``mapkit compute``, the viewer's uploads) validates its rows and writes them here,
+and everything that shows them (the viewer, the exports) reads them from here.
+
 A snapshot file is a plain CSV a journalist can open and edit::
 
     date,region,percent,source,method,source_url,contested_percent,note
@@ -10,8 +14,13 @@ A snapshot file is a plain CSV a journalist can open and edit::
 "partial, no figure"; never turned into a number). ``region`` may be any spelling
 ``mapkit.regions.resolve`` knows; it is stored as the ISO code.
 
-Validation happens here, once, for the CLI, the library and the app alike: every problem is
-reported as ``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
+Validation happens here, once, for the CLI, the library and the app alike, whether the rows
+come from a file or from memory (:func:`validate_rows`): every problem is reported as
+``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
+
+Adding a column: name it in :data:`COLUMNS` (the writer, the header check and the note on
+unknown columns follow), give it its rule in :func:`_read_record` and its place in
+:data:`FRAME_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -20,26 +29,34 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from mapkit.constants import (
-    METHODS,
-    OPTIONAL_COLUMNS,
-    PARTIAL_MARKER,
-    REQUIRED_COLUMNS,
-    SNAPSHOTS_DIR,
-)
+from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
+from mapkit.files import expand_paths, write_atomically
 from mapkit.regions import REGIONS, UnknownRegionError, resolve
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
+    import pandas as pd
+
+#: The columns of a snapshot CSV, in the order they are written.
+COLUMNS = ("date", "region", "percent", "source", "method", "source_url", "contested_percent",
+           "note")
+#: The columns every snapshot file must have; the others may be left out.
+REQUIRED_COLUMNS = COLUMNS[:5]
+OPTIONAL_COLUMNS = COLUMNS[5:]
 
 #: Columns of the DataFrame ``load_snapshots`` returns, in order.
 FRAME_COLUMNS = [
     "date", "region", "percent", "partial", "contested_percent", "source", "source_url",
     "method", "note", "file", "line",
 ]
+
+#: Suffix of the files a folder of snapshots is searched for.
+SNAPSHOT_SUFFIXES = (".csv",)
 
 
 @dataclass(frozen=True)
@@ -70,14 +87,14 @@ class ValidationReport:
 
 
 class SnapshotError(ValueError):
-    """One or more snapshot files are invalid; ``problems`` lists every one."""
+    """Snapshot rows could not be read, made or validated; ``problems`` lists every one."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
 
-# --- Reading and checking ----------------------------------------------------------------------
+# --- Checking one row -------------------------------------------------------------------------
 
 
 def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | None, str | None]:
@@ -115,6 +132,85 @@ def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     return value, None
 
 
+def _check_shared(date_text: str, source: str, method_text: str,
+                  url: str) -> tuple[dt.date | None, list[str], str, list[str]]:
+    """The cells most rows of a file share: the date (its value and errors), then the method
+    (lower case) and the errors of the source, method and source_url cells."""
+    date, error = _parse_date(date_text)
+    errors = []
+    if not source:
+        errors.append("source is empty: say who published the figure (e.g. DeepStateMap)")
+    method = method_text.lower()
+    if method not in METHODS:
+        errors.append(f"method {method_text!r} must be one of {', '.join(METHODS)}")
+    if url and not url.lower().startswith(("http://", "https://")):
+        errors.append(f"source_url {url!r} must start with http:// or https://")
+    return date, [error] if error else [], method, errors
+
+
+def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Problem],
+                 notes: list[Problem], shared: dict) -> dict | None:
+    """One row's cells (stripped, in :data:`COLUMNS` order; "" for a column the file lacks) →
+    its typed values, or None with its problems added to ``problems``. ``shared`` remembers,
+    within one file, the checks of the cells its rows have in common (:func:`_check_shared`)."""
+    date_text, region_text, percent_text, source, method_text, url, contested_text, note = cells
+    key = (date_text, source, method_text, url)
+    checked = shared.get(key)
+    if checked is None:
+        checked = shared[key] = _check_shared(*key)
+    date, errors, method, shared_errors = checked
+    errors = list(errors)
+
+    region_code = None
+    try:
+        region = resolve(region_text)
+        region_code = region.code
+        if region_text != region.code:
+            notes.append(Problem(name, line, f"region {region_text!r} read as "
+                                             f"{region.code} ({region.name_en})"))
+    except UnknownRegionError as error:
+        errors.append(str(error))
+
+    percent, error = _parse_percent(percent_text, "percent", allow_partial=True)
+    if error:
+        errors.append(error)
+    partial = percent is None and percent_text.lower() == PARTIAL_MARKER
+
+    contested, error = _parse_percent(contested_text, "contested_percent", allow_partial=False)
+    if error:
+        errors.append(error)
+    if percent is not None and contested is not None and percent + contested > 100.0001:
+        errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
+
+    if errors or shared_errors:
+        problems.extend(Problem(name, line, e) for e in errors + shared_errors)
+        return None
+    return {
+        "date": date, "region": region_code, "percent": percent, "partial": partial,
+        "contested_percent": contested, "source": source, "source_url": url,
+        "method": method, "note": note, "file": name, "line": line,
+    }
+
+
+def _duplicates(rows: list[dict]) -> list[Problem]:
+    """One problem per row that repeats a (date, region, source) seen earlier."""
+    seen: dict[tuple, dict] = {}
+    problems = []
+    for row in rows:
+        key = (row["date"], row["region"], row["source"])
+        if key in seen:
+            first = seen[key]
+            problems.append(Problem(row["file"], row["line"], (
+                f"duplicate: {row['region']} on {row['date']} from {row['source']!r} is already "
+                f"given at {first['file']}:{first['line']}")))
+        else:
+            seen[key] = row
+    return problems
+
+
+# --- Reading files ----------------------------------------------------------------------------
+
+
 def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[Problem]]:
     """Parse one file's text; return its good rows, its problems and its notes."""
     problems: list[Problem] = []
@@ -141,10 +237,14 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     if duplicated:
         problems.append(Problem(name, 1, f"column(s) {', '.join(duplicated)} appear twice"))
         return [], problems, notes
-    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         notes.append(Problem(name, 1, f"extra column(s) kept but not used: {', '.join(unknown)}"))
 
+    # each row's cells in COLUMNS order; a column the file lacks reads as the "" added last
+    in_order = operator.itemgetter(*(header.index(c) if c in header else len(header)
+                                     for c in COLUMNS))
+    shared: dict = {}
     while True:
         try:
             cells = next(reader)
@@ -160,72 +260,17 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
             problems.append(Problem(name, line, f"has {len(cells)} fields, the header has "
                                                 f"{len(header)}"))
             continue
-        record = dict(zip(header, (c.strip() for c in cells)))
-        errors: list[str] = []
-
-        date, error = _parse_date(record["date"])
-        if error:
-            errors.append(error)
-
-        region_code = None
-        try:
-            region = resolve(record["region"])
-            region_code = region.code
-            if record["region"] != region.code:
-                notes.append(Problem(name, line, f"region {record['region']!r} read as "
-                                                 f"{region.code} ({region.name_en})"))
-        except UnknownRegionError as error:
-            errors.append(str(error))
-
-        percent, error = _parse_percent(record["percent"], "percent", allow_partial=True)
-        if error:
-            errors.append(error)
-        partial = record["percent"].strip().lower() == PARTIAL_MARKER
-
-        contested, error = _parse_percent(record.get("contested_percent", ""),
-                                          "contested_percent", allow_partial=False)
-        if error:
-            errors.append(error)
-        if percent is not None and contested is not None and percent + contested > 100.0001:
-            errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
-
-        if not record["source"]:
-            errors.append("source is empty: say who published the figure (e.g. DeepStateMap)")
-        method = record["method"].lower()
-        if method not in METHODS:
-            errors.append(f"method {record['method']!r} must be one of {', '.join(METHODS)}")
-        url = record.get("source_url", "")
-        if url and not url.lower().startswith(("http://", "https://")):
-            errors.append(f"source_url {url!r} must start with http:// or https://")
-
-        if errors:
-            problems.extend(Problem(name, line, e) for e in errors)
-            continue
-        rows.append({
-            "date": date, "region": region_code, "percent": percent, "partial": partial,
-            "contested_percent": contested, "source": record["source"], "source_url": url,
-            "method": method, "note": record.get("note", ""), "file": name, "line": line,
-        })
+        stripped = [c.strip() for c in cells]
+        stripped.append("")
+        row = _read_record(in_order(stripped), name, line, problems, notes, shared)
+        if row is not None:
+            rows.append(row)
     return rows, problems, notes
 
 
-def _duplicates(rows: list[dict]) -> list[Problem]:
-    """One problem per row that repeats a (date, region, source) seen earlier."""
-    seen: dict[tuple, dict] = {}
-    problems = []
-    for row in rows:
-        key = (row["date"], row["region"], row["source"])
-        if key in seen:
-            first = seen[key]
-            problems.append(Problem(row["file"], row["line"], (
-                f"duplicate: {row['region']} on {row['date']} from {row['source']!r} is already "
-                f"given at {first['file']}:{first['line']}")))
-        else:
-            seen[key] = row
-    return problems
-
-
 def _to_frame(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
     frame["percent"] = frame["percent"].astype(float)
@@ -237,23 +282,9 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
 
 def snapshot_files(paths: Iterable[str | Path] | None = None) -> tuple[list[Path], list[Problem]]:
     """Expand files, folders (every ``*.csv`` beneath) and globs; problems for missing paths."""
-    paths = [SNAPSHOTS_DIR] if paths is None else list(paths)
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.csv")))
-        elif path.is_file():
-            files.append(path)
-        elif any(ch in str(raw) for ch in "*?["):
-            matched = sorted(Path().glob(str(raw)))
-            if not matched:
-                problems.append(Problem(str(raw), None, "no file matches this pattern"))
-            files.extend(m for m in matched if m.is_file())
-        else:
-            problems.append(Problem(str(raw), None, "no such file or folder"))
-    return files, problems
+    files, missing = expand_paths([SNAPSHOTS_DIR] if paths is None else paths,
+                                  SNAPSHOT_SUFFIXES, recursive=True)
+    return files, [Problem(item, None, message) for item, message in missing]
 
 
 def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list[dict]]:
@@ -304,24 +335,110 @@ def read_snapshot_text(text: str, name: str) -> pd.DataFrame:
     return _to_frame(rows)
 
 
-def write_snapshot(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write snapshot rows as CSV atomically: a failed write never leaves half a file."""
+# --- Rows made in memory, and writing them ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotRows:
+    """Snapshot rows that passed validation (:func:`validate_rows`): their cells as they are
+    written, and their values as they are read back."""
+
+    name: str  # where the rows come from, as problems would name it
+    cells: tuple[tuple[str, ...], ...]  # each row's cells, in :data:`COLUMNS` order
+    values: tuple[dict, ...] = field(repr=False)  # each row's typed values (FRAME_COLUMNS)
+    notes: tuple[Problem, ...] = ()
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as :func:`load_snapshots` would give them from the written file."""
+        return _to_frame(list(self.values))
+
+    def csv(self) -> str:
+        """The CSV text of the snapshot: a header of :data:`COLUMNS`, then one line a row
+        (``\\n`` line ends, quoted as the ``csv`` module quotes).
+
+        A row none of whose cells holds a comma, quote or line break needs no quoting: it is
+        joined directly (most rows; the csv module would cost a third of a millisecond a
+        file)."""
+        lines = [",".join(COLUMNS)]
+        for cells in self.cells:
+            line = ",".join(cells)
+            if line.count(",") == len(COLUMNS) - 1 and not any(c in line for c in '"\r\n'):
+                lines.append(line)
+            else:
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerow(cells)
+                lines.append(buffer.getvalue()[:-1])
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str) -> SnapshotRows:
+        """Rows of a frame as :func:`load_snapshots` gives it (numbers written in their
+        shortest form), validated again."""
+        import pandas as pd
+
+        def number(value) -> str:
+            return "" if pd.isna(value) else f"{value:.15g}"
+
+        records = []
+        for row in frame.to_dict("records"):
+            cells = {column: ("" if pd.isna(row.get(column)) else str(row.get(column)))
+                     for column in COLUMNS}
+            cells["date"] = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
+            cells["percent"] = (PARTIAL_MARKER if row.get("partial")
+                                else number(row["percent"]))
+            cells["contested_percent"] = number(row.get("contested_percent"))
+            records.append(cells)
+        return validate_rows(records, name)
+
+
+def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRows:
+    """Rows made in memory (each a cell per column of :data:`COLUMNS`) checked by the same
+    rules, with the same messages, as the file ``name`` they make (:meth:`SnapshotRows.csv`):
+    problems name the line where the row ends in it, as for a file. Raises
+    :class:`SnapshotError` listing every problem."""
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    cells: list[tuple[str, ...]] = []
+    values: list[dict] = []
+    shared: dict = {}
+    line = 1  # the header
+    for record in records:
+        row_cells = _cells_of(record)
+        line += 1 + _line_breaks("".join(row_cells))
+        row = _read_record(tuple(map(str.strip, row_cells)), name, line, problems, notes,
+                           shared)
+        if row is not None:
+            cells.append(row_cells)
+            values.append(row)
+    problems += _duplicates(values)
+    if problems:
+        raise SnapshotError(problems)
+    return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
+
+
+#: A row's cells in the order of :data:`COLUMNS`.
+_cells_of = operator.itemgetter(*COLUMNS)
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks in a row's cells, counted as a CSV reader counts lines (``\\r\\n`` once)."""
+    if "\n" not in text and "\r" not in text:
+        return 0
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def write_snapshot(rows: SnapshotRows | pd.DataFrame, path: str | Path, *,
+                   durable: bool = True) -> Path:
+    """Write validated rows (or a frame from :func:`load_snapshots`) to ``path`` as a snapshot
+    CSV, atomically: a failed write never leaves half a file (:mod:`mapkit.files`)."""
     path = Path(path)
-    columns = ["date", "region", "percent", "source", "method", "source_url",
-               "contested_percent", "note"]
-    out = frame.copy()
-    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
-    if "partial" in out:
-        out["percent"] = [PARTIAL_MARKER if p else ("" if pd.isna(v) else f"{v:g}")
-                          for p, v in zip(out["partial"], out["percent"])]
-    out = out.reindex(columns=columns)
+    if not isinstance(rows, SnapshotRows):
+        rows = SnapshotRows.from_frame(rows, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    out.to_csv(temporary, index=False, lineterminator="\n")
-    temporary.replace(path)
+    return write_atomically(path, rows.csv(), durable=durable)
 
 
-# --- Questions the viewer and exports ask --------------------------------------------------------
+# --- Questions the viewer and exports ask -----------------------------------------------------
 
 
 def list_sources(frame: pd.DataFrame) -> list[str]:
@@ -336,6 +453,8 @@ def list_sources(frame: pd.DataFrame) -> list[str]:
 
 def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timestamp]:
     """Sorted distinct snapshot dates, of one source or of all."""
+    import pandas as pd
+
     if source is not None:
         frame = frame[frame["source"] == source]
     return sorted(pd.to_datetime(frame["date"]).unique())
@@ -344,6 +463,8 @@ def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timest
 def values_on(frame: pd.DataFrame, date, source: str) -> pd.DataFrame:
     """All 27 regions on ``date`` for ``source``; regions it does not cover have ``has_data``
     False and a NaN percent (shown as "no data")."""
+    import pandas as pd
+
     date = pd.Timestamp(date)
     rows = frame[(frame["date"] == date) & (frame["source"] == source)].set_index("region")
     regions = pd.DataFrame(

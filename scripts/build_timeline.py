@@ -25,15 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mapkit.compute import AreaIndex  # noqa: E402
-from mapkit.importers import date_from_filename, read_control_file  # noqa: E402
-from mapkit.timeline import (  # noqa: E402
-    SOURCE_URLS,
-    compute_timeline,
-    snapshot_path,
-    snapshot_rows,
-    write_snapshot_csv,
-)
+from mapkit.ingest.areas import AreaIndex  # noqa: E402
+from mapkit.ingest.day import compute_snapshot  # noqa: E402
+from mapkit.ingest.importers import date_from_filename  # noqa: E402
+from mapkit.ingest.region_index import load_region_index  # noqa: E402
+from mapkit.ingest.runner import compute_timeline, snapshot_path  # noqa: E402
+from mapkit.snapshots import write_snapshot  # noqa: E402
 
 SOURCE = "DeepStateMap"
 DAILY_START = dt.date(2024, 7, 8)
@@ -50,13 +47,11 @@ def last_per_week(paths: list[Path]) -> list[Path]:
 
 def write_historic(index: AreaIndex, dump: Path, date: dt.date, territories: set[str],
                    what: str, out: Path) -> None:
-    layers = read_control_file(dump, date=date, territories=territories)
-    shares = index.shares(layers)
-    rows = snapshot_rows(shares, SOURCE, SOURCE_URLS[SOURCE], f"{dump.name}, {what}")
-    for row in rows:
-        row["contested_percent"] = ""
-        row["note"] = row["note"].replace("; no contested layer in the input", "")
-    write_snapshot_csv(rows, snapshot_path(out, date))
+    """The snapshot of ``date`` from only the ``territories`` layers of ``dump`` (no contested
+    figures: those layers say nothing about a grey zone)."""
+    snapshot = compute_snapshot(dump, index=index, source=SOURCE, date=date,
+                                territories=territories, origin=f"{dump.name}, {what}")
+    write_snapshot(snapshot.rows, snapshot_path(out, date))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for old in args.out.glob("*.csv"):
         old.unlink()
 
-    index = AreaIndex.from_boundaries()
+    index = load_region_index()
     first_dump = min(raw, key=date_from_filename)
     write_historic(index, first_dump, dt.date(2014, 3, 18), {"crimea", "tuzla"},
                    "Crimea layer, dated to the annexation", args.out)

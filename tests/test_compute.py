@@ -13,8 +13,14 @@ import shapely
 from click.testing import CliRunner
 
 from mapkit.cli import cli
-from mapkit.compute import SHORELINE_TOLERANCE_M, AreaIndex, measure_shoreline_mismatch
-from mapkit.importers import read_control_file
+from mapkit.ingest.areas import (
+    SHORELINE_TOLERANCE_M,
+    AreaIndex,
+    DaySeries,
+    measure_shoreline_mismatch,
+)
+from mapkit.ingest.importers import read_control_file
+from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import load_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +112,7 @@ def test_line_moving_over_whole_cells_gives_the_direct_answer_each_day():
     """Day after day on one index (as the timeline runs): cells swallowed whole or given back
     between two days, a hole opening and closing, the line returning to an earlier day's."""
     index = AreaIndex.from_boundaries(square_regions(), cell_size=10_000)
+    series = DaySeries()
     hole = shapely.box(33.3, 47.3, 33.6, 47.6)
     days = [shapely.box(33.2, 47.2, 33.4, 47.4),
             shapely.box(33.1, 47.1, 34.9, 47.9),  # swallows dozens of cells at once
@@ -115,7 +122,7 @@ def test_line_moving_over_whole_cells_gives_the_direct_answer_each_day():
                                   shapely.box(34.2, 47.05, 34.95, 47.95)]),
             shapely.box(33.1, 47.1, 34.9, 47.9)]
     for day in days:
-        fast = index.occupied_m2(index.project(day))
+        fast = index.occupied_m2(index.project(day), series)
         direct = index.occupied_m2_direct(index.project(day))
         assert fast[0] == pytest.approx(direct[0], rel=1e-6)
 
@@ -125,13 +132,14 @@ def test_day_by_day_from_lon_lat_projects_only_new_points_and_matches_the_direct
     """The timeline's path: each day's WGS 84 polygon is matched against the day before and
     only new points are projected. Edges kept, moved, reversed; parts and holes coming and
     going; a day reverting to an earlier one; and a projected-path day in between."""
-    import mapkit.compute
+    import mapkit.ingest.areas
 
     projected_points = []
-    project = mapkit.compute._project_xy
-    monkeypatch.setattr(mapkit.compute, "_project_xy",
+    project = mapkit.ingest.areas._project_xy
+    monkeypatch.setattr(mapkit.ingest.areas, "_project_xy",
                         lambda xy: projected_points.append(len(xy)) or project(xy))
     index = AreaIndex.from_boundaries(square_regions(), cell_size=10_000)
+    series = DaySeries()
     base = dense(shapely.box(33.1, 47.1, 34.9, 47.9))
     nudged = shapely.Polygon([(x + 0.05 if x > 34.5 and y < 47.5 else x, y)
                               for x, y in base.exterior.coords])
@@ -141,9 +149,9 @@ def test_day_by_day_from_lon_lat_projects_only_new_points_and_matches_the_direct
             base, "projected", nudged, shapely.Polygon()]
     for day in days:
         if day == "projected":  # a named-territory day goes the projected way
-            index.occupied_m2(index.project(base))
+            index.occupied_m2(index.project(base), series)
             continue
-        occ, sliver, projected = index.occupied_m2_wgs84(day)
+        occ, sliver, projected = index.occupied_m2_wgs84(day, series)
         if day.is_empty:
             assert projected is None and not occ.any()
             continue
@@ -163,7 +171,7 @@ def test_day_by_day_from_lon_lat_projects_only_new_points_and_matches_the_direct
 
 @pytest.fixture(scope="module")
 def ukraine() -> AreaIndex:
-    return AreaIndex.from_boundaries()
+    return load_region_index()
 
 
 def shares_of(index, path, **kwargs):
@@ -218,7 +226,8 @@ def test_cells_match_direct_overlay_on_real_days(ukraine):
 def test_day_after_day_on_real_files_matches_the_direct_overlay():
     """The cached, incremental path as the timeline runs it — consecutive real days, then a
     jump back a year — equals the direct overlay every day, slivers included."""
-    index = AreaIndex.from_boundaries()
+    index = load_region_index()
+    series = DaySeries()
     files = sorted((SHARED / "daily").glob("2025-05-*.geojson"))[:12]
     files += [SHARED / "daily" / "2024-05-01.geojson"] if (
         SHARED / "daily" / "2024-05-01.geojson").exists() else []
@@ -226,8 +235,8 @@ def test_day_after_day_on_real_files_matches_the_direct_overlay():
     misses = []
     for path in files:
         layers = read_control_file(path)
-        occupied, sliver, projected = index.occupied_m2_wgs84(layers.occupied)
-        misses.append(index.stats["misses"])
+        occupied, sliver, projected = index.occupied_m2_wgs84(layers.occupied, series)
+        misses.append(series.stats["misses"])
         direct, direct_sliver = index.occupied_m2_direct(projected)
         assert np.allclose(100 * occupied / index.areas, 100 * direct / index.areas,
                            atol=0.01), path.name
@@ -333,3 +342,50 @@ def test_compute_shows_a_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["compute", str(inputs), "--out", str(tmp_path / "o"),
                                       "--workers", "1"])
     assert result.exit_code == 0 and "computing" not in result.output  # not a terminal
+
+
+# --- one file, and a series of days --------------------------------------------------------------
+
+def test_a_file_and_its_bytes_give_the_same_validated_rows(tmp_path, ukraine):
+    from mapkit.ingest.day import compute_snapshot
+
+    path = _day_file(tmp_path, "2025-03-17", shapely.box(37.5, 47.5, 40.5, 50.5))
+    from_file = compute_snapshot(path, index=ukraine)
+    from_bytes = compute_snapshot("2025-03-17.geojson", data=path.read_bytes(), index=ukraine)
+    assert from_file.date.isoformat() == "2025-03-17"
+    assert from_file.rows.cells == from_bytes.rows.cells and len(from_file.rows.cells) == 27
+    frame = from_bytes.rows.frame()
+    assert frame.set_index("region").loc["UA-46", "percent"] == 0.0
+    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"DeepStateMap"}
+
+
+def test_an_unreadable_file_is_a_snapshot_error_naming_it(tmp_path, ukraine):
+    from mapkit.ingest.day import compute_snapshot
+    from mapkit.snapshots import SnapshotError
+
+    with pytest.raises(SnapshotError) as caught:
+        compute_snapshot("front.geojson", data=b"{broken", index=ukraine)
+    assert [p.file for p in caught.value.problems] == ["front.geojson"]
+    assert str(caught.value).startswith("front.geojson: not valid JSON")
+
+
+def test_the_region_index_never_changes_once_built(ukraine):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ukraine.cells = ()
+
+
+@needs_shared
+def test_days_in_a_series_give_the_bytes_of_days_computed_alone(ukraine):
+    """Reusing the day before (identical files, moved lines, a jump back) changes no byte."""
+    from mapkit.ingest.day import compute_snapshot
+
+    files = sorted((SHARED / "daily").glob("2025-05-*.geojson"))[:8]
+    files += [files[0], files[0]]  # a jump back, then the very same file again
+    series = DaySeries()
+    for path in files:
+        in_series = compute_snapshot(path, index=ukraine, series=series)
+        alone = compute_snapshot(path, index=ukraine)
+        assert in_series.rows.csv() == alone.rows.csv(), path.name
+    assert series.stats["hits"] > series.stats["misses"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from mapkit.importers import (
+from mapkit.ingest.importers import (
     Category,
     PolygonFileError,
     classify_layer,

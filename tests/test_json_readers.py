@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-import mapkit.importers as importers
+import mapkit.ingest.importers as importers
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "deepstate"
 FILES = [SHARED / "daily" / "2025-03-17.geojson", SHARED / "raw" / "2022-07-03T102858Z.json"]

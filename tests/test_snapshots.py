@@ -176,3 +176,33 @@ def test_sources_and_dates_listing():
     assert "El País" in list_sources(frame)
     assert pd.Timestamp("2025-03-17") in list_dates(frame, "El País")
     assert list_dates(frame, "El País") == [pd.Timestamp("2025-03-17")]
+
+
+def test_rows_in_memory_get_the_same_messages_as_the_same_rows_in_a_file(tmp_path):
+    from mapkit.snapshots import COLUMNS, validate_rows
+
+    lines = ["2024-01-01,Narnia,50,X,reported,,,", "2024-01-01,UA-09,500,X,reported,,,",
+             "2024-01-01,Kharkov,3.5,X,computed,https://x.org,1.2,n"]
+    path = write(tmp_path, "rows.csv", "\n".join(lines) + "\n")
+    records = [dict(zip(COLUMNS, line.split(","))) for line in lines]
+    with pytest.raises(SnapshotError) as caught:
+        validate_rows(records, str(path))
+    assert [str(p) for p in caught.value.problems] == messages(path)
+    good = validate_rows(records[2:], str(path))
+    assert [str(n) for n in good.notes] == [f"{path}:2: region 'Kharkov' read as UA-63 "
+                                            "(Kharkiv)"]
+
+
+def test_validated_rows_write_the_cells_as_given_and_read_back_the_same(tmp_path):
+    from mapkit.snapshots import COLUMNS, validate_rows
+
+    records = [dict(zip(COLUMNS, ("2024-01-01", "UA-14", "0.00", 'A "quoted", source',
+                                  "computed", "", "1.50", "two\nlines")))]
+    rows = validate_rows(records, "made")
+    out = write_snapshot(rows, tmp_path / "deeper" / "2024-01-01.csv")
+    assert out.read_text(encoding="utf-8") == rows.csv()
+    assert rows.csv().startswith(",".join(COLUMNS) + "\n2024-01-01,UA-14,0.00,")
+    again = load_snapshots([out])
+    pd.testing.assert_frame_equal(again.drop(columns=["file"]),
+                                  rows.frame().drop(columns=["file"]))
+    assert [p.name for p in out.parent.iterdir()] == ["2024-01-01.csv"]

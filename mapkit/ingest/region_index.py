@@ -1,14 +1,15 @@
-"""The region index of :mod:`mapkit.compute`, prepared once: ``data/oblasts_index.bin``.
+"""The region index of :mod:`mapkit.ingest.areas`, prepared once: ``data/oblasts_index.bin``.
 
-Building :class:`~mapkit.compute.AreaIndex` from the boundaries (projecting, cutting the regions
-into cells, finding the coastal and border cells and the strips along Ukraine's outer boundary
-each one needs for the sliver test) costs about half a second of CPU, paid at the start of every
-``mapkit compute`` and again, in part, by each worker. None of it depends on the polygons being
-computed, only on the boundaries and two settings. So ``scripts/build_oblasts.py`` stores the
-result next to the boundaries, stamped with the boundaries file's SHA-256 and the settings, and
-``AreaIndex.from_boundaries()`` loads it in milliseconds. If the stamp does not match
-(boundaries rebuilt, a setting changed, the file missing or damaged) the index is built afresh:
-the same numbers, only slower. Rebuild the file alone with ``python -m mapkit.area_index_file``.
+Building :class:`~mapkit.ingest.areas.AreaIndex` from the boundaries (projecting, cutting the
+regions into cells, finding the coastal and border cells and the strips along Ukraine's outer
+boundary each one needs for the sliver test) costs about half a second of CPU, paid at the start
+of every ``mapkit compute`` and again, in part, by each worker. None of it depends on the
+polygons being computed, only on the boundaries and two settings. So
+``scripts/build_oblasts.py`` stores the result next to the boundaries, stamped with the
+boundaries file's SHA-256 and the settings (:func:`mapkit.files.file_stamp`), and
+:func:`load_region_index` loads it in milliseconds. If the stamp does not match (boundaries
+rebuilt, a setting changed, the file missing or damaged) the index is built afresh: the same
+numbers, only slower. Rebuild the file alone with ``python -m mapkit.ingest.region_index``.
 
 The file is one line of JSON (the stamp and a table of contents) followed by the
 zlib-compressed arrays: numbers as raw little-endian values, geometries as WKB. Nothing in it
@@ -17,7 +18,7 @@ is executed on loading (no pickle), and the same index gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import zlib
 from pathlib import Path
@@ -26,14 +27,10 @@ import numpy as np
 import shapely
 
 from mapkit.constants import BOUNDARIES_PATH, DATA_DIR, UKRAINE_EQUAL_AREA
+from mapkit.files import file_stamp, stamp_matches, write_atomically
+from mapkit.ingest.areas import CELL_SIZE_M, SHORELINE_TOLERANCE_M, AreaIndex
 
 INDEX_PATH = DATA_DIR / "oblasts_index.bin"
-
-
-def index_path(boundaries_path: str | Path) -> Path:
-    """Where the index of a boundaries file is stored: beside it, ``<stem>_index.bin``."""
-    boundaries_path = Path(boundaries_path)
-    return boundaries_path.with_name(f"{boundaries_path.stem}_index.bin")
 
 #: Bumped whenever what is stored, or how the index is built, changes.
 FORMAT_VERSION = 1
@@ -43,27 +40,25 @@ _NUMBER_ARRAYS = ("areas", "piece_region", "piece_area", "cell_grid_ids", "cell_
 _GEOMETRY_ARRAYS = ("regions", "ukraine", "piece_geom", "land", "band")
 
 
+def index_path(boundaries_path: str | Path) -> Path:
+    """Where the index of a boundaries file is stored: beside it, ``<stem>_index.bin``."""
+    boundaries_path = Path(boundaries_path)
+    return boundaries_path.with_name(f"{boundaries_path.stem}_index.bin")
+
+
 def index_stamp(tolerance: float, cell_size: float,
                 boundaries_path: str | Path | None = None) -> dict:
     """What an index is made from: the boundaries file's digest and the settings."""
-    data = Path(boundaries_path or BOUNDARIES_PATH).read_bytes()
-    return {
-        "format": FORMAT_VERSION,
-        "boundaries_sha256": hashlib.sha256(data).hexdigest(),
-        "projection": UKRAINE_EQUAL_AREA,
-        "tolerance_m": float(tolerance),
-        "cell_size_m": float(cell_size),
-    }
+    return file_stamp(boundaries_path or BOUNDARIES_PATH, digest_key="boundaries_sha256",
+                      version=FORMAT_VERSION, projection=UKRAINE_EQUAL_AREA,
+                      tolerance_m=float(tolerance), cell_size_m=float(cell_size))
 
 
 def write_index(boundaries_path: str | Path = BOUNDARIES_PATH) -> Path:
     """Build the index of ``boundaries_path`` afresh (cells, coastal strips and all) and store
     it beside the file (:func:`index_path`), atomically."""
-    from mapkit.compute import AreaIndex
-
-    index = AreaIndex.from_boundaries(boundaries_path, prepared=False)
-    near = [cell for cell in index.cells if cell.near_outer]
-    contexts = [index._context(cell) for cell in near]
+    index = AreaIndex.from_boundaries(boundaries_path)
+    contexts = [cell.context for cell in index.cells if cell.near_outer]
     arrays = {
         "areas": np.asarray(index.areas, dtype="<f8"),
         "piece_region": np.asarray(index.piece_region, dtype="<i8"),
@@ -99,12 +94,9 @@ def write_index(boundaries_path: str | Path = BOUNDARIES_PATH) -> Path:
         "grid": {"origin": list(index.origin), "nx": index.nx, "ny": index.ny},
         "contents": contents,
     }
-    path = index_path(boundaries_path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n"
-                          + zlib.compress(b"".join(chunks), 9))
-    temporary.replace(path)
-    return path
+    return write_atomically(index_path(boundaries_path),
+                            json.dumps(header, separators=(",", ":")).encode() + b"\n"
+                            + zlib.compress(b"".join(chunks), 9))
 
 
 def read_index(tolerance: float, cell_size: float, path: str | Path = INDEX_PATH,
@@ -115,8 +107,7 @@ def read_index(tolerance: float, cell_size: float, path: str | Path = INDEX_PATH
         with open(path, "rb") as handle:
             header = json.loads(handle.readline())
             payload = zlib.decompress(handle.read())
-        stamp = index_stamp(tolerance, cell_size, boundaries_path)
-        if any(header.get(key) != value for key, value in stamp.items()):
+        if not stamp_matches(header, index_stamp(tolerance, cell_size, boundaries_path)):
             return None
         out = {"codes": tuple(header["codes"]), "grid": header["grid"]}
         for entry in header["contents"]:
@@ -136,6 +127,33 @@ def read_index(tolerance: float, cell_size: float, path: str | Path = INDEX_PATH
     if set(out) != {"codes", "grid", *_NUMBER_ARRAYS, *_GEOMETRY_ARRAYS}:
         return None
     return out
+
+
+def load_region_index(boundaries_path: str | Path = BOUNDARIES_PATH,
+                      tolerance: float = SHORELINE_TOLERANCE_M,
+                      cell_size: float = CELL_SIZE_M) -> AreaIndex:
+    """The index of the regions in ``boundaries_path``: the one prepared beside it if it was
+    made from that file with these settings, else built afresh — with ``index_note`` saying
+    so, and how to prepare it again."""
+    path = Path(boundaries_path)
+    stored = read_index(tolerance, cell_size, index_path(path), path)
+    if stored is None:
+        return dataclasses.replace(
+            AreaIndex.from_boundaries(path, tolerance, cell_size),
+            index_note=f"{index_path(path)} is missing or was made from other boundaries or "
+                       "settings, so the region index was built afresh (about half a second); "
+                       "`python -m mapkit.ingest.region_index` prepares it again")
+    grid = stored["grid"]
+    near = stored["near_outer"].astype(bool)
+    contexts = iter(zip(stored["land"], stored["band"]))
+    return AreaIndex.assemble(
+        codes=stored["codes"], regions=stored["regions"], areas=stored["areas"],
+        ukraine=stored["ukraine"][0], regions_wgs84=None, tolerance=tolerance,
+        cell_size=cell_size, origin=tuple(grid["origin"]), nx=grid["nx"], ny=grid["ny"],
+        grid_ids=stored["cell_grid_ids"], starts=stored["cell_starts"],
+        piece_region=stored["piece_region"], piece_geom=stored["piece_geom"],
+        piece_area=stored["piece_area"], near=near, whole=stored["whole_cell"].astype(bool),
+        contexts=[next(contexts) if is_near else None for is_near in near])
 
 
 if __name__ == "__main__":

@@ -27,14 +27,18 @@ Cells without edges are wholly inside or outside (a ray-crossing test from the c
 Keys, edge counts and crossings add up over edges, so each day only the edges that appeared or
 disappeared since the day before are placed in cells; they are found by matching the day's
 WGS 84 edges against the day before's, which also leaves only the new points to project.
-The cell size changes speed, not results.
+The cell size changes speed, not results. What a day reuses from the day before is kept in a
+:class:`DaySeries` that the caller owns and hands over (the batch runner: one per process); the
+:class:`AreaIndex` itself never changes once built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import orjson
@@ -44,11 +48,15 @@ from shapely import Geometry
 
 from mapkit.constants import BOUNDARIES_PATH, UKRAINE_EQUAL_AREA, WGS84
 
+if TYPE_CHECKING:
+    from mapkit.ingest.importers import ControlLayers
+
 EMPTY = shapely.Polygon()
 
 __all__ = [
     "SHORELINE_TOLERANCE_M",
     "AreaIndex",
+    "DaySeries",
     "RegionShares",
     "measure_shoreline_mismatch",
 ]
@@ -77,19 +85,6 @@ class RegionShares:
     sliver_pct: np.ndarray  # part of occupied_pct that is coast/border mismatch
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-
-    def frame(self):
-        """A pandas DataFrame (pandas is imported here: the compute path does not need it)."""
-        import pandas as pd
-
-        return pd.DataFrame({
-            "date": self.date.isoformat(),
-            "region": list(self.codes),
-            "percent": self.occupied_pct,
-            "contested_percent": (self.contested_pct if self.contested_pct is not None
-                                  else np.full(len(self.codes), np.nan)),
-            "sliver_pct": self.sliver_pct,
-        })
 
 
 def _edge_hashes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -238,15 +233,14 @@ def _clip(geometry: Geometry, box: Geometry) -> Geometry:
     return clipped if shapely.is_valid(clipped) else shapely.intersection(geometry, box)
 
 
-_TRANSFORMER: Transformer | None = None
+@functools.cache
+def _transformer() -> Transformer:
+    return Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA, always_xy=True)
 
 
 def _project_xy(xy: np.ndarray) -> np.ndarray:
     """WGS 84 longitude, latitude rows → :data:`UKRAINE_EQUAL_AREA` x, y rows."""
-    global _TRANSFORMER
-    if _TRANSFORMER is None:
-        _TRANSFORMER = Transformer.from_crs(WGS84, UKRAINE_EQUAL_AREA, always_xy=True)
-    return np.column_stack(_TRANSFORMER.transform(xy[:, 0], xy[:, 1]))
+    return np.column_stack(_transformer().transform(xy[:, 0], xy[:, 1]))
 
 
 def _project(geometry):
@@ -286,21 +280,80 @@ def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(sorted(features)), geometries
 
 
-@dataclass
-class _Cell:
+class _Cell(NamedTuple):
     box: Geometry  # the cell
     wide: Geometry  # the cell grown by the margin
     pieces: slice  # into AreaIndex.piece_* arrays
     near_outer: bool  # within the tolerance of Ukraine's outer boundary
-    context: tuple[Geometry, Geometry] | None = None  # (Ukraine ∩ wide, band ∩ cell), lazily
+    #: (Ukraine ∩ wide, band ∩ cell) for a cell near the outer boundary: what its sliver test
+    #: looks at (the band: the strip along the outer boundary); None elsewhere
+    context: tuple[Geometry, Geometry] | None = None
+
+
+# --- A series of days --------------------------------------------------------------------------
 
 
 @dataclass
-class AreaIndex:
-    """Regions prepared for repeated area computations (equal-area projection, cells, cache).
+class _DayCells:
+    """What the day before left for the cells: its polygon's edges (with their projected
+    points), the per-piece areas and the per-cell sums :meth:`AreaIndex._edge_sums` adds up."""
 
-    Build once per boundaries file (``AreaIndex.from_boundaries()``), then call
-    :meth:`occupied_km2` / :meth:`shares` for each date; consecutive dates reuse cell results.
+    edges: _Edges
+    occ: np.ndarray  # occupied m² per piece
+    extra: np.ndarray  # sliver m² per piece
+    state: np.ndarray  # per cell: 0 crossed by edges, 1 wholly inside, 2 wholly outside
+    key: np.ndarray
+    n_edges: np.ndarray
+    s_key: np.ndarray
+    s_edges: np.ndarray
+    centre_inside: np.ndarray
+
+
+@dataclass(frozen=True)
+class _DayAreas:
+    """The day before's polygons and the areas found for them."""
+
+    occupied: Geometry
+    contested: Geometry
+    named_territories: frozenset[str]
+    areas: tuple[np.ndarray, np.ndarray, np.ndarray]  # occupied, sliver, contested m²
+
+
+@dataclass
+class DaySeries:
+    """What each day of a run of days reuses from the day before: hand the same series to every
+    day of a run computed on one :class:`AreaIndex` (days in date order reuse the most). The
+    batch runner keeps one in each of its worker processes.
+
+    A day's polygon differs from the day before in a few places along the front, and often not
+    at all. So a series keeps: the layers read the day before (a file holding the same features
+    is not built into polygons again: ``read_control_file(..., previous=series.layers)``); the
+    polygons and areas of the day before (the same polygons give the same areas); the day
+    before's edges, projected points and per-cell sums (only the edges that changed are placed
+    in cells, only new points projected); and every cell result computed in the series, under
+    the edges it depends on. None of it changes a result: a day computed in a series gives the
+    numbers it gives on its own.
+    """
+
+    layers: ControlLayers | None = None
+    areas: _DayAreas | None = None
+    cells: _DayCells | None = None
+    #: cell results by (cell, key of its edges, number of edges): kept for the whole series
+    cache: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
+
+
+# --- The index -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class AreaIndex:
+    """Regions prepared for repeated area computations: equal-area projection, cut into cells.
+
+    Build once per boundaries file (:meth:`from_boundaries`, or loaded ready-made by
+    :func:`mapkit.ingest.region_index.load_region_index`), then call :meth:`shares` for each
+    date, with a :class:`DaySeries` to reuse the day before's work. The index never changes
+    once built.
     """
 
     codes: tuple[str, ...]
@@ -308,79 +361,51 @@ class AreaIndex:
     areas: np.ndarray  # m²
     ukraine: Geometry  # projected union
     regions_wgs84: np.ndarray | None  # None when loaded from a prepared index
-    tolerance: float = SHORELINE_TOLERANCE_M
-    cell_size: float = CELL_SIZE_M
-    cells: list[_Cell] = field(default_factory=list)
-    piece_region: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    piece_geom: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
-    piece_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    cache: dict = field(default_factory=dict)
-    _last: dict | None = None
-    _last_areas: tuple | None = None
-    stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
-    index_note: str | None = None  # why the prepared index was not used, when it should have been
+    tolerance: float
+    cell_size: float
+    # the grid: nx × ny cells of cell_size from origin; cell k is at cell_grid_ids[k]
+    # (row-major), and cell_of gives the cell at each grid position (-1: none)
+    origin: tuple[float, float]
+    nx: int
+    ny: int
+    cells: tuple[_Cell, ...]
+    cell_grid_ids: np.ndarray
+    cell_of: np.ndarray
+    column_centres: np.ndarray
+    row_centres: np.ndarray
+    near_outer: np.ndarray  # per cell
+    whole_cell: np.ndarray  # per cell: one region fills it, its one piece is the box
+    #: per cell: where its sliver test looks (its band grown by the margin); NaN where it has
+    #: none, so no edge ever touches it
+    sliver_box: np.ndarray
+    # the pieces: each cell cut by the regions; cell k's are cells[k].pieces
+    piece_region: np.ndarray
+    piece_geom: np.ndarray
+    piece_area: np.ndarray
+    index_note: str | None = None  # why a prepared index was not used, when it should have been
 
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
     def from_boundaries(cls, boundaries=None, tolerance: float = SHORELINE_TOLERANCE_M,
-                        cell_size: float = CELL_SIZE_M, prepared: bool = True) -> AreaIndex:
-        """Index the regions of ``boundaries``: a GeoDataFrame with ``code``, or a boundaries
-        GeoJSON file (default: the project's, read without geopandas — see
-        :func:`read_region_file`). For a file, when ``prepared``, the index stored beside it
-        is loaded instead if it was made from the same file with the same settings (see
-        :mod:`mapkit.area_index_file`)."""
+                        cell_size: float = CELL_SIZE_M) -> AreaIndex:
+        """Index the regions of ``boundaries``, built afresh: a GeoDataFrame with ``code``, or
+        a boundaries GeoJSON file (default: the project's, read without geopandas — see
+        :func:`read_region_file`). To load the prepared index stored beside the project's
+        boundaries instead, use :func:`mapkit.ingest.region_index.load_region_index`."""
         if boundaries is None or isinstance(boundaries, (str, Path)):
-            path = Path(boundaries or BOUNDARIES_PATH)
-            if prepared:
-                from mapkit.area_index_file import index_path, read_index
-
-                stored = read_index(tolerance, cell_size, index_path(path), path)
-                if stored is not None:
-                    return cls._from_stored(stored, tolerance, cell_size)
-            codes, wgs84 = read_region_file(path)
+            codes, wgs84 = read_region_file(Path(boundaries or BOUNDARIES_PATH))
             regions = _project(wgs84)
-            stale = (f"{index_path(path)} is missing or was made from other boundaries or "
-                     "settings, so the region index was built afresh (about half a second); "
-                     "`python -m mapkit.area_index_file` prepares it again"
-                     if prepared else None)
         else:
             if boundaries.crs is None:
                 raise ValueError("boundaries have no CRS; expected EPSG:4326")
             codes = tuple(boundaries["code"])
             regions = np.asarray(boundaries.to_crs(UKRAINE_EQUAL_AREA).geometry.values)
             wgs84 = np.asarray(boundaries.to_crs(WGS84).geometry.values)
-            stale = None
         regions = np.asarray(shapely.make_valid(regions), dtype=object)
-        index = cls(codes=codes, regions=regions, areas=shapely.area(regions),
-                    ukraine=shapely.union_all(regions), regions_wgs84=wgs84,
-                    tolerance=float(tolerance), cell_size=float(cell_size))
-        index._build_cells()
-        index.index_note = stale
-        return index
-
-    @classmethod
-    def _from_stored(cls, stored: dict, tolerance: float, cell_size: float) -> AreaIndex:
-        index = cls(codes=stored["codes"], regions=stored["regions"], areas=stored["areas"],
-                    ukraine=stored["ukraine"][0], regions_wgs84=None,
-                    tolerance=float(tolerance), cell_size=float(cell_size))
-        grid = stored["grid"]
-        near = stored["near_outer"].astype(bool)
-        contexts = iter(zip(stored["land"], stored["band"]))
-        index._assemble_cells(tuple(grid["origin"]), grid["nx"], grid["ny"],
-                              stored["cell_grid_ids"], stored["cell_starts"],
-                              stored["piece_region"], stored["piece_geom"],
-                              stored["piece_area"], near, stored["whole_cell"].astype(bool),
-                              [next(contexts) if is_near else None for is_near in near])
-        return index
-
-    @property
-    def margin(self) -> float:
-        return 2.0 * self.tolerance
-
-    def _build_cells(self) -> None:
-        size = self.cell_size
-        minx, miny, maxx, maxy = shapely.bounds(self.ukraine)
+        ukraine = shapely.union_all(regions)
+        tolerance, size = float(tolerance), float(cell_size)
+        minx, miny, maxx, maxy = shapely.bounds(ukraine)
         nx = int(np.ceil((maxx - minx) / size)) + 1
         ny = int(np.ceil((maxy - miny) / size)) + 1
         ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
@@ -388,13 +413,13 @@ class AreaIndex:
         x0 = minx + ix * size
         y0 = miny + iy * size
         boxes = shapely.box(x0, y0, x0 + size, y0 + size)
-        cell_idx, region_idx = shapely.STRtree(self.regions).query(boxes)  # bounds overlap
-        shapely.prepare(self.regions)
+        cell_idx, region_idx = shapely.STRtree(regions).query(boxes)  # bounds overlap
+        shapely.prepare(regions)
         # a cell well inside a region is its own piece; only the others need an overlay
-        inside = shapely.contains_properly(self.regions[region_idx], boxes[cell_idx])
+        inside = shapely.contains_properly(regions[region_idx], boxes[cell_idx])
         pieces = boxes[cell_idx]
-        cut = ~inside & shapely.intersects(self.regions[region_idx], boxes[cell_idx])
-        pieces[cut] = shapely.intersection(self.regions[region_idx[cut]], boxes[cell_idx[cut]])
+        cut = ~inside & shapely.intersects(regions[region_idx], boxes[cell_idx])
+        pieces[cut] = shapely.intersection(regions[region_idx[cut]], boxes[cell_idx[cut]])
         pieces[~inside & ~cut] = shapely.Polygon()
         areas = shapely.area(pieces)
         keep = areas > 0
@@ -403,51 +428,68 @@ class AreaIndex:
         order = np.lexsort((region_idx, cell_idx))
         cell_idx, region_idx, pieces, areas, inside = (cell_idx[order], region_idx[order],
                                                        pieces[order], areas[order], inside[order])
-        outer = shapely.boundary(self.ukraine)
+        outer = shapely.boundary(ukraine)
         shapely.prepare(outer)
         starts = np.flatnonzero(np.r_[True, cell_idx[1:] != cell_idx[:-1]])
         ends = np.r_[starts[1:], len(cell_idx)]
         used = cell_idx[starts]
-        near = shapely.intersects(shapely.buffer(boxes[used], self.tolerance,
-                                                 join_style="mitre"), outer)
+        near = shapely.intersects(shapely.buffer(boxes[used], tolerance, join_style="mitre"),
+                                  outer)
         # cells wholly inside one region: their one piece is the box itself
         whole = (ends - starts == 1) & inside[starts]
-        self._assemble_cells((minx, miny), nx, ny, used, starts, region_idx, pieces, areas,
-                             near, whole, [None] * len(used))
+        return cls.assemble(
+            codes=codes, regions=regions, ukraine=ukraine, regions_wgs84=wgs84,
+            tolerance=tolerance, cell_size=size, origin=(minx, miny), nx=nx, ny=ny,
+            grid_ids=used, starts=starts, piece_region=region_idx, piece_geom=pieces,
+            piece_area=areas, near=near, whole=whole)
 
-    def _assemble_cells(self, origin: tuple[float, float], nx: int, ny: int,
-                        grid_ids: np.ndarray, starts: np.ndarray, piece_region: np.ndarray,
-                        piece_geom: np.ndarray, piece_area: np.ndarray, near: np.ndarray,
-                        whole: np.ndarray, contexts: list) -> None:
-        """Set up the cells (``grid_ids``: row-major positions on the ``nx`` × ``ny`` grid
-        from ``origin``) and their pieces (cell ``k``'s are ``starts[k]`` up to the next)."""
-        size = self.cell_size
-        self.origin, self.nx, self.ny = origin, nx, ny
-        self.piece_region, self.piece_geom, self.piece_area = piece_region, piece_geom, piece_area
+    @classmethod
+    def assemble(cls, *, codes, regions, ukraine, regions_wgs84, tolerance: float,
+                 cell_size: float, origin: tuple[float, float], nx: int, ny: int,
+                 grid_ids: np.ndarray, starts: np.ndarray, piece_region: np.ndarray,
+                 piece_geom: np.ndarray, piece_area: np.ndarray, near: np.ndarray,
+                 whole: np.ndarray, contexts: list | None = None, areas=None,
+                 index_note: str | None = None) -> AreaIndex:
+        """An index from its parts (as :meth:`from_boundaries` finds them, or as a prepared
+        index stores them): the cells (``grid_ids``: row-major positions on the ``nx`` × ``ny``
+        grid from ``origin``) and their pieces (cell ``k``'s are ``starts[k]`` up to the next).
+        ``contexts`` are the near cells' (land, band), found here when not given."""
+        tolerance, size = float(tolerance), float(cell_size)
+        margin = 2.0 * tolerance
         x0 = origin[0] + (grid_ids % nx) * size
         y0 = origin[1] + (grid_ids // nx) * size
         boxes = shapely.box(x0, y0, x0 + size, y0 + size)
-        wide = shapely.buffer(boxes, self.margin, join_style="mitre")
+        wide = shapely.buffer(boxes, margin, join_style="mitre")
         ends = np.r_[starts[1:], len(piece_geom)]
-        self.cell_of = np.full(nx * ny, -1)
-        self.cell_of[grid_ids] = np.arange(len(grid_ids))
-        self.cells = [_Cell(boxes[k], wide[k], slice(int(start), int(end)), bool(near[k]),
+        cell_of = np.full(nx * ny, -1)
+        cell_of[grid_ids] = np.arange(len(grid_ids))
+        near = np.asarray(near, dtype=bool)
+        if contexts is None:
+            contexts = [_cell_context(ukraine, boxes[k], wide[k], tolerance) if near[k] else None
+                        for k in range(len(grid_ids))]
+        cells = tuple(_Cell(boxes[k], wide[k], slice(int(start), int(end)), bool(near[k]),
                             contexts[k])
-                      for k, (start, end) in enumerate(zip(starts, ends))]
-        self.column_centres = origin[0] + (np.arange(nx) + 0.5) * size
-        self.row_centres = origin[1] + (np.arange(ny) + 0.5) * size
-        self.near_outer = np.asarray(near, dtype=bool)
-        self.whole_cell = np.asarray(whole, dtype=bool)
-        self.cell_grid_ids = grid_ids
-        # where each cell's sliver test looks: its band (the strip along the outer boundary)
-        # grown by the margin; NaN where there is no band, so no edge ever touches it
-        self.sliver_box = np.full((len(self.cells), 4), np.nan)
-        for k in np.flatnonzero(self.near_outer):
-            band = self._context(self.cells[k])[1]
+                      for k, (start, end) in enumerate(zip(starts, ends)))
+        sliver_box = np.full((len(cells), 4), np.nan)
+        for k in np.flatnonzero(near):
+            band = cells[k].context[1]
             if not band.is_empty:
-                x0, y0, x1, y1 = shapely.bounds(band)
-                self.sliver_box[k] = (x0 - self.margin, y0 - self.margin, x1 + self.margin,
-                                      y1 + self.margin)
+                bx0, by0, bx1, by1 = shapely.bounds(band)
+                sliver_box[k] = (bx0 - margin, by0 - margin, bx1 + margin, by1 + margin)
+        return cls(
+            codes=tuple(codes), regions=regions,
+            areas=shapely.area(regions) if areas is None else areas, ukraine=ukraine,
+            regions_wgs84=regions_wgs84, tolerance=tolerance, cell_size=size, origin=origin,
+            nx=nx, ny=ny, cells=cells, cell_grid_ids=grid_ids, cell_of=cell_of,
+            column_centres=origin[0] + (np.arange(nx) + 0.5) * size,
+            row_centres=origin[1] + (np.arange(ny) + 0.5) * size,
+            near_outer=near, whole_cell=np.asarray(whole, dtype=bool), sliver_box=sliver_box,
+            piece_region=piece_region, piece_geom=piece_geom, piece_area=piece_area,
+            index_note=index_note)
+
+    @property
+    def margin(self) -> float:
+        return 2.0 * self.tolerance
 
     # --- projection ---------------------------------------------------------------------------
 
@@ -457,21 +499,11 @@ class AreaIndex:
 
     # --- the per-cell computation -------------------------------------------------------------
 
-    def _context(self, cell: _Cell) -> tuple[Geometry, Geometry]:
-        if cell.context is None:
-            land = shapely.intersection(self.ukraine, cell.wide)
-            outer = shapely.intersection(shapely.boundary(self.ukraine),
-                                         shapely.buffer(cell.box, self.tolerance * 1.01,
-                                                        join_style="mitre"))
-            band = shapely.intersection(shapely.buffer(outer, self.tolerance), cell.box)
-            cell.context = (land, shapely.intersection(band, land))
-        return cell.context
-
     def _sliver(self, cell: _Cell, local: Geometry) -> Geometry:
         """Free strips between the occupied polygon and the outer boundary (see module doc):
         ``band ∩ free ∩ (local ⊕ tolerance) − opening(free)``, in the order that skips the
         costly round buffer wherever the band holds no thin free land at all."""
-        land, band = self._context(cell)
+        land, band = cell.context
         if band.is_empty or local.is_empty:
             return EMPTY
         free = shapely.difference(land, local)
@@ -507,7 +539,7 @@ class AreaIndex:
             return np.zeros(cell.pieces.stop - cell.pieces.start)
         return shapely.area(shapely.intersection(self.piece_geom[cell.pieces], sliver))
 
-    # --- public -------------------------------------------------------------------------------
+    # --- where a day's edges fall -------------------------------------------------------------
 
     def _edge_sums(self, edges: np.ndarray, hashes: np.ndarray, signs: np.ndarray) -> tuple:
         """Per cell, over ``edges`` (rows of x0, y0, x1, y1, each counted ``sign`` times: +1
@@ -574,43 +606,50 @@ class AreaIndex:
         odd = np.cumsum(crossings[:, :-1], axis=1) % 2 == 1
         return odd.ravel()[self.cell_grid_ids]
 
-    def occupied_m2(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    # --- public -------------------------------------------------------------------------------
+
+    def occupied_m2(self, occupied_projected: Geometry,
+                    series: DaySeries | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Occupied area per region (m²) and the part of it that is coast/border slivers.
 
-        ``occupied_projected`` must be valid and in the equal-area projection.
+        ``occupied_projected`` must be valid and in the equal-area projection. ``series``:
+        the run of days this one belongs to (reusing the day before's work).
         """
         if occupied_projected is None or occupied_projected.is_empty:
             return np.zeros(len(self.codes)), np.zeros(len(self.codes))
         polygon = shapely.orient_polygons(occupied_projected)
-        return self._occupied_m2(polygon, _Edges.of(polygon))
+        return self._occupied_m2(polygon, _Edges.of(polygon), series or DaySeries())
 
-    def occupied_m2_wgs84(self, occupied: Geometry) -> tuple[np.ndarray, np.ndarray, Geometry]:
+    def occupied_m2_wgs84(self, occupied: Geometry, series: DaySeries | None = None,
+                          ) -> tuple[np.ndarray, np.ndarray, Geometry]:
         """:meth:`occupied_m2` of a valid WGS 84 polygon, and the polygon projected. Points
-        the last polygon had are not projected again."""
+        the day before's polygon had are not projected again."""
         if occupied is None or occupied.is_empty:
             return np.zeros(len(self.codes)), np.zeros(len(self.codes)), None
-        last = self._last["edges"] if self._last else None
+        series = series or DaySeries()
+        last = series.cells.edges if series.cells else None
         edges, polygon = _Edges.projected(shapely.orient_polygons(occupied), _project_xy, last)
-        return (*self._occupied_m2(polygon, edges), polygon)
+        return (*self._occupied_m2(polygon, edges, series), polygon)
 
-    def _occupied_m2(self, polygon: Geometry, edges: _Edges) -> tuple[np.ndarray, np.ndarray]:
+    def _occupied_m2(self, polygon: Geometry, edges: _Edges,
+                     series: DaySeries) -> tuple[np.ndarray, np.ndarray]:
         n_regions = len(self.codes)
-        # start from the previous call's per-piece results: only cells whose key changed
+        # start from the day before's per-piece results: only cells whose key changed
         # (the line moved there) or that switched inside/outside are revisited
-        last = self._last
-        occ = last["occ"].copy() if last else np.zeros(len(self.piece_geom))
-        extra = last["extra"].copy() if last else np.zeros(len(self.piece_geom))
+        last = series.cells
+        occ = last.occ.copy() if last else np.zeros(len(self.piece_geom))
+        extra = last.extra.copy() if last else np.zeros(len(self.piece_geom))
         # per cell: a key of the edges it depends on, how many there are, and whether its
-        # centre is inside. All three add up over edges, so from the second call on only the
-        # edges that appeared or disappeared since the last call are placed in cells.
+        # centre is inside. All three add up over edges, so from the second day on only the
+        # edges that appeared or disappeared since the day before are placed in cells.
         if last:
             key, n_edges, s_key, s_edges, centre_inside = self._edge_sums(
-                *_edge_changes(edges, last["edges"]))
-            key += last["key"]
-            n_edges += last["n_edges"]
-            s_key += last["s_key"]
-            s_edges += last["s_edges"]
-            centre_inside ^= last["centre_inside"]
+                *_edge_changes(edges, last.edges))
+            key += last.key
+            n_edges += last.n_edges
+            s_key += last.s_key
+            s_edges += last.s_edges
+            centre_inside ^= last.centre_inside
         else:
             key, n_edges, s_key, s_edges, centre_inside = self._edge_sums(
                 edges.rows(), edges.hashes, np.ones(len(edges.hashes), np.int64))
@@ -618,40 +657,41 @@ class AreaIndex:
         # cells with no edge are wholly inside or wholly outside
         state = np.where(has_edges, 0, np.where(centre_inside, 1, 2)).astype(np.int8)  # 0 edges
         if last:
-            revisit = ((state != last["state"]) | (key != last["key"])
-                       | (n_edges != last["n_edges"]))
-            resliver = (s_key != last["s_key"]) | (s_edges != last["s_edges"])
+            revisit = (state != last.state) | (key != last.key) | (n_edges != last.n_edges)
+            resliver = (s_key != last.s_key) | (s_edges != last.s_edges)
         else:
             revisit = np.ones(len(self.cells), dtype=bool)
             resliver = ~np.isnan(self.sliver_box[:, 0])  # the cells with a sliver test
         for k in np.flatnonzero(revisit & (state > 0)):
             sl = self.cells[k].pieces
             occ[sl] = self.piece_area[sl] if state[k] == 1 else 0.0
-        self._last = {"occ": occ, "extra": extra, "state": state, "key": key,
-                      "n_edges": n_edges, "s_key": s_key, "s_edges": s_edges,
-                      "centre_inside": centre_inside, "edges": edges}
-        self.stats["hits"] += int((has_edges & ~revisit).sum())
+        series.cells = _DayCells(edges=edges, occ=occ, extra=extra, state=state, key=key,
+                                 n_edges=n_edges, s_key=s_key, s_edges=s_edges,
+                                 centre_inside=centre_inside)
+        series.stats["hits"] += int((has_edges & ~revisit).sum())
         # a cell's occupied part is cached under its edges; its sliver part, under the edges
         # near its stretch of coast or border (a sliver test sees nothing else)
         for k in np.flatnonzero(has_edges & revisit):
-            occ[self.cells[k].pieces] = self._cached((int(k), int(key[k]), int(n_edges[k])),
-                                                     self._cell_occupied, k, polygon)
+            occ[self.cells[k].pieces] = self._cached(
+                series, (int(k), int(key[k]), int(n_edges[k])), self._cell_occupied, k, polygon)
         for k in np.flatnonzero(resliver):
             extra[self.cells[k].pieces] = (
                 0.0 if s_edges[k] == 0  # nothing drawn near the band: no sliver
-                else self._cached((-1 - int(k), int(s_key[k]), int(s_edges[k])),
+                else self._cached(series, (-1 - int(k), int(s_key[k]), int(s_edges[k])),
                                   self._cell_sliver, k, polygon))
         total = np.bincount(self.piece_region, weights=occ, minlength=n_regions)
         slivers = np.bincount(self.piece_region, weights=extra, minlength=n_regions)
         return total + slivers, slivers
 
-    def _cached(self, cache_key: tuple, compute, k: int, polygon: Geometry) -> np.ndarray:
-        hit = self.cache.get(cache_key)
+    @staticmethod
+    def _cached(series: DaySeries, cache_key: tuple, compute, k: int,
+                polygon: Geometry) -> np.ndarray:
+        hit = series.cache.get(cache_key)
         if hit is None:
-            self.stats["misses"] += 1
-            hit = self.cache[cache_key] = compute(k, polygon)
+            series.stats["misses"] += 1
+            hit = series.cache[cache_key] = compute(k, polygon)
         else:
-            self.stats["hits"] += 1
+            series.stats["hits"] += 1
         return hit
 
     def occupied_m2_direct(self, occupied_projected: Geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -682,9 +722,10 @@ class AreaIndex:
             grey = shapely.difference(grey, occupied_projected)
         return shapely.area(shapely.intersection(self.regions, grey))
 
-    def shares(self, layers) -> RegionShares:
-        """Percent occupied and contested per region for one :class:`ControlLayers`."""
-        occ, sliver, contested_m2 = self._areas_of(layers)
+    def shares(self, layers: ControlLayers, series: DaySeries | None = None) -> RegionShares:
+        """Percent occupied and contested per region for one :class:`ControlLayers`; with the
+        ``series`` of days it belongs to, reusing the day before's work."""
+        occ, sliver, contested_m2 = self._areas_of(layers, series or DaySeries())
         contested = None
         if not layers.contested.is_empty or layers.layer_counts.get("contested"):
             contested = np.clip(100.0 * contested_m2 / self.areas, 0.0, 100.0)
@@ -696,15 +737,15 @@ class AreaIndex:
                             sliver_pct=100.0 * sliver / self.areas,
                             notes=layers.notes, warnings=layers.warnings)
 
-    def _areas_of(self, layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Occupied, sliver and contested m² per region. The importer hands over the very same
-        geometry objects when a file repeats the one before (same polygons, another date):
-        then the last answer is reused."""
-        inputs = (layers.occupied, layers.contested, layers.named_territories)
-        last = self._last_areas
-        if last is not None and all(a is b for a, b in zip(inputs[:2], last[0][:2])) and (
-                inputs[2] == last[0][2]):
-            return last[1]
+    def _areas_of(self, layers: ControlLayers,
+                  series: DaySeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Occupied, sliver and contested m² per region. A file often repeats the day before's
+        polygons (another date, the same line): then the day before's answer is the answer."""
+        last = series.areas
+        if (last is not None and last.named_territories == layers.named_territories
+                and shapely.equals_exact(last.occupied, layers.occupied, tolerance=0.0)
+                and shapely.equals_exact(last.contested, layers.contested, tolerance=0.0)):
+            return last.areas
         whole = [self.regions[self.codes.index(code)]
                  for name in sorted(layers.named_territories)
                  for code in NAMED_TERRITORY_CODES.get(name, ()) if code in self.codes]
@@ -712,12 +753,23 @@ class AreaIndex:
             occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
             parts = [occupied, *whole] if occupied is not None else whole
             occupied = shapely.union_all(np.asarray(parts, dtype=object))
-            occ, sliver = self.occupied_m2(occupied)
+            occ, sliver = self.occupied_m2(occupied, series)
         else:
-            occ, sliver, occupied = self.occupied_m2_wgs84(layers.occupied)
+            occ, sliver, occupied = self.occupied_m2_wgs84(layers.occupied, series)
         contested = self.contested_m2(self.project(layers.contested), occupied)
-        self._last_areas = (inputs, (occ, sliver, contested))
+        series.areas = _DayAreas(layers.occupied, layers.contested, layers.named_territories,
+                                 (occ, sliver, contested))
         return occ, sliver, contested
+
+
+def _cell_context(ukraine: Geometry, box: Geometry, wide: Geometry,
+                  tolerance: float) -> tuple[Geometry, Geometry]:
+    """(Ukraine ∩ the wide cell, the band along the outer boundary ∩ the cell ∩ Ukraine)."""
+    land = shapely.intersection(ukraine, wide)
+    outer = shapely.intersection(shapely.boundary(ukraine),
+                                 shapely.buffer(box, tolerance * 1.01, join_style="mitre"))
+    band = shapely.intersection(shapely.buffer(outer, tolerance), box)
+    return land, shapely.intersection(band, land)
 
 
 def _has_layer_names(layers) -> bool:

@@ -53,7 +53,13 @@ EMPTY = shapely.MultiPolygon()
 
 
 class PolygonFileError(ValueError):
-    """A polygon file cannot be imported; the message names the file and what to do."""
+    """A polygon file cannot be imported: ``path`` is the file, ``message`` what is wrong with
+    it and what to do; the error reads ``path: message``."""
+
+    def __init__(self, path: str | Path, message: str):
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
 
 
 class Category(StrEnum):
@@ -251,6 +257,12 @@ class ControlLayers:
     #: Crimea and Sevastopol). The layer means the territory, so compute adds our boundary of
     #: it to the layer's polygons (no coastline mismatch; the polygons' reach beyond it stays).
     named_territories: frozenset[str] = frozenset()
+    #: The long-standing occupied layers kept (``territories`` of :func:`read_control_file`),
+    #: when only those were read from a raw dump; None when every layer was read.
+    territories: frozenset[str] | None = None
+    #: What the layers were built from (a GeoJSON file's features, its CRS and the layers
+    #: kept): the next file of a series that holds the same is not built again (``previous``).
+    polygons: _Polygons | None = field(default=None, compare=False, repr=False)
 
 
 # --- Geometry handling ------------------------------------------------------------------------
@@ -270,24 +282,26 @@ def _polygon_parts(geometry: Geometry) -> list[Geometry]:
     return []
 
 
-def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int]:
-    """Drop Z, repair invalid polygons; return the polygons and how many needed repair."""
+def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int, bool]:
+    """Drop Z, repair invalid polygons; return the polygons, how many needed repair and
+    whether anything changed (if not, the polygons are the list given)."""
     if not polygons:
-        return [], 0
+        return [], 0, False
     array = np.asarray(polygons, dtype=object)
-    if shapely.has_z(array).any():
+    has_z = shapely.has_z(array).any()
+    if has_z:
         array = shapely.force_2d(array)
     invalid = ~shapely.is_valid(array)
     repaired = int(invalid.sum())
     if repaired:
         array[invalid] = shapely.make_valid(array[invalid], method="structure",
                                             keep_collapsed=False)
-    if not repaired and array[0] is polygons[0] and not shapely.is_empty(array).any():
-        return polygons, 0  # all valid, 2-D and non-empty: the very same list
+    if not repaired and not has_z and not shapely.is_empty(array).any():
+        return polygons, 0, False  # all valid, 2-D and non-empty: the very same list
     out: list[Geometry] = []
     for geom in array:
         out.extend(p for p in _polygon_parts(geom) if not p.is_empty)
-    return out, repaired
+    return out, repaired, True
 
 
 def _union(polygons: list[Geometry], disjoint: bool = False) -> Geometry:
@@ -440,7 +454,7 @@ def _to_wgs84(polygons: list[Geometry], crs: str, path: Path) -> list[Geometry]:
     try:
         source = CRS.from_user_input(crs)
     except CRSError as error:
-        raise PolygonFileError(f"{path}: unknown coordinate reference system {crs!r} ({error}). "
+        raise PolygonFileError(path, f"unknown coordinate reference system {crs!r} ({error}). "
                            "Reproject the file to WGS 84 (EPSG:4326).") from error
     transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
     array = np.asarray(polygons, dtype=object)
@@ -455,7 +469,7 @@ def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
         polygons[0] if len(polygons) == 1 else np.asarray(polygons, dtype=object))
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise PolygonFileError(
-            f"{path}: coordinates ({minx:.0f}, {miny:.0f}) … ({maxx:.0f}, {maxy:.0f}) are not "
+            path, f"coordinates ({minx:.0f}, {miny:.0f}) … ({maxx:.0f}, {maxy:.0f}) are not "
             "longitude/latitude, and the file does not say which CRS they are in. Add a 'crs' "
             "member or reproject the file to WGS 84 (EPSG:4326).")
 
@@ -474,21 +488,21 @@ def is_layered_dump(features: list[dict]) -> bool:
     return False
 
 
-def _load_json(path: Path) -> dict:
+def _load_json(path: Path, data: bytes | None) -> dict:
     try:
-        document = _parse_json(path.read_bytes())
+        document = _parse_json(path.read_bytes() if data is None else data)
     except OSError as error:
-        raise PolygonFileError(f"{path}: cannot be read ({error.strerror or error}).") from error
+        raise PolygonFileError(path, f"cannot be read ({error.strerror or error}).") from error
     except ValueError as error:  # orjson.JSONDecodeError or simdjson's
-        raise PolygonFileError(f"{path}: not valid JSON ({error}). Is it a GeoJSON file?"
+        raise PolygonFileError(path, f"not valid JSON ({error}). Is it a GeoJSON file?"
                                ) from error
     if not isinstance(document, dict) or document.get("type") not in (
             "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
-        raise PolygonFileError(f"{path}: not a GeoJSON FeatureCollection, Feature or polygon "
+        raise PolygonFileError(path, "not a GeoJSON FeatureCollection, Feature or polygon "
                            "geometry.")
     if document["type"] == "FeatureCollection":
         if not isinstance(document.get("features"), list):
-            raise PolygonFileError(f"{path}: FeatureCollection without a 'features' list.")
+            raise PolygonFileError(path, "FeatureCollection without a 'features' list.")
         return document
     if document["type"] == "Feature":
         return {**document, "type": "FeatureCollection", "features": [document]}
@@ -504,7 +518,7 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
         try:
             return dt.date.fromisoformat(str(date))
         except ValueError as error:
-            raise PolygonFileError(f"{path}: --date {date!r} is not a date; use YYYY-MM-DD."
+            raise PolygonFileError(path, f"--date {date!r} is not a date; use YYYY-MM-DD."
                                    ) from error
     for feature in features[:50]:
         properties = feature.get("properties") or {}
@@ -517,7 +531,7 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
         found = _parse_date(text)
         if found:
             return found
-    raise PolygonFileError(f"{path}: no date found — not in a 'date' property, not in the file "
+    raise PolygonFileError(path, "no date found — not in a 'date' property, not in the file "
                            "name (like 2024-07-08.geojson). Give one with --date YYYY-MM-DD.")
 
 
@@ -534,23 +548,19 @@ class _Polygons:
     key: tuple  # (features, crs, territories): the input these polygons were built from
 
 
-#: The polygons of the last file read. Consecutive files of a daily series are often identical
-#: but for their date; comparing the parsed features costs microseconds, rebuilding them
-#: milliseconds — and the same geometry objects let compute reuse its result too.
-_last_polygons: _Polygons | None = None
-
-
-def _read_geojson(path: Path, date: dt.date | str | None,
-                  territories: frozenset[str] | None = None) -> ControlLayers:
-    global _last_polygons
-    document = _load_json(path)
+def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
+                  territories: frozenset[str] | None,
+                  previous: ControlLayers | None) -> ControlLayers:
+    document = _load_json(path, data)
     features = [f for f in document["features"] if isinstance(f, dict)]
     when = _resolve_date(path, date, document, features)
     key = (features, _crs_of(document), territories)
-    if _last_polygons is not None and _last_polygons.key == key:
-        polygons = _last_polygons
+    # Consecutive files of a daily series are often identical but for their date: comparing
+    # the parsed features costs microseconds, building the polygons again milliseconds.
+    if previous is not None and previous.polygons is not None and previous.polygons.key == key:
+        polygons = previous.polygons
     else:
-        polygons = _last_polygons = _read_polygons(path, *key)
+        polygons = _read_polygons(path, *key)
     warnings = []
     if polygons.unknown:
         listed = "; ".join(f"{name!r} ×{n}" for name, n in polygons.unknown.most_common())
@@ -561,7 +571,8 @@ def _read_geojson(path: Path, date: dt.date | str | None,
                          contested=layers[Category.CONTESTED],
                          liberated=layers[Category.LIBERATED], repaired=polygons.repaired,
                          notes=polygons.notes, warnings=tuple(warnings),
-                         layer_counts=dict(polygons.counts), named_territories=polygons.named)
+                         layer_counts=dict(polygons.counts), named_territories=polygons.named,
+                         territories=territories, polygons=polygons)
 
 
 def _read_polygons(path: Path, features: list[dict], crs: str | None,
@@ -586,7 +597,7 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
         try:
             shape = _geometry_from_json(geometry)
         except (shapely.errors.GEOSException, ValueError, TypeError) as error:
-            raise PolygonFileError(f"{path}: feature {index} ({kind}) has coordinates that "
+            raise PolygonFileError(path, f"feature {index} ({kind}) has coordinates that "
                                    f"cannot be read ({error}).") from error
         parts = _polygon_parts(shape)
         if not parts:
@@ -613,7 +624,7 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
         shapes[category] = shape
     if not layered and not groups[Category.OCCUPIED]:
         found = ", ".join(f"{n} {k}" for k, n in non_polygon.items()) or "no features"
-        raise PolygonFileError(f"{path}: no polygons to import (found {found}). Occupied areas "
+        raise PolygonFileError(path, f"no polygons to import (found {found}). Occupied areas "
                                "must be Polygon or MultiPolygon features.")
     repaired = 0
     layers: dict[Category, Geometry] = {}
@@ -623,10 +634,10 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
             polygons = _to_wgs84(polygons, crs, path)
         else:
             _check_lonlat(polygons, path)
-        cleaned, fixed = _clean(polygons)
+        cleaned, fixed, changed = _clean(polygons)
         repaired += fixed
         whole = shapes.get(category)
-        if (not crs and sources[category] == 1 and cleaned is polygons
+        if (not crs and sources[category] == 1 and not changed
                 and shapely.get_type_id(whole) == 6):
             layers[category] = whole  # one valid MultiPolygon feature, as it came: keep it
         else:
@@ -640,34 +651,36 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
                      key=(features, crs, territories))
 
 
-def _read_with_pyogrio(path: Path, date: dt.date | str | None) -> ControlLayers:
+def _read_with_pyogrio(path: Path, data: bytes | None,
+                       date: dt.date | str | None) -> ControlLayers:
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path)
+        frame = pyogrio.read_dataframe(path if data is None else data)
     except Exception as error:  # pyogrio raises several kinds for an unreadable file
-        raise PolygonFileError(f"{path}: cannot be read as a vector file ({error}).") from error
+        raise PolygonFileError(path, f"cannot be read as a vector file ({error}).") from error
     if frame.crs is None:
-        raise PolygonFileError(f"{path}: the layer has no coordinate reference system; set one "
+        raise PolygonFileError(path, "the layer has no coordinate reference system; set one "
                            "(e.g. EPSG:4326) and try again.")
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs("EPSG:4326")
     polygons = [p for geom in frame.geometry if geom is not None for p in _polygon_parts(geom)]
     if not polygons:
         kinds = ", ".join(sorted(set(frame.geometry.geom_type.dropna()))) or "no features"
-        raise PolygonFileError(f"{path}: no polygons to import (found {kinds}). Occupied areas "
+        raise PolygonFileError(path, f"no polygons to import (found {kinds}). Occupied areas "
                                "must be polygons.")
     features = [{"properties": {k: str(v) for k, v in row.items()}}
                 for row in frame.drop(columns="geometry").head(50).to_dict("records")]
     when = _resolve_date(path, date, {}, features)
-    polygons, repaired = _clean(polygons)
+    polygons, repaired, _ = _clean(polygons)
     notes = [f"{repaired} invalid polygon(s) repaired"] if repaired else []
     return ControlLayers(date=when, path=path, occupied=_union(polygons), repaired=repaired,
                          notes=tuple(notes), layer_counts={"occupied": len(frame)})
 
 
 def read_control_file(path: str | Path, date: dt.date | str | None = None,
-                      territories: Iterable[str] | None = None) -> ControlLayers:
+                      territories: Iterable[str] | None = None, *, data: bytes | None = None,
+                      previous: ControlLayers | None = None) -> ControlLayers:
     """Read one polygon file into classified, validated layers.
 
     ``date`` (a flag) wins over a ``date`` property, which wins over the file name.
@@ -675,10 +688,16 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
     A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
     counts all its polygons as occupied.
+
+    ``data``: the file's bytes, already in memory (an upload); ``path`` is then only its name,
+    which says its kind and may hold its date. ``previous``: the layers of the file read before
+    in a series; when this GeoJSON file holds the same features, its polygons are taken from
+    there instead of being built again.
     """
     path = Path(path)
-    if not path.is_file():
-        raise PolygonFileError(f"{path}: no such file.")
+    if data is None and not path.is_file():
+        raise PolygonFileError(path, "no such file.")
     if path.suffix.lower() in (".json", ".geojson"):
-        return _read_geojson(path, date, frozenset(territories) if territories else None)
-    return _read_with_pyogrio(path, date)
+        return _read_geojson(path, data, date,
+                             frozenset(territories) if territories else None, previous)
+    return _read_with_pyogrio(path, data, date)

@@ -1,0 +1,115 @@
+"""One polygon file → the validated snapshot rows of its date.
+
+This is the one way a polygon file becomes snapshot rows, for ``mapkit compute`` (the batch
+runner, :mod:`mapkit.ingest.runner`) and the viewer's uploads alike: read and classify the
+layers (:mod:`mapkit.ingest.importers`), find each region's share (:mod:`mapkit.ingest.areas`),
+write the rows (method ``computed``, a note saying where they come from) and check them with the
+validator every snapshot goes through (:func:`mapkit.snapshots.validate_rows`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapkit.ingest.areas import AreaIndex, DaySeries, RegionShares
+from mapkit.ingest.importers import ControlLayers, PolygonFileError, read_control_file
+from mapkit.ingest.region_index import load_region_index
+from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
+
+__all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapshot",
+           "snapshot_rows"]
+
+#: Who drew the polygons, when nobody says otherwise.
+DEFAULT_SOURCE = "DeepStateMap"
+#: Link written in every row for a known source.
+SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
+
+#: Sliver share (percentage points) from which a row's note mentions it.
+_SLIVER_NOTE_FROM_PP = 0.005
+
+
+@dataclass(frozen=True)
+class ComputedSnapshot:
+    """The snapshot computed from one polygon file: its rows, validated, and what was found on
+    the way (for a run's summary)."""
+
+    date: dt.date
+    rows: SnapshotRows
+    warnings: tuple[str, ...] = ()
+    repaired: int = 0  # invalid polygons repaired while reading
+
+
+def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: str, *,
+                  says_no_contested: bool = True) -> list[dict[str, str]]:
+    """Snapshot rows for one date (a cell per column of :data:`mapkit.snapshots.COLUMNS`).
+
+    ``origin`` names the input in each row's note; the note also gives the coast/border
+    mismatch strips counted as occupied and, when ``says_no_contested``, that the input had no
+    contested layer."""
+    rows = []
+    date = shares.date.isoformat()
+    contested = shares.contested_pct
+    for i, code in enumerate(shares.codes):
+        note = f"computed from {origin}"
+        if shares.sliver_pct[i] >= _SLIVER_NOTE_FROM_PP:
+            note += f"; incl. {shares.sliver_pct[i]:.2f} pp coast/border mismatch strips"
+        if contested is None and says_no_contested:
+            note += "; no contested layer in the input"
+        rows.append({
+            "date": date,
+            "region": code,
+            "percent": f"{shares.occupied_pct[i]:.2f}",
+            "source": source,
+            "method": "computed",
+            "source_url": source_url,
+            "contested_percent": "" if contested is None else f"{contested[i]:.2f}",
+            "note": note,
+        })
+    return rows
+
+
+@functools.cache
+def _project_index() -> AreaIndex:
+    """The region index of the project's boundaries, loaded once per process."""
+    return load_region_index()
+
+
+def compute_snapshot(path: str | Path, *, data: bytes | None = None,
+                     index: AreaIndex | None = None, series: DaySeries | None = None,
+                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     date: dt.date | str | None = None,
+                     territories: Iterable[str] | None = None,
+                     origin: str | None = None) -> ComputedSnapshot:
+    """Compute the snapshot of one polygon file: every region's share, as validated rows.
+
+    ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
+    wins over a date in the file or its name. ``index`` is the region index (default: the
+    project's, prepared); ``series``, the run of days this one belongs to, in date order (see
+    :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row
+    (``source_url`` defaults to the known link of the source, if any); ``origin`` names the
+    input in the notes (default: the file's name). ``territories`` keeps only those
+    long-standing occupied layers of a raw dump (then the notes do not call the missing
+    contested layer missing: it was left out on purpose).
+
+    Raises :class:`mapkit.snapshots.SnapshotError` when the file cannot be read, with its
+    problems named as ``file: what is wrong``.
+    """
+    path = Path(path)
+    series = series or DaySeries()
+    try:
+        layers: ControlLayers = read_control_file(path, date=date, territories=territories,
+                                                  data=data, previous=series.layers)
+    except PolygonFileError as error:
+        raise SnapshotError([Problem(str(error.path), None, error.message)]) from None
+    series.layers = layers
+    shares = (index or _project_index()).shares(layers, series)
+    if source_url is None:
+        source_url = SOURCE_URLS.get(source, "")
+    rows = snapshot_rows(shares, source, source_url, origin or path.name,
+                         says_no_contested=layers.territories is None)
+    return ComputedSnapshot(date=shares.date, rows=validate_rows(rows, str(path)),
+                            warnings=shares.warnings, repaired=layers.repaired)
