@@ -3,8 +3,9 @@
 Regions are drawn in the conformal projection for Ukraine (``UKRAINE_CONFORMAL``), one patch
 per region so its colour and hatch can change per frame. Labels (name and figure) sit at each
 region's pole of inaccessibility and move out, with a leader line, when they would collide —
-Kyiv City inside Kyiv Oblast, Sevastopol beside Crimea. Every text is drawn with
-``parse_math=False``: a "$" in a title is a dollar sign, not the start of a formula.
+Kyiv City inside Kyiv Oblast, Sevastopol beside Crimea. Every text is drawn, and
+measured for wrapping, as plain text (``parse_math=False``): a "$" in a title is a dollar sign,
+not the start of a formula.
 
 SVG output is byte-identical for identical inputs: matplotlib's random ids are salted with a
 constant and its Date metadata is left out (the provenance's generated-at comes from the inputs,
@@ -22,8 +23,9 @@ import matplotlib
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
@@ -188,13 +190,18 @@ def draw_map(
     axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
 
     text = {"parse_math": False, "color": TEXT_COLOUR}
-    figure.text(0.02, 0.965, visual(title), fontsize=22 * scale, fontweight="bold", va="top",
-                wrap=True, **text)
+
     if subtitle:
         figure.text(0.02, 0.905, visual(subtitle), fontsize=14 * scale, va="top",
                     **{**text, "color": MUTED_COLOUR})
     date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
                             fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
+    # the title wraps before the date at the top right
+    date_width = _text_width(date_text.get_text(), figure, 20 * scale, "bold")
+    figure.text(0.02, 0.965,
+                _wrapped(title, figure, 0.02, 0.96 - date_width / figure.bbox.width, 22 * scale,
+                         "bold"),
+                fontsize=22 * scale, fontweight="bold", va="top", **text)
 
     handles = []
     for entry in legend_entries(lang):
@@ -212,8 +219,8 @@ def draw_map(
     foot = [t("source_line", lang, sources=provenance.sources_text(lang))]
     if credit:
         foot.append(t("credit_line", lang, credit=credit))
-    figure.text(0.02, 0.075, visual("  ·  ".join(foot)), fontsize=10 * scale, va="top", wrap=True,
-                **{**text, "color": MUTED_COLOUR})
+    figure.text(0.02, 0.075, _wrapped("  ·  ".join(foot), figure, 0.02, 0.98, 10 * scale),
+                fontsize=10 * scale, va="top", **{**text, "color": MUTED_COLOUR})
     figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
@@ -222,6 +229,37 @@ def draw_map(
         map_figure.labels = _place_labels(figure, axes, shapes, timeline, index, lang, scale)
     map_figure.show(timeline, index, lang)
     return map_figure
+
+
+def _text_width(text: str, figure: Figure, fontsize: float, fontweight: str = "normal") -> float:
+    """Width in pixels of ``text`` drawn as plain text on ``figure`` (one line)."""
+    renderer = RendererAgg(1, 1, figure.dpi)
+    font = FontProperties(size=fontsize, weight=fontweight)
+    return renderer.get_text_width_height_descent(visual(text), font, ismath=False)[0]
+
+
+def _wrapped(text: str, figure: Figure, left: float, right: float, fontsize: float,
+             fontweight: str = "normal") -> str:
+    """``text`` broken at spaces into lines that fit between ``left`` and ``right`` (fractions
+    of the figure's width), in display order (:func:`visual`).
+
+    matplotlib's own ``wrap=True`` measures each line as a formula when it holds two "$",
+    whatever ``parse_math`` says, so a credit such as "Prices: $5 … $10" crashed the print
+    maps; here every line is measured, and drawn, as plain text.
+    """
+    room = figure.bbox.width * (right - left)
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and _text_width(longer, figure, fontsize, fontweight) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    return visual("\n".join(lines))
 
 
 #: Label offsets to try, in points, nearest first: in place, then around at growing distances.
