@@ -244,6 +244,33 @@ def test_bad_files_fail_with_a_message_naming_the_file(tmp_path, content, messag
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize("parser", ["simdjson", "orjson"])
+@pytest.mark.parametrize("depth", [600, 100_000])
+def test_deeply_nested_geojson_fails_with_a_message_not_a_crash(tmp_path, monkeypatch, parser,
+                                                                depth):
+    from mapkit.ingest import importers
+
+    if parser == "orjson":
+        monkeypatch.setattr(importers, "simdjson", None)
+    elif importers.simdjson is None:
+        pytest.skip("pysimdjson is not installed")
+    square = json.dumps({"type": "Polygon", "coordinates": [_square(33, 47)]})
+    path = tmp_path / "2025-01-01.geojson"
+    path.write_text('{"type": "GeometryCollection", "geometries": [' * depth + square
+                    + "]}" * depth)
+    with pytest.raises(PolygonFileError, match="nested too deeply") as error:
+        read_control_file(path)
+    assert str(path) in str(error.value)
+
+
+def test_geometry_collections_nested_a_few_hundred_deep_are_still_read(tmp_path):
+    square = json.dumps({"type": "Polygon", "coordinates": [_square(33, 47)]})
+    path = tmp_path / "2025-01-01.geojson"
+    path.write_text('{"type": "GeometryCollection", "geometries": [' * 300 + square
+                    + "]}" * 300)
+    assert read_control_file(path).occupied.area == pytest.approx(1.0)
+
+
 def test_file_without_a_date_asks_for_one(tmp_path):
     path = _write(tmp_path, "front.geojson",
                   [_feature({"type": "Polygon", "coordinates": [_square(33, 47)]})])

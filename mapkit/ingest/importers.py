@@ -413,11 +413,27 @@ def _from_simdjson(value):
     return out
 
 
+class _TooDeep(ValueError):
+    """JSON nested deeper than the parsers (or Python's stack) go: no GeoJSON needs that."""
+
+
 def _parse_json(data: bytes):
-    """JSON bytes → Python; raises ValueError when the bytes are not JSON."""
-    if simdjson is None:
-        return orjson.loads(data)
-    return _from_simdjson(simdjson.Parser().parse(data))
+    """JSON bytes → Python; raises ValueError when the bytes are not JSON (:class:`_TooDeep`
+    when they nest too deeply to be read)."""
+    try:
+        if simdjson is None:
+            return orjson.loads(data)
+        return _from_simdjson(simdjson.Parser().parse(data))
+    except RecursionError:
+        raise _TooDeep() from None
+    except RuntimeError as error:  # simdjson's DEPTH_ERROR
+        if "DEPTH" in str(error):
+            raise _TooDeep() from None
+        raise
+    except orjson.JSONDecodeError as error:
+        if "depth limit" in str(error) or "recursion" in str(error).lower():
+            raise _TooDeep() from None
+        raise
 
 
 def _geometry_from_json(geometry: dict) -> Geometry:
@@ -493,6 +509,9 @@ def _load_json(path: Path, data: bytes | None) -> dict:
         document = _parse_json(path.read_bytes() if data is None else data)
     except OSError as error:
         raise PolygonFileError(path, f"cannot be read ({error.strerror or error}).") from error
+    except _TooDeep:
+        raise PolygonFileError(path, "its arrays or objects are nested too deeply (hundreds "
+                               "of levels) to be read; no GeoJSON needs that.") from None
     except ValueError as error:  # orjson.JSONDecodeError or simdjson's
         raise PolygonFileError(path, f"not valid JSON ({error}). Is it a GeoJSON file?"
                                ) from error
@@ -697,7 +716,11 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     path = Path(path)
     if data is None and not path.is_file():
         raise PolygonFileError(path, "no such file.")
-    if path.suffix.lower() in (".json", ".geojson"):
-        return _read_geojson(path, data, date,
-                             frozenset(territories) if territories else None, previous)
-    return _read_with_pyogrio(path, data, date)
+    try:
+        if path.suffix.lower() in (".json", ".geojson"):
+            return _read_geojson(path, data, date,
+                                 frozenset(territories) if territories else None, previous)
+        return _read_with_pyogrio(path, data, date)
+    except RecursionError:  # collections within collections, deeper than the stack allows
+        raise PolygonFileError(path, "its geometries are nested too deeply (collections "
+                               "within collections) to be read.") from None
