@@ -297,3 +297,42 @@ def test_html_shows_hostile_text_as_typed_and_runs_nothing(page_factory, html_fi
 
 def test_partial_colour_is_the_base_of_the_hatch():
     assert PARTIAL_COLOUR == percent_colour(None, partial=True)
+
+
+# --- more sources than one digit can number -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many_sources(tmp_path_factory):
+    """40 outlets, one figure each on its own day: more than the 36 a digit can number."""
+    from mapkit.regions import REGIONS
+
+    folder = tmp_path_factory.mktemp("many")
+    write_csv(folder / "outlets.csv", [
+        (f"2024-01-{1 + i:02d}" if i < 31 else f"2024-02-{i - 30:02d}",
+         REGIONS[i % len(REGIONS)].code, i, f"Outlet {i:02d}", "reported",
+         "https://example.org", "", "") for i in range(40)
+    ])
+    return load_snapshots([folder])
+
+
+@pytest.mark.parametrize("fmt", ["embed", pytest.param("html", marks=needs_leaflet)])
+def test_maps_of_more_than_36_sources_name_each_source(page_factory, many_sources, tmp_path,
+                                                       fmt):
+    from mapkit.regions import REGIONS
+
+    out = write_export(fmt, many_sources, tmp_path / "map.html")
+    last = REGIONS[39 % len(REGIONS)].code  # Outlet 39's region, on the last date
+    page = page_factory()
+    if fmt == "embed":
+        page.goto(out.as_uri())
+        page.hover(f"#mk-{last}")
+        tip = page.inner_text("#mk-tip")
+    else:
+        route_cdn_to_local(page)
+        page.goto(out.as_uri())
+        page.wait_for_selector(f'path[data-code="{last}"]')
+        page.hover(f'path[data-code="{last}"]')
+        tip = page.inner_text(".leaflet-tooltip")
+    assert "Outlet 39" in tip and "39.0 %" in tip
+    assert page.errors == []

@@ -78,6 +78,10 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
     it is one) and "k", "a", "n" appear only when some region has one: the whole 2014–2026
     timeline has to fit in an embed of 150 KB.
 
+    A map of more than 36 sources (a spreadsheet of many outlets) cannot give each one digit:
+    its frames' "s" is then a list of source indexes (null = none) instead of a string; the
+    browser reads both (``sourceIndex`` in payload_reader.js and the viewer).
+
     ``notes_of`` keeps the notes of figures with these methods only: the embed keeps the
     reported ones (a publication's own words) and leaves out the processing notes of computed
     figures, which differ on every date and would triple its size (the CSV has them all).
@@ -85,8 +89,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
     palette: list[str] = []
     sources = timeline.sources()
     source_index = {source.name: i for i, source in enumerate(sources)}
-    if len(sources) > len(DIGITS):
-        raise ValueError(f"more than {len(DIGITS)} sources on one map; choose one with --source")
+    many_sources = len(sources) > len(DIGITS)  # then "s" lists indexes: see the docstring
     frames = []
     for day, frame in zip(timeline.dates, timeline.cells):
         percents, colours, source_codes = [], [], []
@@ -96,14 +99,17 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
         for index, cell in enumerate(frame):
             colours.append(HATCH if cell.partial and cell.percent is None else cell.colour)
             percents.append(_short(cell.percent))
-            source_codes.append(DIGITS[source_index[cell.source]] if cell.has_data else ".")
+            if many_sources:
+                source_codes.append(source_index[cell.source] if cell.has_data else None)
+            else:
+                source_codes.append(DIGITS[source_index[cell.source]] if cell.has_data else ".")
             if cell.as_of is not None and cell.as_of != day:
                 as_of[str(index)] = cell.as_of.isoformat()
             contested.append(_short(cell.contested))
             if cell.note and cell.method in notes_of:
                 notes[str(index)] = cell.note
         entry: dict = {"p": percents, "c": encode_colours(colours, palette),
-                       "s": "".join(source_codes)}
+                       "s": source_codes if many_sources else "".join(source_codes)}
         if as_of:
             entry["a"] = as_of
         if any(value is not None for value in contested):
