@@ -62,24 +62,31 @@ def regions() -> None:
         click.echo(f"{row.code:<6} {row.name_en:<16} {row.name_uk:<26} {row.area_km2:>9,.0f}")
 
 
+#: Problems (and notes) ``mapkit validate`` prints unless told otherwise.
+SHOWN_PROBLEMS = 100
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, not the notes.")
-def validate(paths: tuple[str, ...], quiet: bool) -> None:
+@click.option("--limit", type=click.IntRange(min=0), default=SHOWN_PROBLEMS, show_default=True,
+              help="Print at most this many problems (and notes); 0 prints them all.")
+def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
     """Check snapshot CSV files (default: data/control_snapshots/).
 
     Checks columns, dates, regions (any spelling; noted with its ISO code), 0 ≤ percent ≤ 100 or
-    'partial', methods, sources and duplicate regions per date and source. Every problem is
-    printed as file:line: what is wrong. Exits 1 if there are any.
+    'partial', methods, sources (and notes) a spreadsheet would not take for a formula, and
+    duplicate regions per date and source. Every problem is printed as file:line: what is
+    wrong (the first --limit of them, then how many more). Exits 1 if there are any.
     """
     from mapkit.snapshots import validate_paths
 
     report = validate_paths(paths or None)
     if not quiet:
-        for note in report.notes:
-            click.echo(f"note: {note}")
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
+        _echo_capped([f"note: {note}" for note in report.notes[:limit or None]],
+                     len(report.notes), "note(s)")
+    _echo_capped([str(problem) for problem in report.problems[:limit or None]],
+                 len(report.problems), "problem(s)", err=True)
     summary = (f"{len(report.files)} file(s), {report.rows} valid row(s), "
                f"{len(report.problems)} problem(s)")
     if report.problems:
@@ -196,6 +203,14 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
         click.echo(line, err=line.startswith(("warning", "error")))
     if summary.failed:
         sys.exit(1)
+
+
+def _echo_capped(lines: list[str], total: int, what: str, err: bool = False) -> None:
+    """Print ``lines`` (the first of ``total``) in one write, then how many were left out."""
+    if lines:
+        click.echo("\n".join(lines), err=err)
+    if total > len(lines):
+        click.echo(f"… and {total - len(lines):,} more {what} (--limit 0 prints all)", err=err)
 
 
 class _NoBar:

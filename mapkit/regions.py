@@ -127,20 +127,26 @@ _CITY_WORDS = {"city", "misto", "місто", "м", "город", "г", "of"}
 _APOSTROPHES = "'’ʼ`´‘ʹ"
 
 
+_DROP_APOSTROPHES = {ord(c): None for c in _APOSTROPHES}
+_SEPARATORS = re.compile(r"[\s\-–—_.,()]+")
+
+
 def _normalise(name: str) -> str:
     """Lower case, accents and apostrophes dropped, hyphens and spaces folded to one space."""
-    text = unicodedata.normalize("NFKC", name).strip().lower()
-    # Strip Latin accents (é → e) but keep Cyrillic letters such as й, ї intact.
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = []
-    for char in decomposed:
-        if unicodedata.combining(char) and kept and kept[-1].isascii():
-            continue
-        kept.append(char)
-    text = unicodedata.normalize("NFC", "".join(kept))
-    text = text.translate({ord(c): None for c in _APOSTROPHES})
-    text = re.sub(r"[\s\-–—_.,()]+", " ", text)
-    return text.strip()
+    if name.isascii():  # no accents to drop, nothing NFKC changes
+        text = name.lower()
+    else:
+        text = unicodedata.normalize("NFKC", name).strip().lower()
+        # Strip Latin accents (é → e) but keep Cyrillic letters such as й, ї intact.
+        decomposed = unicodedata.normalize("NFD", text)
+        kept = []
+        for char in decomposed:
+            if unicodedata.combining(char) and kept and kept[-1].isascii():
+                continue
+            kept.append(char)
+        text = unicodedata.normalize("NFC", "".join(kept))
+    text = text.translate(_DROP_APOSTROPHES)
+    return _SEPARATORS.sub(" ", text).strip()
 
 
 def _split_region_words(key: str) -> tuple[str, bool]:
@@ -172,8 +178,13 @@ class UnknownRegionError(LookupError):
     def __init__(self, name: str, suggestions: list[str]):
         self.name = name
         self.suggestions = suggestions
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown region {name!r}.{hint} Run `mapkit regions` to list all 27.")
+        super().__init__(unknown_region_message(name, suggestions))
+
+
+def unknown_region_message(name: str, suggestions: list[str]) -> str:
+    """What :class:`UnknownRegionError` says: the name, the closest names, where to look."""
+    hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    return f"unknown region {name!r}.{hint} Run `mapkit regions` to list all 27."
 
 
 def region_by_code(code: str) -> Region:
@@ -203,10 +214,20 @@ def resolve(name: str) -> Region:
     "Kyiv"/"Kiev" alone is the city (as ISO 3166-2 names UA-30); "Kyiv Oblast" is the oblast.
     Raises :class:`UnknownRegionError` with suggestions when nothing matches.
     """
+    region = find(name)
+    if region is None:
+        raise UnknownRegionError(str(name), suggest(name) if isinstance(name, str)
+                                 and name.strip() else [])
+    return region
+
+
+def find(name: str) -> Region | None:
+    """The region :func:`resolve` gives for ``name``, or None: no suggestions looked for, no
+    exception raised (a validator meets a million made-up names in a big bad file)."""
     if name in _BY_CODE:  # the common case in snapshot files: already an ISO code
         return _BY_CODE[name]
     if not isinstance(name, str) or not name.strip():
-        raise UnknownRegionError(str(name), [])
+        return None
     normalised = _normalise(name)
     key, said_oblast = _split_region_words(normalised)
     if said_oblast and key in _OBLAST_ONLY:
@@ -215,6 +236,4 @@ def resolve(name: str) -> Region:
     if key in spellings:
         return _BY_CODE[spellings[key]]
     without_city = " ".join(w for w in key.split() if w not in _CITY_WORDS)
-    if without_city in spellings:
-        return _BY_CODE[spellings[without_city]]
-    raise UnknownRegionError(name, suggest(name))
+    return _BY_CODE.get(spellings.get(without_city))

@@ -30,14 +30,16 @@ import datetime as dt
 import io
 import math
 import operator
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
 from mapkit.files import expand_paths, write_atomically
-from mapkit.regions import REGIONS, UnknownRegionError, resolve
+from mapkit.regions import REGIONS, suggest, unknown_region_message
+from mapkit.regions import find as find_region
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
     import pandas as pd
@@ -59,9 +61,9 @@ FRAME_COLUMNS = [
 SNAPSHOT_SUFFIXES = (".csv",)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth saying) about one place in one file."""
+class Problem(NamedTuple):
+    """One thing wrong (or worth saying) about one place in one file. (A tuple: a file of a
+    million bad rows makes millions of these, three times faster than a frozen dataclass.)"""
 
     file: str
     line: int | None
@@ -132,6 +134,30 @@ def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     return value, None
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP's "CSV injection"); the leading
+#: tab or carriage return of that list never reaches a check: cells are stripped first.
+FORMULA_STARTS = ("=", "+", "-", "@")
+#: A signed plain number ("-2", "+1.5", "-3 %"): a spreadsheet reads it as that number.
+_SIGNED_NUMBER = re.compile(r"[+-]\s*(\d+([.,]\d*)?|[.,]\d+)\s*%?")
+
+
+def formula_error(column: str, text: str) -> str | None:
+    """Why a text cell (source, note) must not be written as it is, or None.
+
+    A cell starting with ``=``, ``+``, ``-`` or ``@`` is read by Excel, LibreOffice and Google
+    Sheets as a formula: "-2 km" shows as an error instead of the text, and a crafted one
+    (``=HYPERLINK(…)``, ``-1+cmd|…``) links away or runs a command when the file is opened.
+    A signed plain number ("-2", "+1.5 %") is read as that number and is kept. The CSV export
+    and the viewer's download prefix such text with an apostrophe instead (they write what is
+    already validated); a snapshot file is the input, so it is asked to say it differently.
+    """
+    if not text or text[0] not in FORMULA_STARTS or _SIGNED_NUMBER.fullmatch(text):
+        return None
+    return (f"{column} {text!r} starts with {text[0]!r}, so a spreadsheet would read it as a "
+            "formula (an error instead of the text, or a crafted command run when the file is "
+            "opened); start it with a word or a digit instead")
+
+
 def _check_shared(date_text: str, source: str, method_text: str,
                   url: str) -> tuple[dt.date | None, list[str], str, list[str]]:
     """The cells most rows of a file share: the date (its value and errors), then the method
@@ -140,6 +166,8 @@ def _check_shared(date_text: str, source: str, method_text: str,
     errors = []
     if not source:
         errors.append("source is empty: say who published the figure (e.g. DeepStateMap)")
+    elif formula := formula_error("source", source):
+        errors.append(formula)
     method = method_text.lower()
     if method not in METHODS:
         errors.append(f"method {method_text!r} must be one of {', '.join(METHODS)}")
@@ -148,42 +176,98 @@ def _check_shared(date_text: str, source: str, method_text: str,
     return date, [error] if error else [], method, errors
 
 
+#: Distinct unknown region names of one file that get "Did you mean" suggestions; the rest
+#: are named without (suggestions cost half a millisecond each; a file of a million made-up
+#: names would take minutes, and nobody reads past the first hundred messages).
+SUGGESTED_NAMES_PER_FILE = 200
+#: Distinct region spellings (and percent cells) of one file remembered with their answer:
+#: a file uses a handful of spellings, and figures repeat.
+_REMEMBERED = 10_000
+
+
+@dataclass
+class _FileMemo:
+    """The checks one file's rows have in common, done once a file: the cells they share
+    (:func:`_check_shared`), each region spelling (:meth:`region`) and each percent cell."""
+
+    shared: dict = field(default_factory=dict)
+    regions: dict = field(default_factory=dict)
+    percents: dict = field(default_factory=dict)
+    contesteds: dict = field(default_factory=dict)
+    suggestions_left: int = SUGGESTED_NAMES_PER_FILE
+
+    def region(self, text: str) -> tuple[str | None, str | None, str | None]:
+        """(ISO code, note, error) for a region cell: the note says how a spelling that is
+        not a code was read; the error says it is unknown."""
+        found = self.regions.get(text)
+        if found is not None:
+            return found
+        region = find_region(text)
+        if region is None:
+            suggestions = suggest(text) if self.suggestions_left > 0 and text else []
+            self.suggestions_left -= 1
+            found = (None, None, unknown_region_message(text, suggestions))
+        else:
+            note = (None if text == region.code
+                    else f"region {text!r} read as {region.code} ({region.name_en})")
+            found = (region.code, note, None)
+        if len(self.regions) < _REMEMBERED:
+            self.regions[text] = found
+        return found
+
+    def percent(self, text: str) -> tuple[float | None, str | None, bool]:
+        """(value, error, partial) of a percent cell (:func:`_parse_percent`)."""
+        found = self.percents.get(text)
+        if found is None:
+            value, error = _parse_percent(text, "percent", allow_partial=True)
+            found = (value, error, value is None and text.lower() == PARTIAL_MARKER)
+            if len(self.percents) < _REMEMBERED:
+                self.percents[text] = found
+        return found
+
+    def contested(self, text: str) -> tuple[float | None, str | None]:
+        """(value, error) of a contested_percent cell (:func:`_parse_percent`)."""
+        found = self.contesteds.get(text)
+        if found is None:
+            found = _parse_percent(text, "contested_percent", allow_partial=False)
+            if len(self.contesteds) < _REMEMBERED:
+                self.contesteds[text] = found
+        return found
+
+
 def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Problem],
-                 notes: list[Problem], shared: dict) -> dict | None:
+                 notes: list[Problem], memo: _FileMemo) -> dict | None:
     """One row's cells (stripped, in :data:`COLUMNS` order; "" for a column the file lacks) →
-    its typed values, or None with its problems added to ``problems``. ``shared`` remembers,
-    within one file, the checks of the cells its rows have in common (:func:`_check_shared`)."""
+    its typed values, or None with its problems added to ``problems``. ``memo`` remembers,
+    within one file, the checks its rows have in common (:class:`_FileMemo`)."""
     date_text, region_text, percent_text, source, method_text, url, contested_text, note = cells
     key = (date_text, source, method_text, url)
-    checked = shared.get(key)
+    checked = memo.shared.get(key)
     if checked is None:
-        checked = shared[key] = _check_shared(*key)
+        checked = memo.shared[key] = _check_shared(*key)
     date, errors, method, shared_errors = checked
     errors = list(errors)
 
-    region_code = None
-    try:
-        region = resolve(region_text)
-        region_code = region.code
-        if region_text != region.code:
-            notes.append(Problem(name, line, f"region {region_text!r} read as "
-                                             f"{region.code} ({region.name_en})"))
-    except UnknownRegionError as error:
-        errors.append(str(error))
-
-    percent, error = _parse_percent(percent_text, "percent", allow_partial=True)
+    region_code, region_note, error = memo.region(region_text)
     if error:
         errors.append(error)
-    partial = percent is None and percent_text.lower() == PARTIAL_MARKER
+    elif region_note:
+        notes.append(Problem(name, line, region_note))
 
-    contested, error = _parse_percent(contested_text, "contested_percent", allow_partial=False)
+    percent, error, partial = memo.percent(percent_text)
+    if error:
+        errors.append(error)
+
+    contested, error = memo.contested(contested_text)
     if error:
         errors.append(error)
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
+    if note and note[0] in FORMULA_STARTS and (error := formula_error("note", note)):
+        errors.append(error)
 
     if errors or shared_errors:
-        problems.extend(Problem(name, line, e) for e in errors + shared_errors)
+        problems.extend([Problem(name, line, e) for e in errors + shared_errors])
         return None
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
@@ -244,7 +328,7 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     # each row's cells in COLUMNS order; a column the file lacks reads as the "" added last
     in_order = operator.itemgetter(*(header.index(c) if c in header else len(header)
                                      for c in COLUMNS))
-    shared: dict = {}
+    memo = _FileMemo()
     while True:
         try:
             cells = next(reader)
@@ -262,7 +346,7 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
             continue
         stripped = [c.strip() for c in cells]
         stripped.append("")
-        row = _read_record(in_order(stripped), name, line, problems, notes, shared)
+        row = _read_record(in_order(stripped), name, line, problems, notes, memo)
         if row is not None:
             rows.append(row)
     return rows, problems, notes
@@ -400,13 +484,13 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     notes: list[Problem] = []
     cells: list[tuple[str, ...]] = []
     values: list[dict] = []
-    shared: dict = {}
+    memo = _FileMemo()
     line = 1  # the header
     for record in records:
         row_cells = _cells_of(record)
         line += 1 + _line_breaks("".join(row_cells))
         row = _read_record(tuple(map(str.strip, row_cells)), name, line, problems, notes,
-                           shared)
+                           memo)
         if row is not None:
             cells.append(row_cells)
             values.append(row)

@@ -87,6 +87,14 @@ def test_semicolon_file_gets_a_hint(tmp_path):
     ("2024-01-01,UA-14,50,X,reported,www.x.org,,", "source_url 'www.x.org' must start with"),
     ("2024-01-01,UA-14,50,X,reported,,120,", "contested_percent '120' is outside 0–100"),
     ("2024-01-01,UA-14,90,X,reported,,20,", "percent 90 plus contested_percent 20 is over 100"),
+    ('2024-01-01,UA-14,50,"=HYPERLINK(""http://x.example"",""Official"")",reported,,,',
+     "source '=HYPERLINK(\"http://x.example\",\"Official\")' starts with '=', so a "
+     "spreadsheet would read it as a formula"),
+    ("2024-01-01,UA-14,50,@SUM(A1),reported,,,", "source '@SUM(A1)' starts with '@'"),
+    ("2024-01-01,UA-14,50,X,reported,,,+cmd|' /C calc'!A0", "note \"+cmd|' /C calc'!A0\" "
+                                                           "starts with '+'"),
+    ("2024-01-01,UA-14,50,X,reported,,,-2 km from the river", "note '-2 km from the river' "
+                                                              "starts with '-'"),
 ])
 def test_each_rule_reports_file_line_and_what_is_wrong(tmp_path, row, expected):
     path = write(tmp_path, "bad.csv", row + "\n")
@@ -206,3 +214,66 @@ def test_validated_rows_write_the_cells_as_given_and_read_back_the_same(tmp_path
     pd.testing.assert_frame_equal(again.drop(columns=["file"]),
                                   rows.frame().drop(columns=["file"]))
     assert [p.name for p in out.parent.iterdir()] == ["2024-01-01.csv"]
+
+
+@pytest.mark.parametrize("note", ["-2", "+1.5", "-3 %", "2 km west of the river", "(-2 km)",
+                                  "– 2 km (an en dash)", "email: desk@example.org"])
+def test_text_a_spreadsheet_reads_as_a_number_or_as_text_is_kept(tmp_path, note):
+    path = write(tmp_path, "fine.csv", f'2024-01-01,UA-14,50,X,reported,,,"{note}"\n')
+    assert messages(path) == []
+    assert load_snapshots([path]).loc[0, "note"] == note
+
+
+def test_compute_and_uploads_share_the_formula_rule():
+    from mapkit.snapshots import validate_rows
+
+    row = {"date": "2024-01-01", "region": "UA-14", "percent": "50", "source": "=1+1",
+           "method": "computed", "source_url": "", "contested_percent": "", "note": ""}
+    with pytest.raises(SnapshotError, match="made.csv:2: source '=1\\+1' starts with '='"):
+        validate_rows([row], "made.csv")
+    with pytest.raises(SnapshotError, match="starts with '@'"):
+        read_snapshot_text(HEADER + "2024-01-01,UA-14,50,@Desk,reported,,,\n", "upload.csv")
+
+
+# --- big bad files: linear, and printed capped ---------------------------------------------------
+
+
+def _unknown_names(count: int) -> str:
+    return "".join(f"2024-01-01,Nowhere{i},50,X,reported,,,\n" for i in range(count))
+
+
+def test_validate_looks_each_spelling_up_once_and_suggests_for_the_first_names_only(
+        tmp_path, monkeypatch):
+    from mapkit import regions, snapshots
+
+    looked_up, suggested = [], []
+    find, suggest = regions.find, regions.suggest
+    monkeypatch.setattr(snapshots, "find_region", lambda name: looked_up.append(name)
+                        or find(name))
+    monkeypatch.setattr(snapshots, "suggest", lambda name: suggested.append(name)
+                        or suggest(name))
+    same = write(tmp_path, "same.csv", "2024-01-01,Atlantis,50,X,reported,,,\n" * 5000)
+    assert len(validate_paths([same]).problems) == 5000
+    assert looked_up == ["Atlantis"] and suggested == ["Atlantis"]
+
+    looked_up.clear()
+    suggested.clear()
+    many = write(tmp_path, "many.csv", _unknown_names(3 * snapshots.SUGGESTED_NAMES_PER_FILE))
+    problems = validate_paths([many]).problems
+    assert len(problems) == len(looked_up) == 3 * snapshots.SUGGESTED_NAMES_PER_FILE
+    assert len(suggested) == snapshots.SUGGESTED_NAMES_PER_FILE
+    assert problems[-1].message == ("unknown region 'Nowhere599'. Run `mapkit regions` to "
+                                    "list all 27.")
+
+
+def test_cli_validate_prints_the_first_problems_and_how_many_more(tmp_path):
+    path = write(tmp_path, "bad.csv", _unknown_names(250))
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{path}:2: unknown region 'Nowhere0'")
+    assert lines[99].startswith(f"{path}:101: unknown region 'Nowhere99'")
+    assert lines[100] == "… and 150 more problem(s) (--limit 0 prints all)"
+    assert lines[101] == "1 file(s), 0 valid row(s), 250 problem(s)"
+    everything = CliRunner().invoke(cli, ["validate", "--limit", "0", str(path)])
+    assert len(everything.stderr.splitlines()) == 251
