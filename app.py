@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 
 import pandas as pd
@@ -24,6 +25,7 @@ from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_exp
 from mapkit.snapshots import SnapshotError, list_sources, load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.component import control_map
+from mapkit.viewer.messages import markdown_text, one_line, problem_lines
 from mapkit.viewer.uploads import combine, read_upload
 
 ALL_SOURCES = "__all__"
@@ -82,7 +84,7 @@ try:
     bundled = bundled_snapshots(SNAPSHOT_PATHS)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
-    st.code("\n".join(str(p) for p in error.problems), language=None)
+    st.code(problem_lines(error.problems, lang), language=None)
     st.stop()
 
 session_default("uploads", {})  # file id + date -> Upload
@@ -94,11 +96,18 @@ if uploaded is not None:
     upload_key = f"{uploaded.file_id}:{upload_date}"
     if upload_key not in st.session_state["uploads"]:
         try:
-            with st.sidebar, st.spinner(t("upload_computing", lang, name=uploaded.name)):
+            with st.sidebar, st.status(t("upload_computing", lang,
+                                         name=markdown_text(uploaded.name))) as status:
                 st.session_state["uploads"][upload_key] = read_upload(
-                    uploaded.name, uploaded.getvalue(), date=upload_date)
+                    uploaded.name, uploaded.getvalue(), date=upload_date,
+                    on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
+                status.update(state="complete")
         except SnapshotError as error:
             upload_problems = error.problems
+        except Exception as error:  # a file nobody foresaw: one line, and the page goes on
+            logging.getLogger("mapkit.app").exception("upload %r failed", uploaded.name)
+            upload_problems = [f"{uploaded.name}: "
+                               + t("upload_unreadable", lang, error=one_line(error))]
 
 frame = combine(bundled, list(st.session_state["uploads"].values()))
 
@@ -114,7 +123,7 @@ source = None if st.session_state["source"] == ALL_SOURCES else st.session_state
 try:
     data, data_id = percent_data(frame, source, lang)
 except FiguresError as error:  # e.g. a folder without snapshots: nothing to draw
-    st.error(str(error))
+    st.error(markdown_text(error))
     st.stop()
 dates: list[str] = data["dates"]
 
@@ -187,16 +196,17 @@ with st.sidebar:
     st.file_uploader(t("upload", lang), type=["csv", "geojson", "json"],
                      help=t("upload_help", lang), key="upload_file",
                      label_visibility="collapsed")
+    st.caption(t("upload_limit", lang, mb=st.get_option("server.maxUploadSize")))
     if is_geojson:
-        st.date_input(t("upload_geojson_date", lang, name=uploaded.name), value=None,
-                      max_value=dt.date.today(), key="upload_date")
+        st.date_input(t("upload_geojson_date", lang, name=markdown_text(uploaded.name)),
+                      value=None, max_value=dt.date.today(), key="upload_date")
     if upload_problems is not None:
-        st.error(t("upload_failed", lang, name=uploaded.name))
-        st.code("\n".join(str(p) for p in upload_problems), language=None)
+        st.error(t("upload_failed", lang, name=markdown_text(uploaded.name)))
+        st.code(problem_lines(upload_problems, lang), language=None)
     elif uploaded is not None:
         done = st.session_state["uploads"][upload_key]
-        st.success(t("upload_ok", lang, name=done.name, rows=len(done.rows),
-                     source=", ".join(done.sources)))
+        st.success(t("upload_ok", lang, name=markdown_text(done.name), rows=len(done.rows),
+                     source=markdown_text(", ".join(done.sources))))
     st.selectbox(t("source_select", lang), sources, key="source",
                  format_func=lambda s: t("all_sources", lang) if s == ALL_SOURCES else s)
     st.radio(t("mode", lang), ["map", "compare"], key="mode",
@@ -237,8 +247,8 @@ with side_column:
         st.altair_chart(chart + marker, width="stretch")
         partial = series[series["partial"]]
         if not partial.empty:
-            st.caption(t("partial", lang) + ": " + ", ".join(
-                f"{d:%Y-%m-%d} ({s})" for d, s in zip(partial["date"], partial["source"])))
+            st.caption(t("partial", lang) + ": " + markdown_text(", ".join(
+                f"{d:%Y-%m-%d} ({s})" for d, s in zip(partial["date"], partial["source"]))))
     else:
         st.info(t("click_hint", lang))
 
@@ -291,7 +301,10 @@ with st.expander(t("export", lang)):
                 progress=lambda done, total: bar.progress(done / max(total, 1)),
             )
         except ExportInputError as error:
-            st.error(str(error))
+            st.error(markdown_text(error))
+        except Exception as error:  # one line for the visitor, the traceback in the log
+            logging.getLogger("mapkit.app").exception("export %s failed", fmt)
+            st.error(t("section_failed", lang, error=markdown_text(one_line(error))))
         else:
             bar.progress(1.0)
             # "….png", "….csv"; "….embed.html" beside "….html" for the embed.

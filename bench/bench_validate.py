@@ -6,8 +6,9 @@
 Goal (issue 13): a 50 MB file with an unknown region name on every row in under 10 s (it took
 about 18 s per MB: difflib's suggestions for every row, and every problem printed). The files
 are generated in a temporary folder, never in the repository: ``valid`` (27 regions by ISO
-code, a date each 27 rows, a new source every 40,000 dates), ``one bad row`` (the same wrong row over and over: four problems a
-row) and ``unique names`` (a different made-up region on every row). The baseline, measured in
+code, a date each 27 rows, a new source every 40,000 dates), ``one bad row`` (the same wrong
+row over and over: four problems a row) and ``unique names`` (a different made-up region on
+every row). The baseline, measured in
 the same run on the same files, is Python's ``csv`` module reading them: the floor any
 validator in Python stands on. Each figure is the command as a user runs it, output included
 (to /dev/null), with the load average beside it: the machine is shared.

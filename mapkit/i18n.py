@@ -140,6 +140,26 @@ STRINGS.update({
         "en": "Computing each region's share from {name}…",
         "uk": "Обчислюємо частку кожного регіону з {name}…",
     },
+    "upload_limit": {
+        "en": "Files up to {mb} MB (the largest DeepStateMap dump is under 1 MB).",
+        "uk": "Файли до {mb} МБ (найбільший знімок DeepStateMap менший за 1 МБ).",
+    },
+    "upload_stage_read": {"en": "Reading the polygons…", "uk": "Читаємо полігони…"},
+    "upload_stage_compute": {
+        "en": "Measuring each region's share…", "uk": "Вимірюємо частку кожного регіону…",
+    },
+    "upload_stage_check": {"en": "Checking the figures…", "uk": "Перевіряємо цифри…"},
+    "upload_unreadable": {
+        "en": "could not be read ({error}); nothing was added",
+        "uk": "не вдалося прочитати ({error}); нічого не додано",
+    },
+    "problems_more": {"en": "… and {count} more", "uk": "… і ще {count}"},
+    "section_failed": {
+        "en": "This part of the page could not be shown ({error}). The rest of the page still "
+              "works; the details are in the server's log.",
+        "uk": "Цю частину сторінки не вдалося показати ({error}). Решта сторінки працює; "
+              "подробиці — у журналі сервера.",
+    },
     "export": {"en": "Export", "uk": "Експорт"},
     "export_format": {"en": "Format", "uk": "Формат"},
     "export_make": {"en": "Make the file", "uk": "Створити файл"},

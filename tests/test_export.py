@@ -149,9 +149,12 @@ def test_csv_has_every_region_with_figure_source_method_and_provenance(snapshots
 
 
 def test_csv_cells_never_start_a_spreadsheet_formula(tmp_path):
-    write_csv(tmp_path / "f.csv", [("2024-01-01", "UA-14", 5, "=HYPERLINK(\"x\")", "reported",
-                                    "", "", "@cmd")])
-    text = render_export("csv", load_snapshots([tmp_path])).decode("utf-8")
+    # Snapshot files may not hold such text (mapkit validate refuses it); a frame a library
+    # user builds in memory may, and the export still writes it harmless.
+    write_csv(tmp_path / "f.csv", [("2024-01-01", "UA-14", 5, "Desk", "reported", "", "", "")])
+    frame = load_snapshots([tmp_path])
+    frame["source"], frame["note"] = "=HYPERLINK(\"x\")", "@cmd"
+    text = render_export("csv", frame).decode("utf-8")
     row = next(r for r in csv.DictReader(io.StringIO(text)) if r["region"] == "UA-14")
     assert row["source"] == "'=HYPERLINK(\"x\")" and row["note"] == "'@cmd"
 

@@ -120,8 +120,9 @@ def test_print_maps_draw_template_syntax_as_typed(tmp_path, payloads, marker, dr
         drawn_texts.clear()
         content = render_export(fmt, _snapshots(folder, payload), **_texts(payload))
         assert not marker.exists()
-        joined = "\n".join(drawn_texts)
-        assert payload in drawn_texts, f"title {payload!r} not drawn as typed: {drawn_texts}"
+        unwrapped = [" ".join(text.split()) for text in drawn_texts]  # long lines wrap
+        joined = "\n".join(unwrapped)
+        assert payload in unwrapped, f"title {payload!r} not drawn as typed: {drawn_texts}"
         assert "sub " + payload in joined
         assert "by " + payload in joined
         assert payload in joined.replace("Source: ", "")

@@ -7,10 +7,6 @@ could name, a cell a spreadsheet would run as a formula.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 import matplotlib.text
 import pytest
 from test_export_fixtures import write_csv

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +83,8 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
                      source: str = DEFAULT_SOURCE, source_url: str | None = None,
                      date: dt.date | str | None = None,
                      territories: Iterable[str] | None = None,
-                     origin: str | None = None) -> ComputedSnapshot:
+                     origin: str | None = None,
+                     on_stage: Callable[[str], object] | None = None) -> ComputedSnapshot:
     """Compute the snapshot of one polygon file: every region's share, as validated rows.
 
     ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
@@ -93,20 +94,26 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     (``source_url`` defaults to the known link of the source, if any); ``origin`` names the
     input in the notes (default: the file's name). ``territories`` keeps only those
     long-standing occupied layers of a raw dump (then the notes do not call the missing
-    contested layer missing: it was left out on purpose).
+    contested layer missing: it was left out on purpose). ``on_stage`` hears "read",
+    "compute" and "check" as each step starts: a big file takes a while (the app says which
+    step it is on).
 
     Raises :class:`mapkit.snapshots.SnapshotError` when the file cannot be read, with its
     problems named as ``file: what is wrong``.
     """
     path = Path(path)
     series = series or DaySeries()
+    stage = on_stage or (lambda name: None)
+    stage("read")
     try:
         layers: ControlLayers = read_control_file(path, date=date, territories=territories,
                                                   data=data, previous=series.layers)
     except PolygonFileError as error:
         raise SnapshotError([Problem(str(error.path), None, error.message)]) from None
     series.layers = layers
+    stage("compute")
     shares = (index or _project_index()).shares(layers, series)
+    stage("check")
     if source_url is None:
         source_url = SOURCE_URLS.get(source, "")
     rows = snapshot_rows(shares, source, source_url, origin or path.name,

@@ -36,15 +36,17 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 day.isoformat(), region.code, region.name_en, region.name_uk,
                 "" if cell.percent is None else f"{cell.percent:g}", status,
                 "" if cell.contested is None else f"{cell.contested:g}",
-                cell.as_of.isoformat() if cell.as_of else "", _text_cell(cell.source),
-                _text_cell(cell.source_url), cell.method or "", _text_cell(cell.note),
+                cell.as_of.isoformat() if cell.as_of else "", spreadsheet_text(cell.source),
+                spreadsheet_text(cell.source_url), cell.method or "", spreadsheet_text(cell.note),
                 provenance.tool_version, provenance.generated_text,
             ])
     return buffer.getvalue().encode("utf-8")
 
 
-def _text_cell(text: str | None) -> str:
-    """A user's text for a spreadsheet cell: never read as a formula (CSV injection)."""
+def spreadsheet_text(text: str | None) -> str:
+    """A user's text for a spreadsheet cell: never read as a formula (CSV injection), so a cell
+    that starts like one gets an apostrophe in front, which spreadsheets hide. Every CSV mapkit
+    offers (this export, the viewer's downloads) writes text through here."""
     if not text:
         return ""
     return "'" + text if text[0] in "=+-@\t\r" else text

@@ -9,6 +9,7 @@ import pandas as pd
 
 from mapkit.figures import build_timeline
 from mapkit.i18n import t
+from mapkit.publish.csv_table import spreadsheet_text
 from mapkit.regions import REGIONS, region_by_code
 
 #: Columns of the shown-date CSV: the snapshot format's names, plus the figure's own date.
@@ -43,8 +44,17 @@ def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date) -> pd.Dat
 
 
 def rows_csv(rows: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so spreadsheet programs show Cyrillic names right."""
-    return rows.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    """UTF-8 CSV with a byte-order mark, so spreadsheet programs show Cyrillic names right.
+
+    Text a spreadsheet would run as a formula (a source or note from an upload, say
+    ``=HYPERLINK(…)``) gets an apostrophe in front, as in the CSV export
+    (:func:`mapkit.publish.csv_table.spreadsheet_text`)."""
+    safe = rows.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = [spreadsheet_text(v) if isinstance(v, str) else v
+                            for v in safe[column]]
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def status(percent, partial: bool, source, lang: str) -> str:

@@ -10,6 +10,7 @@ shown as their own source and never written to ``data/``. An upload that cannot 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,17 +34,19 @@ class Upload:
     sources: list[str] = field(default_factory=list)
 
 
-def read_upload(name: str, data: bytes, *, date: dt.date | None = None) -> Upload:
+def read_upload(name: str, data: bytes, *, date: dt.date | None = None,
+                on_stage: Callable[[str], object] | None = None) -> Upload:
     """Read an uploaded file by its name's suffix; raise :class:`SnapshotError` if unusable.
 
     ``date`` is the day an occupied-areas GeoJSON shows, when neither its file name nor a
-    ``date`` property says.
+    ``date`` property says; ``on_stage`` hears the steps of computing one ("read", "compute",
+    "check": :func:`mapkit.ingest.day.compute_snapshot`).
     """
     lower = name.lower()
     if lower.endswith(CSV_SUFFIXES):
         return _marked(name, read_snapshot_text(_text(name, data), name))
     if lower.endswith(GEOJSON_SUFFIXES):
-        return _marked(name, _computed(name, data, date))
+        return _marked(name, _computed(name, data, date, on_stage))
     raise SnapshotError([Problem(name, None, "is neither a snapshot CSV (.csv) nor an "
                                              "occupied-areas GeoJSON (.geojson, .json)")])
 
@@ -57,13 +60,14 @@ def _text(name: str, data: bytes) -> str:
                             ) from None
 
 
-def _computed(name: str, data: bytes, date: dt.date | None) -> pd.DataFrame:
+def _computed(name: str, data: bytes, date: dt.date | None,
+              on_stage: Callable[[str], object] | None) -> pd.DataFrame:
     """Occupied areas → percent per region, by the same code as ``mapkit compute``."""
     from mapkit.ingest.day import compute_snapshot  # the compute engine: only for GeoJSON
 
     try:
         snapshot = compute_snapshot(name, data=data, date=date, source=Path(name).stem,
-                                    source_url="", origin=name)
+                                    source_url="", origin=name, on_stage=on_stage)
     except SnapshotError as error:  # the messages speak of the app's date box, not --date
         raise SnapshotError([
             Problem(problem.file, problem.line, problem.message.replace(
