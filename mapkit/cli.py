@@ -8,6 +8,7 @@ names. The ``--format`` and ``--lang`` choices come from the library (:mod:`mapk
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -124,17 +125,28 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
     """
-    from mapkit.publish import ExportInputError, iframe_snippet, write_export
+    from mapkit.files import write_problem
+    from mapkit.publish import (
+        ExportInputError,
+        check_export_target,
+        iframe_snippet,
+        write_export,
+    )
     from mapkit.snapshots import SnapshotError, load_snapshots
 
+    out = Path(out)
     try:
+        check_export_target(out, list(snapshot_paths))
         snapshots = load_snapshots(list(snapshot_paths) or None)
+    except ExportInputError as error:
+        click.echo(f"error: {error}; nothing was written.", err=True)
+        sys.exit(2)
     except SnapshotError as error:
-        click.echo(str(error), err=True)
+        _echo_capped([str(p) for p in error.problems[:SHOWN_PROBLEMS]], len(error.problems),
+                     "problem(s)", err=True)
         click.echo("error: the snapshots are invalid; nothing was written. Fix the lines above "
                    "(`mapkit validate` checks them).", err=True)
         sys.exit(1)
-    out = Path(out)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
                    subtitle=subtitle, credit=credit, lang=lang)
     try:
@@ -149,6 +161,9 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
             write_export(fmt, snapshots, out, **options)
     except ExportInputError as error:
         click.echo(f"error: {error}; nothing was written.", err=True)
+        sys.exit(2)
+    except OSError as error:
+        click.echo(f"error: {write_problem(error, out)}; nothing was written.", err=True)
         sys.exit(2)
     size = out.stat().st_size
     click.echo(f"wrote {out} ({size / 1024:,.0f} KB, {fmt})")
@@ -172,13 +187,19 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
 @click.option("--force", is_flag=True, help="Recompute dates already written in --out.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes to use [default: all cores].")
-def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
+@click.option("--allow-empty", is_flag=True,
+              help="Write 0 % for an input whose polygons cover none of Ukraine, instead of "
+                   "failing it (it usually means a wrong file or swapped coordinates).")
+def compute(inputs, out_dir, source, source_url, date, force, workers, allow_empty) -> None:
     """Compute percent occupied and contested per region from front-line polygon files.
 
     INPUT is a file, a folder or a glob: DeepStateMap raw dumps (layers classified by name),
     its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas. The date comes
     from --date, a 'date' property or the file name. Writes one snapshot CSV per date (method
-    'computed'), skipping dates already written unless --force. Method: docs/methodology.md.
+    'computed'), skipping dates already written unless --force; the rows follow the rules of
+    `mapkit validate`. An input covering none of Ukraine fails (exit 1) unless --allow-empty.
+    Ctrl-C or SIGTERM stops every worker and leaves no temporary file. Method:
+    docs/methodology.md.
 
     \b
     Examples:
@@ -186,15 +207,17 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
       mapkit compute "dumps/*.json" --out out/ --force
       mapkit compute my_front.gpkg --date 2025-03-17 --source "My team" --out out/
     """
-    from mapkit.ingest.runner import InputError, compute_timeline
+    from mapkit.ingest.runner import InputError, OutputError, compute_timeline
 
     bar = _progress_bar("computing", "file")
     try:
         summary = compute_timeline(inputs, out_dir, source=source, source_url=source_url,
                                    date=date, force=force, workers=workers,
                                    progress=bar.update,
-                                   on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
-    except InputError as error:
+                                   on_total=lambda n: setattr(bar, "total", n) or bar.refresh(),
+                                   on_stage=lambda step: bar.set_postfix_str(step),
+                                   allow_empty=allow_empty)
+    except (InputError, OutputError) as error:
         bar.close()
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -221,6 +244,9 @@ class _NoBar:
     def update(self, n: int = 1) -> None:
         pass
 
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
     def refresh(self) -> None:
         pass
 
@@ -238,8 +264,16 @@ def _progress_bar(desc: str, unit: str):
     return tqdm(total=0, unit=unit, desc=desc)
 
 
+def _stop_like_ctrl_c(signum, frame) -> None:
+    """SIGTERM (``kill``, a scheduler's timeout, ``systemctl stop``) stops a command the way
+    Ctrl-C does: every ``finally`` runs, so workers are stopped and no temporary file is
+    left."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``mapkit`` console script."""
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     cli(prog_name="mapkit")
 
 

@@ -32,6 +32,10 @@ UKRAINE_CONFORMAL = (
     "+units=m +no_defs"
 )
 
+#: Ukraine's extent (west, south, east, north) in WGS 84, rounded outwards from
+#: data/oblasts.geojson: where an input with no polygon in Ukraine is said to lie instead.
+UKRAINE_BOUNDS_WGS84 = (22.1, 44.3, 40.2, 52.4)
+
 # --- Simplification for the browser ----------------------------------------------------------
 #: Topology-preserving simplification tolerance, in degrees (~0.01° ≈ 1 km).
 WEB_SIMPLIFY_TOLERANCE_DEG = 0.01

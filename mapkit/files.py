@@ -5,10 +5,13 @@ paths a reader names expanded to files.
 through :func:`write_atomically`: the bytes go to a hidden temporary file beside the target,
 which is then renamed over it in one step. A failure at any point (a full disk, Ctrl-C, a bad
 input found late) leaves the target as it was. Temporary files are named
-``.<target name>.<tag>.tmp`` (:func:`temporary_path`). A batch writer that creates many files
-in parallel and decides later which ones to keep (``mapkit compute``) does the two steps apart:
+``.<target name>.<tag>.tmp`` (:func:`temporary_path`), the tag holding the writer's process
+id, so that what a killed writer leaves is recognised and removed by the next one
+(:func:`remove_stale_temporaries`). A batch writer that creates many files in parallel and
+decides later which ones to keep (``mapkit compute``) does the two steps apart:
 :func:`write_temporary` in the workers, then ``os.replace`` (or unlink) in one process, and
-:func:`remove_temporaries` for what an interrupted run leaves.
+:func:`remove_temporaries` for what an interrupted run leaves. :func:`write_problem` says in
+one line why a write failed.
 
 **Stamps.** A prepared file (the viewer's simplified shapes, the compute engine's region index)
 records what it was made from — its format version, the SHA-256 of its source file and the
@@ -21,15 +24,20 @@ a sorted list of files and says which names matched nothing.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 #: Suffix of every temporary file mapkit writes.
 TEMPORARY_SUFFIX = ".tmp"
+#: The part of a target's name its temporary file repeats: a name of up to 255 bytes (the
+#: usual limit) still leaves room for the dot, process id, random part and suffix.
+MAX_NAME_IN_TEMPORARY = 200
 
 
 def temporary_path(path: str | Path, tag: str) -> Path:
@@ -55,16 +63,83 @@ def remove_temporaries(folder: str | Path, tag: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def process_is_running(pid: int) -> bool:
+    """Whether a process with this id exists (it may be another program that got the id)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path, names: re.Pattern, starts: bytes) -> int:
+    """Delete the temporary files an interrupted (killed) writer left in ``folder``, where
+    they can be shown to be its own; returns how many.
+
+    A file is removed only when its whole name matches ``names``, whose ``pid`` group is the
+    process that wrote it and no longer runs, and its content begins with ``starts``. Another
+    program's files, or those of a writer still at work, are never touched.
+    """
+    removed = 0
+    try:
+        candidates = [p for p in Path(folder).iterdir() if p.name.endswith(TEMPORARY_SUFFIX)]
+    except OSError:  # no such folder (yet), or not readable: nothing to clean
+        return 0
+    for path in candidates:
+        match = names.fullmatch(path.name)
+        if match is None or process_is_running(int(match["pid"])):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(len(starts)) != starts:
+                    continue
+            path.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def make_folder(path: str | Path) -> list[Path]:
+    """Create ``path`` and any missing parents; returns the folders made, outermost first, so
+    a run that ends up writing nothing can take them away again (:func:`remove_if_empty`)."""
+    path = Path(path)
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return missing[::-1]
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders :func:`make_folder` made, innermost first, while they are empty."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): keep it, and its parents
+            return
+
+
 def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True) -> Path:
     """Write ``content`` (text is written as UTF-8) to ``path`` through a temporary file.
 
     ``durable`` flushes the file to disk before the rename, so a power cut cannot leave an empty
     file in its place; batch writers of many small files that can be recomputed may skip it.
+    A temporary file a killed writer left beside ``path`` (its process id is in the name, and
+    that process is gone) is removed first.
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX,
-                                         dir=path.parent)
+    name = path.name[:MAX_NAME_IN_TEMPORARY]
+    leftovers = re.compile(re.escape(f".{name}.") + r"(?P<pid>\d+)-\w+"
+                           + re.escape(TEMPORARY_SUFFIX))
+    remove_stale_temporaries(path.parent, leftovers, b"")
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}-",
+                                         suffix=TEMPORARY_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -76,6 +151,43 @@ def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = 
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_problem(error: OSError, path: str | Path) -> str:
+    """A failed write in one line a reader can act on: what could not be written, and why."""
+    where = Path(error.filename) if error.filename else Path(path)
+    target = Path(path)
+    code = error.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the disk is full (or the quota used up); free some space and run again"
+    elif code == errno.EROFS:
+        reason = f"{_mount_of(where)} is on a read-only file system; choose another place"
+    elif code in (errno.EACCES, errno.EPERM):
+        reason = f"permission denied in {where.parent}; choose a folder you can write to"
+    elif code == errno.ENAMETOOLONG:
+        reason = (f"the name is too long ({len(target.name)} characters; file systems allow "
+                  "255 bytes); choose a shorter one")
+    elif code == errno.ENOENT:
+        reason = (f"{where.parent} does not exist or cannot hold files (/proc and /sys are "
+                  "views of the system, not folders); choose another folder")
+    elif code == errno.ENOTDIR:
+        reason = f"a part of {where.parent} is a file, not a folder"
+    elif code == errno.EISDIR:
+        reason = f"{where} is a folder; give a file name"
+    else:
+        reason = error.strerror or str(error)
+    return f"cannot write {target}: {reason}"
+
+
+def _mount_of(path: Path) -> Path:
+    """The mount point ``path`` lies on (that of its nearest existing ancestor)."""
+    path = Path(os.path.abspath(path))
+    try:
+        while path != path.parent and not (path.exists() and os.path.ismount(path)):
+            path = path.parent
+    except OSError:
+        pass
     return path
 
 

@@ -310,6 +310,10 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
                                         f"{','.join(REQUIRED_COLUMNS)}")], []
     header = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing and {"map_date", "mapkit_version"} <= set(header):
+        return [], [Problem(name, 1, "is a mapkit csv export (the figures behind a map: "
+                                     "map_date, region, …, generated_at), not a snapshot "
+                                     "file: move it out of the snapshots folder")], []
     if missing:
         hint = ""
         if len(header) == 1 and ";" in header[0]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapkit.constants import UKRAINE_BOUNDS_WGS84
 from mapkit.ingest.areas import AreaIndex, DaySeries, RegionShares
 from mapkit.ingest.importers import ControlLayers, PolygonFileError, read_control_file
 from mapkit.ingest.region_index import load_region_index
@@ -27,6 +28,11 @@ __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapsho
 DEFAULT_SOURCE = "DeepStateMap"
 #: Link written in every row for a known source.
 SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
+
+#: How a command line says that a file covering none of Ukraine is meant (the app has no
+#: such switch, and leaves this out).
+ALLOW_EMPTY_HINT = ("; if the file really shows no occupied or contested area, run again with "
+                    "--allow-empty")
 
 #: Sliver share (percentage points) from which a row's note mentions it.
 _SLIVER_NOTE_FROM_PP = 0.005
@@ -72,6 +78,33 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
     return rows
 
 
+def _covers_ukraine(shares: RegionShares) -> bool:
+    """Whether any region has some area occupied or contested."""
+    contested = shares.contested_pct
+    return bool((shares.occupied_pct > 0).any()
+                or (contested is not None and (contested > 0).any()))
+
+
+def _nowhere_in_ukraine(layers: ControlLayers) -> str:
+    """Why a file's polygons cover none of Ukraine: none at all, or where they are instead —
+    and whether they would fall in Ukraine with latitude and longitude swapped."""
+    import shapely
+
+    found = [g for g in (layers.occupied, layers.contested) if not g.is_empty]
+    also = ALLOW_EMPTY_HINT
+    if not found:
+        return "its polygons are empty (no coordinates): no area to measure" + also
+    west, south, east, north = shapely.total_bounds(found)
+    where = f"lon {west:.2f} … {east:.2f}, lat {south:.2f} … {north:.2f}"
+    u_west, u_south, u_east, u_north = UKRAINE_BOUNDS_WGS84
+    if south < u_east and north > u_west and west < u_north and east > u_south:
+        return (f"its polygons cover none of Ukraine (they lie at {where}): the coordinates "
+                "look swapped, latitude first. GeoJSON gives each position as [longitude, "
+                "latitude]; swap them and run again")
+    return (f"its polygons cover none of Ukraine (they lie at {where}, Ukraine at lon "
+            f"{u_west:g} … {u_east:g}, lat {u_south:g} … {u_north:g})" + also)
+
+
 @functools.cache
 def _project_index() -> AreaIndex:
     """The region index of the project's boundaries, loaded once per process."""
@@ -84,7 +117,8 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
                      date: dt.date | str | None = None,
                      territories: Iterable[str] | None = None,
                      origin: str | None = None,
-                     on_stage: Callable[[str], object] | None = None) -> ComputedSnapshot:
+                     on_stage: Callable[[str], object] | None = None,
+                     allow_empty: bool = False) -> ComputedSnapshot:
     """Compute the snapshot of one polygon file: every region's share, as validated rows.
 
     ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
@@ -97,6 +131,10 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     contested layer missing: it was left out on purpose). ``on_stage`` hears "read",
     "compute" and "check" as each step starts: a big file takes a while (the app says which
     step it is on).
+
+    A file whose polygons cover none of Ukraine is refused unless ``allow_empty``: empty
+    polygons, a layer somewhere else, latitude and longitude swapped (named as such) would
+    otherwise come out as 0 % everywhere, a wrong map that looks right.
 
     Raises :class:`mapkit.snapshots.SnapshotError` when the file cannot be read, with its
     problems named as ``file: what is wrong``.
@@ -113,6 +151,8 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     series.layers = layers
     stage("compute")
     shares = (index or _project_index()).shares(layers, series)
+    if not allow_empty and not _covers_ukraine(shares):
+        raise SnapshotError([Problem(str(path), None, _nowhere_in_ukraine(layers))])
     stage("check")
     if source_url is None:
         source_url = SOURCE_URLS.get(source, "")

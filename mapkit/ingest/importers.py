@@ -331,6 +331,8 @@ def _polygon(rings) -> Geometry:
 
 def _multipolygon(polygons: list) -> Geometry:
     """All rings in one array (``from_ragged_array``): a big layer in one step."""
+    if not polygons:  # "coordinates": [] is an empty MultiPolygon
+        return shapely.MultiPolygon()
     rings = [ring for polygon in polygons for ring in polygon]
     positions = [xy for ring in rings for xy in ring]
     try:
@@ -618,9 +620,10 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
         except (shapely.errors.GEOSException, ValueError, TypeError) as error:
             raise PolygonFileError(path, f"feature {index} ({kind}) has coordinates that "
                                    f"cannot be read ({error}).") from error
-        parts = _polygon_parts(shape)
-        if not parts:
-            non_polygon[kind] += 1
+        parts = [part for part in _polygon_parts(shape) if not part.is_empty]
+        if not parts:  # no coordinates ("coordinates": [] or null), or no polygon inside
+            non_polygon[f"empty {kind}" if kind != "GeometryCollection" else
+                        "GeometryCollection without polygons"] += 1
             continue
         properties = feature.get("properties") or {}
         if layered:

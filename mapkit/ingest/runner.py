@@ -10,11 +10,15 @@ workers fork, and each worker keeps its own :class:`~mapkit.ingest.areas.DaySeri
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,15 +27,24 @@ from pathlib import Path
 
 import numpy as np
 
-from mapkit.files import expand_paths, remove_temporaries, write_temporary
+from mapkit.files import (
+    TEMPORARY_SUFFIX,
+    expand_paths,
+    make_folder,
+    remove_if_empty,
+    remove_stale_temporaries,
+    remove_temporaries,
+    write_problem,
+    write_temporary,
+)
 from mapkit.ingest.areas import AreaIndex, DaySeries
 from mapkit.ingest.day import DEFAULT_SOURCE, SOURCE_URLS, compute_snapshot
 from mapkit.ingest.importers import date_from_filename
 from mapkit.ingest.region_index import load_region_index
-from mapkit.snapshots import SnapshotError
+from mapkit.snapshots import SnapshotError, validate_rows
 
-__all__ = ["ComputeSummary", "InputError", "compute_timeline", "expand_inputs",
-           "snapshot_path"]
+__all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
+           "compute_timeline", "expand_inputs", "snapshot_path"]
 
 #: Suffixes of the polygon files a folder is searched for.
 SUFFIXES = (".json", ".geojson", ".gpkg")
@@ -73,6 +86,7 @@ class WorkerContext:
     source: str  # written in every row
     source_url: str
     run_tag: str  # in every temporary file's name, to clean up after an interrupted run
+    allow_empty: bool = False  # a file covering none of Ukraine gives 0 % instead of an error
 
 
 @dataclass
@@ -83,16 +97,24 @@ class _Result:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     repaired: int = 0
+    cannot_write: str | None = None  # the output folder takes no more files: stop the run
+
+
+class OutputError(OSError):
+    """The snapshots cannot be written (full disk, read-only folder…); the message says why
+    in one line. The run stops: every other file would fail the same way."""
 
 
 class _Worker:
     """One process's share of a run: the run's context, its own series of days (consecutive
     files reuse each other's work) and a count of the files it wrote."""
 
-    def __init__(self, context: WorkerContext):
+    def __init__(self, context: WorkerContext,
+                 on_stage: Callable[[str], object] | None = None):
         self.context = context
         self.series = DaySeries()
         self.written = itertools.count()
+        self.on_stage = on_stage
 
     def __call__(self, task: tuple[Path, dt.date | None]) -> _Result:
         path, date = task
@@ -100,16 +122,48 @@ class _Worker:
         try:
             snapshot = compute_snapshot(path, index=context.index, series=self.series,
                                         source=context.source, source_url=context.source_url,
-                                        date=date)
-            temporary = write_temporary(
-                snapshot_path(context.out_dir, snapshot.date), snapshot.rows.csv(),
-                f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
+                                        date=date, allow_empty=context.allow_empty,
+                                        on_stage=self.on_stage)
+            target = snapshot_path(context.out_dir, snapshot.date)
+            try:
+                temporary = write_temporary(
+                    target, snapshot.rows.csv(),
+                    f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
+            except OSError as error:
+                return _Result(path, cannot_write=write_problem(error, target))
             return _Result(path, snapshot.date, temporary, snapshot.warnings,
                            repaired=snapshot.repaired)
         except SnapshotError as error:
-            return _Result(path, error=str(error))
+            return _Result(path, error=_file_problems(error))
         except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
             return _Result(path, error=f"{path}: {type(error).__name__}: {error}")
+
+
+def _file_problems(error: SnapshotError) -> str:
+    """A file's problems in one line each, the same message for many rows said once: a date
+    in the future is one line, not 27."""
+    counts: Counter[tuple[str, str]] = Counter((p.file, p.message) for p in error.problems)
+    return "\n".join(f"{file}: {message}" + (f" ({count} rows)" if count > 1 else "")
+                     for (file, message), count in counts.items())
+
+
+def check_run_settings(source: str, source_url: str, date: dt.date | None) -> None:
+    """The run's own settings (``--source``, ``--source-url``, ``--date``) checked up front
+    by the snapshot validator every row goes through, so that a run which could write
+    nothing valid fails at once, in one line a setting, before any file is read."""
+    probe = {"date": (date or dt.date(2022, 2, 24)).isoformat(), "region": "UA-14",
+             "percent": "0", "source": source, "method": "computed", "source_url": source_url,
+             "contested_percent": "", "note": ""}
+    try:
+        validate_rows([probe], "settings")
+    except SnapshotError as error:
+        flags = {"date": "--date", "source": "--source", "source_url": "--source-url"}
+        lines = []
+        for problem in error.problems:
+            flag = next((f for c, f in flags.items() if problem.message.startswith(c + " ")),
+                        "")
+            lines.append(f"{flag}: {problem.message}" if flag else problem.message)
+        raise InputError("; ".join(lines) + ".") from None
 
 
 @dataclass
@@ -141,7 +195,7 @@ class ComputeSummary:
             out.append(f"warning: {message}" + (f" (and {count - 1} more file(s))"
                                                 if count > 1 else ""))
         for message in self.failed:
-            out.append(f"error: {message}")
+            out.extend(f"error: {line}" for line in message.splitlines())
         return out
 
 
@@ -150,12 +204,23 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
                      date: dt.date | str | None = None, force: bool = False,
                      workers: int | None = None, index: AreaIndex | None = None,
                      progress: Callable[[int], object] | None = None,
-                     on_total: Callable[[int], object] | None = None) -> ComputeSummary:
+                     on_total: Callable[[int], object] | None = None,
+                     on_stage: Callable[[str], object] | None = None,
+                     allow_empty: bool = False) -> ComputeSummary:
     """Compute a snapshot CSV per date for every input file; see the module docstring.
 
     ``index`` is the region index (default: the project's, prepared); ``progress(n)`` is
     called as files finish (e.g. a tqdm bar's ``update``), ``on_total(n)`` once the number of
-    files to compute is known.
+    files to compute is known, ``on_stage(step)`` as this process starts reading, computing
+    and checking each file (:func:`~mapkit.ingest.day.compute_snapshot`; for one big file).
+    ``allow_empty`` writes 0 % for a file whose polygons cover none of Ukraine instead of
+    failing it.
+
+    Raises :class:`InputError` for settings or inputs that cannot be used, before anything is
+    read, and :class:`OutputError` when ``out_dir`` cannot take the files (the run stops;
+    nothing half-written is left). ``out_dir`` is created when the first snapshot is about to
+    be written and taken away again if the run wrote none; temporary files that a killed run
+    left there are removed.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -170,6 +235,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
     if source_url is None:
         source_url = SOURCE_URLS.get(source, "")
+    check_run_settings(source, source_url, date)
     summary = ComputeSummary(inputs=len(paths))
     # one file per date: the last one by name (a later dump of the same day) wins
     by_date: dict[object, Path] = {}
@@ -192,8 +258,18 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if index.index_note:
         summary.notes.append(index.index_note)
     context = WorkerContext(index=index, out_dir=out_dir, source=source, source_url=source_url,
-                            run_tag=f"run{os.getpid()}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+                            run_tag=f"run{os.getpid()}", allow_empty=allow_empty)
+    stale = remove_stale_temporaries(out_dir, _RUN_TEMPORARY, b"date,")
+    if stale:
+        summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left in "
+                             f"{out_dir}")
+    if not tasks:
+        summary.seconds = time.perf_counter() - started
+        return summary
+    try:
+        made = make_folder(out_dir)
+    except OSError as error:
+        raise OutputError(write_problem(error, out_dir)) from None
     written: dict[dt.date, Path] = {}
 
     def arrived() -> None:
@@ -201,6 +277,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             progress(1)
 
     def finish(result: _Result) -> None:
+        if result.cannot_write:
+            raise OutputError(result.cannot_write)
         summary.repaired += result.repaired
         if result.error:
             summary.failed.append(result.error)
@@ -215,15 +293,18 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             summary.skipped.append(result.path)
             result.temporary.unlink()
             return
-        os.replace(result.temporary, target)
+        try:
+            os.replace(result.temporary, target)
+        except OSError as error:
+            raise OutputError(write_problem(error, target)) from None
         written[result.date] = result.path
         summary.written.append(result.date)
 
     try:
-        if tasks:
-            _run(tasks, context, workers, summary, finish, arrived)
-    finally:  # an interrupted run: no temporary file is left behind
+        _run(tasks, context, workers, summary, finish, arrived, on_stage)
+    finally:  # an interrupted run: no temporary file is left behind, nor a folder it made
         remove_temporaries(out_dir, f"{context.run_tag}-")
+        remove_if_empty(made)
     summary.written = sorted(set(summary.written))
     summary.seconds = time.perf_counter() - started
     return summary
@@ -231,7 +312,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
 
 def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
          workers: int | None, summary: ComputeSummary, finish: Callable[[_Result], None],
-         arrived: Callable[[], object]) -> None:
+         arrived: Callable[[], object], on_stage: Callable[[str], object] | None) -> None:
     """Compute every task, calling ``arrived()`` as each one is done and ``finish`` on the
     results in input order.
 
@@ -244,7 +325,7 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
     """
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     summary.workers = n_workers
-    work = _Worker(context)  # the parent's
+    work = _Worker(context, on_stage)  # the parent's
     if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         for task in tasks:
             result = work(task)
@@ -269,7 +350,8 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
         for worker in range(1, n_workers):
             reader, writer = processes.Pipe(duplex=False)
             child = processes.Process(target=_child,
-                                      args=(context, tasks, bounds, worker, writer),
+                                      args=(context, tasks, bounds, worker, writer,
+                                            os.getpid(), readers),
                                       daemon=True)
             child.start()
             writer.close()
@@ -325,13 +407,44 @@ def _claim(bounds, worker: int) -> int | None:
         return first
 
 
-def _child(context: WorkerContext, tasks, bounds, worker: int, writer) -> None:
-    """A forked worker: compute its files, send each (index, result) to the parent."""
+def _child(context: WorkerContext, tasks, bounds, worker: int, writer, parent: int,
+           siblings: list) -> None:
+    """A forked worker: compute its files, send each (index, result) to the parent.
+
+    It dies with its parent: the kernel sends it SIGTERM when the parent exits (Linux), and it
+    checks before each file that its parent is still the one that started it. It keeps no end
+    of its siblings' pipes open, so none of them can block writing to a parent that is gone.
+    """
+    for reader in siblings:
+        reader.close()
+    _die_with_parent(parent)
     work = _Worker(context)
     try:
-        while (i := _claim(bounds, worker)) is not None:
+        while os.getppid() == parent and (i := _claim(bounds, worker)) is not None:
             writer.send((i, work(tasks[i])))
-    except KeyboardInterrupt:  # the parent cleans up
+    except (KeyboardInterrupt, BrokenPipeError):  # stopped, or the parent is gone
         pass
     finally:
         writer.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to send this process SIGTERM when its parent exits (``prctl`` with
+    ``PR_SET_PDEATHSIG``); elsewhere the check before each file is all there is. If the
+    parent died before the request was made, leave now."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux, or no prctl
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+#: ``prctl`` option: the signal this process gets when its parent exits (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+#: The name of a snapshot's temporary file written by a run (:class:`WorkerContext`'s
+#: ``run_tag``, the worker's process id, a count), e.g. ``.2025-03-17.csv.run812-815-3.tmp``:
+#: ``pid`` is the run's, whose death makes the file a leftover.
+_RUN_TEMPORARY = re.compile(r"\.\d{4}-\d{2}-\d{2}\.csv\.run(?P<pid>\d+)-\d+-\d+"
+                            + re.escape(TEMPORARY_SUFFIX))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mapkit.publish.export import (
         ExportInputError,
+        check_export_target,
         iframe_snippet,
         render_export,
         write_export,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "ExportInputError": "mapkit.publish.export",
+    "check_export_target": "mapkit.publish.export",
     "iframe_snippet": "mapkit.publish.export",
     "render_export": "mapkit.publish.export",
     "write_export": "mapkit.publish.export",
@@ -44,8 +46,8 @@ _HOMES = {
 }
 
 __all__ = [
-    "FORMATS", "ExportFormat", "ExportInputError", "iframe_snippet", "render_export",
-    "write_export",
+    "FORMATS", "ExportFormat", "ExportInputError", "check_export_target", "iframe_snippet",
+    "render_export", "write_export",
 ]
 
 

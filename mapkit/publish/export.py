@@ -18,13 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from mapkit.constants import SNAPSHOTS_DIR
 from mapkit.figures import FiguresError, build_timeline
 from mapkit.files import write_atomically
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
+from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["ExportInputError", "iframe_snippet", "render_export", "write_export"]
+__all__ = ["ExportInputError", "check_export_target", "iframe_snippet", "render_export",
+           "write_export"]
 
 
 class ExportInputError(FiguresError):
@@ -100,13 +103,43 @@ def render_export(
     return export_format.render(timeline, provenance, texts, progress)
 
 
+def check_export_target(out: str | Path, snapshot_inputs: list[str | Path] | None = None,
+                        snapshots: pd.DataFrame | None = None) -> None:
+    """Refuse an ``out`` that would destroy or spoil the snapshots the export is made from.
+
+    ``out`` may not be one of the snapshot files read — those ``snapshot_inputs`` (files and
+    folders; default: the bundled folder) name, or ``snapshots``' ``file`` column — nor a
+    ``.csv`` inside a folder of ``snapshot_inputs``: every later load of that folder would
+    read the export as a snapshot file.
+    """
+    out = Path(out)
+    target = out.resolve()
+    inputs = list(snapshot_inputs or [SNAPSHOTS_DIR])
+    read = set(snapshot_files(inputs)[0] if snapshots is None else snapshots["file"].unique())
+    if any(Path(name).resolve() == target for name in read):
+        raise ExportInputError(f"{out} is one of the snapshot files this map is made from; "
+                               "writing it would replace your data: choose another file")
+    if out.suffix.lower() not in SNAPSHOT_SUFFIXES or snapshots is not None:
+        return
+    for item in inputs:
+        folder = Path(item).resolve()
+        if folder.is_dir() and folder in target.parents:
+            raise ExportInputError(
+                f"{out} is inside the snapshots folder {item}, where every later export and "
+                "`mapkit validate` would read it as a snapshot file: write it somewhere else")
+
+
 def write_export(fmt: str, snapshots: pd.DataFrame, out: str | Path, **options) -> Path:
     """Render like :func:`render_export` (same keyword options) and write ``out`` atomically.
 
     The file is rendered in memory first, written beside ``out`` under a temporary name and
-    renamed over it, so a failure at any point leaves any existing ``out`` untouched.
+    renamed over it, so a failure at any point leaves any existing ``out`` untouched. ``out``
+    is never one of the snapshot files ``snapshots`` was read from
+    (:func:`check_export_target`).
     """
     out = Path(out)
+    if "file" in snapshots:
+        check_export_target(out, snapshots=snapshots)
     if out.is_dir():
         example = out / ("map" + (FORMATS[fmt].suffix if fmt in FORMATS else ""))
         raise ExportInputError(f"{out} is a folder: give a file name, e.g. {example}")

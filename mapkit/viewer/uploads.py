@@ -63,7 +63,7 @@ def _text(name: str, data: bytes) -> str:
 def _computed(name: str, data: bytes, date: dt.date | None,
               on_stage: Callable[[str], object] | None) -> pd.DataFrame:
     """Occupied areas → percent per region, by the same code as ``mapkit compute``."""
-    from mapkit.ingest.day import compute_snapshot  # the compute engine: only for GeoJSON
+    from mapkit.ingest.day import ALLOW_EMPTY_HINT, compute_snapshot  # only for GeoJSON
 
     try:
         snapshot = compute_snapshot(name, data=data, date=date, source=Path(name).stem,
@@ -71,7 +71,8 @@ def _computed(name: str, data: bytes, date: dt.date | None,
     except SnapshotError as error:  # the messages speak of the app's date box, not --date
         raise SnapshotError([
             Problem(problem.file, problem.line, problem.message.replace(
-                "with --date YYYY-MM-DD", "in the date box under the upload"))
+                "with --date YYYY-MM-DD", "in the date box under the upload").replace(
+                ALLOW_EMPTY_HINT, ""))
             for problem in error.problems]) from None
     except ValueError as error:
         raise SnapshotError([Problem(name, None, f"cannot be read as GeoJSON ({error})")]) \
