@@ -541,6 +541,20 @@ def list_sources(frame: pd.DataFrame) -> list[str]:
     return list(summary.index)
 
 
+def default_source(frame: pd.DataFrame) -> str | None:
+    """The series shown when nobody chooses one: the densest computed series (the source with
+    the most snapshot dates among those computed from front-line polygons — DeepStateMap in
+    the bundled data), else the densest series of all; None without snapshots. Ties go to the
+    name first in alphabetical order. Maps, exports and ``mapkit changes`` all ask this."""
+    if frame.empty:
+        return None
+    summary = frame.groupby("source").agg(
+        computed=("method", lambda m: (m == "computed").any()), dates=("date", "nunique"))
+    summary = summary.reset_index().sort_values(["computed", "dates", "source"],
+                                                ascending=[False, False, True])
+    return str(summary["source"].iloc[0])
+
+
 def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timestamp]:
     """Sorted distinct snapshot dates, of one source or of all."""
     import pandas as pd
