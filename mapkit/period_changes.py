@@ -30,7 +30,7 @@ import pandas as pd
 from mapkit.figures import FiguresError, _as_date
 from mapkit.regions import COUNTRY, REGIONS, UnknownRegionError, resolve
 
-__all__ = ["COLUMNS", "PERIODS", "ChangesError", "changes", "format_changes"]
+__all__ = ["COLUMNS", "PERIODS", "ChangesError", "changes", "format_changes", "series_changes"]
 
 #: The columns of :func:`changes`, in order: the public interface of ``mapkit changes``.
 COLUMNS = ["period_start", "period_end", "region", "km2_start", "km2_end", "change_km2",
@@ -156,15 +156,11 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         if wanted is not None and code not in wanted:
             continue
         group_days = np.array(group["_day"].tolist(), dtype="datetime64[D]")
-        km2 = group["area_km2"].to_numpy(dtype=float)
         percent = np.where(group["partial"].to_numpy(dtype=bool), np.nan,
                            group["percent"].to_numpy(dtype=float))
-        at = np.searchsorted(group_days, bound_days, side="right") - 1
-        known = (at >= 0) & (bound_days <= np.datetime64(last, "D"))
-        age = bound_days - group_days[np.maximum(at, 0)]
-        known &= age <= np.timedelta64(staleness.days, "D")
-        km2_at = np.where(known, km2[np.maximum(at, 0)], np.nan)
-        percent_at = np.where(known, percent[np.maximum(at, 0)], np.nan)
+        km2_at, percent_at = _at_boundaries(
+            group_days, [group["area_km2"].to_numpy(dtype=float), percent], bound_days, last,
+            staleness)
         change = np.round(km2_at[1:] - km2_at[:-1], 1)
         since = _largest_since(change)
         for i in range(len(bounds) - 1):
@@ -190,6 +186,37 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         table[column] = pd.to_datetime(table[column])
     table.attrs.update(source=chosen, period=period)
     return table.reset_index(drop=True)
+
+
+def _at_boundaries(days: np.ndarray, values: list[np.ndarray], bounds: np.ndarray,
+                   last: dt.date, staleness: dt.timedelta) -> list[np.ndarray]:
+    """Each of ``values`` (one per snapshot ``days``, sorted) at each boundary: the latest on
+    or before it; NaN where there is none, it is older than ``staleness``, or the boundary is
+    after ``last``."""
+    at = np.searchsorted(days, bounds, side="right") - 1
+    known = (at >= 0) & (bounds <= np.datetime64(last, "D"))
+    age = bounds - days[np.maximum(at, 0)]
+    known &= age <= np.timedelta64(staleness.days, "D")
+    return [np.where(known, value[np.maximum(at, 0)], np.nan) for value in values]
+
+
+def series_changes(days, km2, *, period: str = "month", last: dt.date | None = None,
+                   first: dt.date | None = None) -> list[tuple[dt.date, dt.date, float]]:
+    """(period start, period end, change in km²; NaN: no figure) for one series of figures
+    (``days`` ascending, ``km2`` NaN where a snapshot has none), by the rules of
+    :func:`changes`, for the periods from the one holding ``first`` (default: the first day)
+    to the one holding ``last`` (default: the last day). What the change charts draw."""
+    if not len(days):
+        return []
+    last = last or days[-1]
+    bounds = _boundaries(days[0], last, period)
+    if first is not None:
+        bounds = [b for b in bounds if _next(b, period) > first] or bounds[-1:]
+    (at,) = _at_boundaries(np.array(days, dtype="datetime64[D]"), [np.asarray(km2, float)],
+                           np.array(bounds, dtype="datetime64[D]"), last,
+                           dt.timedelta(days=PERIODS[period]))
+    change = np.round(at[1:] - at[:-1], 1)
+    return [(bounds[i], bounds[i + 1], float(change[i])) for i in range(len(bounds) - 1)]
 
 
 def _largest_since(change: np.ndarray) -> np.ndarray:
