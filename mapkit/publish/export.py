@@ -52,7 +52,8 @@ def render_export(
     Parameters
     ----------
     fmt:
-        A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv".
+        A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv", "chart-png",
+        "chart-svg".
     date:
         Show this one day (the latest figure of each region on or before it). Default for png/svg:
         the latest snapshot date; for the others: every snapshot date.
@@ -95,7 +96,7 @@ def render_export(
     if title is None or not title.strip():
         title = (t("title_on", lang, date=timeline.last_date.isoformat())
                  if len(timeline.dates) == 1 and export_format.title_says_date
-                 else t("title", lang))
+                 else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
     return export_format.render(timeline, provenance, texts, progress)
 
