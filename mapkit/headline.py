@@ -9,6 +9,7 @@ embed and the print maps all take their headline from here, so they say the same
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from mapkit.figures import Timeline
@@ -63,8 +64,8 @@ class Headline:
 
     def text(self, lang: str = "en") -> str:
         parts = [t("headline", lang, percent=number_text(self.percent, lang, 1),
-                   km2=number_text(round(self.km2 / HEADLINE_KM2_STEP) * HEADLINE_KM2_STEP,
-                                   lang))
+                   km2=number_text(math.floor(self.km2 / HEADLINE_KM2_STEP + 0.5)
+                                   * HEADLINE_KM2_STEP, lang))
                  if self.km2 is not None else
                  t("headline_no_km2", lang, percent=number_text(self.percent, lang, 1))]
         if self.change_30d is not None:
