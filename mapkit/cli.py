@@ -230,7 +230,7 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) ->
       mapkit changes --period week --region UA --region Donetsk --from 2026-06-01
       mapkit changes --period year --format csv > years.csv
     """
-    from mapkit.period_changes import ChangesError, format_changes
+    from mapkit.period_changes import ChangesError, InvalidSnapshotsError, format_changes
     from mapkit.period_changes import changes as changes_table
 
     try:
@@ -238,7 +238,7 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) ->
                               date_to=date_to, period=period, regions=regions or None)
     except ChangesError as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(1 if "invalid" in str(error) else 2)
+        sys.exit(1 if isinstance(error, InvalidSnapshotsError) else 2)
     click.echo(format_changes(table, fmt), nl=False)
 
 

@@ -30,7 +30,8 @@ import pandas as pd
 from mapkit.figures import FiguresError, _as_date
 from mapkit.regions import COUNTRY, REGIONS, UnknownRegionError, resolve
 
-__all__ = ["COLUMNS", "PERIODS", "ChangesError", "changes", "format_changes", "series_changes"]
+__all__ = ["COLUMNS", "PERIODS", "ChangesError", "InvalidSnapshotsError", "changes",
+           "format_changes", "series_changes"]
 
 #: The columns of :func:`changes`, in order: the public interface of ``mapkit changes``.
 COLUMNS = ["period_start", "period_end", "region", "km2_start", "km2_end", "change_km2",
@@ -44,6 +45,10 @@ _ORDER = {code: i for i, code in enumerate([COUNTRY.code, *(r.code for r in REGI
 class ChangesError(FiguresError):
     """The snapshots, source, dates, period or regions asked for cannot be used; the message
     says what to do."""
+
+
+class InvalidSnapshotsError(ChangesError):
+    """The snapshot files themselves are invalid (``mapkit validate`` lists the problems)."""
 
 
 def _boundary(day: dt.date, period: str) -> dt.date:
@@ -86,7 +91,8 @@ def _load(snapshots) -> pd.DataFrame:
     try:
         return load_snapshots(paths)
     except SnapshotError as error:
-        raise ChangesError(f"the snapshots are invalid (check them with `mapkit validate`):\n"
+        raise InvalidSnapshotsError(f"the snapshots are invalid (check them with "
+                                    f"`mapkit validate`):\n"
                            f"{error}") from None
 
 
