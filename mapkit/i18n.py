@@ -192,6 +192,7 @@ STRINGS.update({
     "km2_value": {"en": "{value} km²", "uk": "{value} км²"},
     "change_7d": {"en": "Last 7 days", "uk": "За 7 днів"},
     "change_30d": {"en": "Last 30 days", "uk": "За 30 днів"},
+    "change_since": {"en": "Since {date}", "uk": "Від {date}"},
     "mode_changes": {"en": "Change per month", "uk": "Зміна за місяць"},
     "chart_title": {
         "en": "Net change in territory under Russian military control, per month",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.figures import build_timeline
+from mapkit.i18n import t
 from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
 from mapkit.regions import REGIONS
 from mapkit.scale import change_colour, change_legend_items, legend_items
@@ -125,15 +126,27 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
     if not has_km2:
         return
 
-    def change(code: str, day, days: int):
-        found = change_over(timeline, code, day, days) if code in has_km2 else None
-        return None if found is None else _short_km2(found[0])
+    def changes(day, days: int) -> tuple[list, dict]:
+        """The change per region, and the label of those measured from another date than
+        ``days`` before (a weekly series): "Since 9 August 2026"."""
+        values, labels = [], {}
+        for index, code in enumerate(codes):
+            found = change_over(timeline, code, day, days) if code in has_km2 else None
+            values.append(None if found is None else _short_km2(found[0]))
+            if found is not None and (day - found[1]).days != days:
+                labels[index] = t("change_since", lang, date=format_date(found[1], lang))
+        return values, labels
 
     for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
         frame["km"] = [None if cell.area_km2 is None else _short_km2(cell.area_km2)
                        for cell in cells]
-        frame["d7"] = [change(code, day, 7) for code in codes]
-        frame["d30"] = [change(code, day, 30) for code in codes]
+        for days in (7, 30):
+            values, labels = changes(day, days)
+            frame[f"d{days}"] = values
+            if labels:  # one label for the frame when every region shares it
+                common = set(labels.values())
+                frame[f"l{days}"] = (common.pop() if len(common) == 1 and len(labels) == sum(
+                    v is not None for v in values) else {str(i): x for i, x in labels.items()})
 
 
 def _short_km2(value: float) -> float | int:
