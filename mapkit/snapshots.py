@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import operator
@@ -44,7 +45,7 @@ from typing import TYPE_CHECKING
 
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
 from mapkit.files import expand_paths, write_atomically
-from mapkit.regions import REGIONS, UnknownRegionError, boundary_areas_km2, resolve
+from mapkit.regions import REGIONS, Region, UnknownRegionError, boundary_areas_km2, resolve
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
     import pandas as pd
@@ -142,6 +143,7 @@ def _parse_km2(raw: str, column: str) -> tuple[float | None, str | None]:
     return value, None
 
 
+@functools.lru_cache(maxsize=4096)
 def _last_unit(text: str) -> float:
     """One unit of the last decimal written ("60" → 1, "77.91" → 0.01): how far apart two
     roundings of one figure may be."""
@@ -149,6 +151,13 @@ def _last_unit(text: str) -> float:
     if "e" in text.lower() or "." not in text:
         return 1.0
     return 10.0 ** -len(text.split(".", 1)[1])
+
+
+@functools.cache
+def _areas_of(code: str) -> tuple[Region, float, float]:
+    """A region, its area in our boundaries and its official area (km²)."""
+    region = resolve(code)
+    return region, boundary_areas_km2()[code], region.official_area_km2
 
 
 def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
@@ -161,8 +170,7 @@ def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
     printed 116,165 km² as 19.25 % of 603,628 km², which is 19.2446 %). ``what`` names the
     two columns ("area_km2 and percent")."""
     km2_column, percent_column = what.split(" and ")
-    region = resolve(code)
-    ours, official = boundary_areas_km2()[code], region.official_area_km2
+    region, ours, official = _areas_of(code)
     if km2 > max(ours, official) + _last_unit(km2_text):
         return (f"{km2_column} {km2_text} is more than {region.name_en}'s whole area "
                 f"({max(ours, official):,.0f} km²)")
