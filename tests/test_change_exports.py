@@ -171,3 +171,9 @@ def test_embed_of_a_series_without_a_national_figure_says_nothing(snapshots, tmp
     page.goto(out.as_uri())
     assert page.text_content("#mk-headline") == "" and not page.is_visible("#mk-headline")
     page.close()
+
+
+def test_chart_without_a_source_draws_the_default_series_alone(snapshots, drawn_texts):
+    render_export("chart-png", snapshots)
+    assert "Source: Map desk (computed from front-line polygons)" in "\n".join(drawn_texts)
+    assert not any("Paper" in text for text in drawn_texts)

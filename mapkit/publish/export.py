@@ -85,6 +85,10 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if source is None and export_format.one_series:
+        from mapkit.snapshots import default_source
+
+        source = default_source(snapshots)
     try:
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,

@@ -47,6 +47,9 @@ class ExportFormat:
     reports_progress: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
+    #: Draws one series: without a source, the default one (:func:`mapkit.snapshots.
+    #: default_source`), never a blend of sources (a chart of changes must not mix them).
+    one_series: bool = False
 
 
 def _embed(timeline: Timeline, provenance: Provenance, texts: dict,
@@ -119,10 +122,10 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  description="animation"),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
-                 default_title="chart_title",
+                 default_title="chart_title", one_series=True,
                  description="net change per month, whole country, as a bar chart"),
     ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
-                 default_title="chart_title",
+                 default_title="chart_title", one_series=True,
                  description="net change per month, whole country, as a bar chart"),
 )}
 
