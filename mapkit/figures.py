@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mapkit.regions import REGIONS, Region
+from mapkit.regions import COUNTRY, REGIONS, Region
 from mapkit.scale import percent_colour
 
 
@@ -40,6 +40,8 @@ class Cell:
     method: str | None = None
     note: str | None = None
     as_of: dt.date | None = None  # the figure's own date (on or before the map's date)
+    area_km2: float | None = None  # the same figure in km², where the snapshot gives it
+    contested_km2: float | None = None
 
     @property
     def has_data(self) -> bool:
@@ -64,9 +66,25 @@ class Timeline:
     dates: tuple[dt.date, ...]
     regions: tuple[Region, ...]
     cells: tuple[tuple[Cell, ...], ...]  # cells[date_index][region_index]
+    #: Every figure of the row UA (Ukraine as a whole) and of each region, in date order, up
+    #: to the last date shown: what headlines and change charts look back on. Never drawn as
+    #: a region.
+    history: dict[str, tuple[tuple[dt.date, ...], tuple[Cell, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def frame(self, date_index: int) -> tuple[Cell, ...]:
         return self.cells[date_index]
+
+    def figure_on(self, code: str, day: dt.date) -> Cell:
+        """``code``'s figure on ``day``: its latest on or before it (an empty Cell if none)."""
+        days, cells = self.history.get(code, ((), ()))
+        at = bisect_right(days, day) - 1
+        return cells[at] if at >= 0 else Cell()
+
+    @property
+    def country(self) -> tuple[tuple[dt.date, ...], tuple[Cell, ...]]:
+        """The whole country's figures (row UA), in date order; empty if the series has none."""
+        return self.history.get(COUNTRY.code, ((), ()))
 
     def sources(self) -> list[SourceInfo]:
         """The sources behind the figures shown, in order of first appearance."""
@@ -174,7 +192,7 @@ def build_timeline(
         if latest_only:
             dates = dates[-1:]
 
-    history = _history_by_region(rows)
+    history = _history_by_region(rows[pd.to_datetime(rows["date"]).dt.date <= dates[-1]])
     cells = []
     for day in dates:
         frame = []
@@ -183,7 +201,8 @@ def build_timeline(
             at = bisect_right(days, day) - 1
             frame.append(region_cells[at] if at >= 0 else Cell())
         cells.append(tuple(frame))
-    return Timeline(tuple(dates), REGIONS, tuple(cells))
+    return Timeline(tuple(dates), REGIONS, tuple(cells),
+                    {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()})
 
 
 def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], list[Cell]]]:
@@ -197,9 +216,11 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
     contested = get("contested_percent", pd.Series(index=ordered.index, dtype=float))
     urls = get("source_url", pd.Series(index=ordered.index, dtype=object))
     notes = get("note", pd.Series(index=ordered.index, dtype=object))
-    for region, day, percent, partial, cont, src, url, method, note in zip(
+    km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
+    contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
+    for region, day, percent, partial, cont, src, url, method, note, area, grey in zip(
         ordered["region"], ordered["_day"], ordered["percent"], ordered["partial"], contested,
-        ordered["source"], urls, ordered["method"], notes,
+        ordered["source"], urls, ordered["method"], notes, km2, contested_km2,
     ):
         days, cells = history.setdefault(region, ([], []))
         cell = Cell(
@@ -211,6 +232,8 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
             method=_clean(method),
             note=_clean(note),
             as_of=day,
+            area_km2=_number(area),
+            contested_km2=_number(grey),
         )
         if days and days[-1] == day:  # same day: the later one (computed) wins
             cells[-1] = cell

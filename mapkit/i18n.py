@@ -184,3 +184,52 @@ STRINGS.update({
         "uk": "Вбудовані знімки містять помилки; виправте їх (`mapkit validate`) і перезавантажте:",
     },
 })
+
+
+# the national figure and its change (issue 12)
+STRINGS.update({
+    "headline": {
+        "en": "Russia controls {percent} % of Ukraine ({km2} km²)",
+        "uk": "Росія контролює {percent} % території України ({km2} км²)",
+    },
+    "headline_no_km2": {
+        "en": "Russia controls {percent} % of Ukraine",
+        "uk": "Росія контролює {percent} % території України",
+    },
+    "headline_change": {
+        "en": "{change} km² in the last {days} days",
+        "uk": "{change} км² за останні {days} днів",
+    },
+    "headline_change_since": {
+        "en": "{change} km² since {date}",
+        "uk": "{change} км² від {date}",
+    },
+    "no_national_figure": {
+        "en": "No national figure in this series",
+        "uk": "У цьому ряді немає цифри для всієї країни",
+    },
+    "km2": {"en": "Area", "uk": "Площа"},
+    "km2_value": {"en": "{value} km²", "uk": "{value} км²"},
+    "change_7d": {"en": "Last 7 days", "uk": "За 7 днів"},
+    "change_30d": {"en": "Last 30 days", "uk": "За 30 днів"},
+    "change_since": {"en": "Since {date}", "uk": "Від {date}"},
+    "mode_changes": {"en": "Change per month", "uk": "Зміна за місяць"},
+    "chart_title": {
+        "en": "Net change in territory under Russian military control, per month",
+        "uk": "Чиста зміна території під військовим контролем Росії, за місяць",
+    },
+    "chart_region_title": {
+        "en": "{region}: net change per month",
+        "uk": "{region}: чиста зміна за місяць",
+    },
+    "chart_axis": {"en": "km² per month", "uk": "км² за місяць"},
+    "chart_shown": {"en": "shown date", "uk": "показана дата"},
+    "chart_no_figure": {
+        "en": "No monthly figures: this series has no km² for {region}.",
+        "uk": "Немає місячних цифр: у цьому ряді немає км² для {region}.",
+    },
+    "chart_note": {
+        "en": "Change of the occupied area between the maps at the end of each month's 1st.",
+        "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
+    },
+})

@@ -39,7 +39,7 @@ from mapkit.files import (
 )
 from mapkit.ingest.areas import AreaIndex, DaySeries
 from mapkit.ingest.day import DEFAULT_SOURCE, SOURCE_URLS, compute_snapshot
-from mapkit.ingest.importers import date_from_filename
+from mapkit.ingest.importers import snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError, validate_rows
 
@@ -153,7 +153,7 @@ def check_run_settings(source: str, source_url: str, date: dt.date | None) -> No
     nothing valid fails at once, in one line a setting, before any file is read."""
     probe = {"date": (date or dt.date(2022, 2, 24)).isoformat(), "region": "UA-14",
              "percent": "0", "source": source, "method": "computed", "source_url": source_url,
-             "contested_percent": "", "note": ""}
+             "contested_percent": "", "area_km2": "", "contested_km2": "", "note": ""}
     try:
         validate_rows([probe], "settings")
     except SnapshotError as error:
@@ -241,7 +241,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     by_date: dict[object, Path] = {}
     tasks: list[tuple[Path, dt.date | None]] = []
     for path in paths:
-        when = date if date is not None else date_from_filename(path)
+        when = date if date is not None else snapshot_date_from_filename(path)
         if when is not None and when in by_date:
             summary.duplicates.append(f"{by_date[when].name} and {path.name} are both "
                                       f"{when}; using {path.name}")

@@ -7,11 +7,12 @@ import io
 
 from mapkit.figures import Timeline
 from mapkit.publish.provenance import Provenance
+from mapkit.regions import COUNTRY
 
 CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
-    "contested_percent", "figure_date", "source", "source_url", "method", "note",
-    "mapkit_version", "generated_at",
+    "contested_percent", "area_km2", "contested_km2", "figure_date", "source", "source_url",
+    "method", "note", "mapkit_version", "generated_at",
 )
 
 
@@ -19,13 +20,19 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     """One row per map date and region: the figure shown, its own date, source and method.
 
     ``status`` is "figure", "partial, no figure" or "no data"; ``percent`` is empty unless a
-    figure exists. The last two columns carry the provenance, so it survives copy and paste.
+    figure exists; ``area_km2``/``contested_km2`` where the snapshot gives them. When the series
+    has the row UA (Ukraine as a whole), each date ends with it. The last two columns carry the
+    provenance, so it survives copy and paste.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    has_country = bool(timeline.country[0])
     for day, frame in zip(timeline.dates, timeline.cells):
-        for region, cell in zip(timeline.regions, frame):
+        rows = list(zip(timeline.regions, frame))
+        if has_country:
+            rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day)))
+        for region, cell in rows:
             if not cell.has_data:
                 status = "no data"
             elif cell.percent is None:
@@ -36,6 +43,8 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 day.isoformat(), region.code, region.name_en, region.name_uk,
                 "" if cell.percent is None else f"{cell.percent:g}", status,
                 "" if cell.contested is None else f"{cell.contested:g}",
+                "" if cell.area_km2 is None else f"{cell.area_km2:.1f}",
+                "" if cell.contested_km2 is None else f"{cell.contested_km2:.1f}",
                 cell.as_of.isoformat() if cell.as_of else "", spreadsheet_text(cell.source),
                 spreadsheet_text(cell.source_url), cell.method or "", spreadsheet_text(cell.note),
                 provenance.tool_version, provenance.generated_text,

@@ -9,6 +9,7 @@
   var tip = document.getElementById("mk-tip");
   var map = document.getElementById("mk-map");
   var caption = document.getElementById("mk-caption");
+  var headline = document.getElementById("mk-headline");
   var tbody = document.querySelector("#mk-table tbody");
   var paths = [];
   Array.prototype.forEach.call(document.querySelectorAll("#mk-regions path"), function (p) {
@@ -34,6 +35,9 @@
     slider.value = String(index);
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
+    var lead = (data.headlines && data.headlines[index]) || "";
+    headline.textContent = lead;  // the national figure of this date; none: nothing said
+    headline.hidden = !lead;
     caption.textContent = fill(L.export_table_caption, "date", date);
     var rows = tbody.rows;
     for (var i = 0; i < data.regions.length; i++) {

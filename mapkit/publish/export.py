@@ -55,7 +55,8 @@ def render_export(
     Parameters
     ----------
     fmt:
-        A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv".
+        A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv", "chart-png",
+        "chart-svg".
     date:
         Show this one day (the latest figure of each region on or before it). Default for png/svg:
         the latest snapshot date; for the others: every snapshot date.
@@ -87,6 +88,10 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if source is None and export_format.one_series:
+        from mapkit.snapshots import default_source
+
+        source = default_source(snapshots)
     try:
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
@@ -98,7 +103,7 @@ def render_export(
     if title is None or not title.strip():
         title = (t("title_on", lang, date=timeline.last_date.isoformat())
                  if len(timeline.dates) == 1 and export_format.title_says_date
-                 else t("title", lang))
+                 else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
     return export_format.render(timeline, provenance, texts, progress)
 

@@ -35,6 +35,7 @@ from shapely.ops import polylabel
 from mapkit.boundaries import load_boundaries, web_boundaries
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR, UKRAINE_CONFORMAL
 from mapkit.figures import Cell, Timeline
+from mapkit.headline import headline_text
 from mapkit.i18n import t
 from mapkit.publish.payload import legend_entries, value_text
 from mapkit.publish.provenance import Provenance
@@ -120,8 +121,12 @@ class MapFigure:
     patches: dict[str, PathPatch]
     date_text: Text
     labels: dict[str, Text]
+    #: The national headline of the date shown (mapkit.headline); empty without one.
+    headline: Text | None = None
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
+        if self.headline is not None:
+            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang)))
         for region, cell in zip(timeline.regions, timeline.frame(index)):
             _style_patch(self.patches[region.code], cell)
             label = self.labels.get(region.code)
@@ -194,6 +199,8 @@ def draw_map(
     if subtitle:
         figure.text(0.02, 0.905, visual(subtitle), fontsize=14 * scale, va="top",
                     **{**text, "color": MUTED_COLOUR})
+    headline = figure.text(0.02, 0.865 if subtitle else 0.905, "", fontsize=15 * scale,
+                           fontweight="bold", va="top", **{**text, "color": "#7f0000"})
     date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
                             fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
     # the title wraps before the date at the top right
@@ -224,7 +231,7 @@ def draw_map(
     figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
-    map_figure = MapFigure(figure, axes, patches, date_text, {})
+    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline)
     if labels:
         map_figure.labels = _place_labels(figure, axes, shapes, timeline, index, lang, scale)
     map_figure.show(timeline, index, lang)
@@ -354,7 +361,7 @@ def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[Imag
     canvas = FigureCanvasAgg(drawn.figure)
     canvas.draw()
     regions = [artist for artist in drawn.axes.get_children() if isinstance(artist, PathPatch)]
-    changing = [*regions, drawn.date_text]
+    changing = [*regions, drawn.date_text, *([drawn.headline] if drawn.headline else [])]
     legend = drawn.axes.get_legend()
     renderer = canvas.get_renderer()
     box = legend.get_window_extent(renderer)
