@@ -79,8 +79,9 @@ def remove_stale_temporaries(folder: str | Path, names: re.Pattern, starts: byte
     they can be shown to be its own; returns how many.
 
     A file is removed only when its whole name matches ``names``, whose ``pid`` group is the
-    process that wrote it and no longer runs, and its content begins with ``starts``. Another
-    program's files, or those of a writer still at work, are never touched.
+    process that wrote it and no longer runs, and its content begins with ``starts`` (or with
+    part of it: a writer killed early leaves less, even nothing). Another program's files, or
+    those of a writer still at work, are never touched.
     """
     removed = 0
     try:
@@ -93,7 +94,7 @@ def remove_stale_temporaries(folder: str | Path, names: re.Pattern, starts: byte
             continue
         try:
             with open(path, "rb") as handle:
-                if handle.read(len(starts)) != starts:
+                if not starts.startswith(handle.read(len(starts))):  # killed before all of it
                     continue
             path.unlink()
             removed += 1
