@@ -42,7 +42,7 @@ def app(tmp_path, monkeypatch):
 def shown(markdown: str) -> str:
     """Markdown as the reader sees it: data in messages is backslash-escaped to show as typed
     (mapkit.viewer.messages.markdown_text)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(app) -> str:

@@ -20,17 +20,24 @@ from mapkit.i18n import t
 SHOWN_PROBLEMS = 20
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+#: Where a Markdown renderer turns bare text into a link by itself (GFM's "autolink literals":
+#: ``https://…``, ``www.…``, ``name@host``), even when every character is escaped.
+_AUTOLINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+#: U+2060 WORD JOINER: invisible, and no character of a link.
+_INVISIBLE = "\u2060"
 
 
 def markdown_text(text: object) -> str:
     """``text`` for a Markdown message, shown exactly as typed.
 
     Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them be),
-    which leaves no link, image, emphasis, colour, icon, formula or HTML to render, and breaks
-    the ``https://`` and ``www.`` a renderer would otherwise turn into links by itself. Line
-    breaks become spaces: a message is one paragraph.
+    which leaves no link, image, emphasis, colour, icon, formula or HTML to render. Escapes do
+    not stop the renderer from linking bare addresses, so an invisible word joiner goes after
+    the ``:`` of ``://``, after ``www`` and after ``@``. Line breaks become spaces: a message
+    is one paragraph.
     """
-    return _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    text = _AUTOLINKS.sub(_INVISIBLE, " ".join(str(text).split()))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def problem_lines(problems: Sequence[object], lang: str = "en",

@@ -1,0 +1,92 @@
+"""A visitor's file in a real browser (``streamlit run app.py`` in headless Chromium): its text
+is shown as typed — no live link, no remote image fetched — and a map of more sources than one
+digit can number still names each one in its tooltips.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from offline_assets import NODE_MODULES, route_cdn_to_local
+from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
+
+from mapkit.regions import REGIONS
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
+                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
+]
+
+HEADER = "date,region,percent,source,method,source_url,contested_percent,note\n"
+MARKDOWN = ("[Official figures](https://evil.example/go) ![x](https://evil.example/pixel.png) "
+            "**bold** :red[red] www.evil.example")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("snapshots")
+    (folder / "desk.csv").write_text(HEADER + "2024-01-01,UA-14,60,Desk,reported,,,\n",
+                                     encoding="utf-8")
+    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    route_cdn_to_local(page)
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.goto(app_url)
+    page.frame_locator("iframe[title*='control_map']").locator(
+        "path[data-region='UA-14']").wait_for(timeout=60_000)
+    yield page
+    context.close()
+
+
+def upload(page, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(path))
+
+
+def test_markdown_in_an_uploaded_source_is_text_not_a_link_or_an_image(page, tmp_path):
+    upload(page, tmp_path, "mine.csv", HEADER + f'2024-01-01,UA-09,90,"{MARKDOWN}",reported,,,\n')
+    sidebar = page.locator("[data-testid=stSidebar]")
+    message = sidebar.locator("[data-testid=stAlertContentSuccess]")
+    message.wait_for(timeout=30_000)
+    assert MARKDOWN in message.inner_text().replace("\u2060", "")  # invisible joiners
+    time.sleep(1)  # time for any image to be asked for
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("img[src*='evil.example']").count() == 0
+    assert not [url for url in page.requested if "evil.example" in url]
+
+
+def test_an_upload_of_40_sources_names_the_40th_in_the_map_tooltip(page, tmp_path):
+    rows = "".join(f"2024-01-{1 + i // 27:02d},{REGIONS[i % 27].code},{i},Outlet {i:02d},"
+                   "reported,,,\n" for i in range(40))
+    upload(page, tmp_path, "outlets.csv", HEADER + rows)
+    page.locator("[data-testid=stSidebar] [data-testid=stAlertContentSuccess]").wait_for(
+        timeout=30_000)
+    frame = page.frame_locator("iframe[title*='control_map']")
+    last = REGIONS[39 % 27].code
+    deadline = time.monotonic() + 30
+    while True:  # once the map has the new data, its last date is 2 January 2024
+        frame.locator("#slider").focus()
+        frame.locator("#slider").press("End")
+        frame.locator(f"path[data-region='{last}']").hover()
+        tip = frame.locator(".leaflet-tooltip")
+        text = tip.text_content() if tip.count() else ""
+        if "Outlet 39" in text:
+            break
+        assert time.monotonic() < deadline, f"Outlet 39 not named in the tooltip: {text!r}"
+        page.mouse.move(5, 5)
+        time.sleep(0.3)
+    assert "39 %" in text or "39.0 %" in text
