@@ -22,11 +22,11 @@ import streamlit as st
 from mapkit.figures import FiguresError
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
-from mapkit.snapshots import SnapshotError, list_sources, load_snapshots
-from mapkit.viewer import map_data, tables
+from mapkit.snapshots import SnapshotError
+from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
-from mapkit.viewer.uploads import combine, read_upload
+from mapkit.viewer.uploads import read_upload
 
 ALL_SOURCES = "__all__"
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
@@ -41,40 +41,13 @@ _parser.add_argument("--snapshots", action="append", default=None,
 SNAPSHOT_PATHS = tuple(_parser.parse_known_args(sys.argv[1:])[0].snapshots or ())
 
 
-# --- Data (cached: every rerun after the first is cheap) ----------------------------------------
+# --- Data: made once per server process and shared (mapkit.viewer.page_data) --------------------
 
 
-@st.cache_data(show_spinner="Loading snapshots…")
-def bundled_snapshots(paths: tuple[str, ...]) -> pd.DataFrame:
-    return load_snapshots(list(paths) or None)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def percent_data(frame: pd.DataFrame, source: str | None, lang: str) -> tuple[dict, str]:
-    data = map_data.percent_map_data(frame, source, lang)
-    return data, map_data.data_id(data)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def change_data(frame: pd.DataFrame, source: str | None, date_from: str, date_to: str,
-                lang: str) -> tuple[dict, str, pd.DataFrame]:
-    data = map_data.change_map_data(frame, source, date_from, date_to, lang)
-    values = map_data.change_values(frame, source, date_from, date_to)
-    return data, map_data.data_id(data), values
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def shown_rows(frame: pd.DataFrame, source: str | None, date: str) -> pd.DataFrame:
-    return tables.shown_date_rows(frame, source, date)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def monthly_changes(frame: pd.DataFrame, source: str | None, codes: tuple[str, ...]):
-    from mapkit.period_changes import changes
-    from mapkit.snapshots import default_source
-
-    return changes(frame, source=source or default_source(frame), period="month",
-                   regions=list(codes))
+def frame_key() -> tuple:
+    """What this session's snapshots are made of: the folders shown and its uploads (an
+    upload's key is unique to it). The shared data is looked up by it, never by hashing."""
+    return SNAPSHOT_PATHS, tuple(st.session_state["uploads"])
 
 
 def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
@@ -86,7 +59,7 @@ def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
     from mapkit.regions import COUNTRY, region_by_code
 
     codes = (COUNTRY.code, *([selected] if selected else []))
-    table = monthly_changes(frame, source, codes)
+    table = page_data.monthly_changes(frame, frame_key(), source, codes)
     for code in codes:
         region = region_by_code(code)
         rows = table[(table["region"] == code)].dropna(subset=["change_km2"])
@@ -123,7 +96,7 @@ lang: str = st.session_state["lang"]
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
 try:
-    bundled = bundled_snapshots(SNAPSHOT_PATHS)
+    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
     st.code(problem_lines(error.problems, lang), language=None)
@@ -151,11 +124,11 @@ if uploaded is not None:
             upload_problems = [f"{uploaded.name}: "
                                + t("upload_unreadable", lang, error=one_line(error))]
 
-frame = combine(bundled, list(st.session_state["uploads"].values()))
+frame = page_data.combined(bundled, st.session_state["uploads"], frame_key())
 
 # --- Source and mode -----------------------------------------------------------------------------
 
-sources = [ALL_SOURCES, *list_sources(frame)]
+sources = [ALL_SOURCES, *page_data.sources_of(frame, frame_key())]
 session_default("source", ALL_SOURCES)
 if st.session_state["source"] not in sources:
     st.session_state["source"] = ALL_SOURCES
@@ -163,7 +136,7 @@ session_default("mode", "map")
 source = None if st.session_state["source"] == ALL_SOURCES else st.session_state["source"]
 
 try:
-    data, data_id = percent_data(frame, source, lang)
+    data, data_id = page_data.percent_data(frame, frame_key(), source, lang)
 except FiguresError as error:  # e.g. a folder without snapshots: nothing to draw
     st.error(markdown_text(error))
     st.stop()
@@ -200,7 +173,8 @@ if compare:
         if st.session_state[name] not in dates:
             st.session_state[name] = fallback
     date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
-    shown, shown_id, change = change_data(frame, source, date_from, date_to, lang)
+    shown, shown_id, change = page_data.change_data(frame, frame_key(), source, date_from,
+                                                    date_to, lang)
     title = t("compare_title", lang, date="{date}")
     legend, legend_title = map_data.change_legend(lang), t("change", lang)
     source_line = t("source_line", lang, sources=t("all_sources", lang) if source is None
@@ -298,7 +272,7 @@ with side_column:
     else:
         st.info(t("click_hint", lang))
 
-    disagreeing = tables.disagreements(frame, shown_date)
+    disagreeing = page_data.disagreements_on(frame, frame_key(), shown_date)
     if not disagreeing.empty:
         st.subheader(t("disagree", lang, date=map_data.format_date(shown_date, lang)))
         name = "name_uk" if lang == "uk" else "name_en"
@@ -320,11 +294,11 @@ if compare:
     st.download_button(t("download_csv", lang), tables.rows_csv(change),
                        file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
 else:
-    rows = shown_rows(frame, source, shown_date)
+    rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
     st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
     st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
                  width="stretch")
-    st.download_button(t("download_csv", lang), tables.rows_csv(rows),
+    st.download_button(t("download_csv", lang), rows_csv,
                        file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
 
 # --- Export panel -------------------------------------------------------------------------------

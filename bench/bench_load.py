@@ -1,0 +1,251 @@
+"""N visitors at once: what the viewer costs a shared server, in headless Chromium.
+
+Starts ``streamlit run app.py`` once and sends it simulated visitors (one Chromium, a browser
+context each, so they share nothing but the server):
+
+- first paint: from the visitor's request to the map painted (its regions filled), and to the
+  full page (the table under the map showing the shown date);
+- slider → table: each visitor moves the date slider one step back about once a second for
+  ``--seconds`` and times the key press until the table under the map names the new date.
+
+The same server is measured with 1 visitor first (the baseline, in the same run) and then with
+``--visitors`` at once. Goal (issue 13), on this 2-core machine with 10 visitors: first paint
+≤ 6 s, table p95 ≤ 500 ms. The load average is printed before and after: other work on the
+machine moves these figures by seconds, so judge them against the baseline next to them.
+
+Usage::
+
+    python bench/bench_load.py [--visitors 10] [--seconds 60] [--snapshots DIR ...]
+
+No internet needed: Leaflet comes from node_modules (``npm ci``), tiles are blank.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import mimetypes
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from offline_assets import BLANK_TILE_PNG, local_file_for  # noqa: E402
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
+
+from mapkit.snapshots import load_snapshots  # noqa: E402
+from mapkit.viewer.map_data import format_date  # noqa: E402
+
+GOAL_FIRST_PAINT_S = 6.0
+GOAL_TABLE_P95_MS = 500.0
+STEP_PAUSE_S = 1.0
+
+MAP_PAINTED = """() => {
+  const frame = document.querySelector("iframe[title*='control_map']");
+  const doc = frame && frame.contentDocument;
+  return !!doc && doc.querySelectorAll('path[data-region][fill]').length >= 27;
+}"""
+#: The heading of the table under the map names ``label`` (e.g. "Data for 1 June 2024").
+TABLE_SHOWS = """(label) => Array.from(document.querySelectorAll('h1,h2,h3,h4'))
+  .some(h => h.textContent.includes(label))"""
+
+
+async def route_offline(context) -> None:
+    """Answer CDN requests from node_modules and tiles with a blank tile (async Playwright)."""
+
+    async def handle(route) -> None:
+        url = route.request.url
+        local = local_file_for(url)
+        if local is not None:
+            await route.fulfill(status=200, body=local.read_bytes(), headers={
+                "Content-Type": mimetypes.guess_type(local.name)[0] or "text/plain",
+                "Access-Control-Allow-Origin": "*"})
+        elif route.request.resource_type == "image" or "tile" in urlsplit(url).netloc:
+            await route.fulfill(status=200, body=BLANK_TILE_PNG, content_type="image/png")
+        else:
+            await route.abort("internetdisconnected")
+
+    await context.route(re.compile(r"^https?://(?!(localhost|127\.0\.0\.1)[:/])"), handle)
+
+
+async def visitor(browser, url: str, labels: list[str], seconds: float, start_delay: float,
+                  number: int) -> dict:
+    """One visitor: open the page, then step the slider back once a second."""
+    await asyncio.sleep(start_delay)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await route_offline(context)
+    page = await context.new_page()
+    started = time.perf_counter()
+    await page.goto(url)
+    await page.wait_for_function(MAP_PAINTED, polling=100, timeout=180_000)
+    painted = time.perf_counter() - started
+    await page.wait_for_function(TABLE_SHOWS, arg=labels[-1], polling=100, timeout=180_000)
+    full = time.perf_counter() - started
+    slider = page.frame_locator("iframe[title*='control_map']").locator("#slider")
+    await slider.focus()
+    latencies, index = [], len(labels) - 1
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until and index > 0:
+        index -= 1
+        pressed = time.perf_counter()
+        await slider.press("ArrowLeft")
+        await page.wait_for_function(TABLE_SHOWS, arg=labels[index], polling="raf",
+                                     timeout=60_000)
+        latencies.append((pressed, (time.perf_counter() - pressed) * 1000))
+        await asyncio.sleep(STEP_PAUSE_S)
+    await context.close()
+    return {"number": number, "map_s": painted, "page_s": full, "latencies": latencies,
+            "loaded_at": started + full}
+
+
+async def crowd(url: str, labels: list[str], visitors: int, seconds: float) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # arrivals spread over half a second each, as people do, not one instant
+        results = await asyncio.gather(*(visitor(browser, url, labels, seconds, 0.5 * i, i)
+                                         for i in range(visitors)))
+        await browser.close()
+    return results
+
+
+def _processes() -> dict[int, tuple[int, float, str]]:
+    """Every process: pid -> (parent pid, CPU seconds used, command line)."""
+    found = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick,
+                                  command)
+    return found
+
+
+def cpu_split(port: str, seen: dict[int, float] | None = None) -> tuple[float, float]:
+    """CPU seconds used so far by the Streamlit server on ``port``, and by the browser
+    processes this benchmark started (its descendants named chrom…). ``seen`` keeps each
+    browser process's last reading, so one that has exited still counts."""
+    processes = _processes()
+    server = sum(cpu for _, cpu, command in processes.values()
+                 if "streamlit" in command and f"--server.port {port}" in command)
+    mine = {os.getpid()}
+    changed = True
+    while changed:
+        changed = False
+        for pid, (parent, _, _) in processes.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                changed = True
+    seen = {} if seen is None else seen
+    for pid in mine:
+        if pid in processes and "chrom" in processes[pid][2]:
+            seen[pid] = max(seen.get(pid, 0.0), processes[pid][1])
+    return server, sum(seen.values())
+
+
+async def crowd_with_cpu(run, port: str) -> dict:
+    """Run ``crowd(…)`` and read the CPU its browsers used just before they close."""
+    task = asyncio.ensure_future(run)
+    seen: dict[int, float] = {}
+    samples = []  # (time, server CPU, browsers' CPU)
+    while not task.done():  # the browsers' CPU, read while they live
+        samples.append((time.perf_counter(), *cpu_split(port, seen)))
+        await asyncio.sleep(0.1)
+    server, browsers = cpu_split(port, seen)
+    return {"visitors": task.result(), "server": server, "browsers": browsers,
+            "samples": samples}
+
+
+def cpu_until(samples: list[tuple[float, float, float]], moment: float) -> tuple[float, float]:
+    """(server, browsers) CPU seconds as last read before ``moment``."""
+    before = [sample for sample in samples if sample[0] <= moment] or samples[:1]
+    return before[-1][1], before[-1][2]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def report(name: str, results: list[dict]) -> dict:
+    maps = [r["map_s"] for r in results]
+    pages = [r["page_s"] for r in results]
+    steps = [ms for r in results for _, ms in r["latencies"]]
+    # steps taken once every visitor's page is up: the server's steady state, apart from the
+    # minutes when ten browsers on this same machine start a Streamlit page each
+    all_up = max(r["loaded_at"] for r in results)
+    steady = [ms for r in results for at, ms in r["latencies"] if at > all_up]
+    summary = {"map_max": max(maps), "page_max": max(pages),
+               "p50": statistics.median(steps) if steps else float("nan"),
+               "p95": percentile(steps, 0.95) if steps else float("nan"),
+               "steady_p95": percentile(steady, 0.95) if steady else float("nan")}
+    print(f"{name:<14} first paint: map median {statistics.median(maps):.1f} s, worst "
+          f"{max(maps):.1f} s; full page median {statistics.median(pages):.1f} s, worst "
+          f"{max(pages):.1f} s | slider → table over {len(steps)} steps: p50 "
+          f"{summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, max "
+          f"{max(steps) if steps else float('nan'):.0f} ms; once every page was up "
+          f"({len(steady)} steps): p50 "
+          f"{statistics.median(steady) if steady else float('nan'):.0f} ms, p95 "
+          f"{summary['steady_p95']:.0f} ms", flush=True)
+    return summary
+
+
+def load_text() -> str:
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--visitors", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=60.0,
+                        help="how long each visitor moves the slider")
+    parser.add_argument("--snapshots", action="append", help="snapshot CSV file or folder")
+    options = parser.parse_args()
+
+    frame = load_snapshots(options.snapshots)
+    dates = sorted({d.date() for d in frame["date"]})
+    labels = [format_date(day) for day in dates]
+    args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
+    print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
+    print(f"before: {load_text()}", flush=True)
+    with streamlit_app(REPO / "app.py", *args, timeout=120) as url:
+        warm = asyncio.run(crowd(url, labels, 1, 3))  # the server's first visitor: caches fill
+        print(f"server warmed by one visitor (first paint {warm[0]['page_s']:.1f} s)")
+        port = url.rsplit(":", 1)[1]
+        alone = report("1 visitor", asyncio.run(crowd(url, labels, 1, options.seconds)))
+        print(f"between: {load_text()}", flush=True)
+        server_before, _ = cpu_split(port)
+        crowd_run = crowd(url, labels, options.visitors, options.seconds)
+        started = time.perf_counter()
+        results = asyncio.run(crowd_with_cpu(crowd_run, port))
+        wall = time.perf_counter() - started
+        many = report(f"{options.visitors} visitors", results["visitors"])
+        all_up = max(r["loaded_at"] for r in results["visitors"])
+        server_up, browsers_up = cpu_until(results["samples"], all_up)
+        print(f"CPU while {options.visitors} visitors ran ({wall:.0f} s on {os.cpu_count()} "
+              f"cores): server {results['server'] - server_before:.1f} s, the simulated "
+              f"visitors' browsers (on the same cores) {results['browsers']:.1f} s; of "
+              f"which until every page was up ({all_up - started:.0f} s): server "
+              f"{server_up - server_before:.1f} s, browsers {browsers_up:.1f} s")
+    print(f"after: {load_text()}")
+    print(f"{options.visitors} visitors against 1: table p95 ×{many['p95'] / alone['p95']:.1f}, "
+          f"worst full page ×{many['page_max'] / alone['page_max']:.1f}")
+    met = (many["page_max"] <= GOAL_FIRST_PAINT_S and many["p95"] <= GOAL_TABLE_P95_MS)
+    print(f"goal with {options.visitors} visitors (full page ≤ {GOAL_FIRST_PAINT_S:g} s, table "
+          f"p95 ≤ {GOAL_TABLE_P95_MS:g} ms): {'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The viewer's data, made once per server process and shared by every visitor's page.
+
+Streamlit runs ``app.py`` again for every visitor and on every move of the slider, so what the
+page reads is computed here once (``st.cache_resource`` for what is shared as it is and never
+changed; ``st.cache_data`` for small results the page may keep) — in a module imported once,
+because each cached function defined in the page itself costs a couple of milliseconds to set
+up again on every run. Snapshots are passed unhashed (``_frame``) with a ``key`` naming what
+they are made of (``app.frame_key``: the folders shown and a session's uploads): hashing the
+frames on every call cost more than the rest of a slider step.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mapkit.snapshots import list_sources, load_snapshots
+from mapkit.viewer import map_data, tables
+from mapkit.viewer.uploads import combine
+
+
+@st.cache_resource(show_spinner="Loading snapshots…")
+def bundled_snapshots(paths: tuple[str, ...]) -> pd.DataFrame:
+    return load_snapshots(list(paths) or None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def combined(_bundled: pd.DataFrame, _uploads: dict, key: tuple) -> pd.DataFrame:
+    """The bundled snapshots plus a session's uploads, joined once."""
+    return combine(_bundled, list(_uploads.values()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def sources_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
+    return list_sources(_frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def percent_data(_frame: pd.DataFrame, key: tuple, source: str | None,
+                 lang: str) -> tuple[dict, str]:
+    data = map_data.percent_map_data(_frame, source, lang)
+    return data, map_data.data_id(data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
+    """Every date's figures, built once: the table under the map reads the shown date's."""
+    from mapkit.figures import build_timeline
+
+    return build_timeline(_frame, source=source)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from: str,
+                date_to: str, lang: str) -> tuple[dict, str, pd.DataFrame]:
+    data = map_data.change_map_data(_frame, source, date_from, date_to, lang)
+    values = map_data.change_values(_frame, source, date_from, date_to)
+    return data, map_data.data_id(data), values
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
+               date: str) -> tuple[pd.DataFrame, bytes]:
+    """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV."""
+    rows = tables.shown_date_rows(_frame, source, date,
+                                  timeline=timeline_of(_frame, key, source))
+    return rows, tables.rows_csv(rows)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def rows_by_date(_frame: pd.DataFrame, key: tuple) -> dict[str, pd.DataFrame]:
+    """The snapshot rows of each date, split once."""
+    days = pd.to_datetime(_frame["date"]).dt.strftime("%Y-%m-%d")
+    return {day: rows for day, rows in _frame.groupby(days.to_numpy())}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def disagreements_on(_frame: pd.DataFrame, key: tuple, date: str) -> pd.DataFrame:
+    day_rows = rows_by_date(_frame, key).get(date, _frame.iloc[:0])
+    return tables.disagreements(day_rows, date)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
+                    codes: tuple[str, ...]):
+    from mapkit.period_changes import changes
+    from mapkit.snapshots import default_source
+
+    return changes(_frame, source=source or default_source(_frame), period="month",
+                   regions=list(codes))
