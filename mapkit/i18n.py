@@ -7,6 +7,8 @@ Helpers of each part of the product add their keys in their own block below.
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("en", "uk")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -164,3 +166,50 @@ STRINGS.update({
         "uk": "Вбудовані знімки містять помилки; виправте їх (`mapkit validate`) і перезавантажте:",
     },
 })
+
+
+# --- Notes ---------------------------------------------------------------------------------------
+# A computed figure's note is written by mapkit.ingest.day.snapshot_rows from a fixed pattern;
+# its Ukrainian is made from the same pattern here. A publication's note has its own Ukrainian
+# (the snapshot column note_uk) where we have it, and otherwise stays as written.
+
+_COMPUTED_FROM = "computed from "
+_SLIVER_CLAUSE = re.compile(r"incl\. (\d+(?:\.\d+)?) pp coast/border mismatch strips")
+_NO_CONTESTED_CLAUSE = "no contested layer in the input"
+
+
+def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | None:
+    """The Ukrainian of a note mapkit wrote for a computed figure ("computed from …; incl. …
+    pp coast/border mismatch strips"), or None when the note is not one of ours.
+
+    ``origins`` gives the Ukrainian of an input's description (``scripts/build_timeline.py``
+    describes the layers it used); a file name stays as it is."""
+    clauses = note.split("; ")
+    if not clauses[0].startswith(_COMPUTED_FROM):
+        return None
+    origin = clauses[0][len(_COMPUTED_FROM):]
+    out = [f"обчислено з {(origins or {}).get(origin, origin)}"]
+    for clause in clauses[1:]:
+        sliver = _SLIVER_CLAUSE.fullmatch(clause)
+        if sliver:
+            out.append(f"включно з {sliver[1].replace('.', ',')} в. п. вузьких смуг між лінією "
+                       "і узбережжям чи кордоном")
+        elif clause == _NO_CONTESTED_CLAUSE:
+            out.append("у вхідних даних немає шару сірої зони")
+        else:
+            return None
+    return "; ".join(out)
+
+
+def note_text(note: str | None, note_uk: str | None, lang: str) -> str | None:
+    """A figure's note in ``lang``: its own Ukrainian, ours for a computed figure's note, or the
+    note as written."""
+    if lang != "uk" or not note:
+        return note_uk if lang == "uk" and note_uk else note
+    return note_uk or computed_note_uk(note) or note
+
+
+def number_text(value: float, lang: str = "en", decimals: int = 1) -> str:
+    """A figure as a reader of ``lang`` writes it: "99.5" in English, "99,5" in Ukrainian."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "uk" else text

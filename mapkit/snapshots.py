@@ -14,6 +14,11 @@ A snapshot file is a plain CSV a journalist can open and edit::
 "partial, no figure"; never turned into a number). ``region`` may be any spelling
 ``mapkit.regions.resolve`` knows; it is stored as the ISO code.
 
+Two optional columns came later and are written only when a row uses them: ``series`` names
+the consistent series a row belongs to (default: its source), so a reported row can fill a
+computed series' years before its first polygon while keeping its own source everywhere it is
+shown; ``note_uk`` is the note in Ukrainian, where we have it.
+
 Validation happens here, once, for the CLI, the library and the app alike, whether the rows
 come from a file or from memory (:func:`validate_rows`): every problem is reported as
 ``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
@@ -44,15 +49,19 @@ if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` 
 
 #: The columns of a snapshot CSV, in the order they are written.
 COLUMNS = ("date", "region", "percent", "source", "method", "source_url", "contested_percent",
-           "note")
+           "note", "series", "note_uk")
 #: The columns every snapshot file must have; the others may be left out.
 REQUIRED_COLUMNS = COLUMNS[:5]
 OPTIONAL_COLUMNS = COLUMNS[5:]
+#: Columns every written file has; those after them are written only when some row uses them
+#: (files without them stay as they were, byte for byte).
+ALWAYS_WRITTEN = COLUMNS[:8]
 
-#: Columns of the DataFrame ``load_snapshots`` returns, in order.
+#: Columns of the DataFrame ``load_snapshots`` returns, in order. ``series`` is never empty
+#: there: a row without one belongs to its source's series.
 FRAME_COLUMNS = [
     "date", "region", "percent", "partial", "contested_percent", "source", "source_url",
-    "method", "note", "file", "line",
+    "method", "note", "series", "note_uk", "file", "line",
 ]
 
 #: Suffix of the files a folder of snapshots is searched for.
@@ -153,7 +162,8 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     """One row's cells (stripped, in :data:`COLUMNS` order; "" for a column the file lacks) →
     its typed values, or None with its problems added to ``problems``. ``shared`` remembers,
     within one file, the checks of the cells its rows have in common (:func:`_check_shared`)."""
-    date_text, region_text, percent_text, source, method_text, url, contested_text, note = cells
+    (date_text, region_text, percent_text, source, method_text, url, contested_text, note,
+     series, note_uk) = cells
     key = (date_text, source, method_text, url)
     checked = shared.get(key)
     if checked is None:
@@ -188,13 +198,16 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
         "contested_percent": contested, "source": source, "source_url": url,
-        "method": method, "note": note, "file": name, "line": line,
+        "method": method, "note": note, "series": series or source, "note_uk": note_uk,
+        "file": name, "line": line,
     }
 
 
 def _duplicates(rows: list[dict]) -> list[Problem]:
-    """One problem per row that repeats a (date, region, source) seen earlier."""
+    """One problem per row that repeats a (date, region, source) seen earlier, or gives a series
+    a second figure for a region on one date."""
     seen: dict[tuple, dict] = {}
+    in_series: dict[tuple, dict] = {}
     problems = []
     for row in rows:
         key = (row["date"], row["region"], row["source"])
@@ -203,8 +216,17 @@ def _duplicates(rows: list[dict]) -> list[Problem]:
             problems.append(Problem(row["file"], row["line"], (
                 f"duplicate: {row['region']} on {row['date']} from {row['source']!r} is already "
                 f"given at {first['file']}:{first['line']}")))
+            continue
+        seen[key] = row
+        series_key = (row["date"], row["region"], row["series"])
+        if series_key in in_series:
+            first = in_series[series_key]
+            problems.append(Problem(row["file"], row["line"], (
+                f"series {row['series']!r} already has a figure for {row['region']} on "
+                f"{row['date']} (from {first['source']!r} at {first['file']}:{first['line']}): "
+                "a series has one figure per region and date; give this row another series")))
         else:
-            seen[key] = row
+            in_series[series_key] = row
     return problems
 
 
@@ -359,10 +381,13 @@ class SnapshotRows:
         A row none of whose cells holds a comma, quote or line break needs no quoting: it is
         joined directly (most rows; the csv module would cost a third of a millisecond a
         file)."""
-        lines = [",".join(COLUMNS)]
+        columns = written_columns(self.cells)
+        width = len(columns)
+        lines = [",".join(COLUMNS[:width])]
         for cells in self.cells:
+            cells = cells[:width]
             line = ",".join(cells)
-            if line.count(",") == len(COLUMNS) - 1 and not any(c in line for c in '"\r\n'):
+            if line.count(",") == width - 1 and not any(c in line for c in '"\r\n'):
                 lines.append(line)
             else:
                 buffer = io.StringIO()
@@ -387,6 +412,8 @@ class SnapshotRows:
             cells["percent"] = (PARTIAL_MARKER if row.get("partial")
                                 else number(row["percent"]))
             cells["contested_percent"] = number(row.get("contested_percent"))
+            if cells["series"] == cells["source"]:  # the default: left out, as it was read
+                cells["series"] = ""
             records.append(cells)
         return validate_rows(records, name)
 
@@ -416,8 +443,27 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
 
 
-#: A row's cells in the order of :data:`COLUMNS`.
-_cells_of = operator.itemgetter(*COLUMNS)
+_always_written_cells = operator.itemgetter(*ALWAYS_WRITTEN)
+_LATER_COLUMNS = COLUMNS[len(ALWAYS_WRITTEN):]
+
+
+def _cells_of(record: Mapping[str, str]) -> tuple[str, ...]:
+    """A row's cells in the order of :data:`COLUMNS` (a later optional column may be left out)."""
+    return _always_written_cells(record) + tuple(record.get(c, "") for c in _LATER_COLUMNS)
+
+
+def written_columns(cells: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    """The columns a file of these rows has: :data:`ALWAYS_WRITTEN`, then every later column
+    up to the last one some row uses (columns keep their order)."""
+    width = len(ALWAYS_WRITTEN)
+    for row in cells:
+        for index in range(len(COLUMNS) - 1, width - 1, -1):
+            if row[index].strip():
+                width = index + 1
+                break
+        if width == len(COLUMNS):
+            break
+    return COLUMNS[:width]
 
 
 def _line_breaks(text: str) -> int:

@@ -31,6 +31,7 @@ class Upload:
     name: str
     rows: pd.DataFrame
     sources: list[str] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
 
 
 def read_upload(name: str, data: bytes, *, date: dt.date | None = None) -> Upload:
@@ -78,7 +79,9 @@ def _computed(name: str, data: bytes, date: dt.date | None) -> pd.DataFrame:
 def _marked(name: str, rows: pd.DataFrame) -> Upload:
     rows = rows.copy()
     rows["source"] = rows["source"].astype(str) + UPLOAD_SUFFIX
-    return Upload(name=name, rows=rows, sources=sorted(rows["source"].unique()))
+    rows["series"] = rows["series"].astype(str) + UPLOAD_SUFFIX
+    return Upload(name=name, rows=rows, sources=sorted(rows["source"].unique()),
+                  series=sorted(rows["series"].unique()))
 
 
 def combine(bundled: pd.DataFrame, uploads: list[Upload]) -> pd.DataFrame:
