@@ -92,12 +92,16 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
               help=formats_help())
 @click.option("--date", "date", metavar="YYYY-MM-DD",
-              help="One date: each region's latest figure on or before it.")
+              help="One date, from the series' first figure to its newest (outside that range: "
+                   "exit 2, naming it): each region's latest figure on or before it; the map "
+                   "says \"figures as of …\" when they are older than the date.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD",
               help="First snapshot date to include (with or without --to).")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last snapshot date to include.")
-@click.option("--source", help="Only this source's figures (a name from the snapshots' source "
-                               "column). Default: all sources, each region's latest figure.")
+@click.option("--source", help="The series to map: a source's name, or a name from the "
+                               "snapshots' series column. Default: the densest computed series "
+                               "(DeepStateMap). Other sources' figures are shown beside it "
+                               "(tooltips, csv), never in its colours.")
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
@@ -155,11 +159,13 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the snapshot CSVs, one per date (YYYY-MM-DD.csv).")
-@click.option("--source", default="DeepStateMap", show_default=True,
-              help="Source name written in every row (who drew the polygons).")
+@click.option("--source", default=None,
+              help="Source name written in every row (who drew the polygons) [default: "
+                   "DeepStateMap for input recognised as DeepStateMap's own files; otherwise "
+                   "the input's file name, and the summary says so].")
 @click.option("--source-url", default=None,
               help="Source link written in every row [default: https://deepstatemap.live for "
-                   "DeepStateMap].")
+                   "input recognised as DeepStateMap's; none otherwise].")
 @click.option("--date", metavar="YYYY-MM-DD",
               help="Date of a single input that has none in its name or properties.")
 @click.option("--force", is_flag=True, help="Recompute dates already written in --out.")

@@ -54,6 +54,24 @@ STRINGS: dict[str, dict[str, str]] = {
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },
+    "html_no_leaflet": {
+        "en": "The interactive map could not be drawn: it needs the Leaflet library from "
+              "cdn.jsdelivr.net, which did not load (offline, or blocked). The figures of the "
+              "last date are below; the embed export works without any other server.",
+        "uk": "Інтерактивну карту не вдалося показати: їй потрібна бібліотека Leaflet з "
+              "cdn.jsdelivr.net, яка не завантажилася (немає інтернету або її заблоковано). "
+              "Дані на останню дату — нижче; експорт для вбудовування працює без інших "
+              "серверів.",
+    },
+    "figures_as_of": {
+        "en": "Figures as of {date}",
+        "uk": "Дані станом на {date}",
+    },
+    "figures_as_of_long": {
+        "en": "Figures as of {as_of}: the newest of {series} on or before {date}",
+        "uk": "Дані станом на {as_of}: найновіші дані {series} на {date} чи раніше",
+    },
+    "other_figure": {"en": "{source}, {date}: {value}", "uk": "{source}, {date}: {value}"},
     "export_provenance": {
         "en": "Dates: {dates} · mapkit {version} · generated {generated}",
         "uk": "Дати: {dates} · mapkit {version} · створено {generated}",
@@ -86,7 +104,10 @@ STRINGS.update({
     "previous": {"en": "Previous date", "uk": "Попередня дата"},
     "next": {"en": "Next date", "uk": "Наступна дата"},
     "as_of": {"en": "Figure dated", "uk": "Дата цифри"},
-    "other_sources": {"en": "Other sources on this date:", "uk": "Інші джерела на цю дату:"},
+    "other_sources": {
+        "en": "Other sources near this date:",
+        "uk": "Інші джерела близько цієї дати:",
+    },
     "leaflet_missing": {
         "en": "The map library (Leaflet) could not be loaded: are you offline?",
         "uk": "Не вдалося завантажити бібліотеку карти (Leaflet): немає інтернету?",

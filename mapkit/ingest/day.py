@@ -23,10 +23,16 @@ from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
 __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapshot",
            "snapshot_rows"]
 
-#: Who drew the polygons, when nobody says otherwise.
+#: The maker of the files the project is built on, credited for input recognised as theirs
+#: (:func:`mapkit.ingest.importers.made_by`); anyone else's file is credited to its own name.
 DEFAULT_SOURCE = "DeepStateMap"
-#: Link written in every row for a known source.
+#: Link written in every row of input recognised as this maker's, unless another is given.
 SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
+
+#: How a snapshot's source was chosen, for the summary of ``mapkit compute``.
+SOURCE_GIVEN = "given"
+SOURCE_RECOGNISED = "recognised"
+SOURCE_FILE_NAME = "file name"
 
 #: Sliver share (percentage points) from which a row's note mentions it.
 _SLIVER_NOTE_FROM_PP = 0.005
@@ -41,6 +47,8 @@ class ComputedSnapshot:
     rows: SnapshotRows
     warnings: tuple[str, ...] = ()
     repaired: int = 0  # invalid polygons repaired while reading
+    source: str = ""  # written in every row
+    credit: str = SOURCE_GIVEN  # how the source was chosen: SOURCE_GIVEN, _RECOGNISED, …
 
 
 def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: str, *,
@@ -80,18 +88,22 @@ def _project_index() -> AreaIndex:
 
 def compute_snapshot(path: str | Path, *, data: bytes | None = None,
                      index: AreaIndex | None = None, series: DaySeries | None = None,
-                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     source: str | None = None, source_url: str | None = None,
                      date: dt.date | str | None = None,
                      territories: Iterable[str] | None = None,
-                     origin: str | None = None) -> ComputedSnapshot:
+                     origin: str | None = None,
+                     unnamed_source: str | None = None) -> ComputedSnapshot:
     """Compute the snapshot of one polygon file: every region's share, as validated rows.
 
     ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
     wins over a date in the file or its name. ``index`` is the region index (default: the
     project's, prepared); ``series``, the run of days this one belongs to, in date order (see
-    :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row
-    (``source_url`` defaults to the known link of the source, if any); ``origin`` names the
-    input in the notes (default: the file's name). ``territories`` keeps only those
+    :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row.
+    Without ``source``, a file recognised as DeepStateMap's own is credited to DeepStateMap
+    (with its link), and any other to ``unnamed_source`` (default: the file's name, without
+    its suffix) with no link: nobody is credited with polygons we cannot tell are theirs.
+    ``origin`` names the input in the notes (default: the file's name). ``territories`` keeps
+    only those
     long-standing occupied layers of a raw dump (then the notes do not call the missing
     contested layer missing: it was left out on purpose).
 
@@ -107,9 +119,16 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
         raise SnapshotError([Problem(str(error.path), None, error.message)]) from None
     series.layers = layers
     shares = (index or _project_index()).shares(layers, series)
-    if source_url is None:
-        source_url = SOURCE_URLS.get(source, "")
+    if source is not None:
+        credit = SOURCE_GIVEN
+    elif layers.maker is not None:
+        source, credit = layers.maker, SOURCE_RECOGNISED
+    else:
+        source, credit = unnamed_source or path.stem, SOURCE_FILE_NAME
+    if source_url is None:  # only the link of a maker whose file this is
+        source_url = SOURCE_URLS.get(source, "") if source == layers.maker else ""
     rows = snapshot_rows(shares, source, source_url, origin or path.name,
                          says_no_contested=layers.territories is None)
     return ComputedSnapshot(date=shares.date, rows=validate_rows(rows, str(path)),
-                            warnings=shares.warnings, repaired=layers.repaired)
+                            warnings=shares.warnings, repaired=layers.repaired,
+                            source=source, credit=credit)

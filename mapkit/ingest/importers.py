@@ -45,6 +45,7 @@ __all__ = [
     "classify_layer_name",
     "date_from_filename",
     "is_layered_dump",
+    "made_by",
     "occupied_territory",
     "read_control_file",
 ]
@@ -263,6 +264,9 @@ class ControlLayers:
     #: What the layers were built from (a GeoJSON file's features, its CRS and the layers
     #: kept): the next file of a series that holds the same is not built again (``previous``).
     polygons: _Polygons | None = field(default=None, compare=False, repr=False)
+    #: Who made the file, when it says so in a way we recognise (:func:`made_by`): the default
+    #: source of its figures. None for anyone else's file.
+    maker: str | None = None
 
 
 # --- Geometry handling ------------------------------------------------------------------------
@@ -477,6 +481,32 @@ def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
 # --- Readers ----------------------------------------------------------------------------------
 
 
+#: DeepStateMap's daily files name themselves inside ("name": "deepstatemap_data_20240708").
+_DEEPSTATE_DAILY_NAME = re.compile(r"deepstatemap_data_\d{8}")
+#: Layer names only DeepStateMap's raw dumps use: its status keys, its "Ukrainian /// English"
+#: names and its Ukrainian layer names.
+_DEEPSTATE_LAYER_NAME = re.compile(
+    r"geojson\.(status|territories)\.|///|окупован|ордло|під питанням|звільнен")
+DEEPSTATE = "DeepStateMap"
+
+
+def made_by(document: dict, features: list[dict]) -> str | None:
+    """"DeepStateMap" for a file in one of DeepStateMap's own formats (a daily file that names
+    itself ``deepstatemap_data_YYYYMMDD``, or a raw dump whose polygon layers carry its layer
+    names); None for any other file, whoever drew it."""
+    name = document.get("name")
+    if isinstance(name, str) and _DEEPSTATE_DAILY_NAME.fullmatch(name.strip().lower()):
+        return DEEPSTATE
+    for feature in features:
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") in _POLYGON_TYPES:
+            layer = (feature.get("properties") or {}).get("name")
+            if isinstance(layer, str) and _DEEPSTATE_LAYER_NAME.search(
+                    normalize_layer_name(layer)):
+                return DEEPSTATE
+    return None
+
+
 def is_layered_dump(features: list[dict]) -> bool:
     """True when polygon features carry DeepStateMap layer names (a raw history dump)."""
     for feature in features:
@@ -572,7 +602,8 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
                          liberated=layers[Category.LIBERATED], repaired=polygons.repaired,
                          notes=polygons.notes, warnings=tuple(warnings),
                          layer_counts=dict(polygons.counts), named_territories=polygons.named,
-                         territories=territories, polygons=polygons)
+                         territories=territories, polygons=polygons,
+                         maker=made_by(document, features))
 
 
 def _read_polygons(path: Path, features: list[dict], crs: str | None,

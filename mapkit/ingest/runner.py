@@ -15,6 +15,7 @@ import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ import numpy as np
 
 from mapkit.files import expand_paths, remove_temporaries, write_temporary
 from mapkit.ingest.areas import AreaIndex, DaySeries
-from mapkit.ingest.day import DEFAULT_SOURCE, SOURCE_URLS, compute_snapshot
+from mapkit.ingest.day import SOURCE_FILE_NAME, SOURCE_RECOGNISED, compute_snapshot
 from mapkit.ingest.importers import date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError
@@ -54,6 +55,18 @@ def snapshot_path(out_dir: Path, date: dt.date) -> Path:
     return out_dir / f"{date.isoformat()}.csv"
 
 
+def unnamed_source(paths: list[Path]) -> str:
+    """The source of input not recognised as DeepStateMap's, when ``--source`` is not given:
+    the file's name without its suffix, or, for several files or one named by its date alone,
+    the name of the folder they are in (one run, one source)."""
+    if not paths:
+        return ""
+    if len(paths) == 1 and re.sub(r"[\d\W_TZ]+", "", paths[0].stem):
+        return paths[0].stem
+    folder = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    return folder.name or paths[0].stem
+
+
 # --- Running many files ---------------------------------------------------------------------
 #
 # Workers (forked with the region index loaded; the parent is one of them) read, compute and
@@ -70,8 +83,9 @@ class WorkerContext:
 
     index: AreaIndex
     out_dir: Path
-    source: str  # written in every row
-    source_url: str
+    source: str | None  # written in every row; None: the maker recognised, or unnamed_source
+    source_url: str | None
+    unnamed_source: str  # the source of files nobody is recognised as the maker of
     run_tag: str  # in every temporary file's name, to clean up after an interrupted run
 
 
@@ -83,6 +97,8 @@ class _Result:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     repaired: int = 0
+    source: str = ""
+    credit: str = ""
 
 
 class _Worker:
@@ -100,12 +116,13 @@ class _Worker:
         try:
             snapshot = compute_snapshot(path, index=context.index, series=self.series,
                                         source=context.source, source_url=context.source_url,
-                                        date=date)
+                                        date=date, unnamed_source=context.unnamed_source)
             temporary = write_temporary(
                 snapshot_path(context.out_dir, snapshot.date), snapshot.rows.csv(),
                 f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
             return _Result(path, snapshot.date, temporary, snapshot.warnings,
-                           repaired=snapshot.repaired)
+                           repaired=snapshot.repaired, source=snapshot.source,
+                           credit=snapshot.credit)
         except SnapshotError as error:
             return _Result(path, error=str(error))
         except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
@@ -126,6 +143,8 @@ class ComputeSummary:
     repaired: int = 0
     seconds: float = 0.0
     workers: int = 1
+    #: How many snapshots each (source, how it was chosen) was written with.
+    sources: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         dates = sorted(self.written)
@@ -133,6 +152,14 @@ class ComputeSummary:
         out = [f"{len(self.written)} snapshot(s) written{span}, {len(self.skipped)} skipped "
                f"(already written; --force to redo), {len(self.failed)} failed — "
                f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
+        for (source, credit), count in sorted(self.sources.items()):
+            if credit == SOURCE_RECOGNISED:
+                out.append(f"source: {source} — {count} input(s) recognised as {source}'s own "
+                           "files (--source to credit someone else).")
+            elif credit == SOURCE_FILE_NAME:
+                out.append(f"source: {source!r} — the input's name, as {count} input(s) are not "
+                           "recognised as DeepStateMap's; give --source NAME (and --source-url "
+                           "URL) to credit who drew the polygons.")
         if self.repaired:
             out.append(f"{self.repaired} invalid polygon(s) repaired.")
         for message in [*self.notes, *self.duplicates]:
@@ -146,7 +173,7 @@ class ComputeSummary:
 
 
 def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
-                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     source: str | None = None, source_url: str | None = None,
                      date: dt.date | str | None = None, force: bool = False,
                      workers: int | None = None, index: AreaIndex | None = None,
                      progress: Callable[[int], object] | None = None,
@@ -168,8 +195,6 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             date = dt.date.fromisoformat(str(date))
         except ValueError:
             raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
-    if source_url is None:
-        source_url = SOURCE_URLS.get(source, "")
     summary = ComputeSummary(inputs=len(paths))
     # one file per date: the last one by name (a later dump of the same day) wins
     by_date: dict[object, Path] = {}
@@ -192,7 +217,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if index.index_note:
         summary.notes.append(index.index_note)
     context = WorkerContext(index=index, out_dir=out_dir, source=source, source_url=source_url,
-                            run_tag=f"run{os.getpid()}")
+                            unnamed_source=unnamed_source(paths), run_tag=f"run{os.getpid()}")
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[dt.date, Path] = {}
 
@@ -218,6 +243,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         os.replace(result.temporary, target)
         written[result.date] = result.path
         summary.written.append(result.date)
+        if result.credit in (SOURCE_RECOGNISED, SOURCE_FILE_NAME):
+            summary.sources[(result.source, result.credit)] += 1
 
     try:
         if tasks:

@@ -11,7 +11,7 @@ from mapkit.publish.provenance import Provenance
 CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
     "contested_percent", "figure_date", "source", "source_url", "method", "note",
-    "mapkit_version", "generated_at",
+    "series", "other_sources", "mapkit_version", "generated_at",
 )
 
 
@@ -19,13 +19,17 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     """One row per map date and region: the figure shown, its own date, source and method.
 
     ``status`` is "figure", "partial, no figure" or "no data"; ``percent`` is empty unless a
-    figure exists. The last two columns carry the provenance, so it survives copy and paste.
+    figure exists; ``figure_date`` is the figure's own date (older than ``map_date`` where the
+    series has nothing newer). ``series`` is the one series the map shows; ``other_sources``
+    lists the figures other series give near that date ("El País 2025-03-17: 60; …"), which
+    the map never shows in colour. The last two columns carry the provenance, so it survives
+    copy and paste.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for day, frame in zip(timeline.dates, timeline.cells):
-        for region, cell in zip(timeline.regions, frame):
+    for index, (day, frame) in enumerate(zip(timeline.dates, timeline.cells)):
+        for region, cell, others in zip(timeline.regions, frame, timeline.others_on(index)):
             if not cell.has_data:
                 status = "no data"
             elif cell.percent is None:
@@ -38,6 +42,7 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 "" if cell.contested is None else f"{cell.contested:g}",
                 cell.as_of.isoformat() if cell.as_of else "", _text_cell(cell.source),
                 _text_cell(cell.source_url), cell.method or "", _text_cell(cell.note),
+                _text_cell(timeline.series), _text_cell(_others_text(others)),
                 provenance.tool_version, provenance.generated_text,
             ])
     return buffer.getvalue().encode("utf-8")
@@ -48,3 +53,11 @@ def _text_cell(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text[0] in "=+-@\t\r" else text
+
+
+def _others_text(others) -> str:
+    return "; ".join(
+        f"{o.source} {o.as_of.isoformat()}: "
+        + ("partial, no figure" if o.percent is None else f"{o.percent:g}")
+        for o in others
+    )
