@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
 
 __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapshot",
-           "snapshot_rows"]
+           "snapshot_rows", "unnamed_source"]
 
 #: The maker of the files the project is built on, credited for input recognised as theirs
 #: (:func:`mapkit.ingest.importers.made_by`); anyone else's file is credited to its own name.
@@ -80,6 +82,18 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
     return rows
 
 
+def unnamed_source(paths: list[Path]) -> str:
+    """The source of input not recognised as DeepStateMap's, when none is given: the file's
+    name without its suffix, or, for several files or one named by its date alone, the name of
+    the folder they are in (one run, one source)."""
+    if not paths:
+        return ""
+    if len(paths) == 1 and re.sub(r"[\d\W_TZ]+", "", paths[0].stem):
+        return paths[0].stem
+    folder = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    return folder.name or paths[0].stem
+
+
 @functools.cache
 def _project_index() -> AreaIndex:
     """The region index of the project's boundaries, loaded once per process."""
@@ -92,7 +106,7 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
                      date: dt.date | str | None = None,
                      territories: Iterable[str] | None = None,
                      origin: str | None = None,
-                     unnamed_source: str | None = None) -> ComputedSnapshot:
+                     unnamed_source_name: str | None = None) -> ComputedSnapshot:
     """Compute the snapshot of one polygon file: every region's share, as validated rows.
 
     ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
@@ -100,8 +114,9 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     project's, prepared); ``series``, the run of days this one belongs to, in date order (see
     :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row.
     Without ``source``, a file recognised as DeepStateMap's own is credited to DeepStateMap
-    (with its link), and any other to ``unnamed_source`` (default: the file's name, without
-    its suffix) with no link: nobody is credited with polygons we cannot tell are theirs.
+    (with its link), and any other to ``unnamed_source_name`` (default: the file's name without
+    its suffix; ``mapkit compute`` gives :func:`unnamed_source`) with no link: nobody is
+    credited with polygons we cannot tell are theirs.
     ``origin`` names the input in the notes (default: the file's name). ``territories`` keeps
     only those
     long-standing occupied layers of a raw dump (then the notes do not call the missing
@@ -124,7 +139,8 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     elif layers.maker is not None:
         source, credit = layers.maker, SOURCE_RECOGNISED
     else:
-        source, credit = unnamed_source or path.stem, SOURCE_FILE_NAME
+        source = unnamed_source_name or path.stem
+        credit = SOURCE_FILE_NAME
     if source_url is None:  # only the link of a maker whose file this is
         source_url = SOURCE_URLS.get(source, "") if source == layers.maker else ""
     rows = snapshot_rows(shares, source, source_url, origin or path.name,

@@ -15,7 +15,6 @@ import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,7 +25,12 @@ import numpy as np
 
 from mapkit.files import expand_paths, remove_temporaries, write_temporary
 from mapkit.ingest.areas import AreaIndex, DaySeries
-from mapkit.ingest.day import SOURCE_FILE_NAME, SOURCE_RECOGNISED, compute_snapshot
+from mapkit.ingest.day import (
+    SOURCE_FILE_NAME,
+    SOURCE_RECOGNISED,
+    compute_snapshot,
+    unnamed_source,
+)
 from mapkit.ingest.importers import date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError
@@ -53,18 +57,6 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
 
 def snapshot_path(out_dir: Path, date: dt.date) -> Path:
     return out_dir / f"{date.isoformat()}.csv"
-
-
-def unnamed_source(paths: list[Path]) -> str:
-    """The source of input not recognised as DeepStateMap's, when ``--source`` is not given:
-    the file's name without its suffix, or, for several files or one named by its date alone,
-    the name of the folder they are in (one run, one source)."""
-    if not paths:
-        return ""
-    if len(paths) == 1 and re.sub(r"[\d\W_TZ]+", "", paths[0].stem):
-        return paths[0].stem
-    folder = Path(os.path.commonpath([p.resolve().parent for p in paths]))
-    return folder.name or paths[0].stem
 
 
 # --- Running many files ---------------------------------------------------------------------
@@ -116,7 +108,8 @@ class _Worker:
         try:
             snapshot = compute_snapshot(path, index=context.index, series=self.series,
                                         source=context.source, source_url=context.source_url,
-                                        date=date, unnamed_source=context.unnamed_source)
+                                        date=date,
+                                        unnamed_source_name=context.unnamed_source)
             temporary = write_temporary(
                 snapshot_path(context.out_dir, snapshot.date), snapshot.rows.csv(),
                 f"{context.run_tag}-{os.getpid()}-{next(self.written)}")

@@ -63,8 +63,8 @@ def _computed(name: str, data: bytes, date: dt.date | None) -> pd.DataFrame:
     from mapkit.ingest.day import compute_snapshot  # the compute engine: only for GeoJSON
 
     try:
-        snapshot = compute_snapshot(name, data=data, date=date, unnamed_source=Path(name).stem,
-                                    origin=name)
+        snapshot = compute_snapshot(name, data=data, date=date,
+                                    unnamed_source_name=Path(name).stem, origin=name)
     except SnapshotError as error:  # the messages speak of the app's date box, not --date
         raise SnapshotError([
             Problem(problem.file, problem.line, problem.message.replace(
