@@ -112,11 +112,33 @@ STRINGS.update({
         "en": "The map library (Leaflet) could not be loaded: are you offline?",
         "uk": "Не вдалося завантажити бібліотеку карти (Leaflet): немає інтернету?",
     },
-    "source_select": {"en": "Source", "uk": "Джерело"},
-    "all_sources": {
-        "en": "All sources (latest figure for each region)",
-        "uk": "Усі джерела (найновіша цифра для кожного регіону)",
+    "source_select": {"en": "Series on the map", "uk": "Ряд даних на карті"},
+    "source_select_help": {
+        "en": "The map shows one series at a time, so a region never changes colour because "
+              "another source is quoted. Other sources' figures stand beside it: in the "
+              "tooltip, on the region's chart and in the table.",
+        "uk": "Карта показує один ряд даних, тож регіон не змінює колір через цитату іншого "
+              "джерела. Цифри інших джерел стоять поруч: у підказці, на графіку регіону й у "
+              "таблиці.",
     },
+    "series_label": {
+        "en": "{name} · {method} · {years} · {dates} date(s)",
+        "uk": "{name} · {method} · {years} · дат: {dates}",
+    },
+    "computed_short": {"en": "computed", "uk": "обчислено"},
+    "chart_caption": {
+        "en": "Line: {series}, the series on the map (each figure holds until the next; shaded: "
+              "partial, no figure). Points: other sources, never shown in the map's colours.",
+        "uk": "Лінія: {series}, ряд на карті (кожна цифра діє до наступної; затінено: "
+              "частково, без цифри). Точки: інші джерела, які не змінюють кольорів карти.",
+    },
+    "upload_compute": {"en": "Use this date", "uk": "Застосувати дату"},
+    "export_one_date": {
+        "en": "{format} is a print map of one date: the date shown, {date}.",
+        "uk": "{format} — друкована карта однієї дати: показаної, {date}.",
+    },
+    "col_others": {"en": "Other sources near this date", "uk": "Інші джерела близько цієї дати"},
+    "series_line": {"en": "{series} (the map's series)", "uk": "{series} (ряд на карті)"},
     "uploaded": {"en": "uploaded", "uk": "завантажено"},
     "mode": {"en": "View", "uk": "Вигляд"},
     "mode_map": {"en": "Map over time", "uk": "Карта в часі"},
@@ -138,10 +160,6 @@ STRINGS.update({
     "click_hint": {
         "en": "Click a region on the map to see its figures over time.",
         "uk": "Натисніть на регіон на карті, щоб побачити його цифри в часі.",
-    },
-    "disagree": {
-        "en": "Sources disagree on {date}",
-        "uk": "Джерела розходяться {date}",
     },
     "upload": {"en": "Add your own data", "uk": "Додати власні дані"},
     "upload_help": {
