@@ -170,6 +170,11 @@
   if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.documentElement);
   window.addEventListener("load", postHeight);
 
+  var years = document.querySelector(".mk-years");
+  if (years) {
+    reader.thinYears(years);
+    window.addEventListener("resize", function () { reader.thinYears(years); });
+  }
   show(current);
   window.mapkitEmbed = { show: show, data: data, speed: speed };
 })();

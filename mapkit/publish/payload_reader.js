@@ -38,6 +38,15 @@ function mapkitPayloadReader(data, labels) {
     staleText: function (frame) {
       return frame.stale ? fill(labels.figures_as_of, "date", frame.stale) : "";
     },
+    // Year labels under the slider, thinned so that none overlaps the one before it.
+    thinYears: function (container) {
+      var width = container.getBoundingClientRect().width, last = -Infinity;
+      Array.prototype.forEach.call(container.children, function (label) {
+        var x = parseFloat(label.style.left) / 100 * width;
+        label.style.visibility = x - last >= 34 ? "" : "hidden";
+        if (x - last >= 34) last = x;
+      });
+    },
     // The date nearest to a position on the time-spaced slider (days from the first date).
     nearest: function (days) {
       var offsets = data.days, lo = 0, hi = offsets.length - 1;

@@ -10,7 +10,6 @@
 .mapkit-years{position:relative;height:1.1em;margin:0 8px;font-size:10px;color:#555}
 .mapkit-years span{position:absolute;transform:translateX(-50%)}
 .mapkit-stale{font-weight:600;color:#8a1c00}
-@media (max-width:700px){.mapkit-years .mapkit-odd{display:none}}
 .mapkit-slider button{font:inherit;min-width:5.5em;padding:3px 8px;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}
 .mapkit-slider output{font-weight:600;font-variant-numeric:tabular-nums}
 .mapkit-legend{max-width:200px}
@@ -165,8 +164,8 @@
     time.appendChild(slider);
     var years = el("div", "mapkit-years");
     years.setAttribute("aria-hidden", "true");
-    data.years.forEach(function (year, n) {
-      var label = el("span", n % 2 ? "mapkit-odd" : null, String(year[0]));
+    data.years.forEach(function (year) {
+      var label = el("span", null, String(year[0]));
       label.style.left = (100 * year[1]) + "%";
       years.appendChild(label);
     });
@@ -298,6 +297,11 @@
     }
   });
 
+  var yearRow = document.querySelector(".mapkit-years");
+  if (yearRow) {
+    reader.thinYears(yearRow);
+    window.addEventListener("resize", function () { reader.thinYears(yearRow); });
+  }
   map.fitBounds(regions.getBounds(), {padding: [10, 10]});
   show(current);
   window.mapkitMap = {show: show, data: data, layers: layers, map: map, speed: speed};

@@ -51,8 +51,11 @@ def region_chart(snapshots: pd.DataFrame, code: str, series: str, shown_date, la
     layers.append(alt.Chart(line).mark_line(interpolate="step-after", point=True).encode(
         x=x, y=y, color=colour, detail="segment:N", tooltip=tooltip))
     if not others.empty:
-        layers.append(alt.Chart(others).mark_point(filled=True, size=70, opacity=0.9).encode(
-            x=x, y=y, color=colour, shape=alt.Shape("label:N", legend=None), tooltip=tooltip))
+        layers.append(alt.Chart(others).mark_point(filled=True, size=80, opacity=0.9).encode(
+            x=x, y=y, color=colour, tooltip=tooltip))
     layers.append(alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(
         color="#333", strokeDash=[4, 3]).encode(x="date:T"))
-    return alt.layer(*layers)
+    # "pad": the plot keeps its height and the legend adds to it (with the page's default
+    # "fit", a long legend squeezed the plot to a sliver and cut off its last entries).
+    return alt.layer(*layers).properties(
+        height=260, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
