@@ -41,7 +41,7 @@ class ExportFormat:
     #: (png, svg, gif) keep the plain title.
     title_says_date: bool = False
     #: Stamped with the day it was made, not the time: two runs on identical inputs give
-    #: identical bytes.
+    #: identical bytes (the app's GIF and the command line's too).
     stamped_by_day: bool = False
     #: Drawn frame by frame, calling ``progress(done, total)`` (the CLI shows a bar).
     reports_progress: bool = False
@@ -100,7 +100,7 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
                  description="print map of one date"),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
-                 description="animation"),
+                 stamped_by_day=True, description="animation"),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
 )}
 
