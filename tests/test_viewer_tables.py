@@ -1,6 +1,5 @@
 """The tables and series beside the map read like the data: gaps stay gaps, empty cells empty."""
 
-import pandas as pd
 
 from mapkit.figures import default_series
 from mapkit.snapshots import load_snapshots
