@@ -198,7 +198,7 @@ def draw_map(
     width_in = width_px / dpi
     figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
     scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
-    axes = figure.add_axes((0.01, 0.17, 0.98, 0.68) if time_axis else (0.01, 0.13, 0.98, 0.72))
+    axes = figure.add_axes((0.01, 0.13, 0.98, 0.72))
     axes.set_axis_off()
     axes.set_aspect("equal")
 
@@ -265,7 +265,9 @@ def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
     (returned, to move frame by frame) at the date shown: eight years take eight years' room."""
     first, last = timeline.dates[0], timeline.dates[-1]
     span = max((last - first).days, 1)
-    axes = figure.add_axes((0.06, 0.125, 0.88, 0.03))
+    # Top right, under the date: frames change only there and in the regions, so each GIF
+    # frame stores a small box (at the foot of the map it tripled the file).
+    axes = figure.add_axes((0.6, 0.885, 0.37, 0.02))
     axes.set_xlim(-0.01, 1.01)
     axes.set_ylim(-1, 1)
     axes.set_axis_off()
@@ -274,10 +276,13 @@ def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
     where = [(day - first).days / span for day in timeline.dates]
     axes.vlines(where, -0.45, 0.45, colors=LEGEND_EDGE_COLOUR, linewidth=0.6 * scale,
                 antialiased=False)
-    for year in range(first.year, last.year + 1):
-        day = max(first, dt.date(year, 1, 1))
-        x = (day - first).days / span
-        axes.text(x, -1.6, str(year), ha="center", va="top", fontsize=8 * scale,
+    shown = 2.0
+    for year in range(last.year, first.year - 1, -1):  # from the right: whole years first
+        x = (max(first, dt.date(year, 1, 1)) - first).days / span
+        if shown - x < 0.07:  # the first year may begin late: no label on top of the next
+            continue
+        shown = x
+        axes.text(x, -1.6, str(year), ha="center", va="top", fontsize=7 * scale,
                   color=MUTED_COLOUR, parse_math=False, clip_on=False)
     (marker,) = axes.plot([where[0]], [0], marker="o", markersize=7 * scale,
                           color=PERCENT_COLOURS[-1], linestyle="none", antialiased=False)
