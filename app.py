@@ -72,6 +72,47 @@ def shown_rows(frame: pd.DataFrame, source: str | None, date: str) -> pd.DataFra
     return tables.shown_date_rows(frame, source, date)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def monthly_changes(frame: pd.DataFrame, source: str | None, codes: tuple[str, ...]):
+    from mapkit.period_changes import changes
+
+    return changes(frame, source=source or default_series(frame), period="month",
+                   regions=list(codes))
+
+
+def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
+                  shown_date: str, lang: str) -> None:
+    """The "Change per month" view: net change per month as bars, for the whole country and
+    the selected region, the shown date marked (a dashed line)."""
+    import altair as alt
+
+    from mapkit.regions import COUNTRY, region_by_code
+
+    codes = (COUNTRY.code, *([selected] if selected else []))
+    table = monthly_changes(frame, source, codes)
+    for code in codes:
+        region = region_by_code(code)
+        rows = table[(table["region"] == code)].dropna(subset=["change_km2"])
+        name = region.name(lang)
+        st.subheader(t("chart_title", lang) if code == COUNTRY.code
+                     else t("chart_region_title", lang, region=name))
+        if rows.empty:
+            st.caption(t("chart_no_figure", lang, region=name))
+            continue
+        rows = rows.assign(sign=rows["change_km2"].ge(0).map({True: "gain", False: "loss"}))
+        bars = alt.Chart(rows).mark_bar().encode(
+            x=alt.X("period_start:T", title=t("date", lang)),
+            y=alt.Y("change_km2:Q", title=t("chart_axis", lang)),
+            color=alt.Color("sign:N", legend=None, scale=alt.Scale(
+                domain=["gain", "loss"], range=["#b2182b", "#2166ac"])),
+            tooltip=["period_start:T", "period_end:T", "change_km2:Q", "largest_since:T"],
+        )
+        marker = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(
+            color="#333", strokeDash=[4, 3]).encode(x="date:T")
+        st.altair_chart(bars + marker, width="stretch")
+    st.caption(t("chart_note", lang))
+
+
 def session_default(name: str, value) -> None:
     if name not in st.session_state:
         st.session_state[name] = value
@@ -190,7 +231,8 @@ else:
 labels = {key: t(key, lang) for key in (
     "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
     "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
-    "reported", "computed", "leaflet_missing", "pp",
+    "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
+    "change_30d", "no_national_figure",
 )}
 labels["months"] = map_data.month_names(lang)
 
@@ -234,8 +276,9 @@ with st.sidebar:
     described = map_data.series_labels(frame, lang)
     st.radio(t("source_select", lang), sources, key=synced("source"),
              format_func=described.get, help=t("source_select_help", lang))
-    st.radio(t("mode", lang), ["map", "compare"], key=synced("mode"),
-             format_func=lambda m: t("mode_map" if m == "map" else "mode_compare", lang))
+    st.radio(t("mode", lang), ["map", "compare", "changes"], key=synced("mode"),
+             format_func=lambda m: t({"map": "mode_map", "compare": "mode_compare",
+                                      "changes": "mode_changes"}[m], lang))
     if compare:
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: map_data.format_date(d, lang))
@@ -251,7 +294,9 @@ if not st.session_state["map_ready"]:
 # --- Beside the map: the chosen region over time ---------------------------------------------
 
 with side_column:
-    if selected:
+    if st.session_state["mode"] == "changes":
+        change_charts(frame, source, selected, shown_date, lang)
+    elif selected:
         from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
 
         region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)

@@ -204,6 +204,50 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
+              help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
+@click.option("--source", help="The series to measure (a name from the snapshots' source "
+                               "column). Default: the densest computed series (DeepStateMap).")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD",
+              help="First day to cover: periods that overlap --from … --to are shown.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day to cover.")
+@click.option("--period", type=click.Choice(["week", "month", "year"]), default="month",
+              show_default=True,
+              help="Weeks run Monday to Monday, months from the 1st to the 1st, years from "
+                   "1 January.")
+@click.option("--region", "regions", multiple=True, metavar="CODE",
+              help="A region (any spelling; UA = the whole country). Repeatable. Default: UA and "
+                   "every region with territory under Russian control.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table for reading, csv or json for other programs.")
+def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) -> None:
+    """km² and share under Russian control at each period's start and end, and the change.
+
+    Columns: period_start, period_end, region, km2_start, km2_end, change_km2, percent_start,
+    percent_end, largest_since (the start of the last earlier period with a larger change;
+    empty if none). Each boundary's figures are the latest snapshot on or before it; where
+    there is none, the figures are empty ("no figure"), never guessed. Method:
+    docs/methodology.md.
+
+    \b
+    Examples:
+      mapkit changes --from 2025-01-01 --to 2025-12-31
+      mapkit changes --period week --region UA --region Donetsk --from 2026-06-01
+      mapkit changes --period year --format csv > years.csv
+    """
+    from mapkit.period_changes import ChangesError, InvalidSnapshotsError, format_changes
+    from mapkit.period_changes import changes as changes_table
+
+    try:
+        table = changes_table(list(snapshot_paths) or None, source=source, date_from=date_from,
+                              date_to=date_to, period=period, regions=regions or None)
+    except ChangesError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1 if isinstance(error, InvalidSnapshotsError) else 2)
+    click.echo(format_changes(table, fmt), nl=False)
+
+
 class _NoBar:
     """What :func:`_progress_bar` gives when nobody is watching: does nothing."""
 

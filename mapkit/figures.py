@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mapkit.i18n import note_text
-from mapkit.regions import REGIONS, Region
+from mapkit.regions import COUNTRY, REGIONS, Region
 from mapkit.scale import percent_colour
 
 
@@ -49,6 +49,8 @@ class Cell:
     method: str | None = None
     note: str | None = None
     as_of: dt.date | None = None  # the figure's own date (on or before the map's date)
+    area_km2: float | None = None  # the same figure in km², where the snapshot gives it
+    contested_km2: float | None = None
     note_uk: str | None = None
 
     def note_in(self, lang: str) -> str | None:
@@ -99,6 +101,11 @@ class Timeline:
     dates: tuple[dt.date, ...]
     regions: tuple[Region, ...]
     cells: tuple[tuple[Cell, ...], ...]  # cells[date_index][region_index]
+    #: Every figure of the row UA (Ukraine as a whole) and of each region, in date order, up
+    #: to the last date shown: what headlines and change charts look back on. Never drawn as
+    #: a region.
+    history: dict[str, tuple[tuple[dt.date, ...], tuple[Cell, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
     series: str = ""
     others: tuple[tuple[tuple[OtherFigure, ...], ...], ...] = field(default=(), repr=False)
 
@@ -121,6 +128,17 @@ class Timeline:
         """The date of the figures shown, when it is older than the map's date; else None."""
         as_of = self.figures_as_of(date_index)
         return as_of if as_of is not None and as_of < self.dates[date_index] else None
+
+    def figure_on(self, code: str, day: dt.date) -> Cell:
+        """``code``'s figure on ``day``: its latest on or before it (an empty Cell if none)."""
+        days, cells = self.history.get(code, ((), ()))
+        at = bisect_right(days, day) - 1
+        return cells[at] if at >= 0 else Cell()
+
+    @property
+    def country(self) -> tuple[tuple[dt.date, ...], tuple[Cell, ...]]:
+        """The whole country's figures (row UA), in date order; empty if the series has none."""
+        return self.history.get(COUNTRY.code, ((), ()))
 
     def sources(self) -> list[SourceInfo]:
         """The sources behind the figures shown, in order of first appearance."""
@@ -291,7 +309,7 @@ def build_timeline(
         if latest_only:
             dates = dates[-1:]
 
-    history = _history_by_region(rows)
+    history = _history_by_region(rows[pd.to_datetime(rows["date"]).dt.date <= dates[-1]])
     cells = []
     for day in dates:
         frame = []
@@ -301,7 +319,9 @@ def build_timeline(
             frame.append(region_cells[at] if at >= 0 else Cell())
         cells.append(tuple(frame))
     others = _others_beside(snapshots[(~chosen).to_numpy()], snapshot_dates, dates)
-    return Timeline(tuple(dates), REGIONS, tuple(cells), source, others)
+    return Timeline(tuple(dates), REGIONS, tuple(cells),
+                    {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()},
+                    series=source, others=others)
 
 
 def _unknown_series(snapshots: pd.DataFrame, series: pd.Series, name: str) -> str:
@@ -349,6 +369,7 @@ def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date],
     }).sort_values(["distance", "day"], kind="stable")
     picked = picked.drop_duplicates(["date_index", "region", "series"])
     region_index = {region.code: i for i, region in enumerate(REGIONS)}
+    picked = picked[picked["region"].isin(region_index)]  # the country row UA is no region
     found: list[dict[int, list[OtherFigure]]] = [{} for _ in dates]
     urls = rows.get("source_url", pd.Series("", index=rows.index)).to_numpy()
     for index, region, series_name, row, figure_day in zip(
@@ -380,9 +401,11 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
     urls = get("source_url", pd.Series(index=ordered.index, dtype=object))
     notes = get("note", pd.Series(index=ordered.index, dtype=object))
     notes_uk = get("note_uk", pd.Series(index=ordered.index, dtype=object))
-    for region, day, percent, partial, cont, src, url, method, note, note_uk in zip(
+    km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
+    contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
+    for region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey in zip(
         ordered["region"], ordered["_day"], ordered["percent"], ordered["partial"], contested,
-        ordered["source"], urls, ordered["method"], notes, notes_uk,
+        ordered["source"], urls, ordered["method"], notes, notes_uk, km2, contested_km2,
     ):
         days, cells = history.setdefault(region, ([], []))
         cell = Cell(
@@ -395,6 +418,8 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
             note=_clean(note),
             as_of=day,
             note_uk=_clean(note_uk),
+            area_km2=_number(area),
+            contested_km2=_number(grey),
         )
         if days and days[-1] == day:  # same day: the later one (computed) wins
             cells[-1] = cell

@@ -207,14 +207,89 @@ STRINGS.update({
 })
 
 
+# the national figure and its change (issue 12)
+STRINGS.update({
+    "headline": {
+        "en": "Russia controls {percent} % of Ukraine ({km2} km²)",
+        "uk": "Росія контролює {percent} % території України ({km2} км²)",
+    },
+    "headline_no_km2": {
+        "en": "Russia controls {percent} % of Ukraine",
+        "uk": "Росія контролює {percent} % території України",
+    },
+    "headline_change": {
+        "en": "{change} km² in the last {days} days",
+        "uk": "{change} км² за останні {days} днів",
+    },
+    "headline_change_since": {
+        "en": "{change} km² since {date}",
+        "uk": "{change} км² від {date}",
+    },
+    "no_national_figure": {
+        "en": "No national figure in this series",
+        "uk": "У цьому ряді немає цифри для всієї країни",
+    },
+    "km2": {"en": "Area", "uk": "Площа"},
+    "km2_value": {"en": "{value} km²", "uk": "{value} км²"},
+    "change_7d": {"en": "Last 7 days", "uk": "За 7 днів"},
+    "change_30d": {"en": "Last 30 days", "uk": "За 30 днів"},
+    "change_since": {"en": "Since {date}", "uk": "Від {date}"},
+    "mode_changes": {"en": "Change per month", "uk": "Зміна за місяць"},
+    "chart_title": {
+        "en": "Net change in territory under Russian military control, per month",
+        "uk": "Чиста зміна території під військовим контролем Росії, за місяць",
+    },
+    "chart_region_title": {
+        "en": "{region}: net change per month",
+        "uk": "{region}: чиста зміна за місяць",
+    },
+    "chart_axis": {"en": "km² per month", "uk": "км² за місяць"},
+    "chart_shown": {"en": "shown date", "uk": "показана дата"},
+    "chart_no_figure": {
+        "en": "No monthly figures: this series has no km² for {region}.",
+        "uk": "Немає місячних цифр: у цьому ряді немає км² для {region}.",
+    },
+    "chart_note": {
+        "en": "Change of the occupied area between the maps at the end of each month's 1st.",
+        "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
+    },
+})
+
+
 # --- Notes ---------------------------------------------------------------------------------------
 # A computed figure's note is written by mapkit.ingest.day.snapshot_rows from a fixed pattern;
 # its Ukrainian is made from the same pattern here. A publication's note has its own Ukrainian
 # (the snapshot column note_uk) where we have it, and otherwise stays as written.
 
 _COMPUTED_FROM = "computed from "
-_SLIVER_CLAUSE = re.compile(r"incl\. (\d+(?:\.\d+)?) pp coast/border mismatch strips")
-_NO_CONTESTED_CLAUSE = "no contested layer in the input"
+#: "(DeepStateMap's daily file of D: the map at the end of D-1)", after the input's name.
+_DAILY_FILE = re.compile(r"(.*) \(DeepStateMap's daily file of (\S+): the map at the end of "
+                         r"(\S+)\)")
+#: Each clause mapkit writes after "computed from …", and its Ukrainian.
+_CLAUSES_UK = (
+    (re.compile(r"incl\. (\d+(?:\.\d+)?) pp coast/border mismatch strips"),
+     "включно з {0} в. п. вузьких смуг між лінією і узбережжям чи кордоном"),
+    (re.compile(r"no contested layer in the input"), "у вхідних даних немає шару сірої зони"),
+    (re.compile(r"Ukraine: occupied polygons as drawn = (\S+) km² inside our 27 regions \+ "
+                r"(\S+) km² beyond their outline"),
+     "Україна: окуповані полігони як намальовано = {0} км² у межах наших 27 регіонів + {1} км² "
+     "поза їхнім контуром"),
+    (re.compile(r"the regions' rows add (\S+) km² of coast/border strips and (\S+) km² of our "
+                r"Crimea outline the layer leaves out"),
+     "рядки регіонів додають {0} км² смуг узбережжя й кордону та {1} км² нашого контуру Криму, "
+     "якого шар не охоплює"),
+    (re.compile(r"the regions' rows add (\S+) km² of coast/border strips"),
+     "рядки регіонів додають {0} км² смуг узбережжя й кордону"),
+    (re.compile(r"percent of Ukraine's official (\S+) km²"),
+     "відсоток від офіційної площі України, {0} км²"),
+    (re.compile(r"contested: the grey zone inside our regions"),
+     "сіра зона: у межах наших регіонів"),
+)
+
+
+def _uk_number(text: str) -> str:
+    """12,345.6 → 12 345,6."""
+    return text.replace(",", "\u00a0").replace(".", ",")
 
 
 def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | None:
@@ -227,14 +302,19 @@ def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | 
     if not clauses[0].startswith(_COMPUTED_FROM):
         return None
     origin = clauses[0][len(_COMPUTED_FROM):]
-    out = [f"обчислено з {(origins or {}).get(origin, origin)}"]
+    daily = _DAILY_FILE.fullmatch(origin)
+    if daily:
+        origin = (f"{(origins or {}).get(daily[1], daily[1])} (щоденний файл DeepStateMap від "
+                  f"{daily[2]}: карта на кінець {daily[3]})")
+    else:
+        origin = (origins or {}).get(origin, origin)
+    out = [f"обчислено з {origin}"]
     for clause in clauses[1:]:
-        sliver = _SLIVER_CLAUSE.fullmatch(clause)
-        if sliver:
-            out.append(f"включно з {sliver[1].replace('.', ',')} в. п. вузьких смуг між лінією "
-                       "і узбережжям чи кордоном")
-        elif clause == _NO_CONTESTED_CLAUSE:
-            out.append("у вхідних даних немає шару сірої зони")
+        for pattern, text in _CLAUSES_UK:
+            found = pattern.fullmatch(clause)
+            if found:
+                out.append(text.format(*map(_uk_number, found.groups())))
+                break
         else:
             return None
     return "; ".join(out)

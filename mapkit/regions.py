@@ -64,7 +64,12 @@ REGIONS: tuple[Region, ...] = (
     Region("UA-77", "Chernivtsi", "Чернівецька область", OBLAST, 8097),
 )
 
-_BY_CODE = {region.code: region for region in REGIONS}
+#: Ukraine as a whole: the row ``UA`` (its ISO 3166-1 code) that every computed snapshot adds
+#: to the 27 regions. Its official area includes Crimea and Sevastopol; DeepStateMap divides by
+#: it for "% of Ukraine" (docs/methodology.md). Never drawn as a region: maps draw REGIONS.
+COUNTRY = Region("UA", "Ukraine", "Україна", "country", 603628)
+
+_BY_CODE = {region.code: region for region in (*REGIONS, COUNTRY)}
 
 # Other names for each region, before normalisation. Official English and Ukrainian names are
 # added automatically. A name that means the oblast only when "oblast" is said (Kyiv) is in
@@ -112,6 +117,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "UA-74": ("Chernigov", "Chernihivska", "Chernigovskaya", "Чернігів", "Черниговская"),
     "UA-77": ("Chernovtsy", "Chernivetska", "Chernovitskaya", "Bukovina", "Чернівці",
               "Черновицкая"),
+    "UA": ("Ukraine", "Україна", "Украина", "whole country", "all of Ukraine"),
 }
 
 # Names that mean Kyiv Oblast only when "oblast" (or a regional adjective) is part of them.
@@ -155,7 +161,7 @@ def _spellings() -> dict[str, str]:
     """Every known spelling, normalised → its ISO code. Built on the first name that is not a
     code (snapshot files and ``mapkit compute`` give codes, and never need it)."""
     index: dict[str, str] = {}
-    for region in REGIONS:
+    for region in (*REGIONS, COUNTRY):
         names = [region.code, region.code.replace("-", ""), region.name_en, region.name_uk]
         names += _ALIASES.get(region.code, ())
         if region.code == "UA-32":
@@ -177,7 +183,8 @@ class UnknownRegionError(LookupError):
 
 
 def region_by_code(code: str) -> Region:
-    """The region with ISO 3166-2 ``code`` (exact, e.g. "UA-14")."""
+    """The region with ISO 3166-2 ``code`` (exact, e.g. "UA-14"), or :data:`COUNTRY` for
+    "UA"."""
     try:
         return _BY_CODE[code]
     except KeyError:
@@ -201,6 +208,7 @@ def resolve(name: str) -> Region:
     """The region meant by ``name``: an ISO code or any common spelling, in any case.
 
     "Kyiv"/"Kiev" alone is the city (as ISO 3166-2 names UA-30); "Kyiv Oblast" is the oblast.
+    "UA" (or "Ukraine") is the whole country, :data:`COUNTRY`.
     Raises :class:`UnknownRegionError` with suggestions when nothing matches.
     """
     if name in _BY_CODE:  # the common case in snapshot files: already an ISO code
@@ -218,3 +226,24 @@ def resolve(name: str) -> Region:
     if without_city in spellings:
         return _BY_CODE[spellings[without_city]]
     raise UnknownRegionError(name, suggest(name))
+
+
+@functools.cache
+def boundary_areas_km2() -> dict[str, float]:
+    """Each region's area in our boundaries (``data/oblasts.geojson``, WGS 84 ellipsoid), and
+    the country's as their sum: the area a computed percentage is of.
+
+    Reads only the features' flat ``properties`` objects (a millisecond, instead of parsing
+    half a megabyte of coordinates): the snapshot validator needs the areas, and
+    ``mapkit compute`` validates every row it writes."""
+    import orjson
+
+    from mapkit.constants import BOUNDARIES_PATH
+
+    data = BOUNDARIES_PATH.read_bytes()
+    found = [orjson.loads(text) for text in re.findall(rb'"properties":\s*(\{[^{}]*\})', data)]
+    if len(found) != len(REGIONS):  # another layout: read the whole file
+        found = [feature["properties"] for feature in orjson.loads(data)["features"]]
+    areas = {item["code"]: float(item["area_km2"]) for item in found}
+    areas[COUNTRY.code] = round(sum(areas[region.code] for region in REGIONS), 1)
+    return areas

@@ -12,7 +12,14 @@ A snapshot file is a plain CSV a journalist can open and edit::
 
 ``percent`` is 0–100, or ``partial`` when the source says "partly" without a figure (shown as
 "partial, no figure"; never turned into a number). ``region`` may be any spelling
-``mapkit.regions.resolve`` knows; it is stored as the ISO code.
+``mapkit.regions.resolve`` knows; it is stored as the ISO code. ``UA`` (ISO 3166-1) is the whole
+country, a row every computed snapshot has beside the 27 regions.
+
+``area_km2`` and ``contested_km2`` (optional) are the same figures in square kilometres. Given
+with a percentage, they must describe the same area (:func:`_check_km2`): the percentage is of
+the region's area in our boundaries (what ``mapkit compute`` divides by) or of its official area
+(what publications usually divide by; for ``UA`` the official 603,628 km², DeepStateMap's "% of
+Ukraine").
 
 Two optional columns came later and are written only when a row uses them: ``series`` names
 the consistent series a row belongs to (default: its source), so a reported row can fill a
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import operator
@@ -42,26 +50,26 @@ from typing import TYPE_CHECKING
 
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
 from mapkit.files import expand_paths, write_atomically
-from mapkit.regions import REGIONS, UnknownRegionError, resolve
+from mapkit.regions import REGIONS, Region, UnknownRegionError, boundary_areas_km2, resolve
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
     import pandas as pd
 
 #: The columns of a snapshot CSV, in the order they are written.
 COLUMNS = ("date", "region", "percent", "source", "method", "source_url", "contested_percent",
-           "note", "series", "note_uk")
+           "note", "area_km2", "contested_km2", "series", "note_uk")
 #: The columns every snapshot file must have; the others may be left out.
 REQUIRED_COLUMNS = COLUMNS[:5]
 OPTIONAL_COLUMNS = COLUMNS[5:]
 #: Columns every written file has; those after them are written only when some row uses them
 #: (files without them stay as they were, byte for byte).
-ALWAYS_WRITTEN = COLUMNS[:8]
+ALWAYS_WRITTEN = COLUMNS[:10]
 
 #: Columns of the DataFrame ``load_snapshots`` returns, in order. ``series`` is never empty
 #: there: a row without one belongs to its source's series.
 FRAME_COLUMNS = [
-    "date", "region", "percent", "partial", "contested_percent", "source", "source_url",
-    "method", "note", "series", "note_uk", "file", "line",
+    "date", "region", "percent", "partial", "contested_percent", "area_km2", "contested_km2",
+    "source", "source_url", "method", "note", "series", "note_uk", "file", "line",
 ]
 
 #: Suffix of the files a folder of snapshots is searched for.
@@ -128,6 +136,66 @@ def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | 
     return value, None
 
 
+def _parse_km2(raw: str, column: str) -> tuple[float | None, str | None]:
+    """(value, error) for a km² cell; value None means empty."""
+    text = raw.strip()
+    if not text:
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        hint = (" (write it without thousands separators, with a dot as decimal separator)"
+                if any(c in text for c in ", '\u00a0") else "")
+        return None, f"{column} {text!r} is not a number of square kilometres{hint}"
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        return None, f"{column} {text!r} must be a number of km² from 0 up"
+    return value, None
+
+
+@functools.lru_cache(maxsize=4096)
+def _last_unit(text: str) -> float:
+    """One unit of the last decimal written ("60" → 1, "77.91" → 0.01): how far apart two
+    roundings of one figure may be."""
+    text = text.strip().rstrip("%").strip()
+    if "e" in text.lower() or "." not in text:
+        return 1.0
+    return 10.0 ** -len(text.split(".", 1)[1])
+
+
+@functools.cache
+def _areas_of(code: str) -> tuple[Region, float, float]:
+    """A region, its area in our boundaries and its official area (km²)."""
+    region = resolve(code)
+    return region, boundary_areas_km2()[code], region.official_area_km2
+
+
+def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
+               percent_text: str, what: str) -> str | None:
+    """Whether ``km2`` of region ``code`` goes with ``percent`` (None: no figure), as an error.
+
+    A percentage is of a region's area in our boundaries (computed figures) or of its official
+    area (a publication's); the pair must agree for one of the two within one unit of the
+    last decimal written of each figure (rounding, and a publisher's rounding quirk: DeepState
+    printed 116,165 km² as 19.25 % of 603,628 km², which is 19.2446 %). ``what`` names the
+    two columns ("area_km2 and percent")."""
+    km2_column, percent_column = what.split(" and ")
+    region, ours, official = _areas_of(code)
+    if km2 > max(ours, official) + _last_unit(km2_text):
+        return (f"{km2_column} {km2_text} is more than {region.name_en}'s whole area "
+                f"({max(ours, official):,.0f} km²)")
+    if percent is None:
+        return None
+    for area in (ours, official):
+        tolerance = _last_unit(percent_text) + 100.0 * _last_unit(km2_text) / area
+        if abs(100.0 * km2 / area - percent) <= tolerance + 1e-9:
+            return None
+    return (f"{km2_column} {km2_text} does not go with {percent_column} {percent_text}: "
+            f"{km2_text} km² is {100.0 * km2 / ours:.2f} % of {region.name_en}'s area in our "
+            f"boundaries ({ours:,.1f} km²) and {100.0 * km2 / official:.2f} % of its official "
+            f"area ({official:,.0f} km²); give both figures of the same area, or leave one "
+            "empty")
+
+
 def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     text = raw.strip()
     try:
@@ -163,7 +231,7 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     its typed values, or None with its problems added to ``problems``. ``shared`` remembers,
     within one file, the checks of the cells its rows have in common (:func:`_check_shared`)."""
     (date_text, region_text, percent_text, source, method_text, url, contested_text, note,
-     series, note_uk) = cells
+     area_text, contested_km2_text, series, note_uk) = cells
     key = (date_text, source, method_text, url)
     checked = shared.get(key)
     if checked is None:
@@ -192,14 +260,36 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
 
+    area, error = _parse_km2(area_text, "area_km2")
+    if error:
+        errors.append(error)
+    contested_km2, error = _parse_km2(contested_km2_text, "contested_km2")
+    if error:
+        errors.append(error)
+    if region_code is not None:
+        if area is not None and partial:
+            errors.append(f"area_km2 {area_text} is given but percent is '{PARTIAL_MARKER}': "
+                          "give the percentage of the region those km² are, or leave area_km2 "
+                          "empty")
+        elif area is not None:
+            error = _check_km2(region_code, area, area_text, percent, percent_text,
+                               "area_km2 and percent")
+            if error:
+                errors.append(error)
+        if contested_km2 is not None:
+            error = _check_km2(region_code, contested_km2, contested_km2_text, contested,
+                               contested_text, "contested_km2 and contested_percent")
+            if error:
+                errors.append(error)
+
     if errors or shared_errors:
         problems.extend(Problem(name, line, e) for e in errors + shared_errors)
         return None
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
-        "contested_percent": contested, "source": source, "source_url": url,
-        "method": method, "note": note, "series": series or source, "note_uk": note_uk,
-        "file": name, "line": line,
+        "contested_percent": contested, "area_km2": area, "contested_km2": contested_km2,
+        "source": source, "source_url": url, "method": method, "note": note,
+        "series": series or source, "note_uk": note_uk, "file": name, "line": line,
     }
 
 
@@ -296,7 +386,8 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
     frame["percent"] = frame["percent"].astype(float)
-    frame["contested_percent"] = frame["contested_percent"].astype(float)
+    for column in ("contested_percent", "area_km2", "contested_km2"):
+        frame[column] = frame[column].astype(float)
     frame["partial"] = frame["partial"].astype(bool)
     frame["line"] = frame["line"].astype(int)
     return frame.sort_values(["date", "source", "region"]).reset_index(drop=True)
@@ -411,7 +502,8 @@ class SnapshotRows:
             cells["date"] = pd.Timestamp(row["date"]).strftime("%Y-%m-%d")
             cells["percent"] = (PARTIAL_MARKER if row.get("partial")
                                 else number(row["percent"]))
-            cells["contested_percent"] = number(row.get("contested_percent"))
+            for column in ("contested_percent", "area_km2", "contested_km2"):
+                cells[column] = number(row.get(column))
             if cells["series"] == cells["source"]:  # the default: left out, as it was read
                 cells["series"] = ""
             records.append(cells)
@@ -419,7 +511,8 @@ class SnapshotRows:
 
 
 def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRows:
-    """Rows made in memory (each a cell per column of :data:`COLUMNS`) checked by the same
+    """Rows made in memory (each a cell per column of :data:`COLUMNS`; optional ones may be
+    left out) checked by the same
     rules, with the same messages, as the file ``name`` they make (:meth:`SnapshotRows.csv`):
     problems name the line where the row ends in it, as for a file. Raises
     :class:`SnapshotError` listing every problem."""
@@ -430,7 +523,10 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     shared: dict = {}
     line = 1  # the header
     for record in records:
-        row_cells = _cells_of(record)
+        try:
+            row_cells = _cells_of(record)
+        except KeyError:  # an optional column left out: an empty cell, as in a file
+            row_cells = tuple(record.get(column, "") for column in COLUMNS)
         line += 1 + _line_breaks("".join(row_cells))
         row = _read_record(tuple(map(str.strip, row_cells)), name, line, problems, notes,
                            shared)
@@ -495,6 +591,17 @@ def list_sources(frame: pd.DataFrame) -> list[str]:
                                           latest=("date", "max"))
     summary = summary.sort_values(["computed", "latest"], ascending=False)
     return list(summary.index)
+
+
+def default_source(frame: pd.DataFrame) -> str | None:
+    """The series a map shows when nobody chooses one; None without snapshots. The one helper
+    that decides it is :func:`mapkit.figures.default_series` (the densest computed series —
+    DeepStateMap in the bundled data): maps, exports and ``mapkit changes`` all ask it."""
+    if frame.empty:
+        return None
+    from mapkit.figures import default_series
+
+    return default_series(frame)
 
 
 def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timestamp]:

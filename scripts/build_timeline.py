@@ -10,14 +10,19 @@ What it writes (one CSV per date, 27 regions each, method "computed", source "De
   full-scale invasion: DeepStateMap's ORDLO ("certain areas of Donetsk and Luhansk oblasts",
   "CADR and CALR") and Crimea layers from that same dump, as DeepStateMap draws them in 2022.
 * 2022-02-23 — the line before the full-scale invasion: the same layers of the same dump.
-* one snapshot per ISO week from the raw dumps (2022-04 → 2024-07-07), with contested areas;
-* one snapshot per ISO week from the daily files (2024-07-08 → the last day), occupied only.
+* one snapshot per ISO week from the raw dumps (2022-04 → 2024-07-06), with contested areas;
+* one snapshot per ISO week from the daily files (2024-07-07 → the last day), occupied only;
+* and, from either, the snapshot of the 1st of every month that has one: month boundaries, so
+  that ``mapkit changes --period month`` over the bundled timeline measures from the 1st to the
+  1st, as DeepStateMap does.
 
-Each week is represented by its last available file. The folder is emptied first, so the result
-depends on ../shared only. The three historic snapshots carry their notes in Ukrainian too
-(``note_uk``). Between them the DeepStateMap series holds reported rows of its own
-(``reported/2014-2022_donbas.csv``, series "DeepStateMap"): Donetsk and Luhansk "partial, no
-figure" from April 2014, when armed seizures began, to the 2015-02-18 line.
+Each week is represented by its last available snapshot. Dates are snapshot dates: a daily file
+holds the map at the end of the day before its name's date (docs/methodology.md, "Dates"). The
+folder is emptied first, so the result depends on ../shared only. The three historic snapshots
+carry their notes in Ukrainian too (``note_uk``). Between them the DeepStateMap series holds
+reported rows of its own (``reported/2014-2022_donbas.csv``, series "DeepStateMap"): Donetsk
+and Luhansk "partial, no figure" from April 2014, when armed seizures began, to the 2015-02-18
+line.
 """
 
 from __future__ import annotations
@@ -33,13 +38,12 @@ sys.path.insert(0, str(ROOT))
 from mapkit.i18n import computed_note_uk  # noqa: E402
 from mapkit.ingest.areas import AreaIndex  # noqa: E402
 from mapkit.ingest.day import compute_snapshot  # noqa: E402
-from mapkit.ingest.importers import date_from_filename  # noqa: E402
+from mapkit.ingest.importers import snapshot_date_from_filename  # noqa: E402
 from mapkit.ingest.region_index import load_region_index  # noqa: E402
 from mapkit.ingest.runner import compute_timeline, snapshot_path  # noqa: E402
 from mapkit.snapshots import COLUMNS, validate_rows, write_snapshot  # noqa: E402
 
 SOURCE = "DeepStateMap"
-DAILY_START = dt.date(2024, 7, 8)
 CRIMEA = {"crimea", "tuzla"}
 CRIMEA_AND_ORDLO = {"crimea", "tuzla", "ordlo"}
 #: The snapshots made from the layers of the earliest raw dump that DeepStateMap draws for the
@@ -58,13 +62,18 @@ HISTORIC = (
 )
 
 
-def last_per_week(paths: list[Path]) -> list[Path]:
-    """The last file (by date, then name) of every ISO week."""
+def weekly_and_monthly(paths: list[Path]) -> list[Path]:
+    """The last file (by snapshot date, then name) of every ISO week, and every file whose
+    snapshot is of the 1st of a month."""
     weeks: dict[tuple[int, int], Path] = {}
-    for path in sorted(paths, key=lambda p: (date_from_filename(p), p.name)):
-        year, week, _ = date_from_filename(path).isocalendar()
+    firsts: dict[dt.date, Path] = {}
+    for path in sorted(paths, key=lambda p: (snapshot_date_from_filename(p), p.name)):
+        day = snapshot_date_from_filename(path)
+        year, week, _ = day.isocalendar()
         weeks[(year, week)] = path
-    return sorted(weeks.values(), key=date_from_filename)
+        if day.day == 1:
+            firsts[day] = path
+    return sorted({*weeks.values(), *firsts.values()}, key=snapshot_date_from_filename)
 
 
 def write_historic(index: AreaIndex, dump: Path, date: dt.date, territories: set[str],
@@ -76,7 +85,8 @@ def write_historic(index: AreaIndex, dump: Path, date: dt.date, territories: set
                                 territories=territories, origin=origin)
     records = [dict(zip(COLUMNS, cells)) for cells in snapshot.rows.cells]
     for record in records:
-        record["note_uk"] = computed_note_uk(record["note"], {origin: f"{dump.name}, {what_uk}"})
+        record["note_uk"] = computed_note_uk(
+            record["note"], {origin: f"{dump.name}, {what_uk}"}) or ""
     path = snapshot_path(out, date)
     write_snapshot(validate_rows(records, str(path)), path)
 
@@ -92,19 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {raw_dir} and {daily_dir} are needed (the DeepStateMap copies in "
               "../shared).", file=sys.stderr)
         return 2
-    raw = [p for p in raw_dir.glob("*.json") if date_from_filename(p) < DAILY_START]
     daily = list(daily_dir.glob("*.geojson"))
+    daily_start = min(map(snapshot_date_from_filename, daily))
+    raw = [p for p in raw_dir.glob("*.json") if snapshot_date_from_filename(p) < daily_start]
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.csv"):
         old.unlink()
 
     index = load_region_index()
-    first_dump = min(raw, key=date_from_filename)
+    first_dump = min(raw, key=snapshot_date_from_filename)
     for date, layers, what, what_uk in HISTORIC:
         write_historic(index, first_dump, date, layers, what, what_uk, args.out)
     print(", ".join(str(h[0]) for h in HISTORIC), "written from", first_dump.name)
 
-    for label, files in (("raw dumps", last_per_week(raw)), ("daily files", last_per_week(daily))):
+    for label, files in (("raw dumps", weekly_and_monthly(raw)),
+                         ("daily files", weekly_and_monthly(daily))):
         summary = compute_timeline(files, args.out, source=SOURCE, force=True,
                                    workers=args.workers, index=index)
         print(f"{label}: " + "\n  ".join(summary.lines()))

@@ -22,7 +22,8 @@ STATEMENT = ROOT / "data" / "control_snapshots" / "reported" / "2026-01-01_deeps
 @pytest.mark.skipif(not DAILY.is_dir(), reason="needs ../shared/deepstate/daily (DeepStateMap "
                                                "copies beside the checkout; present in CI)")
 def test_computed_within_one_point_of_deepstates_own_statement(tmp_path):
-    result = CliRunner().invoke(cli, ["compute", str(DAILY / "2026-01-01.geojson"),
+    # the daily file of 2 January holds the map at the end of 1 January (docs/methodology.md)
+    result = CliRunner().invoke(cli, ["compute", str(DAILY / "2026-01-02.geojson"),
                                       "--out", str(tmp_path), "--workers", "1"])
     assert result.exit_code == 0, result.output
     computed = pd.read_csv(tmp_path / "2026-01-01.csv").set_index("region")["percent"]

@@ -318,7 +318,7 @@ def test_source_name_with_commas_and_quotes_survives_the_csv(tmp_path):
     assert result.exit_code == 0, result.output
     frame = load_snapshots([out])
     assert set(frame["source"]) == {source}
-    assert len(frame) == 27
+    assert len(frame) == 28  # the 27 regions and UA, the whole country
 
 
 class _Terminal(io.StringIO):
@@ -357,7 +357,7 @@ def test_a_file_and_its_bytes_give_the_same_validated_rows(tmp_path, ukraine):
     from_file = compute_snapshot(path, index=ukraine)
     from_bytes = compute_snapshot("2025-03-17.geojson", data=path.read_bytes(), index=ukraine)
     assert from_file.date.isoformat() == "2025-03-17"
-    assert from_file.rows.cells == from_bytes.rows.cells and len(from_file.rows.cells) == 27
+    assert from_file.rows.cells == from_bytes.rows.cells and len(from_file.rows.cells) == 28
     frame = from_bytes.rows.frame()
     assert frame.set_index("region").loc["UA-46", "percent"] == 0.0
     assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"2025-03-17"}

@@ -400,7 +400,7 @@ def test_cli_offers_the_registered_formats_and_languages():
     choices = {param.name: list(param.type.choices) for param in export.params
                if hasattr(param.type, "choices")}
     assert choices == {"fmt": list(FORMATS), "lang": list(LANGUAGES)}
-    assert list(FORMATS) == ["html", "embed", "png", "svg", "gif", "csv"]
+    assert list(FORMATS) == ["html", "embed", "png", "svg", "gif", "csv", "chart-png", "chart-svg"]
     assert [f.name for f in FORMATS.values() if f.one_date] == ["png", "svg"]
     help_text = CliRunner().invoke(cli, ["export", "--help"]).output
     assert "png/svg: print map of one date" in " ".join(help_text.split())

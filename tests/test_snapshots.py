@@ -207,3 +207,53 @@ def test_validated_rows_write_the_cells_as_given_and_read_back_the_same(tmp_path
     pd.testing.assert_frame_equal(again.drop(columns=["file"]),
                                   rows.frame().drop(columns=["file"]))
     assert [p.name for p in out.parent.iterdir()] == ["2024-01-01.csv"]
+
+
+# --- km² and the whole country -------------------------------------------------------------------
+
+KM2_HEADER = "date,region,percent,source,method,source_url,contested_percent,note,area_km2," \
+             "contested_km2\n"
+
+
+def test_km2_goes_with_the_percent_of_our_or_the_official_area(tmp_path):
+    path = write(tmp_path, "km2.csv", (
+        "2025-03-17,UA-14,77.91,X,computed,,,,20727.1,\n"  # of our 26,602.6 km²
+        "2025-03-17,Donetsk,60,Y,reported,,,,16000,\n"  # 60.1 % of ours, 60.3 % of official
+        "2025-03-17,UA-65,72.88,X,computed,,1.00,,19076.3,261.7\n"
+        "2026-01-01,Ukraine,19.25,DeepState,reported,,,,116165,\n"  # their own 19.2446 %
+    ), header=KM2_HEADER)
+    frame = load_snapshots([path])
+    km2 = dict(zip(zip(frame["region"], frame["source"]), frame["area_km2"]))
+    assert km2 == {("UA-14", "X"): 20727.1, ("UA-14", "Y"): 16000.0, ("UA-65", "X"): 19076.3,
+                   ("UA", "DeepState"): 116165.0}
+    assert frame.loc[frame["region"] == "UA-65", "contested_km2"].item() == 261.7
+
+
+def test_km2_that_does_not_go_with_its_percent_is_named_with_both_areas(tmp_path):
+    path = write(tmp_path, "bad.csv", (
+        "2025-03-17,UA-09,60,X,reported,,,,26000,\n"
+        "2025-03-17,UA-65,partial,X,reported,,,,100,\n"
+        "2025-03-17,UA-30,1,X,reported,,,,9000,\n"
+        "2025-03-17,UA-32,1,X,reported,,,,\"1,000\",\n"
+        "2025-03-17,UA-63,1,X,reported,,,,-5,\n"
+    ), header=KM2_HEADER)
+    found = messages(path)
+    assert found == [
+        f"{path}:2: area_km2 26000 does not go with percent 60: 26000 km² is 98.83 % of "
+        "Luhansk's area in our boundaries (26,308.4 km²) and 97.44 % of its official area "
+        "(26,684 km²); give both figures of the same area, or leave one empty",
+        f"{path}:3: area_km2 100 is given but percent is 'partial': give the percentage of the "
+        "region those km² are, or leave area_km2 empty",
+        f"{path}:4: area_km2 9000 is more than Kyiv City's whole area (839 km²)",
+        f"{path}:5: area_km2 '1,000' is not a number of square kilometres (write it without "
+        "thousands separators, with a dot as decimal separator)",
+        f"{path}:6: area_km2 '-5' must be a number of km² from 0 up",
+    ]
+
+
+def test_ua_is_the_whole_country_and_resolves_by_name():
+    from mapkit.regions import COUNTRY, REGIONS, resolve
+
+    assert resolve("UA") is COUNTRY and resolve("Ukraine") is COUNTRY
+    assert resolve("Україна").official_area_km2 == 603_628
+    assert COUNTRY not in REGIONS and len(REGIONS) == 27

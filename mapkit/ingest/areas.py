@@ -85,6 +85,30 @@ class RegionShares:
     sliver_pct: np.ndarray  # part of occupied_pct that is coast/border mismatch
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The same in km²: occupied (slivers included) and contested inside each region, and
+    #: the slivers alone. The percentages are these over :attr:`region_km2`.
+    occupied_km2: np.ndarray | None = None
+    contested_km2: np.ndarray | None = None
+    sliver_km2: np.ndarray | None = None
+    region_km2: np.ndarray | None = None
+    #: The occupied polygons as drawn, unclipped (what DeepStateMap's national total
+    #: measures), km² on the WGS 84 ellipsoid; and the part of our regions' figures that is
+    #: a whole territory a layer names (our Crimea) beyond what the layer draws.
+    drawn_km2: float = 0.0
+    filled_km2: float = 0.0
+    date_note: str | None = None
+
+    @property
+    def inside_km2(self) -> float:
+        """The part of :attr:`drawn_km2` inside our regions' outline."""
+        return float(self.occupied_km2.sum() - self.sliver_km2.sum()) - self.filled_km2
+
+    @property
+    def beyond_km2(self) -> float:
+        """The part of :attr:`drawn_km2` beyond our regions' outline: strips along the coast
+        and the state border that DeepStateMap's polygons cover and Natural Earth's land does
+        not."""
+        return self.drawn_km2 - self.inside_km2
 
 
 def _edge_hashes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -316,7 +340,8 @@ class _DayAreas:
     occupied: Geometry
     contested: Geometry
     named_territories: frozenset[str]
-    areas: tuple[np.ndarray, np.ndarray, np.ndarray]  # occupied, sliver, contested m²
+    #: occupied, sliver and contested m² per region; drawn and filled m² (see ``_areas_of``)
+    areas: tuple[np.ndarray, np.ndarray, np.ndarray, float, float]
 
 
 @dataclass
@@ -725,22 +750,33 @@ class AreaIndex:
     def shares(self, layers: ControlLayers, series: DaySeries | None = None) -> RegionShares:
         """Percent occupied and contested per region for one :class:`ControlLayers`; with the
         ``series`` of days it belongs to, reusing the day before's work."""
-        occ, sliver, contested_m2 = self._areas_of(layers, series or DaySeries())
-        contested = None
+        occ, sliver, contested_m2, drawn_m2, filled_m2 = self._areas_of(
+            layers, series or DaySeries())
+        occ = np.minimum(occ, self.areas)
+        contested = contested_km2 = None
         if not layers.contested.is_empty or layers.layer_counts.get("contested"):
+            contested_m2 = np.minimum(contested_m2, self.areas)
             contested = np.clip(100.0 * contested_m2 / self.areas, 0.0, 100.0)
+            contested_km2 = contested_m2 / 1e6
         elif _has_layer_names(layers):
             contested = np.zeros(len(self.codes))
+            contested_km2 = np.zeros(len(self.codes))
         return RegionShares(date=layers.date, codes=self.codes,
                             occupied_pct=np.clip(100.0 * occ / self.areas, 0.0, 100.0),
                             contested_pct=contested,
                             sliver_pct=100.0 * sliver / self.areas,
-                            notes=layers.notes, warnings=layers.warnings)
+                            notes=layers.notes, warnings=layers.warnings,
+                            occupied_km2=occ / 1e6, contested_km2=contested_km2,
+                            sliver_km2=sliver / 1e6, region_km2=self.areas / 1e6,
+                            drawn_km2=drawn_m2 / 1e6, filled_km2=filled_m2 / 1e6,
+                            date_note=layers.date_note)
 
     def _areas_of(self, layers: ControlLayers,
-                  series: DaySeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Occupied, sliver and contested m² per region. A file often repeats the day before's
-        polygons (another date, the same line): then the day before's answer is the answer."""
+                  series: DaySeries) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+        """Occupied, sliver and contested m² per region; the occupied polygons' own area as
+        drawn, and the area our outline of a named territory adds to them (m²). A file often
+        repeats the day before's polygons (another date, the same line): then the day before's
+        answer is the answer."""
         last = series.areas
         if (last is not None and last.named_territories == layers.named_territories
                 and shapely.equals_exact(last.occupied, layers.occupied, tolerance=0.0)
@@ -750,16 +786,21 @@ class AreaIndex:
                  for name in sorted(layers.named_territories)
                  for code in NAMED_TERRITORY_CODES.get(name, ()) if code in self.codes]
         if whole:  # a layer that stands for whole regions: add our boundary of them
-            occupied = self.project(layers.occupied) if not layers.occupied.is_empty else None
-            parts = [occupied, *whole] if occupied is not None else whole
+            drawn = self.project(layers.occupied) if not layers.occupied.is_empty else None
+            parts = [drawn, *whole] if drawn is not None else whole
             occupied = shapely.union_all(np.asarray(parts, dtype=object))
             occ, sliver = self.occupied_m2(occupied, series)
+            drawn_m2 = shapely.area(drawn) if drawn is not None else 0.0
+            filled_m2 = shapely.area(occupied) - drawn_m2  # our outline beyond the layer
         else:
             occ, sliver, occupied = self.occupied_m2_wgs84(layers.occupied, series)
+            # equal-area projection: the planar area is the area on the ellipsoid
+            drawn_m2, filled_m2 = (shapely.area(occupied) if occupied is not None else 0.0), 0.0
         contested = self.contested_m2(self.project(layers.contested), occupied)
+        areas = (occ, sliver, contested, float(drawn_m2), float(filled_m2))
         series.areas = _DayAreas(layers.occupied, layers.contested, layers.named_territories,
-                                 (occ, sliver, contested))
-        return occ, sliver, contested
+                                 areas)
+        return areas
 
 
 def _cell_context(ukraine: Geometry, box: Geometry, wide: Geometry,

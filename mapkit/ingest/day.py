@@ -20,10 +20,11 @@ from pathlib import Path
 from mapkit.ingest.areas import AreaIndex, DaySeries, RegionShares
 from mapkit.ingest.importers import ControlLayers, PolygonFileError, read_control_file
 from mapkit.ingest.region_index import load_region_index
+from mapkit.regions import COUNTRY
 from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
 
 __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapshot",
-           "snapshot_rows", "unnamed_source"]
+           "country_row", "snapshot_rows", "unnamed_source"]
 
 #: The maker of the files the project is built on, credited for input recognised as theirs
 #: (:func:`mapkit.ingest.importers.made_by`); anyone else's file is credited to its own name.
@@ -55,20 +56,24 @@ class ComputedSnapshot:
 
 def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: str, *,
                   says_no_contested: bool = True) -> list[dict[str, str]]:
-    """Snapshot rows for one date (a cell per column of :data:`mapkit.snapshots.COLUMNS`).
+    """Snapshot rows for one date (a cell per column of :data:`mapkit.snapshots.COLUMNS`): the
+    27 regions, then the whole country (:func:`country_row`).
 
-    ``origin`` names the input in each row's note; the note also gives the coast/border
-    mismatch strips counted as occupied and, when ``says_no_contested``, that the input had no
-    contested layer."""
+    ``origin`` names the input in each row's note (with why its date is the day before, for a
+    daily-format file); the note also gives the coast/border mismatch strips counted as
+    occupied and, when ``says_no_contested``, that the input had no contested layer."""
     rows = []
     date = shares.date.isoformat()
     contested = shares.contested_pct
+    source_note = f"computed from {origin}"
+    if shares.date_note:
+        source_note += f" ({shares.date_note})"
+    no_contested = "; no contested layer in the input" if (
+        contested is None and says_no_contested) else ""
     for i, code in enumerate(shares.codes):
-        note = f"computed from {origin}"
+        note = source_note
         if shares.sliver_pct[i] >= _SLIVER_NOTE_FROM_PP:
             note += f"; incl. {shares.sliver_pct[i]:.2f} pp coast/border mismatch strips"
-        if contested is None and says_no_contested:
-            note += "; no contested layer in the input"
         rows.append({
             "date": date,
             "region": code,
@@ -77,8 +82,11 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
             "method": "computed",
             "source_url": source_url,
             "contested_percent": "" if contested is None else f"{contested[i]:.2f}",
-            "note": note,
+            "area_km2": f"{shares.occupied_km2[i]:.1f}",
+            "contested_km2": "" if contested is None else f"{shares.contested_km2[i]:.1f}",
+            "note": note + no_contested,
         })
+    rows.append(country_row(shares, source, source_url, source_note, no_contested))
     return rows
 
 
@@ -92,6 +100,41 @@ def unnamed_source(paths: list[Path]) -> str:
         return paths[0].stem
     folder = Path(os.path.commonpath([p.resolve().parent for p in paths]))
     return folder.name or paths[0].stem
+
+
+def country_row(shares: RegionShares, source: str, source_url: str, source_note: str,
+                no_contested: str = "") -> dict[str, str]:
+    """The row ``UA``: the occupied polygons as drawn, not clipped to our regions, over
+    Ukraine's official area — DeepStateMap's own national measure (docs/methodology.md).
+
+    Its note says how it and the regions' rows add up: the drawn area is the part inside our
+    regions' outline plus the part beyond it; the regions' rows count the part inside, plus
+    the coast/border strips the mismatch rule adds (and our outline of a territory a layer
+    names, where the layer does not cover it)."""
+    area = COUNTRY.official_area_km2
+    inside, strips = shares.inside_km2, float(shares.sliver_km2.sum())
+    note = (f"{source_note}; Ukraine: occupied polygons as drawn = {inside:.1f} km² inside our "
+            f"27 regions + {shares.beyond_km2:.1f} km² beyond their outline; the regions' "
+            f"rows add {strips:.1f} km² of coast/border strips")
+    if shares.filled_km2:
+        note += f" and {shares.filled_km2:.1f} km² of our Crimea outline the layer leaves out"
+    note += f"; percent of Ukraine's official {area:,.0f} km²"
+    contested = shares.contested_km2
+    grey = None if contested is None else float(contested.sum())
+    if grey is not None:
+        note += "; contested: the grey zone inside our regions"
+    return {
+        "date": shares.date.isoformat(),
+        "region": COUNTRY.code,
+        "percent": f"{100.0 * shares.drawn_km2 / area:.2f}",
+        "source": source,
+        "method": "computed",
+        "source_url": source_url,
+        "contested_percent": "" if grey is None else f"{100.0 * grey / area:.2f}",
+        "area_km2": f"{shares.drawn_km2:.1f}",
+        "contested_km2": "" if grey is None else f"{grey:.1f}",
+        "note": note + no_contested,
+    }
 
 
 @functools.cache

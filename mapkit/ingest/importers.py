@@ -44,10 +44,12 @@ __all__ = [
     "classify_layer",
     "classify_layer_name",
     "date_from_filename",
+    "is_daily_format",
     "is_layered_dump",
     "made_by",
     "occupied_territory",
     "read_control_file",
+    "snapshot_date_from_filename",
 ]
 
 EMPTY = shapely.MultiPolygon()
@@ -209,6 +211,25 @@ NAMED_TERRITORIES = {"crimea": "crimea", "tuzla": "crimea"}
 
 
 # --- Dates ------------------------------------------------------------------------------------
+#
+# What a snapshot's date means, for every input: **a snapshot dated D shows the map after the
+# last update of day D (UTC)** — DeepStateMap's own "as of D" figures and its month boundaries
+# (the map at the end of the 1st) mean the same, and so do ``mapkit update``'s snapshots.
+#
+# * A raw history dump is named by the UTC time it was taken: its date is that day (most are
+#   taken at 20–21 UTC, after the day's update).
+# * A file in DeepStateMap's **daily format** — one occupied (Multi)Polygon feature without
+#   layer names, named ``deepstatemap_data_YYYYMMDD`` (its file name or its GeoJSON ``name``)
+#   — is the map *at the end of the day before* its date: the shared archive's file of D equals
+#   the raw dump taken on D−1 at ~21 UTC (checked: docs/methodology.md, "Dates"). Its snapshot
+#   is dated file date − 1 day, and every row's note says so.
+# * Any other file (a user's own) keeps the date it gives: the --date flag, a ``date``
+#   property, or its file name. A date given with --date always wins, for any file.
+
+#: The name DeepStateMap's daily files carry, with their date (YYYYMMDD).
+DAILY_FORMAT_NAME = re.compile(r"deepstatemap_data_(\d{4})(\d{2})(\d{2})(?!\d)")
+#: How far a daily-format file's date is after the day whose map it holds.
+DAILY_FORMAT_LAG = dt.timedelta(days=1)
 
 _DATE_PATTERNS = (
     re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
@@ -232,6 +253,37 @@ def date_from_filename(path: str | Path) -> dt.date | None:
     """The date in a file name: ``2024-07-08.geojson``, ``2022-04-03T123328Z.json``, ``x_20240708``.
     """
     return _parse_date(Path(path).name)
+
+
+def is_daily_format(path: str | Path, document: dict, features: list[dict]) -> bool:
+    """Whether a GeoJSON document is one of DeepStateMap's daily files: one (Multi)Polygon
+    feature without a layer name, and the daily files' name (in the file name or the
+    document's ``name``)."""
+    names = (Path(path).name, str(document.get("name") or ""))
+    if not any(DAILY_FORMAT_NAME.search(name) for name in names) or len(features) != 1:
+        return False
+    feature = features[0]
+    geometry = feature.get("geometry") or {}
+    return (geometry.get("type") in ("Polygon", "MultiPolygon")
+            and not (feature.get("properties") or {}).get("name"))
+
+
+def snapshot_date_from_filename(path: str | Path) -> dt.date | None:
+    """The snapshot date a polygon file will get, from its name and its first bytes only
+    (no parsing): the name's date, a day earlier for a daily-format file. For deciding what
+    a run will write before reading the files; reading gives the date that counts."""
+    path = Path(path)
+    day = date_from_filename(path)
+    if day is None:
+        return None
+    head = path.name
+    if path.suffix.lower() in (".json", ".geojson"):
+        try:
+            with open(path, "rb") as handle:
+                head += handle.read(512).decode("utf-8", "replace")
+        except OSError:
+            pass
+    return day - DAILY_FORMAT_LAG if DAILY_FORMAT_NAME.search(head) else day
 
 
 # --- The result -------------------------------------------------------------------------------
@@ -261,6 +313,8 @@ class ControlLayers:
     #: The long-standing occupied layers kept (``territories`` of :func:`read_control_file`),
     #: when only those were read from a raw dump; None when every layer was read.
     territories: frozenset[str] | None = None
+    #: Why the date differs from the one the file gives (a daily-format file), for the notes.
+    date_note: str | None = None
     #: What the layers were built from (a GeoJSON file's features, its CRS and the layers
     #: kept): the next file of a series that holds the same is not built again (``previous``).
     polygons: _Polygons | None = field(default=None, compare=False, repr=False)
@@ -481,8 +535,6 @@ def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
 # --- Readers ----------------------------------------------------------------------------------
 
 
-#: DeepStateMap's daily files name themselves inside ("name": "deepstatemap_data_20240708").
-_DEEPSTATE_DAILY_NAME = re.compile(r"deepstatemap_data_\d{8}")
 #: Layer names only DeepStateMap's raw dumps use: its status keys, its "Ukrainian /// English"
 #: names and its Ukrainian layer names.
 _DEEPSTATE_LAYER_NAME = re.compile(
@@ -490,12 +542,11 @@ _DEEPSTATE_LAYER_NAME = re.compile(
 DEEPSTATE = "DeepStateMap"
 
 
-def made_by(document: dict, features: list[dict]) -> str | None:
-    """"DeepStateMap" for a file in one of DeepStateMap's own formats (a daily file that names
-    itself ``deepstatemap_data_YYYYMMDD``, or a raw dump whose polygon layers carry its layer
-    names); None for any other file, whoever drew it."""
-    name = document.get("name")
-    if isinstance(name, str) and _DEEPSTATE_DAILY_NAME.fullmatch(name.strip().lower()):
+def made_by(path: str | Path, document: dict, features: list[dict]) -> str | None:
+    """"DeepStateMap" for a file in one of DeepStateMap's own formats (a daily file,
+    :func:`is_daily_format`, or a raw dump whose polygon layers carry its layer names); None
+    for any other file, whoever drew it."""
+    if is_daily_format(path, document, features):
         return DEEPSTATE
     for feature in features:
         geometry = feature.get("geometry") or {}
@@ -584,6 +635,11 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
     document = _load_json(path, data)
     features = [f for f in document["features"] if isinstance(f, dict)]
     when = _resolve_date(path, date, document, features)
+    date_note = None
+    if date is None and is_daily_format(path, document, features):
+        date_note = (f"DeepStateMap's daily file of {when.isoformat()}: the map at the end of "
+                     f"{(when - DAILY_FORMAT_LAG).isoformat()}")
+        when -= DAILY_FORMAT_LAG
     key = (features, _crs_of(document), territories)
     # Consecutive files of a daily series are often identical but for their date: comparing
     # the parsed features costs microseconds, building the polygons again milliseconds.
@@ -602,8 +658,8 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
                          liberated=layers[Category.LIBERATED], repaired=polygons.repaired,
                          notes=polygons.notes, warnings=tuple(warnings),
                          layer_counts=dict(polygons.counts), named_territories=polygons.named,
-                         territories=territories, polygons=polygons,
-                         maker=made_by(document, features))
+                         territories=territories, polygons=polygons, date_note=date_note,
+                         maker=made_by(path, document, features))
 
 
 def _read_polygons(path: Path, features: list[dict], crs: str | None,

@@ -31,7 +31,7 @@ from mapkit.ingest.day import (
     compute_snapshot,
     unnamed_source,
 )
-from mapkit.ingest.importers import date_from_filename
+from mapkit.ingest.importers import snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError
 
@@ -193,7 +193,7 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     by_date: dict[object, Path] = {}
     tasks: list[tuple[Path, dt.date | None]] = []
     for path in paths:
-        when = date if date is not None else date_from_filename(path)
+        when = date if date is not None else snapshot_date_from_filename(path)
         if when is not None and when in by_date:
             summary.duplicates.append(f"{by_date[when].name} and {path.name} are both "
                                       f"{when}; using {path.name}")

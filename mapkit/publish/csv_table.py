@@ -7,11 +7,12 @@ import io
 
 from mapkit.figures import Timeline
 from mapkit.publish.provenance import Provenance
+from mapkit.regions import COUNTRY
 
 CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
-    "contested_percent", "figure_date", "source", "source_url", "method", "note",
-    "series", "other_sources", "mapkit_version", "generated_at",
+    "contested_percent", "area_km2", "contested_km2", "figure_date", "source", "source_url",
+    "method", "note", "series", "other_sources", "mapkit_version", "generated_at",
 )
 
 
@@ -19,17 +20,22 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     """One row per map date and region: the figure shown, its own date, source and method.
 
     ``status`` is "figure", "partial, no figure" or "no data"; ``percent`` is empty unless a
-    figure exists; ``figure_date`` is the figure's own date (older than ``map_date`` where the
-    series has nothing newer). ``series`` is the one series the map shows; ``other_sources``
-    lists the figures other series give near that date ("El País 2025-03-17: 60; …"), which
-    the map never shows in colour. The last two columns carry the provenance, so it survives
-    copy and paste.
+    figure exists; ``area_km2``/``contested_km2`` where the snapshot gives them;
+    ``figure_date`` is the figure's own date (older than ``map_date`` where the series has
+    nothing newer). When the series has the row UA (Ukraine as a whole), each date ends with
+    it. ``series`` is the one series the map shows; ``other_sources`` lists the figures other
+    series give near that date ("El País 2025-03-17: 60; …"), which the map never shows in
+    colour. The last two columns carry the provenance, so it survives copy and paste.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    has_country = bool(timeline.country[0])
     for index, (day, frame) in enumerate(zip(timeline.dates, timeline.cells)):
-        for region, cell, others in zip(timeline.regions, frame, timeline.others_on(index)):
+        rows = list(zip(timeline.regions, frame, timeline.others_on(index)))
+        if has_country:
+            rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day), ()))
+        for region, cell, others in rows:
             if not cell.has_data:
                 status = "no data"
             elif cell.percent is None:
@@ -40,6 +46,8 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 day.isoformat(), region.code, region.name_en, region.name_uk,
                 "" if cell.percent is None else f"{cell.percent:g}", status,
                 "" if cell.contested is None else f"{cell.contested:g}",
+                "" if cell.area_km2 is None else f"{cell.area_km2:.1f}",
+                "" if cell.contested_km2 is None else f"{cell.contested_km2:.1f}",
                 cell.as_of.isoformat() if cell.as_of else "", _text_cell(cell.source),
                 _text_cell(cell.source_url), cell.method or "", _text_cell(cell.note),
                 _text_cell(timeline.series), _text_cell(_others_text(others)),

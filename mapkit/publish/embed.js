@@ -10,6 +10,7 @@
   var staleLine = document.getElementById("mk-stale");
   var map = document.getElementById("mk-map");
   var caption = document.getElementById("mk-caption");
+  var headline = document.getElementById("mk-headline");
   var tbody = document.querySelector("#mk-table tbody");
   var paths = [];
   Array.prototype.forEach.call(document.querySelectorAll("#mk-regions path"), function (p) {
@@ -38,6 +39,9 @@
     output.textContent = date;
     staleLine.textContent = reader.staleText(frame);
     staleLine.hidden = !frame.stale;
+    var lead = (data.headlines && data.headlines[index]) || "";
+    headline.textContent = lead;  // the national figure of this date; none: nothing said
+    headline.hidden = !lead;
     caption.textContent = fill(L.export_table_caption, "date", date);
     var rows = tbody.rows;
     for (var i = 0; i < data.regions.length; i++) {

@@ -29,6 +29,7 @@ from mapkit.constants import (
     WEB_SIMPLIFY_TOLERANCE_DEG,
 )
 from mapkit.figures import Timeline
+from mapkit.headline import headline_text
 from mapkit.i18n import t
 from mapkit.publish.payload import (
     HATCH,
@@ -148,8 +149,10 @@ def render_embed(
         for region, cell in zip(timeline.regions, first_frame)
     ]
     labels = interface_labels(lang)
+    headlines = [headline_text(timeline, day, lang) for day in timeline.dates]
     data = {
         **payload,
+        "headlines": headlines,
         "lang": lang,
         "labels": labels,
         "hatch": _HATCH_FILL,
@@ -162,6 +165,7 @@ def render_embed(
         lang=lang,
         title=title,
         subtitle=subtitle,
+        headline=headlines[start],
         credit_line=t("credit_line", lang, credit=credit) if credit else None,
         source_line=t("source_line", lang, sources=provenance.sources_text(lang)),
         provenance_line=provenance.line(lang),

@@ -45,6 +45,8 @@ class ExportFormat:
     stamped_by_day: bool = False
     #: Drawn frame by frame, calling ``progress(done, total)`` (the CLI shows a bar).
     reports_progress: bool = False
+    #: The i18n key of the title when none is given.
+    default_title: str = "title"
 
 
 def _embed(timeline: Timeline, provenance: Provenance, texts: dict,
@@ -82,6 +84,20 @@ def _gif(timeline: Timeline, provenance: Provenance, texts: dict,
     return render_gif(timeline, provenance, progress=progress, **texts)
 
 
+def _chart_png(timeline: Timeline, provenance: Provenance, texts: dict,
+               progress: Progress | None) -> bytes:
+    from mapkit.publish.change_chart import render_change_chart
+
+    return render_change_chart(timeline, provenance, fmt="png", **texts)
+
+
+def _chart_svg(timeline: Timeline, provenance: Provenance, texts: dict,
+               progress: Progress | None) -> bytes:
+    from mapkit.publish.change_chart import render_change_chart
+
+    return render_change_chart(timeline, provenance, fmt="svg", **texts)
+
+
 def _csv(timeline: Timeline, provenance: Provenance, texts: dict,
          progress: Progress | None) -> bytes:
     from mapkit.publish.csv_table import render_csv
@@ -102,6 +118,12 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
                  stamped_by_day=True, description="animation"),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
+    ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
+                 default_title="chart_title",
+                 description="net change per month, whole country, as a bar chart"),
+    ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
+                 default_title="chart_title",
+                 description="net change per month, whole country, as a bar chart"),
 )}
 
 

@@ -48,6 +48,7 @@ from mapkit.constants import (
     UKRAINE_CONFORMAL,
 )
 from mapkit.figures import Cell, Timeline
+from mapkit.headline import headline_text
 from mapkit.i18n import t
 from mapkit.publish.payload import legend_entries, step_durations, value_text
 from mapkit.publish.provenance import Provenance
@@ -137,10 +138,14 @@ class MapFigure:
     patches: dict[str, PathPatch]
     date_text: Text
     labels: dict[str, Text]
+    #: The national headline of the date shown (mapkit.headline); empty without one.
+    headline: Text | None = None
     stale_text: Text | None = None
     time_marker: Artist | None = None  # on the GIF's time axis
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
+        if self.headline is not None:
+            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang)))
         for region, cell in zip(timeline.regions, timeline.frame(index)):
             _style_patch(self.patches[region.code], cell)
             label = self.labels.get(region.code)
@@ -225,6 +230,8 @@ def draw_map(
     if subtitle:
         figure.text(0.02, 0.905, visual(subtitle), fontsize=14 * scale, va="top",
                     **{**text, "color": MUTED_COLOUR})
+    headline = figure.text(0.02, 0.865 if subtitle else 0.905, "", fontsize=15 * scale,
+                           fontweight="bold", va="top", **{**text, "color": "#7f0000"})
     date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
                             fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
     stale_text = figure.text(0.98, 0.915, "", fontsize=12 * scale, fontweight="bold", ha="right",
@@ -251,7 +258,7 @@ def draw_map(
     figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
-    map_figure = MapFigure(figure, axes, patches, date_text, {}, stale_text)
+    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text)
     if time_axis and len(timeline.dates) > 1:
         map_figure.time_marker = _draw_time_axis(figure, timeline, scale)
     if labels:
@@ -458,7 +465,7 @@ def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[np.n
     canvas = FigureCanvasAgg(drawn.figure)
     canvas.draw()
     regions = [artist for artist in drawn.axes.get_children() if isinstance(artist, PathPatch)]
-    changing = [*regions, drawn.date_text]
+    changing = [*regions, drawn.date_text, *([drawn.headline] if drawn.headline else [])]
     if drawn.stale_text is not None:
         changing.append(drawn.stale_text)
     if drawn.time_marker is not None:

@@ -93,6 +93,7 @@ def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "e
     # Notes of reported figures only, as in the embed: the tooltip shows a reporter's words,
     # while computed figures' processing notes (nine tenths of the bytes) stay in the table/CSV.
     payload = timeline_payload(timeline, notes_of=("reported",), lang=lang)
+    _add_km2(payload, timeline, lang)
     payload["mode"] = "percent"
     payload["date_labels"] = [format_date(day, lang) for day in timeline.dates]
     return payload
@@ -112,6 +113,51 @@ def series_labels(snapshots: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         labels[name] = t("series_label", lang, name=name, method=method, years=years,
                          dates=rows["date"].nunique())
     return {name: labels[name] for name in list_series(snapshots)}
+
+
+def _add_km2(payload: dict, timeline, lang: str) -> None:
+    """Each date's national headline (``headlines``; "" where the series has no national
+    figure, ``has_national`` False when it never has one) and, per region where the snapshots
+    give km², the km² (``km``) and its change over the last 7 and 30 days (``d7``, ``d30``;
+    null where there is nothing to compare with)."""
+    from mapkit.headline import change_over, headline_text
+
+    headlines = [headline_text(timeline, day, lang) for day in timeline.dates]
+    payload["headlines"] = headlines
+    payload["has_national"] = any(headlines)
+    codes = [region.code for region in timeline.regions]
+    has_km2 = {code for code in codes
+               if any(c.area_km2 is not None for c in timeline.history.get(code, ((), ()))[1])}
+    if not has_km2:
+        return
+
+    def changes(day, days: int) -> tuple[list, dict]:
+        """The change per region, and the label of those measured from another date than
+        ``days`` before (a weekly series): "Since 9 August 2026"."""
+        values, labels = [], {}
+        for index, code in enumerate(codes):
+            found = change_over(timeline, code, day, days) if code in has_km2 else None
+            values.append(None if found is None else _short_km2(found[0]))
+            if found is not None and (day - found[1]).days != days:
+                labels[index] = t("change_since", lang, date=format_date(found[1], lang))
+        return values, labels
+
+    for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
+        frame["km"] = [None if cell.area_km2 is None else _short_km2(cell.area_km2)
+                       for cell in cells]
+        for days in (7, 30):
+            values, labels = changes(day, days)
+            frame[f"d{days}"] = values
+            if labels:  # one label for the frame when every region shares it
+                common = set(labels.values())
+                frame[f"l{days}"] = (common.pop() if len(common) == 1 and len(labels) == sum(
+                    v is not None for v in values) else {str(i): x for i, x in labels.items()})
+
+
+def _short_km2(value: float) -> float | int:
+    """km² with one decimal, written without ".0" when whole."""
+    rounded = round(value, 1)
+    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def percent_legend(lang: str = "en") -> list[list[str]]:

@@ -1,0 +1,331 @@
+"""The numbers monthly stories quote: km² and share under Russian control at each period's
+boundaries, the change over the period, and whether it is the largest since some earlier one.
+
+``mapkit changes`` prints it; ``mapkit.changes(...)`` returns it as a DataFrame with the columns
+of :data:`COLUMNS`. One series (source) at a time: by default the densest computed one
+(:func:`mapkit.figures.default_series`).
+
+**Boundaries.** Months run from the 1st to the 1st, weeks from Monday to Monday, years from
+1 January to 1 January. A boundary's figures are those of the latest snapshot on or before it —
+a snapshot dated D being the map at the end of day D (docs/methodology.md, "Dates"), so a month
+measures from the end of its 1st to the end of the next month's 1st, as DeepStateMap does.
+No figure is made up: a boundary has none when the series has no snapshot on or before it, when
+its latest one is older than the period is long (a snapshot from 2014 says nothing about 2018),
+or when the boundary is after the series' last snapshot (that map is not known yet); a period
+missing a figure at either boundary has no change.
+
+**largest_since** is the start of the last earlier period (of the whole series, not only those
+shown) whose change was larger; empty when no earlier period's was — the largest so far.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mapkit.figures import FiguresError, _as_date
+from mapkit.regions import COUNTRY, REGIONS, UnknownRegionError, resolve
+
+__all__ = ["COLUMNS", "PERIODS", "ChangesError", "InvalidSnapshotsError", "changes",
+           "format_changes", "series_changes"]
+
+#: The columns of :func:`changes`, in order: the public interface of ``mapkit changes``.
+COLUMNS = ["period_start", "period_end", "region", "km2_start", "km2_end", "change_km2",
+           "percent_start", "percent_end", "largest_since"]
+#: Period names, and the longest gap a boundary's figure may have before it (days).
+PERIODS = {"week": 7, "month": 31, "year": 366}
+#: Row order within a period: the whole country first, then the regions by ISO code.
+_ORDER = {code: i for i, code in enumerate([COUNTRY.code, *(r.code for r in REGIONS)])}
+
+
+class ChangesError(FiguresError):
+    """The snapshots, source, dates, period or regions asked for cannot be used; the message
+    says what to do."""
+
+
+class InvalidSnapshotsError(ChangesError):
+    """The snapshot files themselves are invalid (``mapkit validate`` lists the problems)."""
+
+
+def _boundary(day: dt.date, period: str) -> dt.date:
+    """The start of the period holding ``day``."""
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def _next(day: dt.date, period: str) -> dt.date:
+    """The boundary after ``day`` (itself a boundary)."""
+    if period == "week":
+        return day + dt.timedelta(days=7)
+    if period == "month":
+        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return day.replace(year=day.year + 1)
+
+
+def _boundaries(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
+    """Every boundary from the one after ``first`` (or ``first`` itself, when it is one) to
+    the one after ``last``."""
+    day = _boundary(first, period)
+    if day < first:
+        day = _next(day, period)
+    out = [day]
+    while out[-1] <= last:
+        out.append(_next(out[-1], period))
+    return out
+
+
+def _load(snapshots) -> pd.DataFrame:
+    from mapkit.snapshots import SnapshotError, load_snapshots
+
+    if isinstance(snapshots, pd.DataFrame):
+        return snapshots
+    paths = None if snapshots is None else (
+        [snapshots] if isinstance(snapshots, (str, Path)) else list(snapshots))
+    try:
+        return load_snapshots(paths)
+    except SnapshotError as error:
+        raise InvalidSnapshotsError(f"the snapshots are invalid (check them with "
+                                    f"`mapkit validate`):\n"
+                           f"{error}") from None
+
+
+def _codes(regions: Iterable[str] | None) -> list[str] | None:
+    if regions is None:
+        return None
+    codes = []
+    for name in regions:
+        try:
+            codes.append(resolve(name).code)
+        except UnknownRegionError as error:
+            raise ChangesError(str(error)) from None
+    return list(dict.fromkeys(codes))
+
+
+def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None = None, *,
+            source: str | None = None, date_from: dt.date | str | None = None,
+            date_to: dt.date | str | None = None, period: str = "month",
+            regions: Iterable[str] | None = None) -> pd.DataFrame:
+    """km² and percent at each period's boundaries, and the change over the period.
+
+    Parameters
+    ----------
+    snapshots:
+        A frame from :func:`mapkit.snapshots.load_snapshots`, or snapshot files/folders
+        (default: the bundled ``data/control_snapshots/``).
+    source:
+        The series (a ``source`` name); default the densest computed one.
+    date_from, date_to:
+        Keep the periods that overlap this range (default: the series' first and last dates).
+    period:
+        "week" (Monday to Monday), "month" (1st to 1st) or "year" (1 January to 1 January).
+    regions:
+        Region names or codes (any spelling; "UA" is the whole country). Default: UA and every
+        region with territory under Russian control at some boundary shown.
+
+    Returns
+    -------
+    A DataFrame with :data:`COLUMNS`: ``period_start``, ``period_end`` and ``largest_since``
+    as Timestamps (NaT: none), km² and percent as floats (NaN: no figure).
+    """
+    from mapkit.figures import list_series, series_of
+    from mapkit.snapshots import default_source
+
+    if period not in PERIODS:
+        raise ChangesError(f"unknown period {period!r}: choose one of {', '.join(PERIODS)}")
+    frame = _load(snapshots)
+    if frame.empty:
+        raise ChangesError("there are no snapshots: add CSV files to data/control_snapshots/ "
+                           "or name a folder with --snapshots")
+    chosen = source if source is not None else default_source(frame)
+    rows = frame[(series_of(frame) == chosen).to_numpy()]  # one series, as the maps show it
+    if rows.empty:
+        known = "; ".join(map(repr, list_series(frame)))
+        raise ChangesError(f"no snapshot has source {chosen!r}; sources are: {known}")
+    start, end = _as_date(date_from, "from date"), _as_date(date_to, "to date")
+    if start is not None and end is not None and start > end:
+        raise ChangesError(f"the from date {start} is after the to date {end}")
+    wanted = _codes(regions)
+
+    days = pd.to_datetime(rows["date"]).dt.date
+    first, last = days.min(), days.max()
+    bounds = _boundaries(first, last, period)
+    staleness = dt.timedelta(days=PERIODS[period])
+    bound_days = np.array(bounds, dtype="datetime64[D]")
+    out: list[dict] = []
+    for code, group in rows.assign(_day=days).sort_values("_day").groupby("region", sort=False):
+        if wanted is not None and code not in wanted:
+            continue
+        group_days = np.array(group["_day"].tolist(), dtype="datetime64[D]")
+        percent = np.where(group["partial"].to_numpy(dtype=bool), np.nan,
+                           group["percent"].to_numpy(dtype=float))
+        km2_at, percent_at = _at_boundaries(
+            group_days, [group["area_km2"].to_numpy(dtype=float), percent], bound_days, last,
+            staleness)
+        change = np.round(km2_at[1:] - km2_at[:-1], 1)
+        since = _largest_since(change)
+        for i in range(len(bounds) - 1):
+            out.append({
+                "period_start": bounds[i], "period_end": bounds[i + 1], "region": code,
+                "km2_start": km2_at[i], "km2_end": km2_at[i + 1], "change_km2": change[i],
+                "percent_start": percent_at[i], "percent_end": percent_at[i + 1],
+                "largest_since": bounds[since[i]] if since[i] >= 0 else None,
+            })
+    table = pd.DataFrame(out, columns=COLUMNS)
+    if start is not None:
+        table = table[table["period_end"] > start]
+    if end is not None:
+        table = table[table["period_start"] <= end]
+    if wanted is None:  # the country, and the regions with something under control
+        shown = table.groupby("region")[["km2_start", "km2_end", "percent_start",
+                                         "percent_end"]].max().fillna(0).max(axis=1)
+        keep = {code for code, value in shown.items() if value > 0} | {COUNTRY.code}
+        table = table[table["region"].isin(keep)]
+    table = table.assign(_order=table["region"].map(_ORDER).fillna(len(_ORDER)))
+    table = table.sort_values(["period_start", "_order"], kind="stable").drop(columns="_order")
+    for column in ("period_start", "period_end", "largest_since"):
+        table[column] = pd.to_datetime(table[column])
+    table.attrs.update(source=chosen, period=period)
+    return table.reset_index(drop=True)
+
+
+def _at_boundaries(days: np.ndarray, values: list[np.ndarray], bounds: np.ndarray,
+                   last: dt.date, staleness: dt.timedelta) -> list[np.ndarray]:
+    """Each of ``values`` (one per snapshot ``days``, sorted) at each boundary: the latest on
+    or before it; NaN where there is none, it is older than ``staleness``, or the boundary is
+    after ``last``."""
+    at = np.searchsorted(days, bounds, side="right") - 1
+    known = (at >= 0) & (bounds <= np.datetime64(last, "D"))
+    age = bounds - days[np.maximum(at, 0)]
+    known &= age <= np.timedelta64(staleness.days, "D")
+    return [np.where(known, value[np.maximum(at, 0)], np.nan) for value in values]
+
+
+def series_changes(days, km2, *, period: str = "month", last: dt.date | None = None,
+                   first: dt.date | None = None) -> list[tuple[dt.date, dt.date, float]]:
+    """(period start, period end, change in km²; NaN: no figure) for one series of figures
+    (``days`` ascending, ``km2`` NaN where a snapshot has none), by the rules of
+    :func:`changes`, for the periods from the one holding ``first`` (default: the first day)
+    to the one holding ``last`` (default: the last day). What the change charts draw."""
+    if not len(days):
+        return []
+    last = last or days[-1]
+    bounds = _boundaries(days[0], last, period)
+    if first is not None:
+        bounds = [b for b in bounds if _next(b, period) > first] or bounds[-1:]
+    (at,) = _at_boundaries(np.array(days, dtype="datetime64[D]"), [np.asarray(km2, float)],
+                           np.array(bounds, dtype="datetime64[D]"), last,
+                           dt.timedelta(days=PERIODS[period]))
+    change = np.round(at[1:] - at[:-1], 1)
+    return [(bounds[i], bounds[i + 1], float(change[i])) for i in range(len(bounds) - 1)]
+
+
+def _largest_since(change: np.ndarray) -> np.ndarray:
+    """For each period, the index of the last earlier period with a larger change (-1: none,
+    or no change to compare). A stack of earlier changes, each larger than the ones above it:
+    the one just above the first that is not smaller is the answer."""
+    since = np.full(len(change), -1)
+    stack: list[int] = []
+    for i, value in enumerate(change):
+        if np.isnan(value):
+            continue
+        while stack and change[stack[-1]] <= value:
+            stack.pop()
+        since[i] = stack[-1] if stack else -1
+        stack.append(i)
+    return since
+
+
+# --- As text ------------------------------------------------------------------------------------
+
+
+def _cells(table: pd.DataFrame) -> list[list[str]]:
+    """Each row's cells as plain text: dates YYYY-MM-DD, km² with one decimal, percent with
+    two, "" where there is no figure."""
+    def date(value) -> str:
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    def number(value, digits: int) -> str:
+        return "" if pd.isna(value) else f"{value:.{digits}f}"
+
+    return [[date(r.period_start), date(r.period_end), r.region, number(r.km2_start, 1),
+             number(r.km2_end, 1), number(r.change_km2, 1), number(r.percent_start, 2),
+             number(r.percent_end, 2), date(r.largest_since)]
+            for r in table.itertuples(index=False)]
+
+
+def format_changes(table: pd.DataFrame, fmt: str = "table") -> str:
+    """``table`` (from :func:`changes`) as "csv", "json" (a list of records, null where there
+    is no figure) or "table" (aligned for a terminal, thousands separated, "no figure" spelt
+    out, and a line on the source and the rule)."""
+    import csv
+    import io
+    import json
+
+    cells = _cells(table)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(cells)
+        return buffer.getvalue()
+    if fmt == "json":
+        records = []
+        for row in cells:
+            record = {}
+            for column, cell in zip(COLUMNS, row):
+                if cell == "":
+                    record[column] = None
+                elif column in ("period_start", "period_end", "region", "largest_since"):
+                    record[column] = cell
+                else:
+                    record[column] = float(cell)
+            records.append(record)
+        return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    if fmt != "table":
+        raise ChangesError(f"unknown format {fmt!r}: choose table, csv or json")
+    return _terminal_table(table, cells)
+
+
+def _terminal_table(table: pd.DataFrame, cells: list[list[str]]) -> str:
+    def grouped(text: str, sign: bool = False) -> str:
+        if text == "":
+            return "no figure" if not sign else "–"
+        value = float(text)
+        return f"{value:+,.1f}" if sign else f"{value:,.1f}"
+
+    shown = []
+    for row in cells:
+        shown.append([row[0], row[1], row[2], grouped(row[3]), grouped(row[4]),
+                      grouped(row[5], sign=True), row[6] or "–", row[7] or "–", row[8]])
+    widths = [max(len(COLUMNS[i]), *(len(r[i]) for r in shown)) if shown else len(COLUMNS[i])
+              for i in range(len(COLUMNS))]
+    right = {3, 4, 5, 6, 7}
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if i in right else v.ljust(w)
+                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    lines = [line(COLUMNS), line(["-" * w for w in widths])]
+    previous = None
+    several = len({row[2] for row in shown}) > 1  # then a blank line between periods
+    for row in shown:
+        if several and previous is not None and row[0] != previous:
+            lines.append("")
+        previous = row[0]
+        lines.append(line(row))
+    source, period = table.attrs.get("source", ""), table.attrs.get("period", "")
+    lines += ["", f"Source: {source}. Each boundary's figures are the latest snapshot on or "
+                  f"before it (the map at the end of that day); {period}s run "
+                  + {"week": "Monday to Monday", "month": "from the 1st to the 1st",
+                     "year": "1 January to 1 January"}.get(period, "") + ".",
+              "no figure: no snapshot within a " + period + " before the boundary, or the "
+              "boundary is after the last snapshot. UA: Ukraine as a whole (polygons as drawn, "
+              "% of 603,628 km²)."]
+    return "\n".join(lines) + "\n"
