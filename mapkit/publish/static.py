@@ -203,7 +203,7 @@ def draw_map(
     width_in = width_px / dpi
     figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
     scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
-    axes = figure.add_axes((0.01, 0.13, 0.98, 0.72))
+    axes = figure.add_axes((0.01, 0.10, 0.98, 0.70) if time_axis else (0.01, 0.13, 0.98, 0.72))
     axes.set_axis_off()
     axes.set_aspect("equal")
 
@@ -234,8 +234,9 @@ def draw_map(
                            fontweight="bold", va="top", **{**text, "color": "#7f0000"})
     date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
                             fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
-    stale_text = figure.text(0.98, 0.915, "", fontsize=12 * scale, fontweight="bold", ha="right",
-                             va="top", **{**text, "color": STALE_COLOUR})
+    # Right under the date, above the headline's row: "Figures as of …" when they are older.
+    stale_text = figure.text(0.98, 0.929, "", fontsize=10.5 * scale, fontweight="bold",
+                             ha="right", va="top", **{**text, "color": STALE_COLOUR})
 
     handles = []
     for entry in legend_entries(lang):
@@ -272,9 +273,10 @@ def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
     (returned, to move frame by frame) at the date shown: eight years take eight years' room."""
     first, last = timeline.dates[0], timeline.dates[-1]
     span = max((last - first).days, 1)
-    # Top right, under the date: frames change only there and in the regions, so each GIF
-    # frame stores a small box (at the foot of the map it tripled the file).
-    axes = figure.add_axes((0.6, 0.885, 0.37, 0.02))
+    # Its own row under the title and headline, on the right: frames change there, in the
+    # headline and in the regions, so each GIF frame stores one box of the upper map (at the
+    # foot of the page the box was the whole frame, and the file three times larger).
+    axes = figure.add_axes((0.55, 0.812, 0.42, 0.014))
     axes.set_xlim(-0.01, 1.01)
     axes.set_ylim(-1, 1)
     axes.set_axis_off()
