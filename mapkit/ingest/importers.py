@@ -18,8 +18,10 @@ can trust a ``ControlLayers``.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -402,7 +404,7 @@ def _from_simdjson(value):
         if key == "coordinates" and kind in ("Polygon", "MultiPolygon") and isinstance(
                 item, simdjson.Array):
             out[key] = _flat_rings(item, kind)
-        elif key in ("features", "geometry", "geometries"):
+        elif key in ("features", "geometry", "geometries", "map"):
             out[key] = _from_simdjson(item)
         elif isinstance(item, simdjson.Object):
             out[key] = item.as_dict()
@@ -496,6 +498,9 @@ def _load_json(path: Path, data: bytes | None) -> dict:
     except ValueError as error:  # orjson.JSONDecodeError or simdjson's
         raise PolygonFileError(path, f"not valid JSON ({error}). Is it a GeoJSON file?"
                                ) from error
+    if (isinstance(document, dict) and "type" not in document
+            and isinstance(document.get("map"), dict)):
+        document = document["map"]  # DeepStateMap's /history/last answer: {"id", "map": …}
     if not isinstance(document, dict) or document.get("type") not in (
             "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
         raise PolygonFileError(path, "not a GeoJSON FeatureCollection, Feature or polygon "
@@ -687,7 +692,8 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     ``territories`` (raw dumps only) keeps just those long-standing occupied layers, e.g.
     ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
     A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
-    counts all its polygons as occupied.
+    counts all its polygons as occupied. ``.geojson.gz`` and ``.json.gz`` files are read as the
+    GeoJSON they compress; DeepStateMap's ``/history/last`` answer as the map it holds.
 
     ``data``: the file's bytes, already in memory (an upload); ``path`` is then only its name,
     which says its kind and may hold its date. ``previous``: the layers of the file read before
@@ -697,7 +703,18 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     path = Path(path)
     if data is None and not path.is_file():
         raise PolygonFileError(path, "no such file.")
-    if path.suffix.lower() in (".json", ".geojson"):
+    kind = path.suffix.lower()
+    if kind == ".gz":  # gzip-compressed GeoJSON, as `mapkit update --cache` keeps it
+        kind = Path(path.stem).suffix.lower()
+        if kind not in (".json", ".geojson"):
+            raise PolygonFileError(path, "a compressed input must be gzip-compressed GeoJSON "
+                                   "named .geojson.gz or .json.gz.")
+        try:
+            data = gzip.decompress(path.read_bytes() if data is None else data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise PolygonFileError(path, f"cannot be decompressed ({error}); is the gzip file "
+                                   "complete?") from error
+    if kind in (".json", ".geojson"):
         return _read_geojson(path, data, date,
                              frozenset(territories) if territories else None, previous)
     return _read_with_pyogrio(path, data, date)
