@@ -431,7 +431,7 @@ def open_source(spec: str, *, base_url: str | None = None,
                               f"({', '.join(SOURCES)}); {spec!r} is not one")
     if re.match(r"^https?://", spec, re.IGNORECASE):
         client = client or HttpClient()
-        return UrlTemplate(spec, client) if "{date" in spec else SingleUrl(spec, client)
+        return UrlTemplate(spec, client) if "{" in spec else SingleUrl(spec, client)
     path = Path(spec)
     if path.exists():
         return Folder(path)

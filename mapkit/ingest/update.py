@@ -517,7 +517,7 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 (out_dir / f"{group.replaces.isoformat()}.csv").unlink(missing_ok=True)
                 folder.dates.remove(group.replaces)
                 summary.replaced.append((group.replaces, day))
-            _compare_own_areas(source, candidate, cache, folder.national(day), summary)
+            _compare_own_areas(source, candidate, cache, cached, folder.national(day), summary)
             break
         summary.absent.extend(misses)
         if progress:
@@ -576,8 +576,10 @@ def _guard(rows, day: dt.date, folder: _Folder, force: bool, max_change: float,
 
 
 def _compare_own_areas(source: Source, candidate: Candidate, cache: ResponseCache | None,
-                       ours: float | None, summary: UpdateSummary) -> None:
-    """The source's own area figures for the map, recorded and set beside ours (fail-soft)."""
+                       map_cached: bool, ours: float | None, summary: UpdateSummary) -> None:
+    """The source's own area figures for the map, recorded and set beside ours (fail-soft).
+    A map read from the cache uses the figures kept with it, if any: a rerun asks for
+    nothing."""
     if candidate.update_id is None:
         return
     name = f"{candidate.update_id}.json"
@@ -586,6 +588,8 @@ def _compare_own_areas(source: Source, candidate: Candidate, cache: ResponseCach
         from mapkit.ingest.fetchers import parse_own_areas
 
         figures, _, note = parse_own_areas(body)
+    elif map_cached:
+        return
     else:
         try:
             figures, body, note = source.own_areas(candidate)
