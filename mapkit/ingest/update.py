@@ -377,10 +377,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
     if not row_source:
         raise UpdateError("say who drew these polygons with --name (it is written in every "
                           "row's source column); the folder has no snapshot to continue")
-    from mapkit.ingest.day import SOURCE_URLS
-
-    source_url = SOURCE_URLS.get(row_source) or (folder_url if folder_source == row_source
-                                                 else "")
+    # a known source's link (compute_snapshot's default), else the folder's for its source
+    source_url = None if folder_source != row_source else folder_url or None
     summary = UpdateSummary(source=source.label, out_dir=out_dir,
                             cadence=every or folder_cadence(existing),
                             cadence_from="--every" if every else "the folder's",
@@ -430,13 +428,15 @@ def _list(source: Source, since: dt.date | None, until: dt.date) -> Listing:
 
 
 def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.date],
-         row_source: str, source_url: str, cache_dir, force: bool, max_change: float,
+         row_source: str, source_url: str | None, cache_dir, force: bool, max_change: float,
          summary: UpdateSummary, progress, stack: contextlib.ExitStack) -> None:
     from mapkit.ingest.areas import DaySeries
-    from mapkit.ingest.day import compute_snapshot
+    from mapkit.ingest.day import SOURCE_URLS, compute_snapshot
     from mapkit.ingest.region_index import load_region_index
     from mapkit.snapshots import write_snapshot
 
+    if source_url is None or row_source in SOURCE_URLS:
+        source_url = SOURCE_URLS.get(row_source, "")
     index = load_region_index()
     if index.index_note:
         summary.notes.append(index.index_note)
