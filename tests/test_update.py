@@ -160,6 +160,23 @@ def test_summary_lists_the_regions_that_moved_and_the_occupied_area(replay, tmp_
     assert "occupied area in Ukraine" in text and "km²" in text
 
 
+@needs_shared
+def test_todays_updates_wait_until_the_day_is_over(tmp_path):
+    now = dt.datetime.now(dt.UTC)
+    today = tmp_path / f"{now:%Y-%m-%d}T000001Z.json"  # an update made today, UTC
+    shutil.copy(DUMPS[-1], today)
+    server = ReplayServer(raw=[*DUMPS, today]).start()
+    try:
+        result = update("--base-url", server.api, "--out", tmp_path / "out", "--since",
+                        "2025-06-30", "--every", "day", *FAST)
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.output
+    assert sorted(figures(tmp_path / "out")) == ["2025-07-01.csv"]
+    assert f"today's update(s) ({now:%Y-%m-%d}, UTC) are left for a run after midnight UTC" \
+        in result.output
+
+
 # --- Reruns, the cache, a dry run -----------------------------------------------------------------
 
 

@@ -210,7 +210,14 @@ class DeepStateApi(Source):
             if kept is None or (candidate.created, candidate.update_id) > (kept.created,
                                                                              kept.update_id):
                 by_day[candidate.date] = candidate  # the day's last update
+        # A day's snapshot is its last update, known once the day (UTC) is over: today's
+        # updates wait for the first run after midnight UTC.
+        today = dt.datetime.now(dt.UTC).date()
+        waiting = [by_day.pop(day) for day in sorted(by_day) if day >= today]
         listing = Listing([by_day[d] for d in sorted(by_day)])
+        if waiting:
+            listing.notes.append(f"today's update(s) ({today}, UTC) are left for a run after "
+                                 "midnight UTC: a day's snapshot is its last update")
         if skipped:
             listing.notes.append(f"{skipped} update(s) in the history list are not public "
                                  "(status false) and were left out")
