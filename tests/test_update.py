@@ -551,3 +551,30 @@ def test_compute_reads_gzipped_geojson_and_says_when_it_is_damaged(tmp_path):
     packed.write_bytes(packed.read_bytes()[:200])
     with pytest.raises(ValueError, match="cannot be decompressed .* is the gzip file complete"):
         read_control_file(packed)
+
+
+# --- The daily refresh recipe ---------------------------------------------------------------------
+
+
+@needs_shared
+def test_the_refresh_script_updates_exports_and_passes_on_the_exit_code(replay, tmp_path):
+    home = tmp_path / "home"
+    (home / ".venv" / "bin").mkdir(parents=True)
+    mapkit = home / ".venv" / "bin" / "mapkit"  # as `pip install` makes it, from this checkout
+    mapkit.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mapkit "$@"\n')
+    mapkit.chmod(0o755)
+    folder = seeded(tmp_path, "2026-08-09")
+    replay.replacements["/data/deepstatemap_data_20260816.geojson"] = b"{}"  # one bad day
+    embed = tmp_path / "www" / "ukraine-map.html"
+    embed.parent.mkdir()
+    done = subprocess.run(
+        ["sh", str(ROOT / "docs" / "examples" / "refresh-map.sh"), "--source", "mirror",
+         "--base-url", replay.mirror, "--out", str(folder), "--until", "2026-08-22", *FAST],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MAPKIT_HOME": str(home),
+             "EMBED_OUT": str(embed), "MAPKIT_CACHE": str(tmp_path / "cache")},
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr  # mapkit update's: a date rejected
+    assert "error: 2026-08-16" in done.stderr
+    assert sorted(figures(folder))[-2:] == ["2026-08-09.csv", "2026-08-22.csv"]
+    assert embed.stat().st_size > 10_000 and b"<svg" in embed.read_bytes()
+    assert list((tmp_path / "cache" / "mirror").glob("*.geojson.gz"))
