@@ -1,8 +1,9 @@
 """The ``mapkit`` command line: a thin shell over the library.
 
 The library raises; this module prints, draws progress bars and chooses exit codes: 0 success,
-1 invalid data found (``validate``, or snapshots ``export`` cannot use), 2 bad usage or unknown
-names. The ``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
+1 invalid data found (``validate``, or snapshots ``export`` cannot use; dates ``update`` rejected
+or could not fetch), 2 bad usage or unknown names, 3 no network at all (``update``). The
+``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
 :data:`mapkit.i18n.LANGUAGES`).
 """
 
@@ -169,7 +170,8 @@ def compute(inputs, out_dir, source, source_url, date, force, workers) -> None:
     """Compute percent occupied and contested per region from front-line polygon files.
 
     INPUT is a file, a folder or a glob: DeepStateMap raw dumps (layers classified by name),
-    its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas. The date comes
+    its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas (GeoJSON may be
+    gzip-compressed, .geojson.gz or .json.gz, as `mapkit update --cache` keeps it). The date comes
     from --date, a 'date' property or the file name. Writes one snapshot CSV per date (method
     'computed'), skipping dates already written unless --force. Method: docs/methodology.md.
 
