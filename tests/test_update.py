@@ -369,6 +369,14 @@ def test_connection_refused_says_so_in_one_line_and_changes_nothing(tmp_path):
         "refused) (2 tries). No network, or the wrong address? Nothing was changed."]
     assert listing(folder) == before
 
+    mirror = update("--source", "mirror", "--base-url", f"{closed}/data", "--out", folder,
+                    "--until", "2026-08-16", "--retries", "0")
+    assert mirror.exit_code == 3  # a mirror has no list: its first probe finds no network
+    assert mirror.output.splitlines() == [
+        f"error: cannot reach DeepStateMap daily mirror ({closed}/data): cannot connect "
+        "(connection refused) (1 try). No network, or the wrong address? Nothing was changed."]
+    assert listing(folder) == before
+
 
 @needs_shared
 def test_kill_9_in_the_middle_of_a_run_then_a_rerun_finishes_the_job(replay, tmp_path):

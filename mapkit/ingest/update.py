@@ -420,11 +420,15 @@ def _list(source: Source, since: dt.date | None, until: dt.date) -> Listing:
     try:
         return source.available(since, until)
     except Unreachable as error:
-        raise NoNetwork(f"cannot reach {source.label}: {error.reason}. No network, or the "
-                        "wrong address? Nothing was changed.") from None
+        raise NoNetwork(_no_network(source, error)) from None
     except FetchError as error:
         raise SourceFailed(f"{source.label} could not say which maps it has: {error}. "
                            "Nothing was changed.") from None
+
+
+def _no_network(source: Source, error: Unreachable) -> str:
+    return (f"cannot reach {source.label}: {error.reason}. No network, or the wrong address? "
+            "Nothing was changed.")
 
 
 def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.date],
@@ -472,6 +476,9 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 misses.append(candidate.date)
                 continue
             except Unreachable as error:
+                client = getattr(source, "client", None)
+                if not summary.added and client is not None and not client.stats.connected:
+                    raise NoNetwork(_no_network(source, error)) from None  # a probed source
                 stop = f"the connection was lost: {error.reason}"
                 summary.failed.append(f"{where}: {error.reason}; nothing written for that "
                                       "date")
