@@ -246,11 +246,12 @@ def _date_option(ctx, param, value):
               help="Largest change of the occupied area in Ukraine from the previous date "
                    "accepted without --force.")
 @click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="At most this many requests a second (0: no limit).")
+              metavar="N", help="At most this many requests a second (0: no limit).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
               show_default=True, metavar="SECONDS", help="Read timeout of each request.")
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
-              help="Tries again after a 5xx, a 429, a reset, a truncated body or a timeout.")
+              metavar="N", help="Tries again after a 5xx, a 429, a reset, a truncated body or a "
+                                "timeout (a failure to connect at all: once).")
 @click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,
               metavar="SECONDS", help="First wait before trying again (then doubled each time); "
                                       "Retry-After wins when the server sends one.")

@@ -4,9 +4,10 @@ Upstream servers hiccup; a scheduled job must neither hammer them nor give up at
 bump. So every request here carries mapkit's name and version (User-Agent), has a connect and
 a read timeout and a deadline for the whole body, and keeps to a rate (one request a second by
 default). A 5xx answer, a reset or truncated connection and a timeout are tried again after an
-exponentially growing wait (``backoff``, then twice that, …); a 429 or 503 with ``Retry-After``
-waits as long as the server asks (up to ``max_wait``). 404 and 401/403 are answers, not faults:
-they are raised at once, as :class:`NotFound` and :class:`Unauthorized`.
+exponentially growing wait (``backoff``, then twice that, …), a failure to connect at all once;
+a 429 or 503 with ``Retry-After`` waits as long as the server asks (up to ``max_wait``). 404
+and 401/403 are answers, not faults: they are raised at once, as :class:`NotFound` and
+:class:`Unauthorized`.
 
 Built on ``requests`` (already installed with Streamlit, well kept, one connection pool per
 session, clear connect/read timeouts); the retry loop is our own rather than urllib3's
@@ -122,7 +123,10 @@ class HttpClient:
             if isinstance(problem, FetchError):
                 raise problem
             reason, delay = problem
-            if attempt >= self.retries:
+            # no connection at all is tried again once: a machine without network will not
+            # have one in a few seconds, and a scheduler should hear so soon
+            limit = min(self.retries, 1) if reason.startswith("cannot connect") else self.retries
+            if attempt >= limit:
                 tries = attempt + 1
                 raise self._final(url, reason, tries)
             if delay is None:
