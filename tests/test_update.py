@@ -241,12 +241,18 @@ def test_a_later_map_of_the_same_week_replaces_the_provisional_snapshot(replay, 
 
 
 @needs_shared
-def test_a_500_then_success_is_retried_and_written(replay, tmp_path):
+@pytest.mark.parametrize(("fault", "said"), [
+    (Fault(status=500), "HTTP 500 Internal Server Error"),
+    (Fault(status=503), "HTTP 503 Service Unavailable"),  # no Retry-After: the backoff
+    (Fault(drop=True), "the connection was reset"),
+    (Fault(truncate=5000), "the response was cut short (truncated body)"),
+])
+def test_a_fault_then_success_is_retried_and_written(replay, tmp_path, fault, said):
     path = f"/api/history/{dump_id(DUMPS[2])}/geojson"
-    replay.fault(path, Fault(status=500))
+    replay.fault(path, fault)
     result = api(replay, tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "HTTP 500 Internal Server Error: waited 0.01 s before trying again" in result.output
+    assert f"{said}: waited 0.01 s before trying again" in result.output
     assert replay.paths(path) == [path, path]
     assert len(figures(tmp_path / "out")) == 4
 
