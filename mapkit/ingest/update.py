@@ -251,7 +251,7 @@ class _Group:
     candidates: list[Candidate]
     replaces: dt.date | None = None
 
-    def describe(self, source: Source) -> str:
+    def describe(self) -> str:
         first = self.candidates[0]
         if first.certain or len(self.candidates) == 1:
             what = f"{first.date or 'the date in the file'} ({first.label})"
@@ -400,7 +400,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
             summary.notes.extend(listing.notes)
             groups = _plan(listing, existing, summary.cadence)
             if dry_run:
-                summary.plan = [g.describe(source) for g in groups]
+                summary.plan = [g.describe() for g in groups]
                 return summary
             if on_total:
                 on_total(len(groups))
