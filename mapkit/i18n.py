@@ -213,3 +213,12 @@ STRINGS.update({
         "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
     },
 })
+
+# freshness: under the viewer's map (mapkit.viewer.map_data.days_behind)
+STRINGS.update({
+    "data_as_of": {"en": "Data as of {date}", "uk": "Дані станом на {date}"},
+    "data_stale": {
+        "en": "These figures may be out of date: the newest is from {date}, {days} days ago.",
+        "uk": "Ці дані можуть бути застарілими: найновіші — від {date}, {days} дн. тому.",
+    },
+})
