@@ -21,6 +21,7 @@ import sys
 import pandas as pd
 import streamlit as st
 
+from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series, list_series
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
@@ -247,6 +248,10 @@ with map_column:
         tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
         height=540, key="map",
     )
+    newest = dates[-1]  # of the shown source: stale data must not pass for today's
+    st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
+    if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
+        st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
 
 # --- Sidebar controls: drawn after the map, their values were read above ------------------------
 

@@ -55,15 +55,18 @@ def remove_temporaries(folder: str | Path, tag: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True) -> Path:
+def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True,
+                     tag: str = "") -> Path:
     """Write ``content`` (text is written as UTF-8) to ``path`` through a temporary file.
 
     ``durable`` flushes the file to disk before the rename, so a power cut cannot leave an empty
     file in its place; batch writers of many small files that can be recomputed may skip it.
+    ``tag`` starts the temporary file's tag, so that a writer can find what a process killed
+    mid-write left behind (:func:`remove_temporaries`).
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX,
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{tag}", suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:

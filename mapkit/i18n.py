@@ -255,6 +255,15 @@ STRINGS.update({
     },
 })
 
+# freshness: under the viewer's map (mapkit.viewer.map_data.days_behind)
+STRINGS.update({
+    "data_as_of": {"en": "Data as of {date}", "uk": "Дані станом на {date}"},
+    "data_stale": {
+        "en": "These figures may be out of date: the newest is from {date}, {days} days ago.",
+        "uk": "Ці дані можуть бути застарілими: найновіші — від {date}, {days} дн. тому.",
+    },
+})
+
 
 # --- Notes ---------------------------------------------------------------------------------------
 # A computed figure's note is written by mapkit.ingest.day.snapshot_rows from a fixed pattern;

@@ -439,6 +439,22 @@ def load_snapshots(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
     return _to_frame(rows)
 
 
+def read_snapshot_records(path: str | Path) -> list[dict]:
+    """One snapshot file's rows, validated, as typed values (the keys of
+    :data:`FRAME_COLUMNS`), without pandas: for ``mapkit update``, which compares a few files
+    and must start fast. Raises :class:`SnapshotError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SnapshotError([Problem(str(path), None, f"cannot be read ({error})")]) from None
+    rows, problems, _ = _check_rows(text, str(path))
+    problems += _duplicates(rows)
+    if problems:
+        raise SnapshotError(problems)
+    return rows
+
+
 def read_snapshot_text(text: str, name: str) -> pd.DataFrame:
     """Validate and load one snapshot given as text (an upload); ``name`` is used in messages."""
     rows, problems, _ = _check_rows(text, name)
@@ -570,14 +586,15 @@ def _line_breaks(text: str) -> int:
 
 
 def write_snapshot(rows: SnapshotRows | pd.DataFrame, path: str | Path, *,
-                   durable: bool = True) -> Path:
+                   durable: bool = True, tag: str = "") -> Path:
     """Write validated rows (or a frame from :func:`load_snapshots`) to ``path`` as a snapshot
-    CSV, atomically: a failed write never leaves half a file (:mod:`mapkit.files`)."""
+    CSV, atomically: a failed write never leaves half a file (:mod:`mapkit.files`; ``tag``
+    names the writer in the temporary file's name)."""
     path = Path(path)
     if not isinstance(rows, SnapshotRows):
         rows = SnapshotRows.from_frame(rows, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomically(path, rows.csv(), durable=durable)
+    return write_atomically(path, rows.csv(), durable=durable, tag=tag)
 
 
 # --- Questions the viewer and exports ask -----------------------------------------------------

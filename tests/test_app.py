@@ -6,6 +6,7 @@ date the reader moved to, the region they clicked — is set the way the compone
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sys
@@ -15,8 +16,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import default_series
 from mapkit.snapshots import SnapshotError, list_dates, load_snapshots, read_snapshot_text
+from mapkit.viewer.map_data import days_behind, format_date
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -188,6 +191,30 @@ def test_notes_are_shown_in_ukrainian_where_we_have_them(app):
     app.radio(key="lang").set_value("uk").run()
     table = shown_table(app).set_index("Регіон")
     assert table.loc["Херсонська область", "Примітка"] == "без цифри"
+
+
+def test_under_the_map_the_data_date_and_a_warning_when_it_is_old(app):
+    assert "Data as of 1 June 2024" in texts(app)
+    assert [w.value for w in app.warning] == [
+        "These figures may be out of date: the newest is from 1 June 2024, "
+        f"{(dt.date.today() - dt.date(2024, 6, 1)).days} days ago."]
+
+
+def test_no_warning_when_the_newest_figure_is_recent(tmp_path, monkeypatch):
+    recent = dt.date.today() - dt.timedelta(days=7)
+    (tmp_path / "test.csv").write_text(
+        SNAPSHOT + f"{recent},UA-14,71,Test Desk,reported,https://example.org/a,,\n",
+        encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception and not app.warning
+    assert f"Data as of {format_date(recent)}" in texts(app)
+
+
+def test_figures_more_than_seven_days_old_are_stale():
+    today = dt.date(2026, 8, 30)  # a fixed "today": the bundled timeline ends on 2026-08-22
+    assert days_behind("2026-08-22", today) == 8 > STALE_AFTER_DAYS
+    assert days_behind("2026-08-23", today) == 7 == STALE_AFTER_DAYS  # not yet
 
 
 def test_invalid_bundled_snapshots_are_listed_not_hidden(tmp_path, monkeypatch):

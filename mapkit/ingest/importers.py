@@ -18,8 +18,10 @@ can trust a ``ControlLayers``.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ __all__ = [
     "occupied_territory",
     "read_control_file",
     "snapshot_date_from_filename",
+    "snapshot_date_from_name",
 ]
 
 EMPTY = shapely.MultiPolygon()
@@ -268,22 +271,28 @@ def is_daily_format(path: str | Path, document: dict, features: list[dict]) -> b
             and not (feature.get("properties") or {}).get("name"))
 
 
+def snapshot_date_from_name(name: str, head: str = "") -> dt.date | None:
+    """The snapshot date a file called ``name`` will get: the name's date, a day earlier when
+    the name (or ``head``, the file's first bytes) carries the daily files' name."""
+    day = date_from_filename(name)
+    if day is None:
+        return None
+    return day - DAILY_FORMAT_LAG if DAILY_FORMAT_NAME.search(Path(name).name + head) else day
+
+
 def snapshot_date_from_filename(path: str | Path) -> dt.date | None:
     """The snapshot date a polygon file will get, from its name and its first bytes only
     (no parsing): the name's date, a day earlier for a daily-format file. For deciding what
     a run will write before reading the files; reading gives the date that counts."""
     path = Path(path)
-    day = date_from_filename(path)
-    if day is None:
-        return None
-    head = path.name
+    head = ""
     if path.suffix.lower() in (".json", ".geojson"):
         try:
             with open(path, "rb") as handle:
-                head += handle.read(512).decode("utf-8", "replace")
+                head = handle.read(512).decode("utf-8", "replace")
         except OSError:
             pass
-    return day - DAILY_FORMAT_LAG if DAILY_FORMAT_NAME.search(head) else day
+    return snapshot_date_from_name(path.name, head)
 
 
 # --- The result -------------------------------------------------------------------------------
@@ -460,7 +469,7 @@ def _from_simdjson(value):
         if key == "coordinates" and kind in ("Polygon", "MultiPolygon") and isinstance(
                 item, simdjson.Array):
             out[key] = _flat_rings(item, kind)
-        elif key in ("features", "geometry", "geometries"):
+        elif key in ("features", "geometry", "geometries", "map"):
             out[key] = _from_simdjson(item)
         elif isinstance(item, simdjson.Object):
             out[key] = item.as_dict()
@@ -577,6 +586,9 @@ def _load_json(path: Path, data: bytes | None) -> dict:
     except ValueError as error:  # orjson.JSONDecodeError or simdjson's
         raise PolygonFileError(path, f"not valid JSON ({error}). Is it a GeoJSON file?"
                                ) from error
+    if (isinstance(document, dict) and "type" not in document
+            and isinstance(document.get("map"), dict)):
+        document = document["map"]  # DeepStateMap's /history/last answer: {"id", "map": …}
     if not isinstance(document, dict) or document.get("type") not in (
             "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
         raise PolygonFileError(path, "not a GeoJSON FeatureCollection, Feature or polygon "
@@ -774,7 +786,8 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     ``territories`` (raw dumps only) keeps just those long-standing occupied layers, e.g.
     ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
     A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
-    counts all its polygons as occupied.
+    counts all its polygons as occupied. ``.geojson.gz`` and ``.json.gz`` files are read as the
+    GeoJSON they compress; DeepStateMap's ``/history/last`` answer as the map it holds.
 
     ``data``: the file's bytes, already in memory (an upload); ``path`` is then only its name,
     which says its kind and may hold its date. ``previous``: the layers of the file read before
@@ -784,7 +797,18 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     path = Path(path)
     if data is None and not path.is_file():
         raise PolygonFileError(path, "no such file.")
-    if path.suffix.lower() in (".json", ".geojson"):
+    kind = path.suffix.lower()
+    if kind == ".gz":  # gzip-compressed GeoJSON, as `mapkit update --cache` keeps it
+        kind = Path(path.stem).suffix.lower()
+        if kind not in (".json", ".geojson"):
+            raise PolygonFileError(path, "a compressed input must be gzip-compressed GeoJSON "
+                                   "named .geojson.gz or .json.gz.")
+        try:
+            data = gzip.decompress(path.read_bytes() if data is None else data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise PolygonFileError(path, f"cannot be decompressed ({error}); is the gzip file "
+                                   "complete?") from error
+    if kind in (".json", ".geojson"):
         return _read_geojson(path, data, date,
                              frozenset(territories) if territories else None, previous)
     return _read_with_pyogrio(path, data, date)

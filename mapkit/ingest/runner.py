@@ -38,8 +38,9 @@ from mapkit.snapshots import SnapshotError
 __all__ = ["ComputeSummary", "InputError", "compute_timeline", "expand_inputs",
            "snapshot_path"]
 
-#: Suffixes of the polygon files a folder is searched for.
-SUFFIXES = (".json", ".geojson", ".gpkg")
+#: Suffixes of the polygon files a folder is searched for (``.gz``: gzip-compressed GeoJSON,
+#: ``name.geojson.gz`` or ``name.json.gz``, as ``mapkit update --cache`` keeps it).
+SUFFIXES = (".json", ".geojson", ".gpkg", ".gz")
 
 
 class InputError(ValueError):

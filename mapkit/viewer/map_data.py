@@ -53,6 +53,12 @@ def format_date(day: dt.date | pd.Timestamp | str, lang: str = "en") -> str:
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
+def days_behind(newest: dt.date | pd.Timestamp | str, today: dt.date | None = None) -> int:
+    """How many days the newest figure is older than ``today`` (default: today): the viewer
+    warns above :data:`mapkit.constants.STALE_AFTER_DAYS`."""
+    return ((today or dt.date.today()) - pd.Timestamp(newest).date()).days
+
+
 def data_id(data: dict) -> str:
     """A short fingerprint, so the browser redraws only when the data really changed."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
