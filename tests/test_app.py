@@ -203,7 +203,7 @@ def test_under_the_map_the_data_date_and_a_warning_when_it_is_old(app):
 def test_no_warning_when_the_newest_figure_is_recent(tmp_path, monkeypatch):
     recent = dt.date.today() - dt.timedelta(days=7)
     (tmp_path / "test.csv").write_text(
-        SNAPSHOT + f"{recent},UA-14,71,Test Desk,reported,https://example.org/a,,\n",
+        SNAPSHOT + f"{recent},UA-14,71,Test Desk,computed,https://example.org/a,,,,\n",
         encoding="utf-8")
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
     app = AppTest.from_file(APP, default_timeout=60).run()
