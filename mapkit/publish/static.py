@@ -119,6 +119,23 @@ def _set_hatch_colour(patch: Patch) -> None:
         patch.set_edgecolor(PARTIAL_HATCH_COLOUR)
 
 
+def _fit_width(text: Text, size: float, right: float) -> None:
+    """Set ``text`` in ``size``, smaller if need be so that it ends before ``right`` (a
+    fraction of the figure's width): a long headline (Ukrainian, or with a change "since" some
+    date) stays on the page instead of running off its edge."""
+    text.set_fontsize(size)
+    if not text.get_text():
+        return
+    figure = text.get_figure()
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    box = text.get_window_extent(canvas.get_renderer())
+    room = right * figure.bbox.width - box.x0
+    if box.width > room > 0:
+        text.set_fontsize(size * room / box.width)
+
+
 def _style_patch(patch: PathPatch, cell: Cell) -> None:
     if cell.partial and cell.percent is None:
         patch.set_facecolor(PARTIAL_COLOUR)
@@ -141,11 +158,16 @@ class MapFigure:
     #: The national headline of the date shown (mapkit.headline); empty without one.
     headline: Text | None = None
     stale_text: Text | None = None
+    #: The headline's font size, which it is shrunk from when a long one would not fit.
+    headline_size: float = 0.0
     time_marker: Artist | None = None  # on the GIF's time axis
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
         if self.headline is not None:
-            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang)))
+            # The map says "Figures as of …" under its date already.
+            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang,
+                                                        with_as_of=False)))
+            _fit_width(self.headline, self.headline_size, right=0.98)
         for region, cell in zip(timeline.regions, timeline.frame(index)):
             _style_patch(self.patches[region.code], cell)
             label = self.labels.get(region.code)
@@ -259,7 +281,8 @@ def draw_map(
     figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
-    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text)
+    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text,
+                           headline_size=headline.get_fontsize())
     if time_axis and len(timeline.dates) > 1:
         map_figure.time_marker = _draw_time_axis(figure, timeline, scale)
     if labels:
