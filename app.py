@@ -7,6 +7,9 @@ keeps the chosen date, source and region in ``st.session_state`` and draws what 
 The map is the first element sent to the browser and paints first: the sidebar controls are
 drawn after it (their values are read from ``st.session_state`` before), and the tables, chart
 and export panel only once the map reports that it has painted.
+
+The map shows one series at a time (:func:`mapkit.figures.default_series` unless the reader
+chooses another); other sources stand beside it in the tooltip, the chart and the table.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import sys
 import pandas as pd
 import streamlit as st
 
-from mapkit.figures import FiguresError
+from mapkit.constants import STALE_AFTER_DAYS
+from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
 from mapkit.snapshots import SnapshotError
@@ -28,8 +32,11 @@ from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
 from mapkit.viewer.uploads import read_upload
 
-ALL_SOURCES = "__all__"
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
+#: Choices whose labels are in the reader's language. Their widgets are keyed per language
+#: ("mode:uk"): a widget keeps its choice by its label, so one widget for both languages would
+#: show neither option after a switch. The choice itself lives under the plain name.
+LOCALISED_CHOICES = ("source", "mode", "export_scope", "date_from", "date_to")
 
 st.set_page_config(page_title=t("page_title"), layout="wide")
 
@@ -93,6 +100,25 @@ def session_default(name: str, value) -> None:
 session_default("lang", "en")
 lang: str = st.session_state["lang"]
 
+
+def localised(name: str) -> str:
+    """The widget key of choice ``name`` in the current language."""
+    return f"{name}:{lang}"
+
+
+def synced(name: str) -> str:
+    """The widget key of choice ``name``, its widget set to the choice (made in any language,
+    or corrected by the page) before it is drawn."""
+    st.session_state[localised(name)] = st.session_state[name]
+    return localised(name)
+
+
+for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice made in another
+    if localised(_name) in st.session_state:
+        st.session_state[_name] = st.session_state[localised(_name)]
+    elif _name in st.session_state:
+        st.session_state[localised(_name)] = st.session_state[_name]
+
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
 try:
@@ -113,10 +139,13 @@ if uploaded is not None:
         try:
             with st.sidebar, st.status(t("upload_computing", lang,
                                          name=markdown_text(uploaded.name))) as status:
-                st.session_state["uploads"][upload_key] = read_upload(
+                done = st.session_state["uploads"][upload_key] = read_upload(
                     uploaded.name, uploaded.getvalue(), date=upload_date,
                     on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
                 status.update(state="complete")
+            # The reader uploaded it to see it: the map shows it (its first series).
+            st.session_state["source"] = done.series[0]
+            st.session_state.pop(localised("source"), None)
         except SnapshotError as error:
             upload_problems = error.problems
         except Exception as error:  # a file nobody foresaw: one line, and the page goes on
@@ -126,14 +155,14 @@ if uploaded is not None:
 
 frame = page_data.combined(bundled, st.session_state["uploads"], frame_key())
 
-# --- Source and mode -----------------------------------------------------------------------------
+# --- The series on the map, and the mode -------------------------------------------------------
 
-sources = [ALL_SOURCES, *page_data.sources_of(frame, frame_key())]
-session_default("source", ALL_SOURCES)
-if st.session_state["source"] not in sources:
-    st.session_state["source"] = ALL_SOURCES
+sources = page_data.series_of(frame, frame_key())
+if "source" not in st.session_state or st.session_state["source"] not in sources:
+    st.session_state["source"] = default_series(frame) if sources else None
+    st.session_state.pop(localised("source"), None)
 session_default("mode", "map")
-source = None if st.session_state["source"] == ALL_SOURCES else st.session_state["source"]
+source = st.session_state["source"]
 
 try:
     data, data_id = page_data.percent_data(frame, frame_key(), source, lang)
@@ -177,8 +206,7 @@ if compare:
                                                     date_to, lang)
     title = t("compare_title", lang, date="{date}")
     legend, legend_title = map_data.change_legend(lang), t("change", lang)
-    source_line = t("source_line", lang, sources=t("all_sources", lang) if source is None
-                    else source)
+    source_line = t("source_line", lang, sources=source)
 else:
     shown, shown_id = data, data_id
     title = t("title_on", lang, date="{date}")
@@ -191,6 +219,7 @@ labels = {key: t(key, lang) for key in (
     "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
     "change_30d", "no_national_figure",
 )}
+labels["months"] = map_data.month_names(lang)
 
 st.caption(t("subtitle", lang))
 map_column, side_column = st.columns([3, 2], gap="medium")
@@ -203,6 +232,10 @@ with map_column:
         tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
         height=540, key="map",
     )
+    newest = dates[-1]  # of the shown source: stale data must not pass for today's
+    st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
+    if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
+        st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
 
 # --- Sidebar controls: drawn after the map, their values were read above ------------------------
 
@@ -215,8 +248,12 @@ with st.sidebar:
                      label_visibility="collapsed")
     st.caption(t("upload_limit", lang, mb=st.get_option("server.maxUploadSize")))
     if is_geojson:
-        st.date_input(t("upload_geojson_date", lang, name=markdown_text(uploaded.name)),
-                      value=None, max_value=dt.date.today(), key="upload_date")
+        # A form: the typed date applies when the button is pressed (or Enter), not only once
+        # the field loses focus.
+        with st.form("upload_date_form", border=False):
+            st.date_input(t("upload_geojson_date", lang, name=markdown_text(uploaded.name)),
+                          value=None, max_value=dt.date.today(), key="upload_date")
+            st.form_submit_button(t("upload_compute", lang))
     if upload_problems is not None:
         st.error(t("upload_failed", lang, name=markdown_text(uploaded.name)))
         st.code(problem_lines(upload_problems, lang), language=None)
@@ -224,15 +261,19 @@ with st.sidebar:
         done = st.session_state["uploads"][upload_key]
         st.success(t("upload_ok", lang, name=markdown_text(done.name), rows=len(done.rows),
                      source=markdown_text(", ".join(done.sources))))
-    st.selectbox(t("source_select", lang), sources, key="source",
-                 format_func=lambda s: t("all_sources", lang) if s == ALL_SOURCES else s)
-    st.radio(t("mode", lang), ["map", "compare", "changes"], key="mode",
+    # A radio, not a select box: every series' name shows in full, and the reader sees at
+    # once which there are.
+    described = page_data.series_labels(frame, frame_key(), lang)
+    st.radio(t("source_select", lang), sources, key=synced("source"),
+             format_func=lambda name: markdown_text(described.get(name, name)),
+             help=t("source_select_help", lang))
+    st.radio(t("mode", lang), ["map", "compare", "changes"], key=synced("mode"),
              format_func=lambda m: t({"map": "mode_map", "compare": "mode_compare",
                                       "changes": "mode_changes"}[m], lang))
     if compare:
-        st.selectbox(t("date_from", lang), dates, key="date_from",
+        st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: map_data.format_date(d, lang))
-        st.selectbox(t("date_to", lang), dates, key="date_to",
+        st.selectbox(t("date_to", lang), dates, key=synced("date_to"),
                      format_func=lambda d: map_data.format_date(d, lang))
 
 # The rest of the page waits until the map has painted: it tells us so through its value,
@@ -241,46 +282,20 @@ with st.sidebar:
 if not st.session_state["map_ready"]:
     st.stop()
 
-# --- Beside the map: the chosen region over time, and disagreeing sources ---------------------
+# --- Beside the map: the chosen region over time ---------------------------------------------
 
 with side_column:
     if st.session_state["mode"] == "changes":
         change_charts(frame, source, selected, shown_date, lang)
     elif selected:
-        import altair as alt  # half a second to import: only once a region is chosen
+        from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
 
-        series = tables.region_series(frame, selected)
         region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
         st.subheader(t("time_series", lang, region=region_name))
-        points = series.dropna(subset=["percent"])
-        # A figure holds until the next one (step), and years without figures stay empty.
-        chart = alt.Chart(points).mark_line(point=True, interpolate="step-after").encode(
-            x=alt.X("date:T", title=t("date", lang)),
-            y=alt.Y("percent:Q", title=t("col_percent", lang), scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("source:N", title=t("source", lang),
-                            legend=alt.Legend(orient="bottom")),
-            detail="segment:N",
-            tooltip=["date:T", "source:N", "method:N", "percent:Q"],
-        )
-        marker = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(
-            color="#333", strokeDash=[4, 3]).encode(x="date:T")
-        st.altair_chart(chart + marker, width="stretch")
-        partial = series[series["partial"]]
-        if not partial.empty:
-            st.caption(t("partial", lang) + ": " + markdown_text(", ".join(
-                f"{d:%Y-%m-%d} ({s})" for d, s in zip(partial["date"], partial["source"]))))
+        st.altair_chart(region_chart(frame, selected, source, shown_date, lang), width="stretch")
+        st.caption(t("chart_caption", lang, series=markdown_text(source)))
     else:
         st.info(t("click_hint", lang))
-
-    disagreeing = page_data.disagreements_on(frame, frame_key(), shown_date)
-    if not disagreeing.empty:
-        st.subheader(t("disagree", lang, date=map_data.format_date(shown_date, lang)))
-        name = "name_uk" if lang == "uk" else "name_en"
-        st.dataframe(pd.DataFrame({
-            t("region", lang): disagreeing[name], t("source", lang): disagreeing["source"],
-            t("method", lang): [t(m, lang) for m in disagreeing["method"]],
-            t("col_percent", lang): disagreeing["percent"],
-        }), hide_index=True, width="stretch")
 
 # --- Tables: the shown date, or the biggest changes -------------------------------------------
 
@@ -305,9 +320,15 @@ else:
 
 with st.expander(t("export", lang)):
     fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format")
-    scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
-                     key="export_scope",
-                     format_func=lambda s: t(f"export_range_{s}", lang))
+    if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
+        scope = "one"
+        st.caption(t("export_one_date", lang, format=fmt.upper(),
+                     date=map_data.format_date(shown_date, lang)))
+    else:
+        session_default("export_scope", "one")
+        scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
+                         key=synced("export_scope"),
+                         format_func=lambda s: t(f"export_range_{s}", lang))
     export_title = st.text_input(t("export_title", lang), key="export_title")
     export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
     export_credit = st.text_input(t("export_credit", lang), key="export_credit")

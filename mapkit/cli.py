@@ -1,8 +1,9 @@
 """The ``mapkit`` command line: a thin shell over the library.
 
 The library raises; this module prints, draws progress bars and chooses exit codes: 0 success,
-1 invalid data found (``validate``, or snapshots ``export`` cannot use), 2 bad usage or unknown
-names. The ``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
+1 invalid data found (``validate``, or snapshots ``export`` cannot use; dates ``update`` rejected
+or could not fetch), 2 bad usage or unknown names, 3 no network at all (``update``). The
+``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
 :data:`mapkit.i18n.LANGUAGES`).
 """
 
@@ -100,12 +101,16 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
               help=formats_help())
 @click.option("--date", "date", metavar="YYYY-MM-DD",
-              help="One date: each region's latest figure on or before it.")
+              help="One date, from the series' first figure to its newest (outside that range: "
+                   "exit 2, naming it): each region's latest figure on or before it; the map "
+                   "says \"figures as of …\" when they are older than the date.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD",
               help="First snapshot date to include (with or without --to).")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last snapshot date to include.")
-@click.option("--source", help="Only this source's figures (a name from the snapshots' source "
-                               "column). Default: all sources, each region's latest figure.")
+@click.option("--source", help="The series to map: a source's name, or a name from the "
+                               "snapshots' series column. Default: the densest computed series "
+                               "(DeepStateMap). Other sources' figures are shown beside it "
+                               "(tooltips, csv), never in its colours.")
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
@@ -177,11 +182,13 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the snapshot CSVs, one per date (YYYY-MM-DD.csv).")
-@click.option("--source", default="DeepStateMap", show_default=True,
-              help="Source name written in every row (who drew the polygons).")
+@click.option("--source", default=None,
+              help="Source name written in every row (who drew the polygons) [default: "
+                   "DeepStateMap for input recognised as DeepStateMap's own files; otherwise "
+                   "the input's file name, and the summary says so].")
 @click.option("--source-url", default=None,
               help="Source link written in every row [default: https://deepstatemap.live for "
-                   "DeepStateMap].")
+                   "input recognised as DeepStateMap's; none otherwise].")
 @click.option("--date", metavar="YYYY-MM-DD",
               help="Date of a single input that has none in its name or properties.")
 @click.option("--force", is_flag=True, help="Recompute dates already written in --out.")
@@ -194,7 +201,8 @@ def compute(inputs, out_dir, source, source_url, date, force, workers, allow_emp
     """Compute percent occupied and contested per region from front-line polygon files.
 
     INPUT is a file, a folder or a glob: DeepStateMap raw dumps (layers classified by name),
-    its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas. The date comes
+    its daily occupied-area files, or any GeoJSON/GeoPackage of occupied areas (GeoJSON may be
+    gzip-compressed, .geojson.gz or .json.gz, as `mapkit update --cache` keeps it). The date comes
     from --date, a 'date' property or the file name. Writes one snapshot CSV per date (method
     'computed'), skipping dates already written unless --force; the rows follow the rules of
     `mapkit validate`. An input covering none of Ukraine fails (exit 1) unless --allow-empty.
@@ -278,6 +286,128 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) ->
         click.echo(f"error: {error}", err=True)
         sys.exit(1 if isinstance(error, InvalidSnapshotsError) else 2)
     click.echo(format_changes(table, fmt), nl=False)
+def _date_option(ctx, param, value):
+    """A YYYY-MM-DD option as a date (click exits 2 with the option's name when it is not)."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from None
+
+
+@cli.command()
+@click.option("--source", "source_spec", default="deepstate", show_default=True,
+              metavar="NAME|URL|FOLDER",
+              help="Where the polygons come from: 'deepstate' (DeepStateMap's API), 'mirror' "
+                   "(daily files of a DeepStateMap mirror), a URL template with {date:%Y%m%d}, "
+                   "a URL, or a folder of GeoJSON/GeoPackage files.")
+@click.option("--since", type=str, callback=_date_option, metavar="YYYY-MM-DD",
+              help="First date wanted [default: the day after the folder's newest; a new "
+                   "folder gets the newest map only].")
+@click.option("--until", type=str, callback=_date_option, metavar="YYYY-MM-DD",
+              help="Last date wanted [default: today].")
+@click.option("--every", type=click.Choice(["day", "week"]),
+              help="One snapshot a day, or a week (the week's last map) [default: the "
+                   "folder's cadence].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of snapshot CSVs to bring up to date [default: the bundled "
+                   "data/control_snapshots/deepstate/].")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Keep every raw response here, compressed (a rerun downloads nothing twice; "
+                   "`mapkit compute CACHE/<source>` reproduces the figures offline).")
+@click.option("--base-url", help="Another address for a named source, e.g. "
+                                 "https://deepstatemap.live/api for 'deepstate' (a mirror, a "
+                                 "proxy, a test server).")
+@click.option("--force", is_flag=True,
+              help="Write maps whose occupied area changed by more than --max-change.")
+@click.option("--dry-run", is_flag=True,
+              help="Say what would be fetched; download no map and write nothing.")
+@click.option("--name", help="Source name written in every row [default: DeepStateMap for "
+                             "'deepstate' and 'mirror', else the folder's].")
+@click.option("--max-change", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              metavar="PERCENT",
+              help="Largest change of the occupied area in Ukraine from the previous date "
+                   "accepted without --force.")
+@click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              metavar="N", help="At most this many requests a second (0: no limit).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="SECONDS", help="Read timeout of each request.")
+@click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
+              metavar="N", help="Tries again after a 5xx, a 429, a reset, a truncated body or a "
+                                "timeout (a failure to connect at all: once).")
+@click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              metavar="SECONDS", help="First wait before trying again (then doubled each time); "
+                                      "Retry-After wins when the server sends one.")
+def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force, dry_run,
+           name, max_change, rate, timeout, retries, backoff) -> None:
+    """Bring a folder of snapshot CSVs up to date: fetch new maps, compute, write.
+
+    Asks the source which dates it has, downloads only those the folder lacks (at the folder's
+    cadence unless --every says otherwise), computes them exactly as `mapkit compute` does and
+    writes one CSV per date, atomically, as each is done (a rerun resumes). A map that is not
+    valid GeoJSON, holds no occupied area, or whose occupied area in Ukraine changed by more
+    than --max-change is rejected, and nothing is written for its date.
+
+    Exit codes: 0 up to date; 1 some dates rejected or not obtained (the others are written),
+    or the source failed; 2 bad usage; 3 no network (nothing changed).
+
+    \b
+    Examples:
+      mapkit update
+      mapkit update --source mirror --every day --out my_folder --cache ~/.cache/mapkit
+      mapkit update --source "https://example.org/front_{date:%Y-%m-%d}.geojson" --out out/
+    """
+    from mapkit.constants import SNAPSHOTS_DIR
+    from mapkit.ingest.fetchers import SourceSpecError, open_source
+    from mapkit.ingest.http import HttpClient
+    from mapkit.ingest.update import (
+        FolderBusy,
+        NoNetwork,
+        SourceFailed,
+        UpdateError,
+        mark_notice_shown,
+        notice_due,
+        update_folder,
+    )
+
+    client = HttpClient(rate=rate, timeout=timeout, retries=retries, backoff=backoff)
+    try:
+        source = open_source(source_spec, base_url=base_url, client=client)
+    except SourceSpecError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    notice = notice_due(source)
+    if notice:
+        click.echo(f"notice: {notice} (shown once)", err=True)
+        mark_notice_shown(source)
+    bar = _progress_bar("updating", "date")
+    try:
+        with client:
+            summary = update_folder(
+                source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / "deepstate",
+                since=since, until=until, every=every, cache_dir=cache_dir, force=force,
+                dry_run=dry_run, max_change=max_change, name=name, progress=bar.update,
+                on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
+    except UpdateError as error:
+        bar.close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except NoNetwork as error:
+        bar.close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(3)
+    except (SourceFailed, FolderBusy) as error:
+        bar.close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    bar.close()
+    for line in summary.lines():
+        click.echo(line, err=line.startswith(("warning", "error")))
+    if summary.problems:
+        sys.exit(1)
 
 
 class _NoBar:

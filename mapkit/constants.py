@@ -78,6 +78,10 @@ CHANGE_LABELS = ("≤ −10 pp", "−10 to −2 pp", "−2 to −0.1 pp", "no ch
 CHANGE_LABELS_UK = ("≤ −10 в. п.", "від −10 до −2 в. п.", "від −2 до −0,1 в. п.", "без змін",
                     "від +0,1 до +2 в. п.", "від +2 до +10 в. п.", "≥ +10 в. п.")
 
+# --- Freshness --------------------------------------------------------------------------------
+#: The viewer warns when its newest figure is more days older than today than this.
+STALE_AFTER_DAYS = 7
+
 # --- Snapshot format -------------------------------------------------------------------------
 # The columns, the rules and the writer live in mapkit.snapshots; these are the words its cells
 # may hold, which the maps show too.

@@ -1,15 +1,22 @@
 """The figures shown on a date: for each chosen date, each of the 27 regions with its figure and
-source.
+source, from one consistent series.
 
 Every export (embed, html, png, svg, gif, csv) and the viewer draw from one :class:`Timeline`, so
 they agree on which figure a region has on a date, which colour it gets and where that figure
 came from.
 
-A region's figure on a date is the latest figure the chosen source(s) gave for it on or before
-that date ("as of" that figure's own date, which the tooltips show). When two sources give a
-figure for the same region on the same day, the computed one (measured from front-line polygons)
-wins over a reported one, and both stay visible in the CSV export. A region no source covers yet
-is "no data"; a source that says "partly controlled" without a number is "partial, no figure".
+**A series, not a blend.** A map shows one series at a time: the rows of one source, plus any
+row whose ``series`` column names it (:mod:`mapkit.snapshots`). By default that is the densest
+computed series (:func:`default_series`: DeepStateMap for the bundled data); ``--source`` and
+the viewer's source selector choose another. A region's figure on a date is the latest figure
+the series gives for it on or before that date ("as of" that figure's own date). Figures of
+other series never recolour a region: they stand beside it (:attr:`Timeline.others`), each
+beside the map date nearest to its own, so a reader sees "El País, 17 Mar 2025: 60 %" next to
+the computed figure of that week instead of the map jumping for one frame.
+
+A region the series does not cover yet is "no data"; a source that says "partly controlled"
+without a number is "partial, no figure". A date before the series' first figure or after its
+newest is refused (:class:`FiguresError`) rather than drawn with figures of another day.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from mapkit.i18n import note_text
 from mapkit.regions import COUNTRY, REGIONS, Region
 from mapkit.scale import percent_colour
 
@@ -42,6 +51,11 @@ class Cell:
     as_of: dt.date | None = None  # the figure's own date (on or before the map's date)
     area_km2: float | None = None  # the same figure in km², where the snapshot gives it
     contested_km2: float | None = None
+    note_uk: str | None = None
+
+    def note_in(self, lang: str) -> str | None:
+        """The note in ``lang`` where we have it, else as written."""
+        return note_text(self.note, self.note_uk, lang)
 
     @property
     def has_data(self) -> bool:
@@ -53,15 +67,36 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class OtherFigure:
+    """A figure of another series, shown beside the map's own (never colouring a region)."""
+
+    source: str
+    source_url: str | None
+    method: str
+    percent: float | None  # None when partial
+    partial: bool
+    as_of: dt.date  # the figure's own date
+    series: str
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     name: str
     url: str | None
     method: str
 
 
+#: A figure of another series dated before a series' first date or after its newest is shown
+#: beside it only this close (a 2014 figure does not stand beside a map of 2025).
+OTHERS_WITHIN_DAYS = 31
+
+_NO_OTHERS: tuple[OtherFigure, ...] = ()
+
+
 @dataclass(frozen=True)
 class Timeline:
-    """Regions (27, by ISO code) x dates (ascending), each cell a :class:`Cell`."""
+    """Regions (27, by ISO code) x dates (ascending), each cell a :class:`Cell`, all from one
+    series; ``others[date_index][region_index]`` are other series' figures beside it."""
 
     dates: tuple[dt.date, ...]
     regions: tuple[Region, ...]
@@ -71,9 +106,28 @@ class Timeline:
     #: a region.
     history: dict[str, tuple[tuple[dt.date, ...], tuple[Cell, ...]]] = field(
         default_factory=dict, compare=False, repr=False)
+    series: str = ""
+    others: tuple[tuple[tuple[OtherFigure, ...], ...], ...] = field(default=(), repr=False)
 
     def frame(self, date_index: int) -> tuple[Cell, ...]:
         return self.cells[date_index]
+
+    def others_on(self, date_index: int) -> tuple[tuple[OtherFigure, ...], ...]:
+        """Other series' figures beside each region on this date (empty tuples if none)."""
+        if not self.others:
+            return (_NO_OTHERS,) * len(self.regions)
+        return self.others[date_index]
+
+    def figures_as_of(self, date_index: int) -> dt.date | None:
+        """The newest figure's own date on this date: older than the date when the map is drawn
+        for a day after the series' last figure before it ("figures as of …")."""
+        days = [cell.as_of for cell in self.cells[date_index] if cell.as_of is not None]
+        return max(days) if days else None
+
+    def stale(self, date_index: int) -> dt.date | None:
+        """The date of the figures shown, when it is older than the map's date; else None."""
+        as_of = self.figures_as_of(date_index)
+        return as_of if as_of is not None and as_of < self.dates[date_index] else None
 
     def figure_on(self, code: str, day: dt.date) -> Cell:
         """``code``'s figure on ``day``: its latest on or before it (an empty Cell if none)."""
@@ -93,6 +147,17 @@ class Timeline:
             for cell in frame:
                 if cell.source is not None and cell.source not in seen:
                     seen[cell.source] = SourceInfo(cell.source, cell.source_url, cell.method or "")
+        return list(seen.values())
+
+    def other_sources(self) -> list[SourceInfo]:
+        """The sources of the figures shown beside the map, in order of first appearance."""
+        seen: dict[str, SourceInfo] = {}
+        for frame in self.others:
+            for figures in frame:
+                for other in figures:
+                    if other.source not in seen:
+                        seen[other.source] = SourceInfo(other.source, other.source_url,
+                                                        other.method)
         return list(seen.values())
 
     @property
@@ -134,6 +199,52 @@ def _as_date(value: dt.date | str | pd.Timestamp | None, what: str) -> dt.date |
         ) from None
 
 
+def series_of(snapshots: pd.DataFrame) -> pd.Series:
+    """Each row's series: its ``series`` cell, or its source where that is empty."""
+    if "series" not in snapshots:
+        return snapshots["source"].astype(str)
+    series = snapshots["series"].astype(object)
+    empty = series.isna() | (series.astype(str).str.strip() == "")
+    return series.where(~empty, snapshots["source"]).astype(str)
+
+
+def list_series(snapshots: pd.DataFrame) -> list[str]:
+    """The series a map can show: computed ones first (most dates first), then the others,
+    most recent first. The first is :func:`default_series`."""
+    if snapshots.empty:
+        return []
+    summary = pd.DataFrame({
+        "series": series_of(snapshots), "computed": snapshots["method"] == "computed",
+        "date": pd.to_datetime(snapshots["date"]),
+    }).groupby("series").agg(computed=("computed", "any"), dates=("date", "nunique"),
+                             latest=("date", "max"))
+    summary["name"] = summary.index
+    computed = summary[summary["computed"]].sort_values(["dates", "latest", "name"],
+                                                        ascending=[False, False, True])
+    rest = summary[~summary["computed"]].sort_values(["latest", "dates", "name"],
+                                                     ascending=[False, False, True])
+    return [*computed.index, *rest.index]
+
+
+def default_series(snapshots: pd.DataFrame) -> str:
+    """The series a map shows unless told otherwise: the densest computed series (the most
+    dates; DeepStateMap for the bundled data), or the densest of all if none is computed.
+
+    The viewer, every export and ``mapkit`` commands that read one series use this one helper,
+    so they agree on the default.
+    """
+    if snapshots.empty:
+        raise FiguresError("there are no snapshots to draw: add a CSV to data/control_snapshots/")
+    summary = pd.DataFrame({
+        "series": series_of(snapshots), "computed": snapshots["method"] == "computed",
+        "date": pd.to_datetime(snapshots["date"]),
+    })
+    pool = summary[summary["computed"]] if summary["computed"].any() else summary
+    counts = pool.groupby("series")["date"].nunique()
+    densest = counts[counts == counts.max()].index
+    return sorted(densest)[0]
+
+
 def build_timeline(
     snapshots: pd.DataFrame,
     *,
@@ -143,37 +254,43 @@ def build_timeline(
     source: str | None = None,
     latest_only: bool = False,
 ) -> Timeline:
-    """Pick the dates and source to show from validated snapshots (``load_snapshots``).
+    """Pick the series and dates to show from validated snapshots (``load_snapshots``).
 
-    ``date`` gives a one-date map (any day: the latest figures on or before it are shown);
-    ``date_from``/``date_to`` keep the snapshot dates in that closed range; neither keeps every
-    snapshot date, or only the latest when ``latest_only`` (the default of one-date formats).
-    ``source`` keeps one source's figures (its name as in the snapshots' ``source`` column).
+    ``source`` names the series (a source's name, or a ``series`` cell's); default:
+    :func:`default_series`. ``date`` gives a one-date map (any day from the series' first
+    figure to its newest: the latest figures on or before it are shown); ``date_from``/
+    ``date_to`` keep the series' dates in that closed range; neither keeps every date of the
+    series, or only the latest when ``latest_only`` (the default of one-date formats).
     """
     if date is not None and (date_from is not None or date_to is not None):
         raise FiguresError("give either a date, or a from/to range, not both")
-    rows = snapshots
-    if rows.empty:
+    if snapshots.empty:
         raise FiguresError(
             "there are no snapshots to draw: add a CSV to data/control_snapshots/"
         )
-    if source is not None:
-        known = sorted(rows["source"].dropna().unique())
-        rows = rows[rows["source"] == source]
-        if rows.empty:
-            raise FiguresError(
-                f"no snapshot has source {source!r}; sources are: " + "; ".join(map(repr, known))
-            )
+    series = series_of(snapshots)
+    if source is None:
+        source = default_series(snapshots)
+    chosen = series == source
+    rows = snapshots[chosen.to_numpy()]
+    if rows.empty:
+        raise FiguresError(_unknown_series(snapshots, series, source))
 
     snapshot_dates = sorted({ts.date() for ts in pd.to_datetime(rows["date"])})
+    first, last = snapshot_dates[0], snapshot_dates[-1]
     one_date = _as_date(date, "date")
     start = _as_date(date_from, "from date")
     end = _as_date(date_to, "to date")
     if one_date is not None:
-        if one_date < snapshot_dates[0]:
+        if one_date < first:
             raise FiguresError(
-                f"no figures on or before {one_date}: "
-                f"the first snapshot date is {snapshot_dates[0]}"
+                f"{one_date} is before the first figure: {source}'s figures run from {first} "
+                f"to {last}; choose a date in that range"
+            )
+        if one_date > last:
+            raise FiguresError(
+                f"{one_date} is after the newest figure: {source}'s figures run from {first} "
+                f"to {last}; choose a date in that range"
             )
         dates = [one_date]
     else:
@@ -186,8 +303,8 @@ def build_timeline(
         ]
         if not dates:
             raise FiguresError(
-                f"no snapshot dates between {start or 'the start'} and {end or 'the end'}; "
-                f"snapshots run from {snapshot_dates[0]} to {snapshot_dates[-1]}"
+                f"no dates of {source} between {start or 'the start'} and {end or 'the end'}; "
+                f"its figures run from {first} to {last}"
             )
         if latest_only:
             dates = dates[-1:]
@@ -201,8 +318,75 @@ def build_timeline(
             at = bisect_right(days, day) - 1
             frame.append(region_cells[at] if at >= 0 else Cell())
         cells.append(tuple(frame))
+    others = _others_beside(snapshots[(~chosen).to_numpy()], snapshot_dates, dates)
     return Timeline(tuple(dates), REGIONS, tuple(cells),
-                    {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()})
+                    {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()},
+                    series=source, others=others)
+
+
+def _unknown_series(snapshots: pd.DataFrame, series: pd.Series, name: str) -> str:
+    """What to say when no series is called ``name``: where its rows are, if it is a source
+    within another series, and which series there are."""
+    known = "; ".join(map(repr, list_series(snapshots)))
+    holders = sorted(set(series[(snapshots["source"] == name).to_numpy()]))
+    if holders:
+        return (f"{name!r} has no series of its own: its figures belong to the series "
+                f"{', '.join(map(repr, holders))}; sources are: {known}")
+    return f"no snapshot has source {name!r}; sources are: {known}"
+
+
+def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date],
+                   dates: list[dt.date]) -> tuple[tuple[tuple[OtherFigure, ...], ...], ...]:
+    """Other series' figures beside each date of the map.
+
+    Each figure stands beside the date nearest to its own among the series' dates and the
+    map's (the earlier on a tie; before the first or after the last only within
+    :data:`OTHERS_WITHIN_DAYS`); a map date shows, of each other series, the figure nearest to
+    it for each region.
+    """
+    empty = tuple((_NO_OTHERS,) * len(REGIONS) for _ in dates)
+    if rows.empty:
+        return empty
+    anchors = np.array(sorted(set(series_dates) | set(dates)), dtype="datetime64[D]")
+    days = pd.to_datetime(rows["date"]).to_numpy().astype("datetime64[D]")
+    after = np.searchsorted(anchors, days, side="left").clip(0, len(anchors) - 1)
+    before = (after - 1).clip(0, len(anchors) - 1)
+    gap_after = np.abs(anchors[after] - days)
+    gap_before = np.abs(days - anchors[before])
+    nearest = np.where(gap_before <= gap_after, before, after)
+    distance = np.minimum(gap_before, gap_after)
+    outside = (days < anchors[0]) | (days > anchors[-1])
+    keep = ~outside | (distance <= np.timedelta64(OTHERS_WITHIN_DAYS, "D"))
+    shown = {np.datetime64(day, "D"): index for index, day in enumerate(dates)}
+    date_index = np.array([shown.get(anchors[i], -1) for i in nearest])
+    keep &= date_index >= 0
+    if not keep.any():
+        return empty
+    picked = pd.DataFrame({
+        "date_index": date_index[keep], "distance": distance[keep], "day": days[keep],
+        "region": rows["region"].to_numpy()[keep], "series": series_of(rows).to_numpy()[keep],
+        "row": np.flatnonzero(keep),
+    }).sort_values(["distance", "day"], kind="stable")
+    picked = picked.drop_duplicates(["date_index", "region", "series"])
+    region_index = {region.code: i for i, region in enumerate(REGIONS)}
+    picked = picked[picked["region"].isin(region_index)]  # the country row UA is no region
+    found: list[dict[int, list[OtherFigure]]] = [{} for _ in dates]
+    urls = rows.get("source_url", pd.Series("", index=rows.index)).to_numpy()
+    for index, region, series_name, row, figure_day in zip(
+        picked["date_index"], picked["region"], picked["series"], picked["row"], picked["day"]
+    ):
+        partial = bool(rows["partial"].iat[row])
+        found[index].setdefault(region_index[region], []).append(OtherFigure(
+            source=str(rows["source"].iat[row]), source_url=_clean(urls[row]),
+            method=str(rows["method"].iat[row]),
+            percent=None if partial else _number(rows["percent"].iat[row]),
+            partial=partial, as_of=pd.Timestamp(figure_day).date(), series=str(series_name),
+        ))
+    return tuple(
+        tuple(tuple(sorted(by_region.get(i, ()), key=lambda o: (o.as_of, o.source)))
+              for i in range(len(REGIONS)))
+        for by_region in found
+    )
 
 
 def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], list[Cell]]]:
@@ -216,11 +400,12 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
     contested = get("contested_percent", pd.Series(index=ordered.index, dtype=float))
     urls = get("source_url", pd.Series(index=ordered.index, dtype=object))
     notes = get("note", pd.Series(index=ordered.index, dtype=object))
+    notes_uk = get("note_uk", pd.Series(index=ordered.index, dtype=object))
     km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
     contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
-    for region, day, percent, partial, cont, src, url, method, note, area, grey in zip(
+    for region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey in zip(
         ordered["region"], ordered["_day"], ordered["percent"], ordered["partial"], contested,
-        ordered["source"], urls, ordered["method"], notes, km2, contested_km2,
+        ordered["source"], urls, ordered["method"], notes, notes_uk, km2, contested_km2,
     ):
         days, cells = history.setdefault(region, ([], []))
         cell = Cell(
@@ -232,6 +417,7 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
             method=_clean(method),
             note=_clean(note),
             as_of=day,
+            note_uk=_clean(note_uk),
             area_km2=_number(area),
             contested_km2=_number(grey),
         )

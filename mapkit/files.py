@@ -125,21 +125,24 @@ def remove_if_empty(folders: list[Path]) -> None:
             return
 
 
-def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True) -> Path:
+def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = True,
+                     tag: str = "") -> Path:
     """Write ``content`` (text is written as UTF-8) to ``path`` through a temporary file.
 
     ``durable`` flushes the file to disk before the rename, so a power cut cannot leave an empty
     file in its place; batch writers of many small files that can be recomputed may skip it.
-    A temporary file a killed writer left beside ``path`` (its process id is in the name, and
-    that process is gone) is removed first.
+    ``tag`` starts the temporary file's tag, so that a writer can find what a process killed
+    mid-write left behind (:func:`remove_temporaries`); the writer's process id follows it, and
+    a temporary file a killed writer left beside ``path`` (its process is gone) is removed
+    first.
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     name = path.name[:MAX_NAME_IN_TEMPORARY]
-    leftovers = re.compile(re.escape(f".{name}.") + r"(?P<pid>\d+)-\w+"
+    leftovers = re.compile(re.escape(f".{name}.{tag}") + r"(?P<pid>\d+)-\w+"
                            + re.escape(TEMPORARY_SUFFIX))
     remove_stale_temporaries(path.parent, leftovers, b"")
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}-",
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.{tag}{os.getpid()}-",
                                          suffix=TEMPORARY_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:

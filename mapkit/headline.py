@@ -62,7 +62,9 @@ class Headline:
     since: dt.date | None  # the date the change is measured from (30 days before, or earlier)
     source: str
 
-    def text(self, lang: str = "en") -> str:
+    def text(self, lang: str = "en", with_as_of: bool = True) -> str:
+        """``with_as_of`` adds "figure of <date>" when the figure is older than the date: maps
+        that say "Figures as of" on their own (the print maps) leave it out."""
         parts = [t("headline", lang, percent=number_text(self.percent, lang, 1),
                    km2=number_text(math.floor(self.km2 / HEADLINE_KM2_STEP + 0.5)
                                    * HEADLINE_KM2_STEP, lang))
@@ -75,7 +77,7 @@ class Headline:
             else:  # the figure 30 days before is older: say from when
                 parts.append(t("headline_change_since", lang, change=change,
                                date=self.since.isoformat()))
-        if self.as_of != self.date:
+        if with_as_of and self.as_of != self.date:
             parts.append(t("export_as_of", lang, date=self.as_of.isoformat()))
         return " · ".join(parts)
 
@@ -92,7 +94,8 @@ def headline(timeline: Timeline, day: dt.date) -> Headline | None:
                     since=change[1] if change else None, source=cell.source or "")
 
 
-def headline_text(timeline: Timeline, day: dt.date, lang: str = "en") -> str:
+def headline_text(timeline: Timeline, day: dt.date, lang: str = "en",
+                  with_as_of: bool = True) -> str:
     """The headline as text; "" when the series has no national figure (say nothing)."""
     found = headline(timeline, day)
-    return found.text(lang) if found else ""
+    return found.text(lang, with_as_of) if found else ""

@@ -7,6 +7,8 @@ Helpers of each part of the product add their keys in their own block below.
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("en", "uk")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -52,6 +54,24 @@ STRINGS: dict[str, dict[str, str]] = {
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },
+    "html_no_leaflet": {
+        "en": "The interactive map could not be drawn: it needs the Leaflet library from "
+              "cdn.jsdelivr.net, which did not load (offline, or blocked). The figures of the "
+              "last date are below; the embed export works without any other server.",
+        "uk": "Інтерактивну карту не вдалося показати: їй потрібна бібліотека Leaflet з "
+              "cdn.jsdelivr.net, яка не завантажилася (немає інтернету або її заблоковано). "
+              "Дані на останню дату — нижче; експорт для вбудовування працює без інших "
+              "серверів.",
+    },
+    "figures_as_of": {
+        "en": "Figures as of {date}",
+        "uk": "Дані станом на {date}",
+    },
+    "figures_as_of_long": {
+        "en": "Figures as of {as_of}: the newest of {series} on or before {date}",
+        "uk": "Дані станом на {as_of}: найновіші дані {series} на {date} чи раніше",
+    },
+    "other_figure": {"en": "{source}, {date}: {value}", "uk": "{source}, {date}: {value}"},
     "export_provenance": {
         "en": "Dates: {dates} · mapkit {version} · generated {generated}",
         "uk": "Дати: {dates} · mapkit {version} · створено {generated}",
@@ -84,16 +104,41 @@ STRINGS.update({
     "previous": {"en": "Previous date", "uk": "Попередня дата"},
     "next": {"en": "Next date", "uk": "Наступна дата"},
     "as_of": {"en": "Figure dated", "uk": "Дата цифри"},
-    "other_sources": {"en": "Other sources on this date:", "uk": "Інші джерела на цю дату:"},
+    "other_sources": {
+        "en": "Other sources near this date:",
+        "uk": "Інші джерела близько цієї дати:",
+    },
     "leaflet_missing": {
         "en": "The map library (Leaflet) could not be loaded: are you offline?",
         "uk": "Не вдалося завантажити бібліотеку карти (Leaflet): немає інтернету?",
     },
-    "source_select": {"en": "Source", "uk": "Джерело"},
-    "all_sources": {
-        "en": "All sources (latest figure for each region)",
-        "uk": "Усі джерела (найновіша цифра для кожного регіону)",
+    "source_select": {"en": "Series on the map", "uk": "Ряд даних на карті"},
+    "source_select_help": {
+        "en": "The map shows one series at a time, so a region never changes colour because "
+              "another source is quoted. Other sources' figures stand beside it: in the "
+              "tooltip, on the region's chart and in the table.",
+        "uk": "Карта показує один ряд даних, тож регіон не змінює колір через цитату іншого "
+              "джерела. Цифри інших джерел стоять поруч: у підказці, на графіку регіону й у "
+              "таблиці.",
     },
+    "series_label": {
+        "en": "{name} · {method} · {years} · {dates} date(s)",
+        "uk": "{name} · {method} · {years} · дат: {dates}",
+    },
+    "computed_short": {"en": "computed", "uk": "обчислено"},
+    "chart_caption": {
+        "en": "Line: {series}, the series on the map (each figure holds until the next; shaded: "
+              "partial, no figure). Points: other sources, never shown in the map's colours.",
+        "uk": "Лінія: {series}, ряд на карті (кожна цифра діє до наступної; затінено: "
+              "частково, без цифри). Точки: інші джерела, які не змінюють кольорів карти.",
+    },
+    "upload_compute": {"en": "Use this date", "uk": "Застосувати дату"},
+    "export_one_date": {
+        "en": "{format} is a print map of one date: the date shown, {date}.",
+        "uk": "{format} — друкована карта однієї дати: показаної, {date}.",
+    },
+    "col_others": {"en": "Other sources near this date", "uk": "Інші джерела близько цієї дати"},
+    "series_line": {"en": "{series} (the map's series)", "uk": "{series} (ряд на карті)"},
     "uploaded": {"en": "uploaded", "uk": "завантажено"},
     "mode": {"en": "View", "uk": "Вигляд"},
     "mode_map": {"en": "Map over time", "uk": "Карта в часі"},
@@ -115,10 +160,6 @@ STRINGS.update({
     "click_hint": {
         "en": "Click a region on the map to see its figures over time.",
         "uk": "Натисніть на регіон на карті, щоб побачити його цифри в часі.",
-    },
-    "disagree": {
-        "en": "Sources disagree on {date}",
-        "uk": "Джерела розходяться {date}",
     },
     "upload": {"en": "Add your own data", "uk": "Додати власні дані"},
     "upload_help": {
@@ -233,3 +274,90 @@ STRINGS.update({
         "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
     },
 })
+
+# freshness: under the viewer's map (mapkit.viewer.map_data.days_behind)
+STRINGS.update({
+    "data_as_of": {"en": "Data as of {date}", "uk": "Дані станом на {date}"},
+    "data_stale": {
+        "en": "These figures may be out of date: the newest is from {date}, {days} days ago.",
+        "uk": "Ці дані можуть бути застарілими: найновіші — від {date}, {days} дн. тому.",
+    },
+})
+
+
+# --- Notes ---------------------------------------------------------------------------------------
+# A computed figure's note is written by mapkit.ingest.day.snapshot_rows from a fixed pattern;
+# its Ukrainian is made from the same pattern here. A publication's note has its own Ukrainian
+# (the snapshot column note_uk) where we have it, and otherwise stays as written.
+
+_COMPUTED_FROM = "computed from "
+#: "(DeepStateMap's daily file of D: the map at the end of D-1)", after the input's name.
+_DAILY_FILE = re.compile(r"(.*) \(DeepStateMap's daily file of (\S+): the map at the end of "
+                         r"(\S+)\)")
+#: Each clause mapkit writes after "computed from …", and its Ukrainian.
+_CLAUSES_UK = (
+    (re.compile(r"incl\. (\d+(?:\.\d+)?) pp coast/border mismatch strips"),
+     "включно з {0} в. п. вузьких смуг між лінією і узбережжям чи кордоном"),
+    (re.compile(r"no contested layer in the input"), "у вхідних даних немає шару сірої зони"),
+    (re.compile(r"Ukraine: occupied polygons as drawn = (\S+) km² inside our 27 regions \+ "
+                r"(\S+) km² beyond their outline"),
+     "Україна: окуповані полігони як намальовано = {0} км² у межах наших 27 регіонів + {1} км² "
+     "поза їхнім контуром"),
+    (re.compile(r"the regions' rows add (\S+) km² of coast/border strips and (\S+) km² of our "
+                r"Crimea outline the layer leaves out"),
+     "рядки регіонів додають {0} км² смуг узбережжя й кордону та {1} км² нашого контуру Криму, "
+     "якого шар не охоплює"),
+    (re.compile(r"the regions' rows add (\S+) km² of coast/border strips"),
+     "рядки регіонів додають {0} км² смуг узбережжя й кордону"),
+    (re.compile(r"percent of Ukraine's official (\S+) km²"),
+     "відсоток від офіційної площі України, {0} км²"),
+    (re.compile(r"contested: the grey zone inside our regions"),
+     "сіра зона: у межах наших регіонів"),
+)
+
+
+def _uk_number(text: str) -> str:
+    """12,345.6 → 12 345,6."""
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | None:
+    """The Ukrainian of a note mapkit wrote for a computed figure ("computed from …; incl. …
+    pp coast/border mismatch strips"), or None when the note is not one of ours.
+
+    ``origins`` gives the Ukrainian of an input's description (``scripts/build_timeline.py``
+    describes the layers it used); a file name stays as it is."""
+    clauses = note.split("; ")
+    if not clauses[0].startswith(_COMPUTED_FROM):
+        return None
+    origin = clauses[0][len(_COMPUTED_FROM):]
+    daily = _DAILY_FILE.fullmatch(origin)
+    if daily:
+        origin = (f"{(origins or {}).get(daily[1], daily[1])} (щоденний файл DeepStateMap від "
+                  f"{daily[2]}: карта на кінець {daily[3]})")
+    else:
+        origin = (origins or {}).get(origin, origin)
+    out = [f"обчислено з {origin}"]
+    for clause in clauses[1:]:
+        for pattern, text in _CLAUSES_UK:
+            found = pattern.fullmatch(clause)
+            if found:
+                out.append(text.format(*map(_uk_number, found.groups())))
+                break
+        else:
+            return None
+    return "; ".join(out)
+
+
+def note_text(note: str | None, note_uk: str | None, lang: str) -> str | None:
+    """A figure's note in ``lang``: its own Ukrainian, ours for a computed figure's note, or the
+    note as written."""
+    if lang != "uk" or not note:
+        return note_uk if lang == "uk" and note_uk else note
+    return note_uk or computed_note_uk(note) or note
+
+
+def number_text(value: float, lang: str = "en", decimals: int = 1) -> str:
+    """A figure as a reader of ``lang`` writes it: "99.5" in English, "99,5" in Ukrainian."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "uk" else text

@@ -3,7 +3,7 @@ boundaries, the change over the period, and whether it is the largest since some
 
 ``mapkit changes`` prints it; ``mapkit.changes(...)`` returns it as a DataFrame with the columns
 of :data:`COLUMNS`. One series (source) at a time: by default the densest computed one
-(:func:`mapkit.snapshots.default_source`).
+(:func:`mapkit.figures.default_series`).
 
 **Boundaries.** Months run from the 1st to the 1st, weeks from Monday to Monday, years from
 1 January to 1 January. A boundary's figures are those of the latest snapshot on or before it —
@@ -134,6 +134,7 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
     A DataFrame with :data:`COLUMNS`: ``period_start``, ``period_end`` and ``largest_since``
     as Timestamps (NaT: none), km² and percent as floats (NaN: no figure).
     """
+    from mapkit.figures import list_series, series_of
     from mapkit.snapshots import default_source
 
     if period not in PERIODS:
@@ -143,9 +144,9 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         raise ChangesError("there are no snapshots: add CSV files to data/control_snapshots/ "
                            "or name a folder with --snapshots")
     chosen = source if source is not None else default_source(frame)
-    rows = frame[frame["source"] == chosen]
+    rows = frame[(series_of(frame) == chosen).to_numpy()]  # one series, as the maps show it
     if rows.empty:
-        known = "; ".join(map(repr, sorted(frame["source"].dropna().unique())))
+        known = "; ".join(map(repr, list_series(frame)))
         raise ChangesError(f"no snapshot has source {chosen!r}; sources are: {known}")
     start, end = _as_date(date_from, "from date"), _as_date(date_to, "to date")
     if start is not None and end is not None and start > end:

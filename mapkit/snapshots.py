@@ -21,6 +21,11 @@ the region's area in our boundaries (what ``mapkit compute`` divides by) or of i
 (what publications usually divide by; for ``UA`` the official 603,628 km², DeepStateMap's "% of
 Ukraine").
 
+Two optional columns came later and are written only when a row uses them: ``series`` names
+the consistent series a row belongs to (default: its source), so a reported row can fill a
+computed series' years before its first polygon while keeping its own source everywhere it is
+shown; ``note_uk`` is the note in Ukrainian, where we have it.
+
 Validation happens here, once, for the CLI, the library and the app alike, whether the rows
 come from a file or from memory (:func:`validate_rows`): every problem is reported as
 ``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
@@ -61,15 +66,19 @@ if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` 
 
 #: The columns of a snapshot CSV, in the order they are written.
 COLUMNS = ("date", "region", "percent", "source", "method", "source_url", "contested_percent",
-           "note", "area_km2", "contested_km2")
+           "note", "area_km2", "contested_km2", "series", "note_uk")
 #: The columns every snapshot file must have; the others may be left out.
 REQUIRED_COLUMNS = COLUMNS[:5]
 OPTIONAL_COLUMNS = COLUMNS[5:]
+#: Columns every written file has; those after them are written only when some row uses them
+#: (files without them stay as they were, byte for byte).
+ALWAYS_WRITTEN = COLUMNS[:10]
 
-#: Columns of the DataFrame ``load_snapshots`` returns, in order.
+#: Columns of the DataFrame ``load_snapshots`` returns, in order. ``series`` is never empty
+#: there: a row without one belongs to its source's series.
 FRAME_COLUMNS = [
     "date", "region", "percent", "partial", "contested_percent", "area_km2", "contested_km2",
-    "source", "source_url", "method", "note", "file", "line",
+    "source", "source_url", "method", "note", "series", "note_uk", "file", "line",
 ]
 
 #: Suffix of the files a folder of snapshots is searched for.
@@ -316,7 +325,7 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     its typed values, or None with its problems added to ``problems``. ``memo`` remembers,
     within one file, the checks its rows have in common (:class:`_FileMemo`)."""
     (date_text, region_text, percent_text, source, method_text, url, contested_text, note,
-     area_text, contested_km2_text) = cells
+     area_text, contested_km2_text, series, note_uk) = cells
     key = (date_text, source, method_text, url)
     checked = memo.shared.get(key)
     if checked is None:
@@ -370,14 +379,16 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
     return {
         "date": date, "region": region_code, "percent": percent, "partial": partial,
         "contested_percent": contested, "area_km2": area, "contested_km2": contested_km2,
-        "source": source, "source_url": url,
-        "method": method, "note": note, "file": name, "line": line,
+        "source": source, "source_url": url, "method": method, "note": note,
+        "series": series or source, "note_uk": note_uk, "file": name, "line": line,
     }
 
 
 def _duplicates(rows: list[dict]) -> list[Problem]:
-    """One problem per row that repeats a (date, region, source) seen earlier."""
+    """One problem per row that repeats a (date, region, source) seen earlier, or gives a series
+    a second figure for a region on one date."""
     seen: dict[tuple, dict] = {}
+    in_series: dict[tuple, dict] = {}
     problems = []
     for row in rows:
         key = (row["date"], row["region"], row["source"])
@@ -386,8 +397,17 @@ def _duplicates(rows: list[dict]) -> list[Problem]:
             problems.append(Problem(row["file"], row["line"], (
                 f"duplicate: {row['region']} on {row['date']} from {row['source']!r} is already "
                 f"given at {first['file']}:{first['line']}")))
+            continue
+        seen[key] = row
+        series_key = (row["date"], row["region"], row["series"])
+        if series_key in in_series:
+            first = in_series[series_key]
+            problems.append(Problem(row["file"], row["line"], (
+                f"series {row['series']!r} already has a figure for {row['region']} on "
+                f"{row['date']} (from {first['source']!r} at {first['file']}:{first['line']}): "
+                "a series has one figure per region and date; give this row another series")))
         else:
-            seen[key] = row
+            in_series[series_key] = row
     return problems
 
 
@@ -514,6 +534,22 @@ def load_snapshots(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
     return _to_frame(rows)
 
 
+def read_snapshot_records(path: str | Path) -> list[dict]:
+    """One snapshot file's rows, validated, as typed values (the keys of
+    :data:`FRAME_COLUMNS`), without pandas: for ``mapkit update``, which compares a few files
+    and must start fast. Raises :class:`SnapshotError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SnapshotError([Problem(str(path), None, f"cannot be read ({error})")]) from None
+    rows, problems, _ = _check_rows(text, str(path))
+    problems += _duplicates(rows)
+    if problems:
+        raise SnapshotError(problems)
+    return rows
+
+
 def read_snapshot_text(text: str, name: str) -> pd.DataFrame:
     """Validate and load one snapshot given as text (an upload); ``name`` is used in messages."""
     rows, problems, _ = _check_rows(text, name)
@@ -547,10 +583,13 @@ class SnapshotRows:
         A row none of whose cells holds a comma, quote or line break needs no quoting: it is
         joined directly (most rows; the csv module would cost a third of a millisecond a
         file)."""
-        lines = [",".join(COLUMNS)]
+        columns = written_columns(self.cells)
+        width = len(columns)
+        lines = [",".join(COLUMNS[:width])]
         for cells in self.cells:
+            cells = cells[:width]
             line = ",".join(cells)
-            if line.count(",") == len(COLUMNS) - 1 and not any(c in line for c in '"\r\n'):
+            if line.count(",") == width - 1 and not any(c in line for c in '"\r\n'):
                 lines.append(line)
             else:
                 buffer = io.StringIO()
@@ -576,6 +615,8 @@ class SnapshotRows:
                                 else number(row["percent"]))
             for column in ("contested_percent", "area_km2", "contested_km2"):
                 cells[column] = number(row.get(column))
+            if cells["series"] == cells["source"]:  # the default: left out, as it was read
+                cells["series"] = ""
             records.append(cells)
         return validate_rows(records, name)
 
@@ -609,8 +650,27 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
     return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
 
 
-#: A row's cells in the order of :data:`COLUMNS`.
-_cells_of = operator.itemgetter(*COLUMNS)
+_always_written_cells = operator.itemgetter(*ALWAYS_WRITTEN)
+_LATER_COLUMNS = COLUMNS[len(ALWAYS_WRITTEN):]
+
+
+def _cells_of(record: Mapping[str, str]) -> tuple[str, ...]:
+    """A row's cells in the order of :data:`COLUMNS` (a later optional column may be left out)."""
+    return _always_written_cells(record) + tuple(record.get(c, "") for c in _LATER_COLUMNS)
+
+
+def written_columns(cells: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    """The columns a file of these rows has: :data:`ALWAYS_WRITTEN`, then every later column
+    up to the last one some row uses (columns keep their order)."""
+    width = len(ALWAYS_WRITTEN)
+    for row in cells:
+        for index in range(len(COLUMNS) - 1, width - 1, -1):
+            if row[index].strip():
+                width = index + 1
+                break
+        if width == len(COLUMNS):
+            break
+    return COLUMNS[:width]
 
 
 def _line_breaks(text: str) -> int:
@@ -621,14 +681,15 @@ def _line_breaks(text: str) -> int:
 
 
 def write_snapshot(rows: SnapshotRows | pd.DataFrame, path: str | Path, *,
-                   durable: bool = True) -> Path:
+                   durable: bool = True, tag: str = "") -> Path:
     """Write validated rows (or a frame from :func:`load_snapshots`) to ``path`` as a snapshot
-    CSV, atomically: a failed write never leaves half a file (:mod:`mapkit.files`)."""
+    CSV, atomically: a failed write never leaves half a file (:mod:`mapkit.files`; ``tag``
+    names the writer in the temporary file's name)."""
     path = Path(path)
     if not isinstance(rows, SnapshotRows):
         rows = SnapshotRows.from_frame(rows, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomically(path, rows.csv(), durable=durable)
+    return write_atomically(path, rows.csv(), durable=durable, tag=tag)
 
 
 # --- Questions the viewer and exports ask -----------------------------------------------------
@@ -645,17 +706,14 @@ def list_sources(frame: pd.DataFrame) -> list[str]:
 
 
 def default_source(frame: pd.DataFrame) -> str | None:
-    """The series shown when nobody chooses one: the densest computed series (the source with
-    the most snapshot dates among those computed from front-line polygons — DeepStateMap in
-    the bundled data), else the densest series of all; None without snapshots. Ties go to the
-    name first in alphabetical order. Maps, exports and ``mapkit changes`` all ask this."""
+    """The series a map shows when nobody chooses one; None without snapshots. The one helper
+    that decides it is :func:`mapkit.figures.default_series` (the densest computed series —
+    DeepStateMap in the bundled data): maps, exports and ``mapkit changes`` all ask it."""
     if frame.empty:
         return None
-    summary = frame.groupby("source").agg(
-        computed=("method", lambda m: (m == "computed").any()), dates=("date", "nunique"))
-    summary = summary.reset_index().sort_values(["computed", "dates", "source"],
-                                                ascending=[False, False, True])
-    return str(summary["source"].iloc[0])
+    from mapkit.figures import default_series
+
+    return default_series(frame)
 
 
 def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timestamp]:

@@ -6,7 +6,9 @@ date the reader moved to, the region they clicked — is set the way the compone
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
 import sys
 from pathlib import Path
@@ -15,18 +17,22 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mapkit.constants import STALE_AFTER_DAYS
+from mapkit.figures import default_series
 from mapkit.snapshots import SnapshotError, list_dates, load_snapshots, read_snapshot_text
+from mapkit.viewer.map_data import days_behind, format_date
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
-SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,note
-2024-01-01,UA-14,60,Test Desk,reported,https://example.org/a,,
-2024-01-01,UA-09,100,Test Desk,reported,https://example.org/a,,
-2024-01-01,UA-65,partial,Test Desk,reported,https://example.org/a,,no figure given
-2024-06-01,UA-14,75.5,Test Desk,reported,https://example.org/a,2.5,
-2024-06-01,UA-09,100,Test Desk,reported,https://example.org/a,,
-2024-06-01,UA-65,20,Test Desk,reported,https://example.org/a,,
-2024-06-01,UA-14,70,Other Desk,computed,,,
+# A computed series (Test Desk: the map's default) and another source beside it (Other Desk).
+SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,note,series,note_uk
+2024-01-01,UA-14,60,Test Desk,computed,https://example.org/a,,,,
+2024-01-01,UA-09,100,Test Desk,computed,https://example.org/a,,,,
+2024-01-01,UA-65,partial,Test Desk,reported,https://example.org/a,,no figure given,,без цифри
+2024-06-01,UA-14,75.5,Test Desk,computed,https://example.org/a,2.5,,,
+2024-06-01,UA-09,99.5,Test Desk,computed,https://example.org/a,,,,
+2024-06-01,UA-65,20,Test Desk,computed,https://example.org/a,,,,
+2024-06-01,UA-14,70,Other Desk,reported,,,,,
 """
 
 
@@ -62,6 +68,11 @@ def moved_map(app, **event) -> None:
     app.run()
 
 
+def series_choices(app, lang: str = "en") -> list[str]:
+    """The series the source choice offers ("Test Desk · computed · 2024 · …" → "Test Desk")."""
+    return [option.split(" · ")[0] for option in app.radio(key=f"source:{lang}").options]
+
+
 def map_painted(app) -> None:
     """The map's first message, as the browser sends it once the polygons are painted."""
     moved_map(app, event="ready")
@@ -72,32 +83,34 @@ def test_tables_and_panels_wait_until_the_map_has_painted(tmp_path, monkeypatch)
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception and not app.error
-    assert "Test Desk" in app.selectbox(key="source").options  # the controls come at once
+    assert "Test Desk" in series_choices(app)  # the controls come at once
     assert len(app.dataframe) == 0 and "Data for" not in texts(app)
     map_painted(app)
     assert "Data for 1 June 2024" in texts(app)
     assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == \
-        "70.0"
+        "75.5"
 
 
 def test_opens_on_latest_date_of_the_bundled_snapshots():
     app = AppTest.from_file(APP, default_timeout=120).run()
     map_painted(app)
     assert not app.exception and not app.error
-    latest = list_dates(load_snapshots())[-1]
+    snapshots = load_snapshots()
+    latest = list_dates(snapshots, default_series(snapshots))[-1]
     assert f"Data for {latest.day} {latest:%B %Y}" in texts(app)
+    assert app.radio(key="source:en").value == "DeepStateMap"
 
 
 def test_table_shows_figures_of_the_latest_date(app):
     assert not app.exception
     assert "Data for 1 June 2024" in texts(app)
     table = shown_table(app).set_index("Region")
-    # All sources: on the same day the computed figure wins; the reported one stays visible
-    # in the "sources disagree" table beside the map.
-    assert table.loc["Donetsk", "Under Russian control, %"] == "70.0"
+    # One series on the map; the other source's figure stands beside it in the table.
+    assert table.loc["Donetsk", "Under Russian control, %"] == "75.5"
+    assert table.loc["Donetsk", "Source"] == "Test Desk"
+    assert table.loc["Donetsk", "Other sources near this date"] == "Other Desk 2024-06-01: 70"
     assert table.loc["Kherson", "Under Russian control, %"] == "20.0"
     assert table.loc["Lviv", "Status"] == "no data"
-    assert "Sources disagree on 1 June 2024" in texts(app)
 
 
 def test_moving_the_slider_changes_the_date_and_table(app):
@@ -114,23 +127,25 @@ def test_clicking_a_region_shows_its_time_series(app):
     assert "Donetsk over time" in texts(app)
 
 
-def test_source_selector_keeps_one_source(app):
-    app.selectbox(key="source").set_value("Test Desk").run()
+def test_source_selector_shows_another_series_on_its_own(app):
+    assert series_choices(app) == ["Test Desk", "Other Desk"]  # computed first: the default
+    app.radio(key="source:en").set_value("Other Desk").run()
     table = shown_table(app).set_index("Region")
-    assert table.loc["Donetsk", "Under Russian control, %"] == "75.5"
-    assert table.loc["Donetsk", "Source"] == "Test Desk"
+    assert table.loc["Donetsk", "Under Russian control, %"] == "70.0"
+    assert table.loc["Donetsk", "Source"] == "Other Desk"
+    assert table.loc["Luhansk", "Status"] == "no data"  # Test Desk's 99.5 never shows through
+    assert table.loc["Luhansk", "Other sources near this date"] == "Test Desk 2024-06-01: 99.5"
 
 
 def test_compare_mode_lists_biggest_changes_in_points(app):
-    app.selectbox(key="source").set_value("Test Desk").run()
-    app.radio(key="mode").set_value("compare").run()
-    app.selectbox(key="date_from").set_value("2024-01-01").run()
-    app.selectbox(key="date_to").set_value("2024-06-01").run()
+    app.radio(key="mode:en").set_value("compare").run()
+    app.selectbox(key="date_from:en").set_value("2024-01-01").run()
+    app.selectbox(key="date_to:en").set_value("2024-06-01").run()
     assert not app.exception
     assert "Biggest changes" in texts(app)
     ranked = shown_table(app)
     assert list(ranked["Region"]) == ["Donetsk", "Luhansk"]  # Kherson was partial: no change
-    assert ranked["Change, pp"].tolist() == [15.5, 0.0]
+    assert ranked["Change, pp"].tolist() == [15.5, -0.5]
 
 
 def test_bad_upload_shows_the_same_messages_as_the_cli(app):
@@ -149,8 +164,9 @@ def test_good_upload_becomes_its_own_source_and_leaves_bundled_data_alone(app, t
     mine = b"date,region,percent,source,method\n2024-06-01,UA-14,80,My Desk,reported\n"
     app.file_uploader(key="upload_file").upload("mine.csv", mine, "text/csv").run()
     assert not app.error
-    assert "My Desk (uploaded)" in app.selectbox(key="source").options
-    app.selectbox(key="source").set_value("My Desk (uploaded)").run()
+    assert "My Desk (uploaded)" in series_choices(app)
+    # Uploaded to be seen: the map shows it at once.
+    assert app.radio(key="source:en").value == "My Desk (uploaded)"
     assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == "80.0"
     assert (tmp_path / "test.csv").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.csv"]
@@ -159,7 +175,53 @@ def test_good_upload_becomes_its_own_source_and_leaves_bundled_data_alone(app, t
 def test_ukrainian_switch_translates_text_and_region_names(app):
     app.radio(key="lang").set_value("uk").run()
     assert "Дані на 1 червня 2024" in texts(app)
-    assert "Донецька область" in list(shown_table(app).iloc[:, 0])
+    table = shown_table(app).set_index("Регіон")
+    # Figures as a Ukrainian reader writes them, as in the tooltips: 99,5, not 99.5.
+    assert table.loc["Луганська область", "Під контролем Росії, %"] == "99,5"
+    assert table.loc["Донецька область", "Інші джерела близько цієї дати"] == \
+        "Other Desk 2024-06-01: 70"
+
+
+def test_choices_keep_their_option_after_a_language_switch(app):
+    app.radio(key="mode:en").set_value("compare").run()
+    app.radio(key="source:en").set_value("Other Desk").run()
+    app.radio(key="lang").set_value("uk").run()
+    assert not app.exception
+    assert app.radio(key="mode:uk").value == "compare"  # shown as «Порівняти дві дати»
+    assert app.radio(key="source:uk").value == "Other Desk"
+    app.radio(key="lang").set_value("en").run()
+    assert app.radio(key="mode:en").value == "compare"
+
+
+def test_notes_are_shown_in_ukrainian_where_we_have_them(app):
+    moved_map(app, date="2024-01-01")
+    app.radio(key="lang").set_value("uk").run()
+    table = shown_table(app).set_index("Регіон")
+    assert table.loc["Херсонська область", "Примітка"] == "без цифри"
+
+
+def test_under_the_map_the_data_date_and_a_warning_when_it_is_old(app):
+    assert "Data as of 1 June 2024" in texts(app)
+    assert [w.value for w in app.warning] == [
+        "These figures may be out of date: the newest is from 1 June 2024, "
+        f"{(dt.date.today() - dt.date(2024, 6, 1)).days} days ago."]
+
+
+def test_no_warning_when_the_newest_figure_is_recent(tmp_path, monkeypatch):
+    recent = dt.date.today() - dt.timedelta(days=7)
+    (tmp_path / "test.csv").write_text(
+        SNAPSHOT + f"{recent},UA-14,71,Test Desk,computed,https://example.org/a,,,,\n",
+        encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception and not app.warning
+    assert f"Data as of {format_date(recent)}" in texts(app)
+
+
+def test_figures_more_than_seven_days_old_are_stale():
+    today = dt.date(2026, 8, 30)  # a fixed "today": the bundled timeline ends on 2026-08-22
+    assert days_behind("2026-08-22", today) == 8 > STALE_AFTER_DAYS
+    assert days_behind("2026-08-23", today) == 7 == STALE_AFTER_DAYS  # not yet
 
 
 def test_invalid_bundled_snapshots_are_listed_not_hidden(tmp_path, monkeypatch):
@@ -208,9 +270,11 @@ def test_geojson_upload_is_computed_into_its_own_source(app):
         "front.geojson", json.dumps(document).encode(), "application/geo+json").run()
     assert "front.geojson was not loaded:" in [shown(e.value) for e in app.error]
     assert "no date found" in "\n".join(c.value for c in app.code)
-    app.date_input(key="upload_date").set_value(dt.date(2024, 6, 1)).run()
+    # The date is typed in a form and applies with its button (not when the field loses focus).
+    app.date_input(key="upload_date").set_value(dt.date(2024, 6, 1))
+    next(b for b in app.button if b.label == "Use this date").click().run()
     assert not app.error
-    app.selectbox(key="source").set_value("front (uploaded)").run()
+    assert app.radio(key="source:en").value == "front (uploaded)"
     table = shown_table(app).set_index("Region")
     assert table.loc["Luhansk", "Under Russian control, %"] == "100.0"
     assert table.loc["Lviv", "Under Russian control, %"] == "0.0"
@@ -218,7 +282,7 @@ def test_geojson_upload_is_computed_into_its_own_source(app):
 
 def test_export_panel_makes_the_embed_and_its_iframe_code(app):
     app.selectbox(key="export_format").set_value("embed").run()
-    app.radio(key="export_scope").set_value("all").run()
+    app.radio(key="export_scope:en").set_value("all").run()
     app.text_input(key="export_title").input("</script><b>Front</b>").run()
     app.button(key="export_make").click().run()
     assert not app.exception and not app.error
@@ -234,6 +298,58 @@ def test_export_panel_csv_of_the_shown_date(app):
     assert app.session_state["export_file"][0] == "ukraine-control-2024-06-01.csv"
     content = app.session_state["export_file"][1].decode("utf-8-sig")
     rows = pd.read_csv(io.StringIO(content)).set_index("region")
-    # All sources: on the same day the computed figure (Other Desk, 70) wins over the reported.
-    assert rows.loc["UA-14", "percent"] == 70.0
-    assert rows.loc["UA-14", "source"] == "Other Desk"
+    # The map's series (Test Desk); Other Desk's 70 stands beside it, never in its place.
+    assert rows.loc["UA-14", "percent"] == 75.5
+    assert rows.loc["UA-14", "source"] == "Test Desk"
+    assert rows.loc["UA-14", "other_sources"] == "Other Desk 2024-06-01: 70"
+
+
+def test_print_formats_offer_only_the_shown_date(app):
+    app.selectbox(key="export_format").set_value("png").run()
+    assert not any(r.key and r.key.startswith("export_scope") for r in app.radio)
+    assert "PNG is a print map of one date: the date shown, 1 June 2024." in texts(app)
+    moved_map(app, date="2024-01-01")
+    app.button(key="export_make").click().run()
+    assert not app.exception and not app.error
+    assert app.session_state["export_file"][0] == "ukraine-control-2024-01-01.png"
+
+
+def test_region_chart_draws_the_series_as_a_line_and_other_sources_as_points(app):
+    moved_map(app, event="click", selected="UA-14", date="2024-06-01")
+    assert "Donetsk over time" in texts(app)
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    # the series' line, the other source's point, the shown date's rule
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point", "rule"]
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["scale"]["domain"] == ["Test Desk (the map's series)", "Other Desk"]
+    assert colour["legend"]["symbolLimit"] == 0 and colour["legend"]["labelLimit"] == 0
+    moved_map(app, event="click", selected="UA-65", date="2024-06-01")
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    assert spec["layer"][0]["mark"]["type"] == "rect"  # Kherson: "partial, no figure" band
+
+
+def test_donetsk_chart_shows_the_2015_to_2022_line():
+    """The bundled data: Donetsk's chart holds the line of 18 February 2015 until the one of
+    23 February 2022 (one level, no gap), after April 2014's "partial, no figure" band."""
+    import pyarrow as pa
+
+    snapshots = load_snapshots()
+    series = default_series(snapshots)
+    donetsk = snapshots[(snapshots["region"] == "UA-14") & (snapshots["source"] == series)]
+    line_start = donetsk[donetsk["note"].str.contains("Debaltseve")]["date"].min()
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    moved_map(app, event="click", selected="UA-14", date=None)
+    chart = app.get("vega_lite_chart")[0]
+    data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in chart.proto.datasets}
+    layers = {layer["mark"]["type"]: data[layer["data"]["name"]]
+              for layer in json.loads(chart.proto.spec)["layer"] if "data" in layer}
+    line = layers["line"].sort_values("date").reset_index(drop=True)
+    at = line.index[line["date"] == line_start][0]
+    start, end = line.loc[at], line.loc[at + 1]
+    assert end["date"] - start["date"] > pd.Timedelta(days=7 * 365)  # seven years, one step
+    assert start["segment"] == end["segment"] and start["percent"] == end["percent"]
+    expected = donetsk[donetsk["date"] == line_start]["percent"].item()
+    assert start["percent"] == expected and 30 < expected < 33
+    band = layers["rect"].iloc[0]
+    assert band["source"] != series and band["until"] == line_start  # Reuters, until the line

@@ -177,3 +177,23 @@ def test_chart_without_a_source_draws_the_default_series_alone(snapshots, drawn_
     render_export("chart-png", snapshots)
     assert "Source: Map desk (computed from front-line polygons)" in "\n".join(drawn_texts)
     assert not any("Paper" in text for text in drawn_texts)
+
+
+def test_a_long_print_headline_stays_on_the_page(snapshots, monkeypatch):
+    """Between two snapshots the headline's change runs "since" a date; in Ukrainian it is
+    longer still: it is set smaller rather than cut at the page's edge, and leaves "figure of"
+    to the map's own "Figures as of" line."""
+    from mapkit.figures import build_timeline
+    from mapkit.publish import static
+    from mapkit.publish.provenance import Provenance
+
+    for lang in ("en", "uk"):
+        timeline = build_timeline(snapshots, source="Map desk", date="2025-04-20")
+        drawn = static.draw_map(timeline, 0, Provenance.of(timeline), title="T", subtitle=None,
+                                credit=None, lang=lang)
+        text = drawn.headline.get_text()
+        assert text and "2025-04-01" not in text.split("·")[0]
+        assert "figure of" not in text and "дані на" not in text
+        renderer = static.FigureCanvasAgg(drawn.figure).get_renderer()
+        box = drawn.headline.get_window_extent(renderer)
+        assert box.x1 <= drawn.figure.bbox.width

@@ -270,7 +270,11 @@ def test_compute_command_writes_resumes_and_reports(tmp_path):
     assert "2025-03-19.geojson: not valid JSON" in first.output
     frame = load_snapshots([out])
     assert sorted(frame["date"].dt.strftime("%Y-%m-%d").unique()) == ["2025-03-17", "2025-03-18"]
-    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"DeepStateMap"}
+    # Not DeepStateMap's own files: credited to the folder they came from, with no link, and
+    # the summary says so.
+    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"in"}
+    assert set(frame["source_url"]) == {""}
+    assert "source: 'in' — the input's name" in first.output and "--source NAME" in first.output
     luhansk = frame[(frame["region"] == "UA-09") & (frame["date"] == "2025-03-17")]
     assert luhansk["percent"].iloc[0] > 50
     assert frame[frame["region"] == "UA-46"]["percent"].max() == 0.0
@@ -356,7 +360,7 @@ def test_a_file_and_its_bytes_give_the_same_validated_rows(tmp_path, ukraine):
     assert from_file.rows.cells == from_bytes.rows.cells and len(from_file.rows.cells) == 28
     frame = from_bytes.rows.frame()
     assert frame.set_index("region").loc["UA-46", "percent"] == 0.0
-    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"DeepStateMap"}
+    assert set(frame["method"]) == {"computed"} and set(frame["source"]) == {"2025-03-17"}
 
 
 def test_an_unreadable_file_is_a_snapshot_error_naming_it(tmp_path, ukraine):

@@ -52,6 +52,10 @@ def test_pip_install_into_a_fresh_virtualenv_exports_from_any_folder(tmp_path):
     ).stdout.splitlines()
     for path in where:
         assert Path(path).is_relative_to(venv), where
+    # the viewer's map library comes with it: the app needs no internet
+    package = Path(where[0]).parent
+    assert (package / "viewer" / "frontend" / "vendor" / "leaflet" / "leaflet.js").is_file()
+    assert (package / "viewer" / "frontend" / "vendor" / "leaflet" / "LICENSE").is_file()
 
     out = tmp_path / "x.html"
     export = subprocess.run([venv / "bin" / "mapkit", "export", "--format", "embed", "--out",

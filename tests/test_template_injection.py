@@ -173,10 +173,12 @@ def test_app_export_panel_and_upload_keep_template_syntax_as_typed(app, payloads
     app.file_uploader(key="upload_file").upload("mine.csv", upload, "text/csv").run()
     assert not app.exception
     uploaded = evil + " (uploaded)"
-    assert uploaded in app.selectbox(key="source").options
+    assert app.radio(key="source:en").value == uploaded  # the map shows the upload
+    assert app.radio(key="source:en").options[0].startswith("Desk · ")
+    assert any(option.startswith(uploaded + " · ") for option in app.radio(key="source:en").options)
     for fmt in ("html", "embed"):
         app.selectbox(key="export_format").set_value(fmt).run()
-        app.radio(key="export_scope").set_value("all").run()
+        app.radio(key="export_scope:en").set_value("all").run()
         app.text_input(key="export_title").input(evil).run()
         app.text_input(key="export_credit").input(payloads[1]).run()
         app.button(key="export_make").click().run()

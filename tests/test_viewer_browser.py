@@ -95,7 +95,8 @@ def test_map_paints_latest_date_with_scale_colours_offline(page):
     assert frame.locator("#title").text_content().endswith("1 June 2024")
     assert "Test Desk" in frame.locator("#source-line").text_content()
     assert page.mapkit_routes.missing == []
-    assert any("leaflet.js" in url for url in page.mapkit_routes.served)
+    # Leaflet comes with the app (vendor/leaflet), not from a CDN
+    assert not any("leaflet" in url for url in page.mapkit_routes.served)
 
 
 def test_slider_recolours_in_place_without_redrawing(page):
@@ -124,8 +125,10 @@ def test_hover_shows_names_figure_date_source_and_other_sources(page):
     tip = map_frame(page).locator(".leaflet-tooltip")
     tip.wait_for(timeout=5_000)
     text = tip.text_content()
+    # The other source stands beside the series' figure: "<name>, 1 June 2024: 70.0 %".
     for expected in ("Donetsk", "Донецька область", "75.5 %", "2.5 %", "1 June 2024",
-                     "Test Desk", "reported", HOSTILE, "70 %"):
+                     "Test Desk", "reported", "Other sources near this date",
+                     HOSTILE + ", 1 June 2024", "70.0 %"):
         assert expected in text, f"{expected!r} not in tooltip {text!r}"
     # The hostile source name is text, not markup: no <img> was made, nothing ran.
     assert tip.locator("img").count() == 0

@@ -1,19 +1,24 @@
 """The tables and series beside the map read like the data: gaps stay gaps, empty cells empty."""
 
-import pandas as pd
 
+from mapkit.figures import default_series
 from mapkit.snapshots import load_snapshots
 from mapkit.viewer.tables import region_series, shown_date_display, shown_date_rows
 
 
-def test_history_is_not_joined_across_years_without_figures():
-    series = region_series(load_snapshots(), "UA-14")
-    computed = series[series["source"] == "DeepStateMap"]
-    before = computed[computed["date"] == pd.Timestamp("2014-03-18")]["segment"].item()
-    after = computed[computed["date"] == pd.Timestamp("2022-02-23")]["segment"].item()
-    assert before != after
-    weekly = computed[computed["date"] >= pd.Timestamp("2022-04-03")]["segment"]
-    assert weekly.nunique() == 1
+def test_the_series_line_breaks_only_where_it_says_partial_no_figure():
+    frame = load_snapshots()
+    series = default_series(frame)
+    rows = region_series(frame, "UA-14", series)
+    line = rows[rows["on_map"] & ~rows["partial"]].sort_values("date")
+    partial = rows[rows["on_map"] & rows["partial"]]
+    assert not partial.empty  # April 2014 to February 2015: no figure
+    first_partial = partial["date"].min()
+    before = line[line["date"] < first_partial]["segment"]
+    after = line[line["date"] > first_partial]["segment"]
+    assert before.nunique() == 1 and after.nunique() == 1 and set(before) != set(after)
+    # the other sources are points beside the line, none of them in it
+    assert set(rows[~rows["on_map"]]["series"]).isdisjoint({series})
 
 
 def test_shown_table_prints_a_dash_not_none_for_missing_figures():

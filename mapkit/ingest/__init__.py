@@ -16,4 +16,8 @@
   uploads both call.
 - :mod:`~mapkit.ingest.runner` — many files → one snapshot CSV per date, on all cores
   (:func:`~mapkit.ingest.runner.compute_timeline`, behind ``mapkit compute``).
+- :mod:`~mapkit.ingest.update` — a folder of snapshots brought up to date from a source
+  (:func:`~mapkit.ingest.update.update_folder`, behind ``mapkit update``): the sources in
+  :mod:`~mapkit.ingest.fetchers`, over the HTTP client of :mod:`~mapkit.ingest.http`; each new
+  map computed by ``day``, as ``mapkit compute`` does.
 """

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,17 +25,22 @@ from mapkit.regions import COUNTRY
 from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
 
 __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapshot",
-           "country_row", "snapshot_rows"]
+           "country_row", "snapshot_rows", "unnamed_source"]
 
-#: Who drew the polygons, when nobody says otherwise.
+#: The maker of the files the project is built on, credited for input recognised as theirs
+#: (:func:`mapkit.ingest.importers.made_by`); anyone else's file is credited to its own name.
 DEFAULT_SOURCE = "DeepStateMap"
-#: Link written in every row for a known source.
+#: Link written in every row of input recognised as this maker's, unless another is given.
 SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
 
 #: How a command line says that a file covering none of Ukraine is meant (the app has no
 #: such switch, and leaves this out).
 ALLOW_EMPTY_HINT = ("; if the file really shows no occupied or contested area, run again with "
                     "--allow-empty")
+#: How a snapshot's source was chosen, for the summary of ``mapkit compute``.
+SOURCE_GIVEN = "given"
+SOURCE_RECOGNISED = "recognised"
+SOURCE_FILE_NAME = "file name"
 
 #: Sliver share (percentage points) from which a row's note mentions it.
 _SLIVER_NOTE_FROM_PP = 0.005
@@ -48,6 +55,8 @@ class ComputedSnapshot:
     rows: SnapshotRows
     warnings: tuple[str, ...] = ()
     repaired: int = 0  # invalid polygons repaired while reading
+    source: str = ""  # written in every row
+    credit: str = SOURCE_GIVEN  # how the source was chosen: SOURCE_GIVEN, _RECOGNISED, …
 
 
 def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: str, *,
@@ -111,6 +120,16 @@ def _nowhere_in_ukraine(layers: ControlLayers) -> str:
                 "latitude]; swap them and run again")
     return (f"its polygons cover none of Ukraine (they lie at {where}, Ukraine at lon "
             f"{u_west:g} … {u_east:g}, lat {u_south:g} … {u_north:g})" + also)
+def unnamed_source(paths: list[Path]) -> str:
+    """The source of input not recognised as DeepStateMap's, when none is given: the file's
+    name without its suffix, or, for several files or one named by its date alone, the name of
+    the folder they are in (one run, one source)."""
+    if not paths:
+        return ""
+    if len(paths) == 1 and re.sub(r"[\d\W_TZ]+", "", paths[0].stem):
+        return paths[0].stem
+    folder = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    return folder.name or paths[0].stem
 
 
 def country_row(shares: RegionShares, source: str, source_url: str, source_note: str,
@@ -156,20 +175,25 @@ def _project_index() -> AreaIndex:
 
 def compute_snapshot(path: str | Path, *, data: bytes | None = None,
                      index: AreaIndex | None = None, series: DaySeries | None = None,
-                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     source: str | None = None, source_url: str | None = None,
                      date: dt.date | str | None = None,
                      territories: Iterable[str] | None = None,
                      origin: str | None = None,
                      on_stage: Callable[[str], object] | None = None,
-                     allow_empty: bool = False) -> ComputedSnapshot:
+                     allow_empty: bool = False,
+                     unnamed_source_name: str | None = None) -> ComputedSnapshot:
     """Compute the snapshot of one polygon file: every region's share, as validated rows.
 
     ``path`` is the file (or, with ``data``, the bytes of an upload, only its name); ``date``
     wins over a date in the file or its name. ``index`` is the region index (default: the
     project's, prepared); ``series``, the run of days this one belongs to, in date order (see
-    :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row
-    (``source_url`` defaults to the known link of the source, if any); ``origin`` names the
-    input in the notes (default: the file's name). ``territories`` keeps only those
+    :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row.
+    Without ``source``, a file recognised as DeepStateMap's own is credited to DeepStateMap
+    (with its link), and any other to ``unnamed_source_name`` (default: the file's name without
+    its suffix; ``mapkit compute`` gives :func:`unnamed_source`) with no link: nobody is
+    credited with polygons we cannot tell are theirs.
+    ``origin`` names the input in the notes (default: the file's name). ``territories`` keeps
+    only those
     long-standing occupied layers of a raw dump (then the notes do not call the missing
     contested layer missing: it was left out on purpose). ``on_stage`` hears "read",
     "compute" and "check" as each step starts: a big file takes a while (the app says which
@@ -197,9 +221,17 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     if not allow_empty and not _covers_ukraine(shares):
         raise SnapshotError([Problem(str(path), None, _nowhere_in_ukraine(layers))])
     stage("check")
-    if source_url is None:
-        source_url = SOURCE_URLS.get(source, "")
+    if source is not None:
+        credit = SOURCE_GIVEN
+    elif layers.maker is not None:
+        source, credit = layers.maker, SOURCE_RECOGNISED
+    else:
+        source = unnamed_source_name or path.stem
+        credit = SOURCE_FILE_NAME
+    if source_url is None:  # only the link of a maker whose file this is
+        source_url = SOURCE_URLS.get(source, "") if source == layers.maker else ""
     rows = snapshot_rows(shares, source, source_url, origin or path.name,
                          says_no_contested=layers.territories is None)
     return ComputedSnapshot(date=shares.date, rows=validate_rows(rows, str(path)),
-                            warnings=shares.warnings, repaired=layers.repaired)
+                            warnings=shares.warnings, repaired=layers.repaired,
+                            source=source, credit=credit)

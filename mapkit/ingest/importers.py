@@ -18,8 +18,10 @@ can trust a ``ControlLayers``.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,9 +48,11 @@ __all__ = [
     "date_from_filename",
     "is_daily_format",
     "is_layered_dump",
+    "made_by",
     "occupied_territory",
     "read_control_file",
     "snapshot_date_from_filename",
+    "snapshot_date_from_name",
 ]
 
 EMPTY = shapely.MultiPolygon()
@@ -267,22 +271,28 @@ def is_daily_format(path: str | Path, document: dict, features: list[dict]) -> b
             and not (feature.get("properties") or {}).get("name"))
 
 
+def snapshot_date_from_name(name: str, head: str = "") -> dt.date | None:
+    """The snapshot date a file called ``name`` will get: the name's date, a day earlier when
+    the name (or ``head``, the file's first bytes) carries the daily files' name."""
+    day = date_from_filename(name)
+    if day is None:
+        return None
+    return day - DAILY_FORMAT_LAG if DAILY_FORMAT_NAME.search(Path(name).name + head) else day
+
+
 def snapshot_date_from_filename(path: str | Path) -> dt.date | None:
     """The snapshot date a polygon file will get, from its name and its first bytes only
     (no parsing): the name's date, a day earlier for a daily-format file. For deciding what
     a run will write before reading the files; reading gives the date that counts."""
     path = Path(path)
-    day = date_from_filename(path)
-    if day is None:
-        return None
-    head = path.name
+    head = ""
     if path.suffix.lower() in (".json", ".geojson"):
         try:
             with open(path, "rb") as handle:
-                head += handle.read(512).decode("utf-8", "replace")
+                head = handle.read(512).decode("utf-8", "replace")
         except OSError:
             pass
-    return day - DAILY_FORMAT_LAG if DAILY_FORMAT_NAME.search(head) else day
+    return snapshot_date_from_name(path.name, head)
 
 
 # --- The result -------------------------------------------------------------------------------
@@ -317,6 +327,9 @@ class ControlLayers:
     #: What the layers were built from (a GeoJSON file's features, its CRS and the layers
     #: kept): the next file of a series that holds the same is not built again (``previous``).
     polygons: _Polygons | None = field(default=None, compare=False, repr=False)
+    #: Who made the file, when it says so in a way we recognise (:func:`made_by`): the default
+    #: source of its figures. None for anyone else's file.
+    maker: str | None = None
 
 
 # --- Geometry handling ------------------------------------------------------------------------
@@ -458,7 +471,7 @@ def _from_simdjson(value):
         if key == "coordinates" and kind in ("Polygon", "MultiPolygon") and isinstance(
                 item, simdjson.Array):
             out[key] = _flat_rings(item, kind)
-        elif key in ("features", "geometry", "geometries"):
+        elif key in ("features", "geometry", "geometries", "map"):
             out[key] = _from_simdjson(item)
         elif isinstance(item, simdjson.Object):
             out[key] = item.as_dict()
@@ -549,6 +562,29 @@ def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
 # --- Readers ----------------------------------------------------------------------------------
 
 
+#: Layer names only DeepStateMap's raw dumps use: its status keys, its "Ukrainian /// English"
+#: names and its Ukrainian layer names.
+_DEEPSTATE_LAYER_NAME = re.compile(
+    r"geojson\.(status|territories)\.|///|окупован|ордло|під питанням|звільнен")
+DEEPSTATE = "DeepStateMap"
+
+
+def made_by(path: str | Path, document: dict, features: list[dict]) -> str | None:
+    """"DeepStateMap" for a file in one of DeepStateMap's own formats (a daily file,
+    :func:`is_daily_format`, or a raw dump whose polygon layers carry its layer names); None
+    for any other file, whoever drew it."""
+    if is_daily_format(path, document, features):
+        return DEEPSTATE
+    for feature in features:
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") in _POLYGON_TYPES:
+            layer = (feature.get("properties") or {}).get("name")
+            if isinstance(layer, str) and _DEEPSTATE_LAYER_NAME.search(
+                    normalize_layer_name(layer)):
+                return DEEPSTATE
+    return None
+
+
 def is_layered_dump(features: list[dict]) -> bool:
     """True when polygon features carry DeepStateMap layer names (a raw history dump)."""
     for feature in features:
@@ -571,6 +607,9 @@ def _load_json(path: Path, data: bytes | None) -> dict:
     except ValueError as error:  # orjson.JSONDecodeError or simdjson's
         raise PolygonFileError(path, f"not valid JSON ({error}). Is it a GeoJSON file?"
                                ) from error
+    if (isinstance(document, dict) and "type" not in document
+            and isinstance(document.get("map"), dict)):
+        document = document["map"]  # DeepStateMap's /history/last answer: {"id", "map": …}
     if not isinstance(document, dict) or document.get("type") not in (
             "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection"):
         raise PolygonFileError(path, "not a GeoJSON FeatureCollection, Feature or polygon "
@@ -652,7 +691,8 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
                          liberated=layers[Category.LIBERATED], repaired=polygons.repaired,
                          notes=polygons.notes, warnings=tuple(warnings),
                          layer_counts=dict(polygons.counts), named_territories=polygons.named,
-                         territories=territories, polygons=polygons, date_note=date_note)
+                         territories=territories, polygons=polygons, date_note=date_note,
+                         maker=made_by(path, document, features))
 
 
 def _read_polygons(path: Path, features: list[dict], crs: str | None,
@@ -768,7 +808,8 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     ``territories`` (raw dumps only) keeps just those long-standing occupied layers, e.g.
     ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
     A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
-    counts all its polygons as occupied.
+    counts all its polygons as occupied. ``.geojson.gz`` and ``.json.gz`` files are read as the
+    GeoJSON they compress; DeepStateMap's ``/history/last`` answer as the map it holds.
 
     ``data``: the file's bytes, already in memory (an upload); ``path`` is then only its name,
     which says its kind and may hold its date. ``previous``: the layers of the file read before
@@ -778,8 +819,19 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     path = Path(path)
     if data is None and not path.is_file():
         raise PolygonFileError(path, "no such file.")
+    kind = path.suffix.lower()
+    if kind == ".gz":  # gzip-compressed GeoJSON, as `mapkit update --cache` keeps it
+        kind = Path(path.stem).suffix.lower()
+        if kind not in (".json", ".geojson"):
+            raise PolygonFileError(path, "a compressed input must be gzip-compressed GeoJSON "
+                                   "named .geojson.gz or .json.gz.")
+        try:
+            data = gzip.decompress(path.read_bytes() if data is None else data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise PolygonFileError(path, f"cannot be decompressed ({error}); is the gzip file "
+                                   "complete?") from error
     try:
-        if path.suffix.lower() in (".json", ".geojson"):
+        if kind in (".json", ".geojson"):
             return _read_geojson(path, data, date,
                                  frozenset(territories) if territories else None, previous)
         return _read_with_pyogrio(path, data, date)

@@ -38,7 +38,13 @@ from mapkit.files import (
     write_temporary,
 )
 from mapkit.ingest.areas import AreaIndex, DaySeries
-from mapkit.ingest.day import DEFAULT_SOURCE, SOURCE_URLS, compute_snapshot
+from mapkit.ingest.day import (
+    DEFAULT_SOURCE,
+    SOURCE_FILE_NAME,
+    SOURCE_RECOGNISED,
+    compute_snapshot,
+    unnamed_source,
+)
 from mapkit.ingest.importers import snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError, validate_rows
@@ -46,8 +52,9 @@ from mapkit.snapshots import SnapshotError, validate_rows
 __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
            "compute_timeline", "expand_inputs", "snapshot_path"]
 
-#: Suffixes of the polygon files a folder is searched for.
-SUFFIXES = (".json", ".geojson", ".gpkg")
+#: Suffixes of the polygon files a folder is searched for (``.gz``: gzip-compressed GeoJSON,
+#: ``name.geojson.gz`` or ``name.json.gz``, as ``mapkit update --cache`` keeps it).
+SUFFIXES = (".json", ".geojson", ".gpkg", ".gz")
 
 
 class InputError(ValueError):
@@ -83,8 +90,9 @@ class WorkerContext:
 
     index: AreaIndex
     out_dir: Path
-    source: str  # written in every row
-    source_url: str
+    source: str | None  # written in every row; None: the maker recognised, or unnamed_source
+    source_url: str | None
+    unnamed_source: str  # the source of files nobody is recognised as the maker of
     run_tag: str  # in every temporary file's name, to clean up after an interrupted run
     allow_empty: bool = False  # a file covering none of Ukraine gives 0 % instead of an error
 
@@ -97,6 +105,8 @@ class _Result:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     repaired: int = 0
+    source: str = ""
+    credit: str = ""
     cannot_write: str | None = None  # the output folder takes no more files: stop the run
 
 
@@ -123,7 +133,8 @@ class _Worker:
             snapshot = compute_snapshot(path, index=context.index, series=self.series,
                                         source=context.source, source_url=context.source_url,
                                         date=date, allow_empty=context.allow_empty,
-                                        on_stage=self.on_stage)
+                                        on_stage=self.on_stage,
+                                        unnamed_source_name=context.unnamed_source)
             target = snapshot_path(context.out_dir, snapshot.date)
             try:
                 temporary = write_temporary(
@@ -132,7 +143,8 @@ class _Worker:
             except OSError as error:
                 return _Result(path, cannot_write=write_problem(error, target))
             return _Result(path, snapshot.date, temporary, snapshot.warnings,
-                           repaired=snapshot.repaired)
+                           repaired=snapshot.repaired, source=snapshot.source,
+                           credit=snapshot.credit)
         except SnapshotError as error:
             return _Result(path, error=_file_problems(error))
         except Exception as error:  # a bug or a GEOS failure: report with the file, keep going
@@ -147,12 +159,14 @@ def _file_problems(error: SnapshotError) -> str:
                      for (file, message), count in counts.items())
 
 
-def check_run_settings(source: str, source_url: str, date: dt.date | None) -> None:
-    """The run's own settings (``--source``, ``--source-url``, ``--date``) checked up front
-    by the snapshot validator every row goes through, so that a run which could write
-    nothing valid fails at once, in one line a setting, before any file is read."""
+def check_run_settings(source: str | None, source_url: str | None,
+                       date: dt.date | None) -> None:
+    """The run's own settings (``--source``, ``--source-url``, ``--date``), those given,
+    checked up front by the snapshot validator every row goes through, so that a run which
+    could write nothing valid fails at once, in one line a setting, before any file is read."""
     probe = {"date": (date or dt.date(2022, 2, 24)).isoformat(), "region": "UA-14",
-             "percent": "0", "source": source, "method": "computed", "source_url": source_url,
+             "percent": "0", "source": DEFAULT_SOURCE if source is None else source,
+             "method": "computed", "source_url": source_url or "",
              "contested_percent": "", "area_km2": "", "contested_km2": "", "note": ""}
     try:
         validate_rows([probe], "settings")
@@ -180,6 +194,8 @@ class ComputeSummary:
     repaired: int = 0
     seconds: float = 0.0
     workers: int = 1
+    #: How many snapshots each (source, how it was chosen) was written with.
+    sources: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         dates = sorted(self.written)
@@ -187,6 +203,14 @@ class ComputeSummary:
         out = [f"{len(self.written)} snapshot(s) written{span}, {len(self.skipped)} skipped "
                f"(already written; --force to redo), {len(self.failed)} failed — "
                f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
+        for (source, credit), count in sorted(self.sources.items()):
+            if credit == SOURCE_RECOGNISED:
+                out.append(f"source: {source} — {count} input(s) recognised as {source}'s own "
+                           "files (--source to credit someone else).")
+            elif credit == SOURCE_FILE_NAME:
+                out.append(f"source: {source!r} — the input's name, as {count} input(s) are not "
+                           "recognised as DeepStateMap's; give --source NAME (and --source-url "
+                           "URL) to credit who drew the polygons.")
         if self.repaired:
             out.append(f"{self.repaired} invalid polygon(s) repaired.")
         for message in [*self.notes, *self.duplicates]:
@@ -200,7 +224,7 @@ class ComputeSummary:
 
 
 def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
-                     source: str = DEFAULT_SOURCE, source_url: str | None = None,
+                     source: str | None = None, source_url: str | None = None,
                      date: dt.date | str | None = None, force: bool = False,
                      workers: int | None = None, index: AreaIndex | None = None,
                      progress: Callable[[int], object] | None = None,
@@ -233,8 +257,6 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             date = dt.date.fromisoformat(str(date))
         except ValueError:
             raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
-    if source_url is None:
-        source_url = SOURCE_URLS.get(source, "")
     check_run_settings(source, source_url, date)
     summary = ComputeSummary(inputs=len(paths))
     # one file per date: the last one by name (a later dump of the same day) wins
@@ -258,7 +280,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if index.index_note:
         summary.notes.append(index.index_note)
     context = WorkerContext(index=index, out_dir=out_dir, source=source, source_url=source_url,
-                            run_tag=f"run{os.getpid()}", allow_empty=allow_empty)
+                            unnamed_source=unnamed_source(paths), run_tag=f"run{os.getpid()}",
+                            allow_empty=allow_empty)
     stale = remove_stale_temporaries(out_dir, _RUN_TEMPORARY, b"date,")
     if stale:
         summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left in "
@@ -299,6 +322,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             raise OutputError(write_problem(error, target)) from None
         written[result.date] = result.path
         summary.written.append(result.date)
+        if result.credit in (SOURCE_RECOGNISED, SOURCE_FILE_NAME):
+            summary.sources[(result.source, result.credit)] += 1
 
     try:
         _run(tasks, context, workers, summary, finish, arrived, on_stage)

@@ -12,7 +12,7 @@ from mapkit.regions import COUNTRY
 CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
     "contested_percent", "area_km2", "contested_km2", "figure_date", "source", "source_url",
-    "method", "note", "mapkit_version", "generated_at",
+    "method", "note", "series", "other_sources", "mapkit_version", "generated_at",
 )
 
 
@@ -20,19 +20,22 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     """One row per map date and region: the figure shown, its own date, source and method.
 
     ``status`` is "figure", "partial, no figure" or "no data"; ``percent`` is empty unless a
-    figure exists; ``area_km2``/``contested_km2`` where the snapshot gives them. When the series
-    has the row UA (Ukraine as a whole), each date ends with it. The last two columns carry the
-    provenance, so it survives copy and paste.
+    figure exists; ``area_km2``/``contested_km2`` where the snapshot gives them;
+    ``figure_date`` is the figure's own date (older than ``map_date`` where the series has
+    nothing newer). When the series has the row UA (Ukraine as a whole), each date ends with
+    it. ``series`` is the one series the map shows; ``other_sources`` lists the figures other
+    series give near that date ("El País 2025-03-17: 60; …"), which the map never shows in
+    colour. The last two columns carry the provenance, so it survives copy and paste.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     has_country = bool(timeline.country[0])
-    for day, frame in zip(timeline.dates, timeline.cells):
-        rows = list(zip(timeline.regions, frame))
+    for index, (day, frame) in enumerate(zip(timeline.dates, timeline.cells)):
+        rows = list(zip(timeline.regions, frame, timeline.others_on(index)))
         if has_country:
-            rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day)))
-        for region, cell in rows:
+            rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day), ()))
+        for region, cell, others in rows:
             if not cell.has_data:
                 status = "no data"
             elif cell.percent is None:
@@ -47,6 +50,7 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 "" if cell.contested_km2 is None else f"{cell.contested_km2:.1f}",
                 cell.as_of.isoformat() if cell.as_of else "", spreadsheet_text(cell.source),
                 spreadsheet_text(cell.source_url), cell.method or "", spreadsheet_text(cell.note),
+                spreadsheet_text(timeline.series), spreadsheet_text(_others_text(others)),
                 provenance.tool_version, provenance.generated_text,
             ])
     return buffer.getvalue().encode("utf-8")
@@ -59,3 +63,11 @@ def spreadsheet_text(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text[0] in "=+-@\t\r" else text
+
+
+def _others_text(others) -> str:
+    return "; ".join(
+        f"{o.source} {o.as_of.isoformat()}: "
+        + ("partial, no figure" if o.percent is None else f"{o.percent:g}")
+        for o in others
+    )

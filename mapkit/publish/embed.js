@@ -7,6 +7,7 @@
   var output = document.getElementById("mk-date");
   var play = document.getElementById("mk-play");
   var tip = document.getElementById("mk-tip");
+  var staleLine = document.getElementById("mk-stale");
   var map = document.getElementById("mk-map");
   var caption = document.getElementById("mk-caption");
   var headline = document.getElementById("mk-headline");
@@ -15,13 +16,14 @@
   Array.prototype.forEach.call(document.querySelectorAll("#mk-regions path"), function (p) {
     paths[+p.getAttribute("data-i")] = p;
   });
-  var current = +slider.value;
-  var tipRegion = -1;
-  var timer = null;
-
   var reader = mapkitPayloadReader(data, L);
   var fill = reader.fill, name = reader.name, otherName = reader.otherName;
   var source = reader.source, valueText = reader.valueText;
+  // The slider is spaced by time (its value: days since the first date), so eight years take
+  // eight years' room; it stops only on dates that have figures.
+  var current = reader.nearest(+slider.value);
+  var tipRegion = -1;
+  var timer = null;
   function asOf(index, frame, i) { return (frame.a && frame.a[i]) || data.dates[index]; }
   function colour(frame, i) {
     var c = data.palette[parseInt(frame.c.charAt(i), 36)];
@@ -32,9 +34,11 @@
     current = index;
     var frame = data.frames[index];
     var date = data.dates[index];
-    slider.value = String(index);
+    slider.value = String(data.days[index]);
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
+    staleLine.textContent = reader.staleText(frame);
+    staleLine.hidden = !frame.stale;
     var lead = (data.headlines && data.headlines[index]) || "";
     headline.textContent = lead;  // the national figure of this date; none: nothing said
     headline.hidden = !lead;
@@ -44,12 +48,14 @@
       var value = valueText(frame, i);
       var src = source(frame, i);
       paths[i].setAttribute("fill", colour(frame, i));
+      paths[i].setAttribute("data-percent", frame.p[i] === null ? "" : String(frame.p[i]));
       paths[i].setAttribute("aria-label", name(i) + ": " + value);
       rows[i].cells[1].textContent = value;
       rows[i].cells[2].textContent = src ? src.name : "";
       rows[i].cells[3].textContent = src ? asOf(index, frame, i) : "";
     }
     if (tipRegion >= 0) fillTip(tipRegion);
+    document.dispatchEvent(new CustomEvent("mapkit:frame", {detail: {index: index, date: date}}));
   }
 
   function line(parent, label, value) {
@@ -72,7 +78,7 @@
     tip.appendChild(head);
     line(tip, "", otherName(i));
     line(tip, L.percent, valueText(frame, i));
-    if (frame.k && frame.k[i] !== null) line(tip, L.contested, fill(L.export_value, "value", frame.k[i].toFixed(1)));
+    if (frame.k && frame.k[i] !== null) line(tip, L.contested, reader.percentText(frame.k[i]));
     var shown = data.dates[current], figureDate = src ? asOf(current, frame, i) : shown;
     line(tip, L.date, figureDate === shown ? shown
       : shown + " (" + fill(L.export_as_of, "date", figureDate) + ")");
@@ -81,6 +87,14 @@
       line(tip, L.method, L[src.method] || src.method);
     }
     if (frame.n && frame.n[i]) line(tip, L.note, frame.n[i]);
+    var others = reader.others(frame, i);
+    if (others.length) {
+      var block = document.createElement("div");
+      block.className = "mk-tip-other";
+      line(block, "", L.other_sources);
+      others.forEach(function (text) { line(block, "", text); });
+      tip.appendChild(block);
+    }
   }
 
   function placeTip(x, y) {
@@ -111,22 +125,43 @@
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeTip(); });
 
-  slider.addEventListener("input", function () { stop(); show(+slider.value); });
+  slider.addEventListener("input", function () { stop(); show(reader.nearest(+slider.value)); });
+  // The keyboard steps from date to date (not day by day), and Space plays from the slider.
+  slider.addEventListener("keydown", function (e) {
+    var last = data.dates.length - 1;
+    var moves = {ArrowLeft: current - 1, ArrowDown: current - 1, ArrowRight: current + 1,
+                 ArrowUp: current + 1, PageDown: current - 10, PageUp: current + 10,
+                 Home: 0, End: last};
+    if (e.key in moves) {
+      e.preventDefault();
+      stop();
+      show(Math.max(0, Math.min(last, moves[e.key])));
+    } else if (e.key === " ") {
+      e.preventDefault();
+      if (timer === null) start(); else stop();
+    }
+  });
 
-  var stepMs = Math.max(120, Math.min(700, Math.round(30000 / Math.max(1, data.dates.length))));
+  // Playing, each date stays as long as data.steps says: longer the more time it spans, so a
+  // week is a step and the eight years from 2014 to 2022 a pause (mapkit.publish.payload).
+  var speed = {factor: 1};
   function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
+    if (timer !== null) { clearTimeout(timer); timer = null; }
     play.textContent = L.play;
     play.setAttribute("aria-pressed", "false");
+  }
+  function next() {
+    timer = setTimeout(function () {
+      if (current >= data.dates.length - 1) { stop(); return; }
+      show(current + 1);
+      next();
+    }, data.steps[current] / speed.factor);
   }
   function start() {
     if (current >= data.dates.length - 1) show(0);
     play.textContent = L.pause;
     play.setAttribute("aria-pressed", "true");
-    timer = setInterval(function () {
-      if (current >= data.dates.length - 1) { stop(); return; }
-      show(current + 1);
-    }, stepMs);
+    next();
   }
   play.addEventListener("click", function () { if (timer === null) start(); else stop(); });
 
@@ -139,6 +174,11 @@
   if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.documentElement);
   window.addEventListener("load", postHeight);
 
+  var years = document.querySelector(".mk-years");
+  if (years) {
+    reader.thinYears(years);
+    window.addEventListener("resize", function () { reader.thinYears(years); });
+  }
   show(current);
-  window.mapkitEmbed = { show: show, data: data };
+  window.mapkitEmbed = { show: show, data: data, speed: speed };
 })();

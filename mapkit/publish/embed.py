@@ -123,7 +123,7 @@ def render_embed(
 ) -> str:
     """The embed page as text; user text goes through Jinja's autoescape or ``script_json``."""
     width, height, paths = svg_regions()
-    payload = timeline_payload(timeline, notes_of=EMBED_NOTES_OF)
+    payload = timeline_payload(timeline, notes_of=EMBED_NOTES_OF, lang=lang)
     start = len(timeline.dates) - 1 if initial_index is None else initial_index
     palette = payload["palette"]
     first_frame = timeline.frame(start)
@@ -141,6 +141,7 @@ def render_embed(
             "d": paths[region.code],
             "fill": _HATCH_FILL if colour == HATCH else colour,
             "value": value_text(cell, lang),
+            "percent": "" if cell.percent is None else payload["frames"][start]["p"][index],
         })
     table_rows = [
         {"name": region.name(lang), "value": value_text(cell, lang),
@@ -158,6 +159,7 @@ def render_embed(
         "provenance": provenance.as_dict(),
     }
     first, last = timeline.first_date.isoformat(), timeline.last_date.isoformat()
+    stale = timeline.stale(start)
     template = _templates().get_template("embed.html")
     return template.render(
         lang=lang,
@@ -177,6 +179,12 @@ def render_embed(
         hatch_colour=PARTIAL_HATCH_COLOUR,
         dates=payload["dates"],
         start=start,
+        days=payload["days"],
+        span=payload["span"],
+        years=[{"year": year, "left": round(100 * where, 2)} for year, where in payload["years"]],
+        ticks=" ".join(f"M{1000 * d / max(payload['span'], 1):.1f} 0v6"
+                       for d in payload["days"]),
+        stale_text=t("figures_as_of", lang, date=stale.isoformat()) if stale else "",
         labels=labels,
         table_rows=table_rows,
         table_caption=t("export_table_caption", lang, date=payload["dates"][start]),

@@ -58,14 +58,16 @@ def render_export(
         A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv", "chart-png",
         "chart-svg".
     date:
-        Show this one day (the latest figure of each region on or before it). Default for png/svg:
-        the latest snapshot date; for the others: every snapshot date.
+        Show this one day, between the series' first and newest figure (the latest figure of
+        each region on or before it; the map says "figures as of …" when they are older).
+        Default for png/svg: the series' latest date; for the others: every date of the series.
     date_from, date_to:
         Keep the snapshot dates in this closed range instead (either end may be left open).
     source:
-        Keep one source's figures (a name from ``list_sources``). Default: all sources, each
-        region showing its latest figure; on the same day a computed figure wins over a reported
-        one. Every figure keeps its source and date in tooltips, tables and the CSV.
+        The series to show: a source's name, or a name from the snapshots' ``series`` column
+        (:func:`mapkit.figures.list_series`). Default: :func:`mapkit.figures.default_series`,
+        the densest computed series. Other series' figures stand beside it (tooltips, the
+        CSV's ``other_sources``), never in its colours; every figure keeps its source and date.
     title, subtitle, credit:
         Text shown on the map; a user's text is escaped in every format. The title defaults to
         "Territory under Russian military control" (with the date on one-date maps).
@@ -88,10 +90,6 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    if source is None and export_format.one_series:
-        from mapkit.snapshots import default_source
-
-        source = default_source(snapshots)
     try:
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,

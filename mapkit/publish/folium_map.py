@@ -7,7 +7,9 @@ template ``time_slider.js`` beside this module draws the regions, a slider with 
 tooltips for the current date, the title, legend, source and credit.
 
 The page loads only Leaflet's JS and CSS (not the jQuery, Bootstrap and icon fonts folium adds by
-default) plus the OpenStreetMap tiles of the basemap.
+default) plus the OpenStreetMap tiles of the basemap. Where Leaflet cannot be loaded (offline, or
+a content blocker), the page says so and shows the figures of its last date as a plain table
+instead of a blank page; the embed export needs no other host at all.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from folium.template import Template
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.figures import Timeline
 from mapkit.i18n import t
-from mapkit.publish.payload import interface_labels, legend_entries, script_json, timeline_payload
+from mapkit.publish.payload import (
+    interface_labels,
+    legend_entries,
+    script_json,
+    timeline_payload,
+    value_text,
+)
 from mapkit.publish.provenance import Provenance
 from mapkit.web_geometry import read_web_geometry
 
@@ -102,7 +110,7 @@ def build_map(
                       control_scale=True, prefer_canvas=False)
     fmap.default_js = [LEAFLET_JS]
     fmap.default_css = [LEAFLET_CSS]
-    payload = timeline_payload(timeline)
+    payload = timeline_payload(timeline, lang=lang)
     data = {
         **payload,
         "lang": lang,
@@ -144,5 +152,38 @@ def render_html(
         f'<script type="application/json" id="mapkit-provenance">'
         f"{script_json(provenance.as_dict())}</script>"
     )
-    return page.replace("<head>", "<head>" + head, 1)
+    page = page.replace("<head>", "<head>" + head, 1)
+    at = page.rindex("</body>")
+    return page[:at] + _without_leaflet(timeline, provenance, title, lang) + page[at:]
+
+
+def _without_leaflet(timeline: Timeline, provenance: Provenance, title: str, lang: str) -> str:
+    """What the page shows when Leaflet did not load: why, and the last date's figures as a
+    table (hidden, and revealed by a script that runs after the map's own has failed)."""
+    e = html.escape
+    index = len(timeline.dates) - 1
+    rows = "".join(
+        f"<tr><th scope=row>{e(region.name(lang))}</th><td>{e(value_text(cell, lang))}</td>"
+        f"<td>{e(cell.source or '')}</td><td>{e(cell.as_of.isoformat() if cell.as_of else '')}"
+        "</td></tr>"
+        for region, cell in zip(timeline.regions, timeline.frame(index))
+    )
+    head = "".join(f"<th scope=col>{e(t(key, lang))}</th>"
+                   for key in ("region", "percent", "source", "date"))
+    caption = t("export_table_caption", lang, date=timeline.dates[index].isoformat())
+    return (
+        '<div id="mapkit-no-leaflet" hidden style="position:fixed;inset:0;z-index:10000;'
+        "overflow:auto;background:#fff;color:#222;padding:16px;"
+        'font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif">'
+        f"<h1 style=\"font-size:1.2rem\">{e(title)}</h1>"
+        f'<p role="alert" style="font-weight:600;color:#8a1c00">{e(t("html_no_leaflet", lang))}'
+        "</p>"
+        '<table style="border-collapse:collapse;text-align:left">'
+        f"<caption style=\"text-align:left\">{e(caption)}</caption><thead><tr>{head}"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        f"<p>{e(t('source_line', lang, sources=provenance.sources_text(lang)))}</p>"
+        f"<p>{e(provenance.line(lang))}</p></div>"
+        '<script>if (typeof L === "undefined") '
+        'document.getElementById("mapkit-no-leaflet").hidden = false;</script>'
+    )
 

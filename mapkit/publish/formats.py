@@ -41,15 +41,12 @@ class ExportFormat:
     #: (png, svg, gif) keep the plain title.
     title_says_date: bool = False
     #: Stamped with the day it was made, not the time: two runs on identical inputs give
-    #: identical bytes.
+    #: identical bytes (the app's GIF and the command line's too).
     stamped_by_day: bool = False
     #: Drawn frame by frame, calling ``progress(done, total)`` (the CLI shows a bar).
     reports_progress: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
-    #: Draws one series: without a source, the default one (:func:`mapkit.snapshots.
-    #: default_source`), never a blend of sources (a chart of changes must not mix them).
-    one_series: bool = False
 
 
 def _embed(timeline: Timeline, provenance: Provenance, texts: dict,
@@ -119,13 +116,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
                  description="print map of one date"),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
-                 description="animation"),
+                 stamped_by_day=True, description="animation"),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
-                 default_title="chart_title", one_series=True,
+                 default_title="chart_title",
                  description="net change per month, whole country, as a bar chart"),
     ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
-                 default_title="chart_title", one_series=True,
+                 default_title="chart_title",
                  description="net change per month, whole country, as a bar chart"),
 )}
 

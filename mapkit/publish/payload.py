@@ -7,12 +7,14 @@ Python, with :func:`mapkit.scale.percent_colour`; the JavaScript only looks them
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 
 from mapkit.constants import METHODS, PARTIAL_COLOUR
 from mapkit.figures import Cell, Timeline
-from mapkit.i18n import t
+from mapkit.i18n import number_text, t
 from mapkit.scale import legend_items
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
@@ -69,14 +71,51 @@ def encode_colours(colours: Iterable[str], palette: list[str]) -> str:
     return "".join(codes)
 
 
-def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS) -> dict:
-    """Dates, regions, palette, sources and one compact frame per date.
+# --- Time: eight years read as eight years ---------------------------------------------------
+
+#: Playing (every interactive map and the GIF), a date stays on screen longer the more time it
+#: spans until the next: ``base × √(days / 7)``, at least ``base`` (a week) and at most
+#: :data:`STEP_MAX_MS` (the 2015–2022 line), so a week is a step and eight years a pause.
+STEP_BASE_MS = 150
+STEP_MAX_MS = 3000
+
+
+def step_ms(days: float, base: int = STEP_BASE_MS, longest: int = STEP_MAX_MS) -> int:
+    """How long a date that holds for ``days`` stays on screen while playing."""
+    return int(min(longest, max(base, round(base * math.sqrt(max(days, 0) / 7)))))
+
+
+def step_durations(dates: Sequence[dt.date], base: int = STEP_BASE_MS,
+                   longest: int = STEP_MAX_MS) -> list[int]:
+    """:func:`step_ms` of each date until the next (the last: ``base``)."""
+    gaps = [(later - earlier).days for earlier, later in zip(dates, dates[1:])]
+    return [step_ms(gap, base, longest) for gap in gaps] + [base]
+
+
+def time_axis(dates: Sequence[dt.date]) -> dict:
+    """Where each date sits on a slider spaced by time: ``days`` (offset of each date from the
+    first), ``span`` (days from first to last) and ``years`` ([year, fraction of the span] for
+    every 1 January in between and the first year), for the year labels under the slider."""
+    first = dates[0]
+    span = max((dates[-1] - first).days, 0)
+    years = [[first.year, 0.0]]
+    for year in range(first.year + 1, dates[-1].year + 1):
+        years.append([year, round((dt.date(year, 1, 1) - first).days / span, 4)])
+    return {"days": [(day - first).days for day in dates], "span": span, "years": years}
+
+
+def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
+                     lang: str = "en") -> dict:
+    """Dates, regions, palette, sources, the time axis and one compact frame per date.
 
     A frame is ``{"p": [percent or null per region], "c": "palette index per region",
     "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
-    "a": {region: as-of date}, "n": {region: note}}``. Figures have one decimal (an integer when
-    it is one) and "k", "a", "n" appear only when some region has one: the whole 2014–2026
-    timeline has to fit in an embed of 150 KB.
+    "a": {region: as-of date}, "n": {region: note}, "o": {region: [[source index, percent or
+    null, partial 0/1, date], …]}, "stale": date}``. "o" are other series' figures beside the
+    map's own (they never colour it); "stale" is the date of the figures when it is older than
+    the map's ("figures as of …"). Figures have one decimal (an integer when it is one) and
+    "k", "a", "n", "o", "stale" appear only when needed: the whole 2014–2026 timeline has to fit
+    in an embed of 150 KB.
 
     A map of more than 36 sources (a spreadsheet of many outlets) cannot give each one digit:
     its frames' "s" is then a list of source indexes (null = none) instead of a string; the
@@ -85,13 +124,18 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
     ``notes_of`` keeps the notes of figures with these methods only: the embed keeps the
     reported ones (a publication's own words) and leaves out the processing notes of computed
     figures, which differ on every date and would triple its size (the CSV has them all).
+    Notes are in ``lang`` where we have them.
     """
     palette: list[str] = []
     sources = timeline.sources()
     source_index = {source.name: i for i, source in enumerate(sources)}
+    for other in timeline.other_sources():
+        if other.name not in source_index:
+            source_index[other.name] = len(sources)
+            sources.append(other)
     many_sources = len(sources) > len(DIGITS)  # then "s" lists indexes: see the docstring
     frames = []
-    for day, frame in zip(timeline.dates, timeline.cells):
+    for date_index, (day, frame) in enumerate(zip(timeline.dates, timeline.cells)):
         percents, colours, source_codes = [], [], []
         as_of: dict[str, str] = {}
         contested: list[float | int | None] = []
@@ -107,7 +151,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
                 as_of[str(index)] = cell.as_of.isoformat()
             contested.append(_short(cell.contested))
             if cell.note and cell.method in notes_of:
-                notes[str(index)] = cell.note
+                notes[str(index)] = cell.note_in(lang)
         entry: dict = {"p": percents, "c": encode_colours(colours, palette),
                        "s": source_codes if many_sources else "".join(source_codes)}
         if as_of:
@@ -116,8 +160,21 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
             entry["k"] = contested
         if notes:
             entry["n"] = notes
+        beside = {
+            str(index): [[source_index[o.source], _short(o.percent), int(o.partial),
+                          o.as_of.isoformat()] for o in others]
+            for index, others in enumerate(timeline.others_on(date_index)) if others
+        }
+        if beside:
+            entry["o"] = beside
+        stale = timeline.stale(date_index)
+        if stale is not None:
+            entry["stale"] = stale.isoformat()
         frames.append(entry)
     return {
+        "series": timeline.series,
+        **time_axis(timeline.dates),
+        "steps": step_durations(timeline.dates),
         "dates": [day.isoformat() for day in timeline.dates],
         "regions": [
             {"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in timeline.regions
@@ -134,7 +191,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS)
 _LABEL_KEYS = (
     "play", "pause", "date", "source", "method", "note", "contested", "percent", "region",
     "no_data", "partial", "reported", "computed", "export_as_of", "export_value",
-    "export_slider", "export_table_caption",
+    "export_slider", "export_table_caption", "figures_as_of", "other_sources", "other_figure",
 )
 
 
@@ -152,9 +209,10 @@ def legend_entries(lang: str) -> list[dict]:
 
 
 def value_text(cell: Cell, lang: str) -> str:
-    """A region's figure as a reader sees it: "60.0 %", "partial, no figure" or "no data"."""
+    """A region's figure as a reader sees it: "60.0 %" ("60,0 %" in Ukrainian), "partial, no
+    figure" or "no data"."""
     if not cell.has_data:
         return t("no_data", lang)
     if cell.percent is None:
         return t("partial", lang)
-    return t("export_value", lang, value=f"{cell.percent:.1f}")
+    return t("export_value", lang, value=number_text(cell.percent, lang))

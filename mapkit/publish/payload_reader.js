@@ -1,9 +1,16 @@
-// Reads the timeline payload of mapkit/render/payload.py; shared by the embed and the Leaflet page.
+// Reads the timeline payload of mapkit/publish/payload.py; shared by the embed and the Leaflet page.
 // data.frames[i]: p = percents (null: partial, no figure), s = source code per region ("." = none;
-// a list of source indexes, null = none, when a map has more than 36 sources).
+// a list of source indexes, null = none, when a map has more than 36 sources), o = other
+// series' figures beside the map's own, stale = date of figures older than the map's.
 function mapkitPayloadReader(data, labels) {
   "use strict";
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
+  // Figures as a reader of the page's language writes them: 99.5 / 99,5.
+  function number(value) {
+    var text = value.toFixed(1);
+    return data.lang === "uk" ? text.replace(".", ",") : text;
+  }
+  function percentText(value) { return fill(labels.export_value, "value", number(value)); }
   // One base-36 digit per region, or (more than 36 sources) a list of indexes; null = none.
   function sourceIndex(frame, i) {
     if (typeof frame.s !== "string") return frame.s[i];
@@ -12,6 +19,8 @@ function mapkitPayloadReader(data, labels) {
   }
   return {
     fill: fill,
+    number: number,
+    percentText: percentText,
     name: function (i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; },
     otherName: function (i) { var r = data.regions[i]; return data.lang === "uk" ? r.en : r.uk; },
     source: function (frame, i) {
@@ -21,7 +30,39 @@ function mapkitPayloadReader(data, labels) {
     valueText: function (frame, i) {
       if (sourceIndex(frame, i) === null) return labels.no_data;
       var p = frame.p[i];
-      return p === null ? labels.partial : fill(labels.export_value, "value", p.toFixed(1));
+      return p === null ? labels.partial : percentText(p);
+    },
+    // "El País, 2025-03-17: 60.0 %" for each other series' figure beside region i.
+    others: function (frame, i) {
+      var list = (frame.o && frame.o[i]) || [];
+      return list.map(function (o) {
+        var value = o[1] === null ? (o[2] ? labels.partial : labels.no_data) : percentText(o[1]);
+        var text = fill(labels.other_figure, "source", data.sources[o[0]].name);
+        return fill(fill(text, "date", o[3]), "value", value);
+      });
+    },
+    // The line the map itself shows when its figures are older than its date.
+    staleText: function (frame) {
+      return frame.stale ? fill(labels.figures_as_of, "date", frame.stale) : "";
+    },
+    // Year labels under the slider, thinned so that none overlaps the one before it.
+    thinYears: function (container) {
+      var width = container.getBoundingClientRect().width, last = -Infinity;
+      Array.prototype.forEach.call(container.children, function (label) {
+        var x = parseFloat(label.style.left) / 100 * width;
+        label.style.visibility = x - last >= 34 ? "" : "hidden";
+        if (x - last >= 34) last = x;
+      });
+    },
+    // The date nearest to a position on the time-spaced slider (days from the first date).
+    nearest: function (days) {
+      var offsets = data.days, lo = 0, hi = offsets.length - 1;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (offsets[mid] < days) lo = mid + 1; else hi = mid;
+      }
+      if (lo > 0 && days - offsets[lo - 1] <= offsets[lo] - days) return lo - 1;
+      return lo;
     },
   };
 }

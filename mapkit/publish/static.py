@@ -10,10 +10,18 @@ not the start of a formula.
 SVG output is byte-identical for identical inputs: matplotlib's random ids are salted with a
 constant and its Date metadata is left out (the provenance's generated-at comes from the inputs,
 see :func:`mapkit.publish.provenance.generation_time`).
+
+Where a map's figures are older than its date (a date between two of the series' dates), the
+map says "Figures as of …" under the date. The GIF carries a time axis under the map whose
+marker moves by time, and each frame stays as long as the time it spans (a week is a step, the
+2015–2022 line a pause: :func:`mapkit.publish.payload.step_durations`). Its frames are painted
+with a fixed palette (:class:`ExactPalette`) that holds every colour of the scale exactly, so a
+class is the same RGB in every frame and every GIF, the app's and the command line's alike.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +30,7 @@ from functools import lru_cache
 import matplotlib
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
@@ -33,11 +42,17 @@ from PIL import Image
 from shapely.ops import polylabel
 
 from mapkit.boundaries import load_boundaries, web_boundaries
-from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR, UKRAINE_CONFORMAL
+from mapkit.constants import (
+    NO_DATA_COLOUR,
+    PARTIAL_COLOUR,
+    PARTIAL_HATCH_COLOUR,
+    PERCENT_COLOURS,
+    UKRAINE_CONFORMAL,
+)
 from mapkit.figures import Cell, Timeline
 from mapkit.headline import headline_text
 from mapkit.i18n import t
-from mapkit.publish.payload import legend_entries, value_text
+from mapkit.publish.payload import legend_entries, step_durations, value_text
 from mapkit.publish.provenance import Provenance
 
 try:  # matplotlib lays text out left to right; Hebrew or Arabic needs reordering for display
@@ -59,10 +74,14 @@ PRINT_DPI = 200
 GIF_WIDTH_PX = 1080
 GIF_FRAME_MS = 250
 GIF_LAST_FRAME_MS = 2000
+GIF_LONGEST_FRAME_MS = 3000
 HATCH = "////"
 BORDER_COLOUR = "#ffffff"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#555555"
+LEGEND_EDGE_COLOUR = "#999999"
+#: "Figures as of …" when a map's figures are older than its date.
+STALE_COLOUR = "#8a1c00"
 #: Salt for matplotlib's SVG ids: a constant, so the same map gives the same bytes.
 SVG_HASH_SALT = "mapkit"
 
@@ -102,6 +121,23 @@ def _set_hatch_colour(patch: Patch) -> None:
         patch.set_edgecolor(PARTIAL_HATCH_COLOUR)
 
 
+def _fit_width(text: Text, size: float, right: float) -> None:
+    """Set ``text`` in ``size``, smaller if need be so that it ends before ``right`` (a
+    fraction of the figure's width): a long headline (Ukrainian, or with a change "since" some
+    date) stays on the page instead of running off its edge."""
+    text.set_fontsize(size)
+    if not text.get_text():
+        return
+    figure = text.get_figure()
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    box = text.get_window_extent(canvas.get_renderer())
+    room = right * figure.bbox.width - box.x0
+    if box.width > room > 0:
+        text.set_fontsize(size * room / box.width)
+
+
 def _style_patch(patch: PathPatch, cell: Cell) -> None:
     if cell.partial and cell.percent is None:
         patch.set_facecolor(PARTIAL_COLOUR)
@@ -123,10 +159,17 @@ class MapFigure:
     labels: dict[str, Text]
     #: The national headline of the date shown (mapkit.headline); empty without one.
     headline: Text | None = None
+    stale_text: Text | None = None
+    #: The headline's font size, which it is shrunk from when a long one would not fit.
+    headline_size: float = 0.0
+    time_marker: Artist | None = None  # on the GIF's time axis
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
         if self.headline is not None:
-            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang)))
+            # The map says "Figures as of …" under its date already.
+            self.headline.set_text(visual(headline_text(timeline, timeline.dates[index], lang,
+                                                        with_as_of=False)))
+            _fit_width(self.headline, self.headline_size, right=0.98)
         for region, cell in zip(timeline.regions, timeline.frame(index)):
             _style_patch(self.patches[region.code], cell)
             label = self.labels.get(region.code)
@@ -140,6 +183,14 @@ class MapFigure:
                 label.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground=halo,
                                                                alpha=0.85)])
         self.date_text.set_text(timeline.dates[index].isoformat())
+        if self.stale_text is not None:
+            stale = timeline.stale(index)
+            self.stale_text.set_text(
+                "" if stale is None else t("figures_as_of", lang, date=stale.isoformat()))
+        if self.time_marker is not None:
+            first, last = timeline.dates[0], timeline.dates[-1]
+            where = (timeline.dates[index] - first).days / max((last - first).days, 1)
+            self.time_marker.set_xdata([where])
 
 
 def _is_dark(colour: str) -> bool:
@@ -167,13 +218,16 @@ def draw_map(
     dpi: int = PRINT_DPI,
     detail: str = "full",
     labels: bool = True,
+    time_axis: bool = False,
 ) -> MapFigure:
-    """A figure of ``timeline`` on date ``index``: title, map, labels, legend, source line."""
+    """A figure of ``timeline`` on date ``index``: title, map, labels, legend, source line, and
+    "Figures as of …" under the date where the figures are older than it; ``time_axis`` adds
+    the years under the map with a marker at the date (the GIF)."""
     shapes = projected_regions(detail)
     width_in = width_px / dpi
     figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
     scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
-    axes = figure.add_axes((0.01, 0.13, 0.98, 0.72))
+    axes = figure.add_axes((0.01, 0.10, 0.98, 0.70) if time_axis else (0.01, 0.13, 0.98, 0.72))
     axes.set_axis_off()
     axes.set_aspect("equal")
 
@@ -209,6 +263,9 @@ def draw_map(
                 _wrapped(title, figure, 0.02, 0.96 - date_width / figure.bbox.width, 22 * scale,
                          "bold"),
                 fontsize=22 * scale, fontweight="bold", va="top", **text)
+    # Right under the date, above the headline's row: "Figures as of …" when they are older.
+    stale_text = figure.text(0.98, 0.929, "", fontsize=10.5 * scale, fontweight="bold",
+                             ha="right", va="top", **{**text, "color": STALE_COLOUR})
 
     handles = []
     for entry in legend_entries(lang):
@@ -231,7 +288,10 @@ def draw_map(
     figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
                 **{**text, "color": MUTED_COLOUR})
 
-    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline)
+    map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text,
+                           headline_size=headline.get_fontsize())
+    if time_axis and len(timeline.dates) > 1:
+        map_figure.time_marker = _draw_time_axis(figure, timeline, scale)
     if labels:
         map_figure.labels = _place_labels(figure, axes, shapes, timeline, index, lang, scale)
     map_figure.show(timeline, index, lang)
@@ -267,6 +327,36 @@ def _wrapped(text: str, figure: Figure, left: float, right: float, fontsize: flo
                 line = longer
         lines.append(line)
     return visual("\n".join(lines))
+
+
+def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
+    """Years under the map, spaced by time, a tick at every date of the series and a marker
+    (returned, to move frame by frame) at the date shown: eight years take eight years' room."""
+    first, last = timeline.dates[0], timeline.dates[-1]
+    span = max((last - first).days, 1)
+    # Its own row under the title and headline, on the right: frames change there, in the
+    # headline and in the regions, so each GIF frame stores one box of the upper map (at the
+    # foot of the page the box was the whole frame, and the file three times larger).
+    axes = figure.add_axes((0.55, 0.812, 0.42, 0.014))
+    axes.set_xlim(-0.01, 1.01)
+    axes.set_ylim(-1, 1)
+    axes.set_axis_off()
+    axes.plot([0, 1], [0, 0], color=LEGEND_EDGE_COLOUR, linewidth=1.2 * scale,
+              solid_capstyle="butt", antialiased=False)
+    where = [(day - first).days / span for day in timeline.dates]
+    axes.vlines(where, -0.45, 0.45, colors=LEGEND_EDGE_COLOUR, linewidth=0.6 * scale,
+                antialiased=False)
+    shown = 2.0
+    for year in range(last.year, first.year - 1, -1):  # from the right: whole years first
+        x = (max(first, dt.date(year, 1, 1)) - first).days / span
+        if shown - x < 0.07:  # the first year may begin late: no label on top of the next
+            continue
+        shown = x
+        axes.text(x, -1.6, str(year), ha="center", va="top", fontsize=7 * scale,
+                  color=MUTED_COLOUR, parse_math=False, clip_on=False)
+    (marker,) = axes.plot([where[0]], [0], marker="o", markersize=7 * scale,
+                          color=PERCENT_COLOURS[-1], linestyle="none", antialiased=False)
+    return marker
 
 
 #: Label offsets to try, in points, nearest first: in place, then around at growing distances.
@@ -350,18 +440,99 @@ def render_static(
     return buffer.getvalue()
 
 
-def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[Image.Image]:
-    """``drawn`` on each of the timeline's dates, as RGB images.
+class ExactPalette:
+    """The GIF's one palette: every colour the map paints on purpose, exactly, and shades for
+    anti-aliased edges and text; any pixel goes to the nearest entry, and a pixel of an exact
+    colour always to that colour (no dithering, no drift between frames or GIFs).
 
-    Only the regions' colours and the date change between frames, so everything else is drawn
-    once; each frame paints just the regions, the borders drawn over them and (if it overlaps
-    them) the legend, in the order a full draw paints them, and the date over a copy of it.
-    The pixels are those of a full draw (a test checks), in a fraction of the time.
+    Built from the scale alone, never from the frames, so the same map gives the same bytes
+    wherever it is made (app or command line).
+    """
+
+    #: Bits per channel of the look-up cube (5: 32 levels, each cell 8 values wide).
+    BITS = 5
+
+    def __init__(self) -> None:
+        fills = [*PERCENT_COLOURS, NO_DATA_COLOUR, PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR]
+        exact = [*fills, BORDER_COLOUR, TEXT_COLOUR, MUTED_COLOUR, LEGEND_EDGE_COLOUR,
+                 STALE_COLOUR, "#000000"]
+        self.exact = [_rgb(c) for c in dict.fromkeys(exact)]
+        shades: list[tuple[int, int, int]] = []
+        partners = [BORDER_COLOUR, LEGEND_EDGE_COLOUR, TEXT_COLOUR]
+        for fill in fills:
+            for partner in partners + ([PARTIAL_HATCH_COLOUR] if fill == PARTIAL_COLOUR else []):
+                for share in (0.25, 0.5, 0.75):
+                    shades.append(_blend(_rgb(fill), _rgb(partner), share))
+        shades += [(v, v, v) for v in range(0, 256, 16)] + [_blend(_rgb(STALE_COLOUR),
+                                                                   (255, 255, 255), s)
+                                                            for s in (0.25, 0.5, 0.75)]
+        self.colours = list(dict.fromkeys(self.exact + shades))
+        if len(self.colours) > 256:
+            raise ValueError("the GIF palette holds at most 256 colours")
+        self.lut = self._lookup()
+
+    def _lookup(self) -> np.ndarray:
+        levels = 1 << self.BITS
+        width = 256 // levels
+        centres = np.arange(levels) * width + width // 2
+        cube = np.stack(np.meshgrid(centres, centres, centres, indexing="ij"), -1).reshape(-1, 3)
+        entries = np.array(self.colours, dtype=np.int32)
+        distance = ((cube[:, None, :] - entries[None, :, :]) ** 2).sum(axis=2)
+        lut = distance.argmin(axis=1).astype(np.uint8).reshape(levels, levels, levels)
+        shift = 8 - self.BITS
+        cells: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+        for index, colour in enumerate(self.exact):  # exact colours own their cells
+            cell = (colour[0] >> shift, colour[1] >> shift, colour[2] >> shift)
+            if cell in cells:
+                raise ValueError(f"palette colours {cells[cell]} and {colour} are too close "
+                                 "to keep both exact in a GIF")
+            cells[cell] = colour
+            lut[cell] = index
+        return lut
+
+    def palette_bytes(self) -> list[int]:
+        flat = [channel for colour in self.colours for channel in colour]
+        return flat + [0] * (768 - len(flat))
+
+    def paletted(self, rgba: np.ndarray) -> Image.Image:
+        """An RGBA frame (H×W×4, uint8) as a "P" image of this palette."""
+        shift = 8 - self.BITS
+        index = self.lut[rgba[..., 0] >> shift, rgba[..., 1] >> shift, rgba[..., 2] >> shift]
+        image = Image.fromarray(index, mode="P")
+        image.putpalette(self.palette_bytes())
+        return image
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _blend(a: tuple[int, int, int], b: tuple[int, int, int], share: float) -> tuple[int, ...]:
+    return tuple(round(x * (1 - share) + y * share) for x, y in zip(a, b))
+
+
+@lru_cache(maxsize=1)
+def gif_palette() -> ExactPalette:
+    return ExactPalette()
+
+
+def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[np.ndarray]:
+    """``drawn`` on each of the timeline's dates, as RGBA arrays (H×W×4).
+
+    Only the regions' colours, the date (with its "figures as of" line) and the time marker
+    change between frames, so everything else is drawn once; each frame paints just those,
+    the borders drawn over the regions and (if it overlaps them) the legend, in the order a
+    full draw paints them, over a copy of the rest. The pixels are those of a full draw (a test
+    checks), in a fraction of the time.
     """
     canvas = FigureCanvasAgg(drawn.figure)
     canvas.draw()
     regions = [artist for artist in drawn.axes.get_children() if isinstance(artist, PathPatch)]
     changing = [*regions, drawn.date_text, *([drawn.headline] if drawn.headline else [])]
+    if drawn.stale_text is not None:
+        changing.append(drawn.stale_text)
+    if drawn.time_marker is not None:
+        changing.append(drawn.time_marker)
     legend = drawn.axes.get_legend()
     renderer = canvas.get_renderer()
     box = legend.get_window_extent(renderer)
@@ -375,9 +546,19 @@ def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[Imag
         drawn.show(timeline, index, lang)
         canvas.restore_region(background)
         for artist in changing:
-            drawn.figure.draw_artist(artist)
-        yield Image.frombuffer("RGBA", canvas.get_width_height(),
-                               canvas.buffer_rgba()).convert("RGB")
+            if artist is drawn.time_marker:
+                artist.axes.draw_artist(artist)
+            else:
+                drawn.figure.draw_artist(artist)
+        yield np.asarray(canvas.buffer_rgba())
+
+
+def gif_figure(timeline: Timeline, provenance: Provenance, *, title: str, subtitle: str | None,
+               credit: str | None, lang: str = "en", width_px: int = GIF_WIDTH_PX) -> MapFigure:
+    """The figure every GIF frame is drawn on (its first date shown)."""
+    return draw_map(timeline, 0, provenance, title=title, subtitle=subtitle, credit=credit,
+                    lang=lang, width_px=width_px, dpi=100, detail="web", labels=False,
+                    time_axis=True)
 
 
 def render_gif(
@@ -391,22 +572,19 @@ def render_gif(
     width_px: int = GIF_WIDTH_PX,
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """An animated GIF over the timeline's dates; the date is on every frame."""
-    drawn = draw_map(timeline, 0, provenance, title=title, subtitle=subtitle, credit=credit,
-                     lang=lang, width_px=width_px, dpi=100, detail="web", labels=False)
+    """An animated GIF over the timeline's dates: the date on every frame, a time axis, each
+    frame as long as the time it spans, every colour of the scale exact."""
+    drawn = gif_figure(timeline, provenance, title=title, subtitle=subtitle, credit=credit,
+                       lang=lang, width_px=width_px)
+    palette = gif_palette()
     frames = []
     total = len(timeline.dates)
-    palette = None
-    for index, rgb in enumerate(gif_frames(drawn, timeline, lang)):
-        if palette is None:
-            # Every frame shows the legend, so the first frame's palette holds every colour
-            # of the scale; one palette keeps colours steady and lets frames store only changes.
-            palette = rgb.quantize(colors=96, method=Image.Quantize.MEDIANCUT,
-                                   dither=Image.Dither.NONE)
-        frames.append(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
+    for index, rgba in enumerate(gif_frames(drawn, timeline, lang)):
+        frames.append(palette.paletted(rgba))
         if progress:
             progress(index + 1, total)
-    durations = [GIF_FRAME_MS] * (total - 1) + [GIF_LAST_FRAME_MS]
+    durations = step_durations(timeline.dates, GIF_FRAME_MS, GIF_LONGEST_FRAME_MS)
+    durations[-1] = GIF_LAST_FRAME_MS
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
                    duration=durations, loop=0, optimize=False,

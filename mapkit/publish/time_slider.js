@@ -5,7 +5,11 @@
 .mapkit-panel p{margin:2px 0;unicode-bidi:plaintext}
 .mapkit-sub{color:#555}
 .mapkit-slider{display:flex;align-items:center;gap:8px;width:min(420px,62vw)}
-.mapkit-slider input{flex:1;accent-color:#b30000}
+.mapkit-time{flex:1;display:flex;flex-direction:column;min-width:80px}
+.mapkit-slider input{width:100%;margin:0;accent-color:#b30000}
+.mapkit-years{position:relative;height:1.1em;margin:0 8px;font-size:10px;color:#555}
+.mapkit-years span{position:absolute;transform:translateX(-50%)}
+.mapkit-stale{font-weight:600;color:#8a1c00}
 .mapkit-slider button{font:inherit;min-width:5.5em;padding:3px 8px;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}
 .mapkit-slider output{font-weight:600;font-variant-numeric:tabular-nums}
 .mapkit-legend{max-width:200px}
@@ -15,6 +19,7 @@
 .mapkit-foot{font-size:11px;color:#555}
 .mapkit-tip{white-space:normal;width:max-content;max-width:min(320px,70vw)}
 .mapkit-tip b{display:block}
+.mapkit-tip-other{margin-top:3px;padding-top:3px;border-top:1px solid #ddd;color:#444}
 .mapkit-region:focus{outline:none;stroke:#000;stroke-width:2.5px}
 .mapkit-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 </style>
@@ -60,7 +65,7 @@
     box.appendChild(el("div", null, otherName(i)));
     box.appendChild(el("div", null, L_.percent + ": " + valueText(frame, i)));
     if (frame.k && frame.k[i] !== null) {
-      box.appendChild(el("div", null, L_.contested + ": " + fill(L_.export_value, "value", frame.k[i].toFixed(1))));
+      box.appendChild(el("div", null, L_.contested + ": " + reader.percentText(frame.k[i])));
     }
     var shown = data.dates[current], asOf = (src && frame.a && frame.a[i]) || shown;
     box.appendChild(el("div", null, L_.date + ": " + (asOf === shown ? shown
@@ -70,6 +75,13 @@
       box.appendChild(el("div", null, L_.method + ": " + (L_[src.method] || src.method)));
     }
     if (frame.n && frame.n[i]) box.appendChild(el("div", null, L_.note + ": " + frame.n[i]));
+    var others = reader.others(frame, i);
+    if (others.length) {
+      var block = el("div", "mapkit-tip-other");
+      block.appendChild(el("div", null, L_.other_sources));
+      others.forEach(function (text) { block.appendChild(el("div", null, text)); });
+      box.appendChild(block);
+    }
     return box;
   }
 
@@ -134,25 +146,38 @@
     if (data.texts.subtitle) div.appendChild(el("p", "mapkit-sub", data.texts.subtitle));
   });
 
-  var slider, output, play, timer = null;
+  var slider, output, play, staleLine, timer = null;
   control("bottomleft", function (div) {
     var row = el("div", "mapkit-slider");
     play = el("button", "mapkit-play", L_.play);
     play.type = "button";
     play.setAttribute("aria-pressed", "false");
+    // Spaced by time (value: days since the first date), stopping only on dates with figures.
+    var time = el("div", "mapkit-time");
     slider = el("input", "mapkit-range");
     slider.type = "range";
     slider.min = "0";
-    slider.max = String(data.dates.length - 1);
+    slider.max = String(data.span);
     slider.step = "1";
-    slider.value = String(current);
+    slider.value = String(data.days[current]);
     slider.setAttribute("aria-label", L_.export_slider);
+    time.appendChild(slider);
+    var years = el("div", "mapkit-years");
+    years.setAttribute("aria-hidden", "true");
+    data.years.forEach(function (year) {
+      var label = el("span", null, String(year[0]));
+      label.style.left = (100 * year[1]) + "%";
+      years.appendChild(label);
+    });
+    time.appendChild(years);
     output = el("output", "mapkit-date", data.dates[current]);
-    if (data.dates.length < 2) { play.disabled = true; slider.disabled = true; }
+    if (data.dates.length < 2) { play.disabled = true; slider.disabled = true; time.hidden = true; }
     row.appendChild(play);
-    row.appendChild(slider);
+    row.appendChild(time);
     row.appendChild(output);
     div.appendChild(row);
+    staleLine = el("p", "mapkit-foot mapkit-stale");
+    div.appendChild(staleLine);
     div.appendChild(el("p", "mapkit-foot mapkit-source", data.texts.source_line));
     if (data.texts.credit_line) div.appendChild(el("p", "mapkit-foot mapkit-credit", data.texts.credit_line));
     div.appendChild(el("p", "mapkit-foot mapkit-prov", data.texts.provenance_line));
@@ -211,15 +236,20 @@
   function show(index) {
     current = index;
     var frame = data.frames[index], date = data.dates[index];
-    slider.value = String(index);
+    slider.value = String(data.days[index]);
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
+    staleLine.textContent = reader.staleText(frame);
+    staleLine.hidden = !frame.stale;
     caption.textContent = fill(L_.export_table_caption, "date", date);
     layers.forEach(function (layer, i) {
       var value = valueText(frame, i), src = source(frame, i);
       layer.setStyle({fillColor: colour(frame, i)});
       var path = layer.getElement();
-      if (path) path.setAttribute("aria-label", name(i) + ": " + value);
+      if (path) {
+        path.setAttribute("aria-label", name(i) + ": " + value);
+        path.setAttribute("data-percent", frame.p[i] === null ? "" : String(frame.p[i]));
+      }
       var cells = tbody.rows[i].cells;
       cells[1].textContent = value;
       cells[2].textContent = src ? src.name : "";
@@ -227,28 +257,53 @@
       var tip = layer.getTooltip();
       if (tip && layer.isTooltipOpen()) tip.update();
     });
+    document.dispatchEvent(new CustomEvent("mapkit:frame", {detail: {index: index, date: date}}));
   }
 
-  var stepMs = Math.max(120, Math.min(700, Math.round(30000 / Math.max(1, data.dates.length))));
+  // Playing, each date stays as long as data.steps says: longer the more time it spans.
+  var speed = {factor: 1};
   function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
+    if (timer !== null) { clearTimeout(timer); timer = null; }
     play.textContent = L_.play;
     play.setAttribute("aria-pressed", "false");
   }
-  play.addEventListener("click", function () {
-    if (timer !== null) { stop(); return; }
+  function next() {
+    timer = setTimeout(function () {
+      if (current >= data.dates.length - 1) { stop(); return; }
+      show(current + 1);
+      next();
+    }, data.steps[current] / speed.factor);
+  }
+  function start() {
     if (current >= data.dates.length - 1) show(0);
     play.textContent = L_.pause;
     play.setAttribute("aria-pressed", "true");
-    timer = setInterval(function () {
-      if (current >= data.dates.length - 1) { stop(); return; }
-      show(current + 1);
-    }, stepMs);
+    next();
+  }
+  play.addEventListener("click", function () { if (timer !== null) stop(); else start(); });
+  slider.addEventListener("input", function () { stop(); show(reader.nearest(+slider.value)); });
+  slider.addEventListener("keydown", function (e) {
+    var last = data.dates.length - 1;
+    var moves = {ArrowLeft: current - 1, ArrowDown: current - 1, ArrowRight: current + 1,
+                 ArrowUp: current + 1, PageDown: current - 10, PageUp: current + 10,
+                 Home: 0, End: last};
+    if (e.key in moves) {
+      e.preventDefault();
+      stop();
+      show(Math.max(0, Math.min(last, moves[e.key])));
+    } else if (e.key === " ") {
+      e.preventDefault();
+      if (timer === null) start(); else stop();
+    }
   });
-  slider.addEventListener("input", function () { stop(); show(+slider.value); });
 
+  var yearRow = document.querySelector(".mapkit-years");
+  if (yearRow) {
+    reader.thinYears(yearRow);
+    window.addEventListener("resize", function () { reader.thinYears(yearRow); });
+  }
   map.fitBounds(regions.getBounds(), {padding: [10, 10]});
   show(current);
-  window.mapkitMap = {show: show, data: data, layers: layers, map: map};
+  window.mapkitMap = {show: show, data: data, layers: layers, map: map, speed: speed};
 })();
 {% endmacro %}

@@ -17,7 +17,7 @@ from functools import lru_cache
 import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
-from mapkit.figures import build_timeline
+from mapkit.figures import build_timeline, list_series, series_of
 from mapkit.i18n import t
 from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
 from mapkit.regions import REGIONS
@@ -41,11 +41,22 @@ MONTHS_EN = (
 )
 
 
+def month_names(lang: str = "en") -> list[str]:
+    """Month names as :func:`format_date` writes them (genitive in Ukrainian)."""
+    return list(MONTHS_UK if lang == "uk" else MONTHS_EN)
+
+
 def format_date(day: dt.date | pd.Timestamp | str, lang: str = "en") -> str:
     """``17 March 2025`` / ``17 березня 2025``."""
     day = pd.Timestamp(day).date()
     months = MONTHS_UK if lang == "uk" else MONTHS_EN
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def days_behind(newest: dt.date | pd.Timestamp | str, today: dt.date | None = None) -> int:
+    """How many days the newest figure is older than ``today`` (default: today): the viewer
+    warns above :data:`mapkit.constants.STALE_AFTER_DAYS`."""
+    return ((today or dt.date.today()) - pd.Timestamp(newest).date()).days
 
 
 def data_id(data: dict) -> str:
@@ -79,35 +90,35 @@ def geometry_payload() -> dict:
 
 
 def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en") -> dict:
-    """Every snapshot date of ``source`` (None: all sources, latest figure per region).
+    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`).
 
-    Frames also carry, per region, the figures *other* sources give on exactly that date
-    (``o``), so where sources disagree the reader sees both.
+    Frames carry, per region, the figures other series give near that date (``o``): they are
+    shown beside the series' own in the tooltip, never in its colours.
     """
     timeline = build_timeline(snapshots, source=source)
     # Notes of reported figures only, as in the embed: the tooltip shows a reporter's words,
     # while computed figures' processing notes (nine tenths of the bytes) stay in the table/CSV.
-    payload = timeline_payload(timeline, notes_of=("reported",))
-    sources = payload["sources"]
-    index_of = {s["name"]: i for i, s in enumerate(sources)}
-    others = _other_sources_by_date(snapshots, timeline.dates)
-    for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
-        extra: dict[str, list] = {}
-        for region_index, region in enumerate(timeline.regions):
-            shown = cells[region_index].source if cells[region_index].as_of == day else None
-            for name, url, method, percent, partial in others.get((day, region.code), ()):
-                if name == shown:
-                    continue
-                if name not in index_of:
-                    index_of[name] = len(sources)
-                    sources.append({"name": name, "url": url, "method": method})
-                extra.setdefault(str(region_index), []).append([index_of[name], percent, partial])
-        if extra:
-            frame["o"] = extra
+    payload = timeline_payload(timeline, notes_of=("reported",), lang=lang)
     _add_km2(payload, timeline, lang)
     payload["mode"] = "percent"
     payload["date_labels"] = [format_date(day, lang) for day in timeline.dates]
     return payload
+
+
+def series_labels(snapshots: pd.DataFrame, lang: str = "en") -> dict[str, str]:
+    """Each series as the source choice shows it: "DeepStateMap · computed · 2014–2026 ·
+    236 dates"."""
+    frame = pd.DataFrame({"series": series_of(snapshots).to_numpy(),
+                          "computed": (snapshots["method"] == "computed").to_numpy(),
+                          "date": pd.to_datetime(snapshots["date"]).to_numpy()})
+    labels = {}
+    for name, rows in frame.groupby("series"):
+        first, last = rows["date"].min(), rows["date"].max()
+        years = str(first.year) if first.year == last.year else f"{first.year}–{last.year}"
+        method = t("computed_short" if rows["computed"].any() else "reported", lang)
+        labels[name] = t("series_label", lang, name=name, method=method, years=years,
+                         dates=rows["date"].nunique())
+    return {name: labels[name] for name in list_series(snapshots)}
 
 
 def _add_km2(payload: dict, timeline, lang: str) -> None:
@@ -153,29 +164,6 @@ def _short_km2(value: float) -> float | int:
     """km² with one decimal, written without ".0" when whole."""
     rounded = round(value, 1)
     return int(rounded) if rounded == int(rounded) else rounded
-
-
-def _other_sources_by_date(snapshots: pd.DataFrame, dates) -> dict:
-    wanted = set(dates)
-    found: dict[tuple[dt.date, str], list] = {}
-    days = pd.to_datetime(snapshots["date"]).dt.date
-    mask = days.isin(wanted)
-    if not mask.any():
-        return found
-    rows = snapshots[mask.to_numpy()]
-    urls = rows["source_url"] if "source_url" in rows else pd.Series("", index=rows.index)
-    # Whole columns at once (a per-row pd.isna was most of this function's time).
-    partials = rows["partial"].astype(bool).tolist()
-    figures = rows["percent"].astype(float)
-    values = [None if partial or missing else round(figure, 1) for partial, missing, figure in
-              zip(partials, figures.isna().tolist(), figures.tolist())]
-    for day, code, name, url, method, value, partial in zip(
-        days[mask].tolist(), rows["region"].tolist(), rows["source"].astype(str).tolist(),
-        urls.fillna("").astype(str).tolist(), rows["method"].astype(str).tolist(), values,
-        partials,
-    ):
-        found.setdefault((day, code), []).append((name, url, method, value, partial))
-    return found
 
 
 def percent_legend(lang: str = "en") -> list[list[str]]:

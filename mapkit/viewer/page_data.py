@@ -14,7 +14,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mapkit.snapshots import list_sources, load_snapshots
+from mapkit.figures import default_series, list_series
+from mapkit.snapshots import load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
 
@@ -31,8 +32,15 @@ def combined(_bundled: pd.DataFrame, _uploads: dict, key: tuple) -> pd.DataFrame
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def sources_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
-    return list_sources(_frame)
+def series_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
+    """The series a map can show (:func:`mapkit.figures.list_series`)."""
+    return list_series(_frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]:
+    """How the source choice names each series (:func:`map_data.series_labels`)."""
+    return map_data.series_labels(_frame, lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -67,24 +75,10 @@ def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
     return rows, tables.rows_csv(rows)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def rows_by_date(_frame: pd.DataFrame, key: tuple) -> dict[str, pd.DataFrame]:
-    """The snapshot rows of each date, split once."""
-    days = pd.to_datetime(_frame["date"]).dt.strftime("%Y-%m-%d")
-    return {day: rows for day, rows in _frame.groupby(days.to_numpy())}
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def disagreements_on(_frame: pd.DataFrame, key: tuple, date: str) -> pd.DataFrame:
-    day_rows = rows_by_date(_frame, key).get(date, _frame.iloc[:0])
-    return tables.disagreements(day_rows, date)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
                     codes: tuple[str, ...]):
     from mapkit.period_changes import changes
-    from mapkit.snapshots import default_source
 
-    return changes(_frame, source=source or default_source(_frame), period="month",
+    return changes(_frame, source=source or default_series(_frame), period="month",
                    regions=list(codes))

@@ -5,36 +5,41 @@ Each is a plain DataFrame, so the page, the CSV download and the tests read the 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from mapkit.figures import Timeline, build_timeline
-from mapkit.i18n import t
+from mapkit.figures import Timeline, build_timeline, series_of
+from mapkit.i18n import note_text, number_text, t
 from mapkit.publish.csv_table import spreadsheet_text
 from mapkit.regions import REGIONS, region_by_code
 
 #: Columns of the shown-date CSV: the snapshot format's names, plus the figure's own date.
 CSV_COLUMNS = [
     "date", "region", "name_en", "name_uk", "percent", "partial", "contested_percent", "as_of",
-    "source", "method", "source_url", "note",
+    "source", "method", "source_url", "note", "note_uk", "series", "other_sources",
 ]
 
 
 def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
                     timeline: Timeline | None = None) -> pd.DataFrame:
-    """All 27 regions on ``date`` as the map shows them (latest figure on or before the date).
+    """All 27 regions on ``date`` as the map shows them (the series' latest figure on or
+    before the date), with the figures other series give near that date.
 
-    ``percent`` is empty where the source has no figure; ``partial`` says "partial, no figure".
+    ``percent`` is empty where the series has no figure; ``partial`` says "partial, no figure";
+    ``other_sources`` reads "El País 2025-03-17: 60; …" (never shown in the map's colours).
     ``timeline``, the whole timeline of ``snapshots`` and ``source`` built once
-    (:func:`mapkit.figures.build_timeline`), answers in microseconds what building this date's
-    takes a tenth of a second for: the page asks on every move of the slider.
+    (:func:`mapkit.figures.build_timeline`), answers in microseconds for one of its dates what
+    building that date's timeline takes a tenth of a second for: the page asks on every move
+    of the slider.
     """
     day = pd.Timestamp(date).date()
-    if timeline is None:
-        cells = build_timeline(snapshots, date=day, source=source).frame(0)
+    if timeline is None or day not in timeline.dates:
+        timeline, index = build_timeline(snapshots, date=day, source=source), 0
     else:
-        cells = [timeline.figure_on(region.code, day) for region in REGIONS]
+        index = timeline.dates.index(day)
     rows = []
-    for region, cell in zip(REGIONS, cells):
+    for region, cell, others in zip(REGIONS, timeline.frame(index), timeline.others_on(index)):
         rows.append({
             "date": day.isoformat(), "region": region.code,
             "name_en": region.name_en, "name_uk": region.name_uk,
@@ -42,7 +47,10 @@ def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
             "contested_percent": cell.contested,
             "as_of": cell.as_of.isoformat() if cell.as_of else None,
             "source": cell.source, "method": cell.method, "source_url": cell.source_url,
-            "note": cell.note,
+            "note": cell.note, "note_uk": cell.note_uk, "series": timeline.series,
+            "other_sources": "; ".join(
+                f"{o.source} {o.as_of.isoformat()}: "
+                + ("partial" if o.percent is None else f"{o.percent:g}") for o in others),
         })
     out = pd.DataFrame(rows, columns=CSV_COLUMNS)
     for column in ("percent", "contested_percent"):
@@ -72,25 +80,37 @@ def status(percent, partial: bool, source, lang: str) -> str:
     return t("status_figure", lang)
 
 
-def _figure_text(value) -> str:
-    """A percentage for a table cell: one decimal, a dash where there is none (not "None")."""
-    return "–" if value is None or pd.isna(value) else f"{float(value):.1f}"
+def _figure_text(value, lang: str = "en") -> str:
+    """A percentage for a table cell: one decimal as ``lang`` writes it ("99,5" in Ukrainian,
+    as in the tooltips), a dash where there is none (not "None")."""
+    return "–" if value is None or pd.isna(value) else number_text(float(value), lang)
+
+
+def _others_text(text: str, lang: str) -> str:
+    """"El País 2025-03-17: 60" as the reader's language writes its figures."""
+    if not text or lang != "uk":
+        return text or ""
+    return re.sub(r"(\d)\.(\d)", r"\1,\2", text.replace(": partial", ": " + t("partial", lang)))
 
 
 def shown_date_display(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The shown-date rows with headings and region names in ``lang``, for the page."""
+    """The shown-date rows with headings, region names, figures and notes in ``lang``, for
+    the page."""
     name = "name_uk" if lang == "uk" else "name_en"
-    text = rows[["as_of", "source", "note"]].fillna("")
+    text = rows[["as_of", "source", "note", "note_uk", "other_sources"]].astype(object)
+    text = text.where(text.notna(), "")
     return pd.DataFrame({
         t("region", lang): rows[name],
-        t("col_percent", lang): [_figure_text(v) for v in rows["percent"]],
+        t("col_percent", lang): [_figure_text(v, lang) for v in rows["percent"]],
         t("col_status", lang): [status(p, q, s, lang) for p, q, s in
                                 zip(rows["percent"], rows["partial"], rows["source"])],
-        t("col_contested", lang): [_figure_text(v) for v in rows["contested_percent"]],
+        t("col_contested", lang): [_figure_text(v, lang) for v in rows["contested_percent"]],
         t("col_as_of", lang): text["as_of"],
         t("source", lang): text["source"],
         t("method", lang): [t(m, lang) if isinstance(m, str) and m else "" for m in rows["method"]],
-        t("note", lang): text["note"],
+        t("note", lang): [note_text(n or None, u or None, lang) or ""
+                          for n, u in zip(text["note"], text["note_uk"])],
+        t("col_others", lang): [_others_text(o, lang) for o in text["other_sources"]],
     })
 
 
@@ -109,58 +129,33 @@ def biggest_changes(change: pd.DataFrame, lang: str, date_from, date_to) -> pd.D
     }).reset_index(drop=True)
 
 
-#: Two figures of one source further apart than this are not joined by a line in the chart:
-#: nothing is known in between (Crimea 2014 → the pre-invasion line of February 2022).
-MAX_JOINED_GAP_DAYS = 120
+def region_series(snapshots: pd.DataFrame, code: str, series: str) -> pd.DataFrame:
+    """Every figure any source gives for one region, for its chart: ``date, source, series,
+    method, percent, partial, on_map, segment, until``.
 
-
-def region_series(snapshots: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Every figure any source gives for one region: ``date, source, method, percent, partial,
-    segment``.
-
-    One line per source in the chart; a partial figure has no percent (a gap, not a zero), and
-    ``segment`` changes where two consecutive figures are more than ``MAX_JOINED_GAP_DAYS`` apart,
-    so the chart does not draw a trend through years without data.
+    ``on_map`` marks the figures of ``series``, the one the map shows: drawn as a line where
+    each figure holds until the next (so the 2015–2022 line is one level for seven years),
+    broken where the series says "partial, no figure" (``segment`` changes after such a row;
+    ``until`` is the date of the series' next figure, the end of the band that marks it).
+    The other sources' figures are points beside it.
     """
     region_by_code(code)  # fails loudly for an unknown code
     rows = snapshots[snapshots["region"] == code]
     out = pd.DataFrame({
         "date": pd.to_datetime(rows["date"]),
         "source": rows["source"].astype(str),
+        "series": series_of(rows).astype(str),
         "method": rows["method"].astype(str),
         "percent": rows["percent"].astype(float),
         "partial": rows["partial"].astype(bool),
     })
-    out = out.sort_values(["source", "date"]).reset_index(drop=True)
-    gap = out.groupby("source")["date"].diff() > pd.Timedelta(days=MAX_JOINED_GAP_DAYS)
-    out["segment"] = out["source"] + " " + gap.groupby(out["source"]).cumsum().astype(str)
+    out["on_map"] = out["series"] == series
+    out = out.sort_values(["on_map", "date", "source"], ascending=[False, True, True])
+    out = out.reset_index(drop=True)
+    mine = out["on_map"]
+    breaks = out.loc[mine, "partial"].shift(fill_value=False).cumsum()
+    out["segment"] = ""
+    out.loc[mine, "segment"] = "line " + breaks.astype(str)
+    out["until"] = pd.NaT
+    out.loc[mine, "until"] = out.loc[mine, "date"].shift(-1)
     return out
-
-
-def disagreements(snapshots: pd.DataFrame, date) -> pd.DataFrame:
-    """Regions where two or more sources give different figures on exactly ``date``."""
-    day = pd.Timestamp(date)
-    rows = snapshots[pd.to_datetime(snapshots["date"]) == day]
-    found = []
-    if rows["source"].nunique() < 2:  # most dates: one source, nothing to disagree
-        return pd.DataFrame(found, columns=["region", "name_en", "name_uk", "source", "method",
-                                            "percent", "partial"])
-    for code, group in rows.groupby("region"):
-        if group["source"].nunique() < 2:
-            continue
-        values = {
-            (None if bool(p) else round(float(v), 1))
-            for v, p in zip(group["percent"], group["partial"])
-        }
-        if len(values) < 2:
-            continue
-        region = region_by_code(code)
-        for _, row in group.iterrows():
-            found.append({
-                "region": code, "name_en": region.name_en, "name_uk": region.name_uk,
-                "source": row["source"], "method": row["method"],
-                "percent": None if bool(row["partial"]) else float(row["percent"]),
-                "partial": bool(row["partial"]),
-            })
-    return pd.DataFrame(found, columns=["region", "name_en", "name_uk", "source", "method",
-                                        "percent", "partial"])

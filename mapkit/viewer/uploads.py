@@ -32,6 +32,7 @@ class Upload:
     name: str
     rows: pd.DataFrame
     sources: list[str] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
 
 
 def read_upload(name: str, data: bytes, *, date: dt.date | None = None,
@@ -66,8 +67,9 @@ def _computed(name: str, data: bytes, date: dt.date | None,
     from mapkit.ingest.day import ALLOW_EMPTY_HINT, compute_snapshot  # only for GeoJSON
 
     try:
-        snapshot = compute_snapshot(name, data=data, date=date, source=Path(name).stem,
-                                    source_url="", origin=name, on_stage=on_stage)
+        snapshot = compute_snapshot(name, data=data, date=date,
+                                    unnamed_source_name=Path(name).stem, origin=name,
+                                    on_stage=on_stage)
     except SnapshotError as error:  # the messages speak of the app's date box, not --date
         raise SnapshotError([
             Problem(problem.file, problem.line, problem.message.replace(
@@ -83,7 +85,9 @@ def _computed(name: str, data: bytes, date: dt.date | None,
 def _marked(name: str, rows: pd.DataFrame) -> Upload:
     rows = rows.copy()
     rows["source"] = rows["source"].astype(str) + UPLOAD_SUFFIX
-    return Upload(name=name, rows=rows, sources=sorted(rows["source"].unique()))
+    rows["series"] = rows["series"].astype(str) + UPLOAD_SUFFIX
+    return Upload(name=name, rows=rows, sources=sorted(rows["source"].unique()),
+                  series=sorted(rows["series"].unique()))
 
 
 def combine(bundled: pd.DataFrame, uploads: list[Upload]) -> pd.DataFrame:

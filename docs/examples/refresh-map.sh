@@ -1,0 +1,21 @@
+#!/bin/sh
+# Bring the map's timeline up to date, then export the embed a story links to.
+#
+#   MAPKIT_HOME=/srv/mapkit EMBED_OUT=/var/www/html/ukraine-map.html ./refresh-map.sh [OPTION…]
+#
+# Options go to `mapkit update` (e.g. --source mirror).
+# MAPKIT_HOME is a checkout of mapkit with its virtualenv in .venv (pip install -r
+# requirements.txt); the bundled folder data/control_snapshots/deepstate/ is brought up to date
+# in place. The embed is written even when some dates were rejected (the others are in it);
+# the script then exits with mapkit update's code, so cron mails and systemd marks the failure:
+# 0 up to date, 1 some dates rejected (see the output), 2 bad usage, 3 no network.
+set -u
+cd "${MAPKIT_HOME:?set MAPKIT_HOME to the mapkit checkout}" || exit 2
+mapkit=.venv/bin/mapkit
+"$mapkit" update --cache "${MAPKIT_CACHE:-$HOME/.cache/mapkit}" "$@"
+code=$?
+if [ "$code" -le 1 ]; then
+    "$mapkit" export --format embed --out "${EMBED_OUT:?set EMBED_OUT to the embed file}" \
+        || exit $?
+fi
+exit "$code"

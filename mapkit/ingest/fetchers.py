@@ -1,0 +1,486 @@
+"""Where ``mapkit update`` gets front-line polygons: each source behind one small interface.
+
+A source answers two questions: which maps it has for a range of dates
+(:meth:`Source.available`, a :class:`Listing` of :class:`Candidate` maps), and the bytes of
+one of them (:meth:`Source.fetch`). Sources are registered by name (:data:`SOURCES`); a URL,
+a URL template or a folder works too (:func:`open_source`):
+
+- ``deepstate`` — DeepStateMap's API as its public clients use it: ``/history/public`` lists
+  the updates (id = Unix seconds, ``createdAt``, ``descriptionEn``), ``/history/{id}/geojson``
+  is one update's map, ``/history/last`` the newest (``{"id", "map": …}``), tried when the
+  list is refused. One map per UTC day: the day's last update.
+- ``mirror`` — daily occupied-area files by URL template, DeepStateMap's daily format; a 404
+  means no file that day, so dates are probed rather than listed.
+- a URL template (``https://host/{date:%Y%m%d}.geojson``), a URL, a folder or a file of
+  GeoJSON / GeoPackage: every polygon counts as occupied, as in ``mapkit compute``.
+
+The date a map shows is decided by the importer's rule for the file name the map is computed
+under (:func:`date_shown`), so ``mapkit update`` and ``mapkit compute`` over the same files
+give the same dates. Raw responses can be kept compressed in a cache (:class:`ResponseCache`)
+that ``mapkit compute`` reads as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+import urllib.parse
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from mapkit.files import write_atomically
+from mapkit.ingest.http import FetchError, HttpClient, Unauthorized
+from mapkit.ingest.importers import date_from_filename, snapshot_date_from_name
+
+__all__ = ["SOURCES", "Candidate", "DeepStateApi", "Folder", "Listing", "OwnAreas",
+           "ResponseCache", "Source", "SourceSpecError", "UrlTemplate", "date_shown",
+           "open_source"]
+
+DEEPSTATE = "DeepStateMap"
+#: What every DeepStateMap-derived source says once to a new user (see the README).
+DEEPSTATE_NOTICE = (
+    "DeepStateMap's licence (https://deepstatemap.live/license-en.html) limits who may use its "
+    "API and data: check that it allows your use before publishing, and credit \"DeepStateMap\".")
+
+
+class SourceSpecError(ValueError):
+    """``--source`` names no known source, URL or folder, or a template cannot be filled."""
+
+
+def date_shown(name: str) -> dt.date | None:
+    """The date the map in a file called ``name`` shows, by the importer's rule for file names
+    (the rule ``mapkit compute`` uses to plan a run: a daily-format file holds the map of the
+    day before its name's date)."""
+    return snapshot_date_from_name(name)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One map a source has (or, when not ``certain``, may have) for a date.
+
+    ``name`` is the file name it is computed and cached under: it carries the date the map
+    shows (:func:`date_shown`), which is ``date``; None when only reading the map will tell.
+    """
+
+    date: dt.date | None
+    name: str
+    url: str | None = None
+    path: Path | None = None  # a local file: read there, never cached
+    certain: bool = True  # listed by the source; else probed (404: no map that day)
+    update_id: int | None = None
+    created: dt.datetime | None = None
+    description: str = ""
+    body: bytes | None = field(default=None, repr=False, compare=False)  # already fetched
+
+    @property
+    def label(self) -> str:
+        """How messages name it: the update's id, or the file's name."""
+        return f"update {self.update_id}" if self.update_id is not None else self.name
+
+
+@dataclass
+class Listing:
+    """What a source has between two dates; ``notes`` say anything unusual about the asking."""
+
+    candidates: list[Candidate]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OwnAreas:
+    """A source's own area figures for one map (km² by type), as it gives them."""
+
+    figures: tuple[tuple[str, float], ...]
+
+    def occupied_km2(self) -> float | None:
+        """The figure that reads as the occupied area, when exactly one does."""
+        occupied = [km2 for kind, km2 in self.figures if "occup" in kind.lower()]
+        return occupied[0] if len(occupied) == 1 else None
+
+
+class Source:
+    """The interface every source implements; see the module docstring."""
+
+    #: Name written in every row's ``source`` (None: ask the user or the folder).
+    row_source: str | None = None
+    #: Printed once to a new user (see :func:`mapkit.ingest.update.notice_due`).
+    notice: str | None = None
+    #: Sub-folder of ``--cache`` (None: local files, nothing to cache).
+    cache_key: str | None = None
+    #: Whether :meth:`available` lists what exists (else candidates are probed).
+    lists: bool = True
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def available(self, since: dt.date | None, until: dt.date) -> Listing:
+        raise NotImplementedError
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        raise NotImplementedError
+
+    def origin(self, candidate: Candidate) -> str:
+        """What a row's note says the figures were computed from."""
+        return candidate.name
+
+    def own_areas(self, candidate: Candidate) -> tuple[OwnAreas | None, bytes | None,
+                                                        str | None]:
+        """The source's own area figures for ``candidate``: (figures, raw response, note)."""
+        return None, None, None
+
+
+def _in_range(date: dt.date | None, since: dt.date | None, until: dt.date) -> bool:
+    return date is None or ((since is None or date >= since) and date <= until)
+
+
+# --- DeepStateMap's API ---------------------------------------------------------------------
+
+
+def _parse_time(value) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)
+
+
+def _one_line(text, limit: int = 300) -> str:
+    text = re.sub(r"\s+", " ", str(text or "")).strip()
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+class DeepStateApi(Source):
+    """DeepStateMap's own API (``https://deepstatemap.live/api``); see the module docstring."""
+
+    DEFAULT_BASE = "https://deepstatemap.live/api"
+    row_source = DEEPSTATE
+    notice = DEEPSTATE_NOTICE
+    cache_key = "deepstate"
+
+    def __init__(self, base_url: str | None, client: HttpClient):
+        self.base = (base_url or self.DEFAULT_BASE).rstrip("/")
+        self.client = client
+        super().__init__(f"DeepStateMap API ({self.base})")
+
+    def _update(self, entry: dict, body: bytes | None = None) -> Candidate | None:
+        """A candidate from one history entry; None when the entry is unusable."""
+        try:
+            update_id = int(entry["id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        created = (_parse_time(entry.get("createdAt")) or _parse_time(entry.get("datetime"))
+                   or dt.datetime.fromtimestamp(update_id, dt.UTC))
+        name = f"{created:%Y-%m-%dT%H%M%SZ}_{update_id}.json"
+        description = _one_line(entry.get("descriptionEn") or entry.get("description") or "")
+        return Candidate(date=date_shown(name), name=name,
+                         url=f"{self.base}/history/{update_id}/geojson", update_id=update_id,
+                         created=created, description=description, body=body)
+
+    def available(self, since: dt.date | None, until: dt.date) -> Listing:
+        url = f"{self.base}/history/public"
+        try:
+            body = self.client.get(url)
+        except Unauthorized as error:
+            return self._latest_only(error, since, until)
+        try:
+            entries = _json(body)
+        except ValueError as error:
+            raise FetchError(url, f"the history list is not JSON ({error})") from None
+        if isinstance(entries, dict):  # some deployments wrap lists
+            entries = entries.get("data") or entries.get("items") or entries
+        if not isinstance(entries, list):
+            raise FetchError(url, "the history list is not a list of updates")
+        by_day: dict[dt.date, Candidate] = {}
+        skipped = 0
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("status") is False:
+                skipped += isinstance(entry, dict)
+                continue
+            candidate = self._update(entry)
+            if candidate is None or candidate.date is None:
+                continue
+            kept = by_day.get(candidate.date)
+            if kept is None or (candidate.created, candidate.update_id) > (kept.created,
+                                                                             kept.update_id):
+                by_day[candidate.date] = candidate  # the day's last update
+        # A day's snapshot is its last update, known once the day (UTC) is over: today's
+        # updates wait for the first run after midnight UTC.
+        today = dt.datetime.now(dt.UTC).date()
+        waiting = [by_day.pop(day) for day in sorted(by_day) if day >= today]
+        listing = Listing([by_day[d] for d in sorted(by_day)])
+        if waiting:
+            listing.notes.append(f"today's update(s) ({today}, UTC) are left for a run after "
+                                 "midnight UTC: a day's snapshot is its last update")
+        if skipped:
+            listing.notes.append(f"{skipped} update(s) in the history list are not public "
+                                 "(status false) and were left out")
+        if since is None:  # nothing to continue from: the newest map only
+            listing.candidates = [c for c in listing.candidates if c.date <= until][-1:]
+        else:
+            listing.candidates = [c for c in listing.candidates
+                                  if _in_range(c.date, since, until)]
+        return listing
+
+    def _latest_only(self, refused: Unauthorized, since: dt.date | None,
+                     until: dt.date) -> Listing:
+        """The history list was refused: today's map only, from ``/history/last``."""
+        url = f"{self.base}/history/last"
+        body = self.client.get(url)
+        try:
+            document = _json(body)
+        except ValueError as error:
+            raise FetchError(url, f"not JSON ({error})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("map"), dict):
+            raise FetchError(url, "the answer has no 'map'")
+        candidate = self._update(document, body=body)
+        if candidate is None:
+            raise FetchError(url, "the answer has no update id")
+        note = (f"the history list answered {refused.reason}; only the latest update "
+                f"({candidate.update_id}, {candidate.date}) was taken, from /history/last")
+        wanted = [candidate] if _in_range(candidate.date, since, until) else []
+        return Listing(wanted, [note])
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        if candidate.body is not None:
+            return candidate.body
+        return self.client.get(candidate.url)
+
+    def origin(self, candidate: Candidate) -> str:
+        said = (f"DeepStateMap update {candidate.update_id} of "
+                f"{candidate.created:%Y-%m-%d %H:%M} UTC")
+        if candidate.description:
+            said += f" (“{candidate.description}”)"
+        return said
+
+    def own_areas(self, candidate: Candidate):
+        """``/history/{id}/areas``: reported by client code as ``[{"type", "area"}]`` in km²;
+        unverified, so anything else is noted and ignored."""
+        if candidate.update_id is None:
+            return None, None, None
+        url = f"{self.base}/history/{candidate.update_id}/areas"
+        try:
+            body = self.client.get(url)
+        except FetchError as error:
+            if error.status == 404:
+                return None, None, None
+            return None, None, f"its own areas could not be read ({error.reason}); ignored"
+        return parse_own_areas(body)
+
+
+def parse_own_areas(body: bytes) -> tuple[OwnAreas | None, bytes, str | None]:
+    """(figures, the raw body, a note when the body is not understood)."""
+    try:
+        document = _json(body)
+    except ValueError:
+        return None, body, "its own areas are not JSON; ignored"
+    if isinstance(document, dict):
+        document = document.get("areas", document.get("data", document))
+    figures = []
+    if isinstance(document, list):
+        for item in document:
+            if not isinstance(item, dict):
+                continue
+            kind, area = item.get("type"), item.get("area")
+            if isinstance(kind, str) and isinstance(area, int | float) and not isinstance(
+                    area, bool):
+                figures.append((kind, float(area)))
+    if not figures:
+        return None, body, ("its own areas are not in the expected form (a list of "
+                            "{\"type\", \"area\"}); recorded, not compared")
+    return OwnAreas(tuple(figures)), body, None
+
+
+# --- Files by URL, by URL template, or on disk --------------------------------------------------
+
+
+def _url_name(url: str) -> str:
+    return Path(urllib.parse.urlsplit(url).path).name
+
+
+class UrlTemplate(Source):
+    """One file per day at ``template.format(date=day)``; a 404 means no file that day."""
+
+    lists = False
+    cache_key = "url"
+
+    #: How many days back the newest file is looked for when nothing gives a start date.
+    NEWEST_WITHIN_DAYS = 14
+
+    def __init__(self, template: str, client: HttpClient, label: str | None = None):
+        try:
+            self._url(dt.date(2024, 7, 8), template)
+        except (KeyError, IndexError, ValueError, AttributeError) as error:
+            raise SourceSpecError(
+                f"URL template {template!r} cannot be filled with a date ({error!r}); write "
+                "the date as {date:%Y-%m-%d} or {date:%Y%m%d}") from None
+        self.template = template
+        self.client = client
+        self.cache_key = urllib.parse.urlsplit(template).hostname or "url"
+        super().__init__(label or template)
+
+    @staticmethod
+    def _url(day: dt.date, template: str) -> str:
+        return template.format(date=day)
+
+    def _candidate(self, day: dt.date) -> Candidate:
+        url = self._url(day, self.template)
+        name = _url_name(url) or "map.geojson"
+        if date_from_filename(name) is None:  # the date is elsewhere in the URL
+            name = f"{day.isoformat()}_{name}"
+        return Candidate(date=date_shown(name), name=name, url=url, certain=False)
+
+    def available(self, since: dt.date | None, until: dt.date) -> Listing:
+        # File dates around the range: the date a file shows may differ from its file date
+        # (the importer decides), so two days either side are asked about too.
+        first = (since or until - dt.timedelta(days=self.NEWEST_WITHIN_DAYS))
+        days = (first + dt.timedelta(days=n)
+                for n in range(-2, (until - first).days + 3))
+        candidates = [c for c in map(self._candidate, days)
+                      if c.date is not None and _in_range(c.date, since or first, until)]
+        candidates.sort(key=lambda c: c.date)
+        return Listing(candidates)
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        return self.client.get(candidate.url)
+
+    def origin(self, candidate: Candidate) -> str:
+        return f"{candidate.name} ({self.label})"
+
+
+class DailyMirror(UrlTemplate):
+    """DeepStateMap's daily occupied-area files as a public mirror publishes them."""
+
+    DEFAULT_BASE = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/master/data"
+    FILE = "deepstatemap_data_{date:%Y%m%d}.geojson"
+    row_source = DEEPSTATE
+    notice = DEEPSTATE_NOTICE
+
+    def __init__(self, base_url: str | None, client: HttpClient):
+        base = (base_url or self.DEFAULT_BASE).rstrip("/")
+        super().__init__(f"{base}/{self.FILE}", client,
+                         label=f"DeepStateMap daily mirror ({base})")
+        self.cache_key = "mirror"
+
+
+class SingleUrl(Source):
+    """One file at one URL."""
+
+    cache_key = "url"
+
+    def __init__(self, url: str, client: HttpClient):
+        self.url = url
+        self.client = client
+        self.cache_key = urllib.parse.urlsplit(url).hostname or "url"
+        super().__init__(url)
+
+    def available(self, since: dt.date | None, until: dt.date) -> Listing:
+        name = _url_name(self.url) or "map.geojson"
+        candidate = Candidate(date=date_shown(name), name=name, url=self.url)
+        return Listing([candidate] if _in_range(candidate.date, since, until) else [])
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        return self.client.get(candidate.url)
+
+    def origin(self, candidate: Candidate) -> str:
+        return self.url
+
+
+class Folder(Source):
+    """Polygon files in a folder (or one file): whatever ``mapkit compute`` reads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(str(path))
+
+    def available(self, since: dt.date | None, until: dt.date) -> Listing:
+        from mapkit.ingest.runner import expand_inputs
+
+        by_date: dict[object, Candidate] = {}
+        for file in expand_inputs([self.path]):
+            candidate = Candidate(date=date_shown(file.name), name=file.name, path=file)
+            # one file per date: the last by name, as in mapkit compute
+            by_date[candidate.date if candidate.date is not None else file] = candidate
+        candidates = sorted(by_date.values(), key=lambda c: (c.date is None, c.date or 0,
+                                                             c.name))
+        if since is None:
+            dated = [c for c in candidates if c.date is not None and c.date <= until]
+            return Listing(dated[-1:] + [c for c in candidates if c.date is None])
+        return Listing([c for c in candidates if _in_range(c.date, since, until)])
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        return candidate.path.read_bytes()
+
+
+#: Named sources: name → (class, what it is).
+SOURCES: dict[str, tuple[type[Source], str]] = {
+    "deepstate": (DeepStateApi, "DeepStateMap's API (one map per UTC day, the day's last "
+                                "update)"),
+    "mirror": (DailyMirror, "a mirror of DeepStateMap's daily occupied-area files "
+                            "(deepstatemap_data_YYYYMMDD.geojson)"),
+}
+
+
+def open_source(spec: str, *, base_url: str | None = None,
+                client: HttpClient | None = None) -> Source:
+    """The source ``spec`` names: a registered name, a URL template, a URL, or a folder or
+    file of polygons. ``base_url`` replaces a named source's address."""
+    if spec in SOURCES:
+        return SOURCES[spec][0](base_url, client or HttpClient())
+    if base_url:
+        raise SourceSpecError(f"--base-url replaces the address of a named source "
+                              f"({', '.join(SOURCES)}); {spec!r} is not one")
+    if re.match(r"^https?://", spec, re.IGNORECASE):
+        client = client or HttpClient()
+        return UrlTemplate(spec, client) if "{" in spec else SingleUrl(spec, client)
+    path = Path(spec)
+    if path.exists():
+        return Folder(path)
+    names = ", ".join(SOURCES)
+    raise SourceSpecError(f"--source {spec!r} is not a source name ({names}), an http(s) URL "
+                          "or an existing folder or file")
+
+
+# --- The cache of raw responses ---------------------------------------------------------------
+
+
+class ResponseCache:
+    """Raw responses kept gzip-compressed under ``folder/<source>/``, named by date and id
+    (``2026-10-01T182357Z_1790879037.json.gz``, ``deepstatemap_data_20260822.geojson.gz``), so
+    a rerun downloads nothing twice and ``mapkit compute folder/<source>`` reproduces the
+    figures offline. A source's own area figures go to ``areas/`` beneath (not polygons)."""
+
+    def __init__(self, folder: str | Path, key: str):
+        self.folder = Path(folder) / key
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.gz"
+
+    def get(self, name: str) -> bytes | None:
+        path = self.path(name)
+        try:
+            return gzip.decompress(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, zlib.error):  # damaged: fetch again, and replace it
+            return None
+
+    def put(self, name: str, body: bytes, *, sub: str | None = None, tag: str = "") -> Path:
+        """Keep ``body`` as ``name`` (in the sub-folder ``sub``), written atomically."""
+        folder = self.folder / sub if sub else self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        return write_atomically(folder / f"{name}.gz", gzip.compress(body, mtime=0), tag=tag)
+
+
+def _json(body: bytes):
+    document = orjson.loads(body)
+    if isinstance(document, str):  # some proxies answer with the JSON as a JSON string
+        document = orjson.loads(document)
+    return document

@@ -1,0 +1,204 @@
+"""A loopback HTTP server that replays the real DeepStateMap files, for ``mapkit update``.
+
+- ``../shared/deepstate/raw/`` in the shape of DeepStateMap's API: ``/api/history/public`` lists
+  one update per dump (id = the Unix seconds of the UTC time in its file name),
+  ``/api/history/{id}/geojson`` serves the dump's bytes as they are, ``/api/history/last`` the
+  newest as ``{"id", "createdAt", "map": …}``; ``/api/history/{id}/areas`` is 404 unless a test
+  gives an answer (nothing real is known of its format).
+- ``../shared/deepstate/daily/`` in the shape of the daily mirror:
+  ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise.
+
+A test chooses which files are served (``raw``, ``daily``) and queues faults for a path
+(:meth:`ReplayServer.fault`): an HTTP status with headers, a truncated body, a delay, another
+body, or a dropped connection. Every request is recorded with its time and headers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import http.server
+import json
+import re
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "deepstate"
+RAW = SHARED / "raw"
+DAILY = SHARED / "daily"
+
+
+def dump_time(path: Path) -> dt.datetime:
+    """The UTC time in a raw dump's name (``2022-04-03T123328Z.json``)."""
+    return dt.datetime.strptime(path.stem, "%Y-%m-%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+
+
+def dump_id(path: Path) -> int:
+    return calendar.timegm(dump_time(path).timetuple())
+
+
+@dataclass
+class Fault:
+    """What the server does instead of answering normally, once."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    truncate: int | None = None  # send only this many bytes of the body (Content-Length: full)
+    delay: float = 0.0  # before answering
+    body: bytes | None = None  # answer this instead (status 200 unless ``status``)
+    drop: bool = False  # close the connection without answering
+
+
+@dataclass
+class Request:
+    path: str
+    time: float
+    headers: dict[str, str]
+
+
+class ReplayServer:
+    """The server's state; see the module docstring. ``url`` is its address."""
+
+    def __init__(self, raw: list[Path] | None = None, daily: list[Path] | None = None):
+        self.raw: list[Path] = list(raw or [])
+        self.daily: list[Path] = list(daily or [])
+        self.areas: dict[int, bytes] = {}
+        self.replacements: dict[str, bytes] = {}  # path -> body served instead, every time
+        self.delay: dict[str, float] = {}  # path -> delay before every answer
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api"
+
+    @property
+    def mirror(self) -> str:
+        return f"{self.url}/data"
+
+    def start(self) -> ReplayServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fault(self, path: str, *faults: Fault) -> None:
+        """Queue ``faults`` for the next requests of ``path`` (one fault per request)."""
+        with self._lock:
+            self.faults[path].extend(faults)
+
+    def paths(self, prefix: str = "") -> list[str]:
+        return [r.path for r in self.requests if r.path.startswith(prefix)]
+
+    # --- the answers ------------------------------------------------------------------------
+
+    def history(self) -> list[dict]:
+        return [{"id": dump_id(p), "createdAt": dump_time(p).strftime(
+                    "%Y-%m-%dT%H:%M:%S.000Z"), "updatedAt": dump_time(p).strftime(
+                    "%Y-%m-%dT%H:%M:%S.000Z"), "status": True,
+                 "description": f"відтворення {p.name}",
+                 "descriptionEn": f"replay of {p.name}"} for p in sorted(self.raw)]
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        if path in self.replacements:
+            return 200, self.replacements[path]
+        if path == "/api/history/public":
+            return 200, json.dumps(self.history()).encode()
+        if path == "/api/history/last" and self.raw:
+            newest = max(self.raw, key=dump_time)
+            entry = next(e for e in self.history() if e["id"] == dump_id(newest))
+            return 200, (b'{"id": %d, "createdAt": "%s", "descriptionEn": "%s", "map": '
+                         % (entry["id"], entry["createdAt"].encode(),
+                            entry["descriptionEn"].encode())
+                         + newest.read_bytes() + b"}")
+        match = re.fullmatch(r"/api/history/(\d+)/(geojson|areas)", path)
+        if match:
+            update_id = int(match[1])
+            if match[2] == "areas":
+                return (200, self.areas[update_id]) if update_id in self.areas else (404, b"")
+            for dump in self.raw:
+                if dump_id(dump) == update_id:
+                    return 200, dump.read_bytes()
+        match = re.fullmatch(r"/data/deepstatemap_data_(\d{4})(\d{2})(\d{2})\.geojson", path)
+        if match:
+            name = f"{match[1]}-{match[2]}-{match[3]}.geojson"
+            for daily in self.daily:
+                if daily.name == name:
+                    return 200, daily.read_bytes()
+        return 404, b'{"error": "not found"}'
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:  # a client that hung up: fine
+        pass
+
+
+def _handler(server: ReplayServer):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # headers and body go out in separate writes: without this, Nagle's algorithm and
+            # the client's delayed ACK add 40 ms to every answer on loopback
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+            with server._lock:
+                server.requests.append(Request(self.path, time.monotonic(),
+                                               dict(self.headers.items())))
+                queue = server.faults.get(self.path)
+                fault = queue.popleft() if queue else None
+            delay = server.delay.get(self.path, 0.0) + (fault.delay if fault else 0.0)
+            if delay:
+                time.sleep(delay)
+            if fault and fault.drop:
+                self.close_connection = True
+                self.connection.close()
+                return
+            status, body = server.answer(self.path)
+            headers = {"Content-Type": "application/json"}
+            if fault:
+                if fault.body is not None:
+                    status, body = 200, fault.body
+                if fault.status is not None:
+                    status = fault.status
+                    if fault.body is None and status != 200:
+                        body = b'{"error": "fault"}'
+                headers.update(fault.headers)
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            if fault and fault.truncate is not None:
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body[:fault.truncate])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
+                self.close_connection = True
+
+    return Handler
