@@ -69,8 +69,9 @@ def moved_map(app, **event) -> None:
 
 
 def series_choices(app, lang: str = "en") -> list[str]:
-    """The series the source choice offers ("Test Desk · computed · 2024 · …" → "Test Desk")."""
-    return [option.split(" · ")[0] for option in app.radio(key=f"source:{lang}").options]
+    """The series the source choice offers ("Test Desk · computed · 2024 · …" → "Test Desk"),
+    as the reader sees them (their labels are escaped Markdown)."""
+    return [shown(option).split(" · ")[0] for option in app.radio(key=f"source:{lang}").options]
 
 
 def map_painted(app) -> None:

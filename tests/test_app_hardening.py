@@ -50,6 +50,11 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
+def series(app) -> list[str]:
+    """The series the source choice offers, as the reader sees their names."""
+    return [shown(option).split(" · ")[0] for option in app.radio(key="source:en").options]
+
+
 def upload(app, name: str, content: bytes) -> AppTest:
     return app.file_uploader(key="upload_file").upload(name, content, "text/plain").run()
 
@@ -58,7 +63,7 @@ def page_still_works(app, folder) -> None:
     """No traceback; the sidebar, the table and the export panel are all there; nothing new
     was written beside the snapshots."""
     assert not app.exception
-    assert "Test Desk" in app.selectbox(key="source").options
+    assert "Test Desk" in series(app)
     assert app.dataframe, "the table under the map is gone"
     assert app.button(key="export_make")
     assert sorted(p.name for p in folder.iterdir()) == ["test.csv"]
@@ -69,8 +74,8 @@ def test_a_geojson_upload_takes_its_date_from_its_own_file_name(app, folder):
                                                   [37.5, 48.5], [37.5, 47.5]]]}
     upload(app, "2024-07-08.geojson", json.dumps(square).encode())
     assert not app.error, [e.value for e in app.error]
-    assert "2024-07-08 (uploaded)" in app.selectbox(key="source").options
-    app.selectbox(key="source").set_value("2024-07-08 (uploaded)").run()
+    assert "2024-07-08 (uploaded)" in series(app)
+    assert app.radio(key="source:en").value == "2024-07-08 (uploaded)"  # shown at once
     assert "Data for 8 July 2024" in " ".join(shown(h.value) for h in app.subheader)
     page_still_works(app, folder)
 
@@ -92,7 +97,7 @@ def test_more_than_36_sources_in_an_upload_are_all_on_the_map(app, folder):
     upload(app, "outlets.csv", (HEADER + rows).encode())
     assert not app.error
     page_still_works(app, folder)
-    assert "Outlet 39 (uploaded)" in app.selectbox(key="source").options
+    assert "Outlet 39 (uploaded)" in series(app)
 
 
 def test_a_big_bad_upload_lists_its_first_problems_and_counts_the_rest(app, folder):

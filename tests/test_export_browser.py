@@ -302,16 +302,23 @@ def test_partial_colour_is_the_base_of_the_hatch():
 # --- more sources than one digit can number -----------------------------------------------------
 
 
+def _day(i: int) -> str:
+    return f"2024-01-{1 + i:02d}" if i < 31 else f"2024-02-{i - 30:02d}"
+
+
 @pytest.fixture(scope="module")
 def many_sources(tmp_path_factory):
-    """40 outlets, one figure each on its own day: more than the 36 a digit can number."""
+    """A desk's series over 40 days, and 40 outlets beside it, one figure each: with the desk,
+    more sources than the 36 a digit can number."""
     from mapkit.regions import REGIONS
 
     folder = tmp_path_factory.mktemp("many")
+    last = REGIONS[39 % len(REGIONS)].code
     write_csv(folder / "outlets.csv", [
-        (f"2024-01-{1 + i:02d}" if i < 31 else f"2024-02-{i - 30:02d}",
-         REGIONS[i % len(REGIONS)].code, i, f"Outlet {i:02d}", "reported",
-         "https://example.org", "", "") for i in range(40)
+        *[(_day(i), last, 50, "Desk", "reported", "https://example.org", "", "")
+          for i in range(40)],
+        *[(_day(i), REGIONS[i % len(REGIONS)].code, i, f"Outlet {i:02d}", "reported",
+           "https://example.org", "", "") for i in range(40)],
     ])
     return load_snapshots([folder])
 
@@ -321,8 +328,8 @@ def test_maps_of_more_than_36_sources_name_each_source(page_factory, many_source
                                                        fmt):
     from mapkit.regions import REGIONS
 
-    out = write_export(fmt, many_sources, tmp_path / "map.html")
-    last = REGIONS[39 % len(REGIONS)].code  # Outlet 39's region, on the last date
+    out = write_export(fmt, many_sources, tmp_path / "map.html", source="Desk")
+    last = REGIONS[39 % len(REGIONS)].code  # the desk's region, and Outlet 39's, on the last day
     page = page_factory()
     if fmt == "embed":
         page.goto(out.as_uri())
@@ -334,5 +341,6 @@ def test_maps_of_more_than_36_sources_name_each_source(page_factory, many_source
         page.wait_for_selector(f'path[data-code="{last}"]')
         page.hover(f'path[data-code="{last}"]')
         tip = page.inner_text(".leaflet-tooltip")
-    assert "Outlet 39" in tip and "39.0 %" in tip
+    assert "Desk" in tip and "50.0 %" in tip  # the map's own source, by its index
+    assert "Outlet 39" in tip and "39.0 %" in tip  # the 41st source, beside it
     assert page.errors == []
