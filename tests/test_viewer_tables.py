@@ -28,3 +28,20 @@ def test_shown_table_prints_a_dash_not_none_for_missing_figures():
     assert shown.loc["Donetsk"].iloc[0] == "60.0"
     assert shown.loc["Vinnytsia"].iloc[0] == "–"
     assert "None" not in shown.to_string()
+
+
+def test_the_shown_date_read_from_the_whole_timeline_is_the_table_built_for_that_date():
+    """The page reads each date's table from one timeline built once (a slider move costs
+    microseconds, not a tenth of a second); it must be the very table built for the date."""
+    import pandas as pd
+
+    from mapkit.figures import build_timeline
+
+    frame = load_snapshots()
+    for source in (default_series(frame), "El País"):
+        timeline = build_timeline(frame, source=source)
+        dates = timeline.dates
+        for day in {dates[0], dates[len(dates) // 3], dates[len(dates) // 2], dates[-1]}:
+            pd.testing.assert_frame_equal(
+                shown_date_rows(frame, source, day, timeline=timeline),
+                shown_date_rows(frame, source, day))
