@@ -125,7 +125,7 @@ try:
     bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
-    st.code(problem_lines(error.problems, lang), language=None)
+    st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
     st.stop()
 
 session_default("uploads", {})  # file id + date -> Upload
@@ -136,19 +136,22 @@ upload_problems = None  # the problems of an upload that could not be used
 if uploaded is not None:
     upload_key = f"{uploaded.file_id}:{upload_date}"
     if upload_key not in st.session_state["uploads"]:
+        progress = st.sidebar.empty()  # the step being computed, gone once it is done
         try:
-            with st.sidebar, st.status(t("upload_computing", lang,
-                                         name=markdown_text(uploaded.name))) as status:
+            with progress.status(t("upload_computing", lang,
+                                   name=markdown_text(uploaded.name))) as status:
                 done = st.session_state["uploads"][upload_key] = read_upload(
                     uploaded.name, uploaded.getvalue(), date=upload_date,
                     on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
-                status.update(state="complete")
+            progress.empty()
             # The reader uploaded it to see it: the map shows it (its first series).
             st.session_state["source"] = done.series[0]
             st.session_state.pop(localised("source"), None)
         except SnapshotError as error:
+            progress.empty()
             upload_problems = error.problems
         except Exception as error:  # a file nobody foresaw: one line, and the page goes on
+            progress.empty()
             logging.getLogger("mapkit.app").exception("upload %r failed", uploaded.name)
             upload_problems = [f"{uploaded.name}: "
                                + t("upload_unreadable", lang, error=one_line(error))]
@@ -256,7 +259,9 @@ with st.sidebar:
             st.form_submit_button(t("upload_compute", lang))
     if upload_problems is not None:
         st.error(t("upload_failed", lang, name=markdown_text(uploaded.name)))
-        st.code(problem_lines(upload_problems, lang), language=None)
+        # a few problems in full; more in a box that scrolls, so the controls stay in reach
+        st.code(problem_lines(upload_problems, lang), language=None, wrap_lines=True,
+                height=320 if len(upload_problems) > 3 else "content")
     elif uploaded is not None:
         done = st.session_state["uploads"][upload_key]
         st.success(t("upload_ok", lang, name=markdown_text(done.name), rows=len(done.rows),
