@@ -539,6 +539,18 @@ def test_a_template_without_a_usable_date_is_refused():
         open_source("https://example.org/{day}.geojson", client=HttpClient())
 
 
+@pytest.mark.parametrize("template", [
+    "https://example.org/{date.__class__.__init__.__globals__}.geojson",
+    "https://example.org/{date.year}/{date:%m}.geojson",
+    "https://example.org/{date[0]}.geojson",
+])
+def test_a_template_fills_in_the_date_and_nothing_else(template):
+    """A URL template is filled by str.format, which follows attributes and indexes: only
+    the date itself, with a date format, is let through."""
+    with pytest.raises(ValueError, match="are not the date"):
+        open_source(template, client=HttpClient())
+
+
 # --- Small parts ----------------------------------------------------------------------------------
 
 

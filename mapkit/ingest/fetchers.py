@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
+import string
 import urllib.parse
 import zlib
 from dataclasses import dataclass, field
@@ -316,6 +317,10 @@ class UrlTemplate(Source):
 
     def __init__(self, template: str, client: HttpClient, label: str | None = None):
         try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(template)
+                      if name is not None}
+            if fields - {"date"}:  # "{date.__class__…}" would reach into Python's objects
+                raise ValueError(f"fields {sorted(fields - {'date'})} are not the date")
             self._url(dt.date(2024, 7, 8), template)
         except (KeyError, IndexError, ValueError, AttributeError) as error:
             raise SourceSpecError(
