@@ -20,7 +20,7 @@ from pyproj import Geod
 from test_compute import dense, square_regions
 
 from mapkit.ingest.areas import AreaIndex
-from mapkit.ingest.day import snapshot_rows
+from mapkit.ingest.day import compute_snapshot, snapshot_rows
 from mapkit.ingest.importers import ControlLayers, read_control_file
 from mapkit.ingest.region_index import load_region_index
 from mapkit.ingest.runner import compute_timeline
@@ -83,6 +83,24 @@ def test_km2_of_regions_and_of_ukraine_on_two_squares(squares):
     assert inside == pytest.approx(west + east, abs=0.1) and strips == 0.0
 
 
+def test_compute_warns_when_a_file_draws_much_outside_ukraine(tmp_path):
+    """The row UA counts polygons as drawn; a file that also covers another country must be
+    clipped first, and compute says so (DeepStateMap's own overhang, 1.5–1.9 %, is quiet)."""
+    def geojson(box) -> Path:
+        path = tmp_path / f"front_{len(list(tmp_path.iterdir()))}_2025-03-17.geojson"
+        feature = {"type": "Feature", "properties": {},
+                   "geometry": shapely.geometry.mapping(dense(box))}
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+        return path
+
+    # from Kharkiv oblast across the border into Russia's Belgorod oblast
+    spilling = compute_snapshot(geojson(shapely.box(36.5, 49.6, 37.5, 51.0)), source="Desk")
+    warning = [w for w in spilling.warnings if "outside Ukraine's outline" in w]
+    assert len(warning) == 1 and "clip them to Ukraine's borders first" in warning[0]
+    inside = compute_snapshot(geojson(shapely.box(36.5, 49.6, 37.5, 50.0)), source="Desk")
+    assert not any("outside Ukraine's outline" in w for w in inside.warnings)
+
+
 def test_contested_km2_is_given_where_the_input_has_a_grey_zone(squares):
     grey = dense(shapely.box(33.0, 47.0, 33.25, 48.0))
     layers = ControlLayers(date=dt.date(2025, 3, 17), path=Path("t.json"),
@@ -106,6 +124,13 @@ def archive(tmp_path_factory) -> pd.DataFrame:
     summary = compute_timeline([DAILY], out)
     assert not summary.failed, summary.failed
     return load_snapshots([out])
+
+
+@needs_daily
+def test_deepstatemaps_own_overhang_raises_no_warning(tmp_path):
+    summary = compute_timeline(sorted(DAILY.glob("*.geojson"))[::50], tmp_path / "out")
+    assert not summary.failed
+    assert not any("outside Ukraine's outline" in line for line in summary.lines())
 
 
 @needs_daily

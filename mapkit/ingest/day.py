@@ -132,6 +132,24 @@ def unnamed_source(paths: list[Path]) -> str:
     return folder.name or paths[0].stem
 
 
+#: Share of a file's occupied polygons (as drawn) lying outside our outline above which compute
+#: warns: DeepStateMap's overhang strips along the coast and border are 1.5–1.9 % of its
+#: polygons; a file that marks a neighbour's territory too is far above that.
+OUTSIDE_WARNING_SHARE = 0.05
+
+
+def _outside_warning(path: Path, shares: RegionShares) -> tuple[str, ...]:
+    """A warning when much of what a file draws lies outside Ukraine: the row UA counts the
+    polygons as drawn (DeepStateMap's measure, which keeps the coast and islands a coarser
+    outline leaves out), so a file that also covers another country must be clipped first."""
+    if shares.drawn_km2 <= 0 or shares.beyond_km2 <= OUTSIDE_WARNING_SHARE * shares.drawn_km2:
+        return ()
+    share = 100.0 * shares.beyond_km2 / shares.drawn_km2
+    return (f"{path.name}: {shares.beyond_km2:,.0f} km² ({share:.0f} %) of the occupied "
+            "polygons lie outside Ukraine's outline; the row UA counts polygons as drawn, so "
+            "if they cover another country, clip them to Ukraine's borders first",)
+
+
 def country_row(shares: RegionShares, source: str, source_url: str, source_note: str,
                 no_contested: str = "") -> dict[str, str]:
     """The row ``UA``: the occupied polygons as drawn, not clipped to our regions, over
@@ -233,5 +251,6 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     rows = snapshot_rows(shares, source, source_url, origin or path.name,
                          says_no_contested=layers.territories is None)
     return ComputedSnapshot(date=shares.date, rows=validate_rows(rows, str(path)),
-                            warnings=shares.warnings, repaired=layers.repaired,
+                            warnings=(*shares.warnings, *_outside_warning(path, shares)),
+                            repaired=layers.repaired,
                             source=source, credit=credit)
