@@ -8,7 +8,6 @@ import io
 import re
 from pathlib import Path
 
-import matplotlib.text
 import numpy as np
 import pytest
 from PIL import Image
@@ -36,20 +35,6 @@ def snapshots(tmp_path):
     (folder / "paper.csv").write_text(
         HEADER + "2025-03-01,UA-14,60,Paper,reported,,,,\n", encoding="utf-8")
     return load_snapshots([folder])
-
-
-@pytest.fixture()
-def drawn_texts(monkeypatch) -> list[str]:
-    drawn: list[str] = []
-    original = matplotlib.text.Text.draw
-
-    def spy(self, renderer):
-        if self.get_visible() and self.get_text():
-            drawn.append(self.get_text())
-        return original(self, renderer)
-
-    monkeypatch.setattr(matplotlib.text.Text, "draw", spy)
-    return drawn
 
 
 def _pixels(png: bytes, colour: str) -> np.ndarray:

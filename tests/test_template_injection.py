@@ -16,7 +16,6 @@ import re
 import sys
 from pathlib import Path
 
-import matplotlib.text
 import pytest
 from PIL import Image
 from test_export_fixtures import write_csv
@@ -95,21 +94,6 @@ def test_embed_shows_template_syntax_as_typed(tmp_path, payloads, marker, index)
     data = _script_json(page, '<script type="application/json" id="mk-data">')
     assert [s["name"] for s in data["sources"]] == [payload]
     assert payload in data["frames"][-1]["n"].values()
-
-
-@pytest.fixture()
-def drawn_texts(monkeypatch) -> list[str]:
-    """Every string matplotlib draws, as it draws it."""
-    drawn: list[str] = []
-    original = matplotlib.text.Text.draw
-
-    def spy(self, renderer):
-        if self.get_visible() and self.get_text():
-            drawn.append(self.get_text())
-        return original(self, renderer)
-
-    monkeypatch.setattr(matplotlib.text.Text, "draw", spy)
-    return drawn
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "gif"])

@@ -7,7 +7,6 @@ could name, a cell a spreadsheet would run as a formula.
 
 from __future__ import annotations
 
-import matplotlib.text
 import pytest
 from test_export_fixtures import write_csv
 
@@ -18,21 +17,6 @@ CREDIT = ("Prices: $5 for 50% off, $10 for two, and $15 for three maps; "
           "a credit long enough to wrap onto a second line under the map, since it names the "
           "newsroom, its editors, its reporters and its graphics desk one after another")
 TITLE = "What $1 of aid buys, and what $2 buy: the front line a long title wraps too"
-
-
-@pytest.fixture()
-def drawn_texts(monkeypatch) -> list[str]:
-    """Every string matplotlib draws, as it draws it."""
-    drawn: list[str] = []
-    original = matplotlib.text.Text.draw
-
-    def spy(self, renderer):
-        if self.get_visible() and self.get_text():
-            drawn.append(self.get_text())
-        return original(self, renderer)
-
-    monkeypatch.setattr(matplotlib.text.Text, "draw", spy)
-    return drawn
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ no bar. Title, source line, credit and provenance as on the print maps, every te
 
 from __future__ import annotations
 
-import io
 import math
 
 import matplotlib
@@ -20,7 +19,14 @@ from mapkit.figures import Timeline
 from mapkit.i18n import t
 from mapkit.period_changes import series_changes
 from mapkit.publish.provenance import Provenance
-from mapkit.publish.static import MUTED_COLOUR, PRINT_DPI, SVG_HASH_SALT, TEXT_COLOUR, visual
+from mapkit.publish.static import (
+    MUTED_COLOUR,
+    PRINT_DPI,
+    SVG_HASH_SALT,
+    TEXT_COLOUR,
+    save_print,
+    visual,
+)
 from mapkit.regions import COUNTRY
 
 #: Bars: a net gain of territory under Russian control, a net loss (the change scale's ends).
@@ -86,15 +92,4 @@ def render_change_chart(timeline: Timeline, provenance: Provenance, *, fmt: str,
                     **{**text, "color": MUTED_COLOUR})
         for label in axes.get_xticklabels() + axes.get_yticklabels():
             label.set_parse_math(False)
-        buffer = io.BytesIO()
-        description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
-                       f"{provenance.line(lang)}")
-        if fmt == "svg":
-            metadata = {"Title": title, "Description": description, "Date": None,
-                        "Creator": f"mapkit {provenance.tool_version}"}
-        else:
-            metadata = {"Title": title, "Description": description,
-                        "Software": f"mapkit {provenance.tool_version}",
-                        "Creation Time": provenance.generated_text}
-        figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata, facecolor="white")
-    return buffer.getvalue()
+        return save_print(figure, fmt, title, provenance, lang)

@@ -425,18 +425,25 @@ def render_static(
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
         drawn = draw_map(timeline, len(timeline.dates) - 1, provenance, title=title,
                          subtitle=subtitle, credit=credit, lang=lang, width_px=width_px)
-        buffer = io.BytesIO()
-        description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
-                       f"{provenance.line(lang)}")
-        if fmt == "svg":
-            metadata = {"Title": title, "Description": description, "Date": None,
-                        "Creator": f"mapkit {provenance.tool_version}"}
-        else:
-            metadata = {"Title": title, "Description": description,
-                        "Software": f"mapkit {provenance.tool_version}",
-                        "Creation Time": provenance.generated_text}
-        drawn.figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata,
-                             facecolor="white")
+        return save_print(drawn.figure, fmt, title, provenance, lang)
+
+
+def save_print(figure: Figure, fmt: str, title: str, provenance: Provenance,
+               lang: str = "en") -> bytes:
+    """PNG or SVG bytes of a print figure, with its title, sources and provenance in the file's
+    metadata (an SVG without a creation date, so identical inputs give identical bytes). Call
+    it inside the ``svg.hashsalt`` context the figure was drawn in."""
+    description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
+                   f"{provenance.line(lang)}")
+    if fmt == "svg":
+        metadata = {"Title": title, "Description": description, "Date": None,
+                    "Creator": f"mapkit {provenance.tool_version}"}
+    else:
+        metadata = {"Title": title, "Description": description,
+                    "Software": f"mapkit {provenance.tool_version}",
+                    "Creation Time": provenance.generated_text}
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata, facecolor="white")
     return buffer.getvalue()
 
 
