@@ -322,8 +322,13 @@ else:
                        file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
 
 # --- Export panel -------------------------------------------------------------------------------
+# Drawn only while open: its widgets would otherwise cost every visitor's browser a third of a
+# second at each page load and the server a little at each move of the slider.
 
-with st.expander(t("export", lang)):
+export_panel = st.expander(t("export", lang), key="export_open", on_change="rerun")
+if not export_panel.open:
+    st.stop()
+with export_panel:
     fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format")
     if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
         scope = "one"

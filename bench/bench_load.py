@@ -212,6 +212,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="how long each visitor moves the slider")
     parser.add_argument("--snapshots", action="append", help="snapshot CSV file or folder")
+    parser.add_argument("--app", type=Path, default=REPO / "app.py",
+                        help="another page to measure (an experiment: it must show the map and "
+                             "the table heading as app.py does)")
     options = parser.parse_args()
 
     frame = load_snapshots(options.snapshots)
@@ -220,7 +223,7 @@ def main() -> None:
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
     print(f"before: {load_text()}", flush=True)
-    with streamlit_app(REPO / "app.py", *args, timeout=120) as url:
+    with streamlit_app(options.app, *args, timeout=120) as url:
         warm = asyncio.run(crowd(url, labels, 1, 3))  # the server's first visitor: caches fill
         print(f"server warmed by one visitor (first paint {warm[0]['page_s']:.1f} s)")
         port = url.rsplit(":", 1)[1]

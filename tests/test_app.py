@@ -74,6 +74,12 @@ def series_choices(app, lang: str = "en") -> list[str]:
     return [shown(option).split(" · ")[0] for option in app.radio(key=f"source:{lang}").options]
 
 
+def open_export_panel(app) -> None:
+    """Open the export panel, as the reader does with a click on its heading."""
+    app.session_state["export_open"] = True
+    app.run()
+
+
 def map_painted(app) -> None:
     """The map's first message, as the browser sends it once the polygons are painted."""
     moved_map(app, event="ready")
@@ -90,6 +96,17 @@ def test_tables_and_panels_wait_until_the_map_has_painted(tmp_path, monkeypatch)
     assert "Data for 1 June 2024" in texts(app)
     assert shown_table(app).set_index("Region").loc["Donetsk", "Under Russian control, %"] == \
         "75.5"
+
+
+def test_the_export_panel_is_drawn_only_once_opened(app):
+    assert [e.label for e in app.expander] == ["Export"]
+    assert not any(s.key == "export_format" for s in app.selectbox)
+    open_export_panel(app)
+    assert app.selectbox(key="export_format").value == "html"
+    assert app.button(key="export_make")
+    app.session_state["export_open"] = False  # closed again: its widgets go
+    app.run()
+    assert not any(s.key == "export_format" for s in app.selectbox)
 
 
 def test_opens_on_latest_date_of_the_bundled_snapshots():
@@ -282,6 +299,7 @@ def test_geojson_upload_is_computed_into_its_own_source(app):
 
 
 def test_export_panel_makes_the_embed_and_its_iframe_code(app):
+    open_export_panel(app)
     app.selectbox(key="export_format").set_value("embed").run()
     app.radio(key="export_scope:en").set_value("all").run()
     app.text_input(key="export_title").input("</script><b>Front</b>").run()
@@ -293,6 +311,7 @@ def test_export_panel_makes_the_embed_and_its_iframe_code(app):
 
 
 def test_export_panel_csv_of_the_shown_date(app):
+    open_export_panel(app)
     app.selectbox(key="export_format").set_value("csv").run()
     app.button(key="export_make").click().run()
     assert not app.exception and not app.error
@@ -306,6 +325,7 @@ def test_export_panel_csv_of_the_shown_date(app):
 
 
 def test_print_formats_offer_only_the_shown_date(app):
+    open_export_panel(app)
     app.selectbox(key="export_format").set_value("png").run()
     assert not any(r.key and r.key.startswith("export_scope") for r in app.radio)
     assert "PNG is a print map of one date: the date shown, 1 June 2024." in texts(app)

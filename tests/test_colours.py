@@ -179,6 +179,7 @@ def test_the_apps_gif_is_the_command_lines_gif(folder, cli_gif, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(folder)])
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.session_state["map"] = {"event": "ready", "selected": None, "n": 1}
+    app.session_state["export_open"] = True  # the reader opens the export panel
     app.run()
     app.selectbox(key="export_format").set_value("gif").run()
     app.radio(key="export_scope:en").set_value("all").run()

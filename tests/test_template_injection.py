@@ -147,6 +147,7 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(folder)])
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.session_state["map"] = {"event": "ready", "selected": None, "n": 1}
+    app.session_state["export_open"] = True  # the reader opens the export panel
     return app.run()
 
 
