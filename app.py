@@ -181,66 +181,179 @@ session_default("date_rev", 0)
 session_default("selected", None)
 session_default("map_seen", 0)
 session_default("map_ready", False)
-event = st.session_state.get("map")
-if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
-    st.session_state["map_seen"] = event.get("n", 0)
-    st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
-    if event.get("date") in dates:
-        st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
-    if event.get("event") == "click":
-        st.session_state["selected"] = event.get("selected")
-if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
-    st.session_state["date"] = dates[-1]
-    st.session_state["date_rev"] += 1
-shown_date: str = st.session_state["date"]
-selected: str | None = st.session_state["selected"]
 
-# --- Map: the first element on the page, so it paints first ------------------------------------
 
-compare = st.session_state["mode"] == "compare"
-if compare:
-    session_default("date_from", dates[0])
-    session_default("date_to", dates[-1])
-    for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
-        if st.session_state[name] not in dates:
-            st.session_state[name] = fallback
-    date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
-    shown, shown_id, change = page_data.change_data(frame, frame_key(), source, date_from,
-                                                    date_to, lang)
-    title = t("compare_title", lang, date="{date}")
-    legend, legend_title = map_data.change_legend(lang), t("change", lang)
-    source_line = t("source_line", lang, sources=source)
-else:
-    shown, shown_id = data, data_id
-    title = t("title_on", lang, date="{date}")
-    legend, legend_title = map_data.percent_legend(lang), t("legend_title", lang)
-    source_line = t("source_line", lang, sources="{sources}")
+def read_map_event() -> None:
+    """What the map has said since the last run: the date the reader moved to, the
+    region clicked, and that it has painted."""
+    event = st.session_state.get("map")
+    if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
+        st.session_state["map_seen"] = event.get("n", 0)
+        st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
+        if event.get("date") in dates:
+            st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
+        if event.get("event") == "click":
+            st.session_state["selected"] = event.get("selected")
+    if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
+        st.session_state["date"] = dates[-1]
+        st.session_state["date_rev"] += 1
 
-labels = {key: t(key, lang) for key in (
-    "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
-    "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
-    "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
-    "change_30d", "no_national_figure",
-)}
-labels["months"] = map_data.month_names(lang)
+
+def export_panel(shown_date: str) -> None:
+    """The export panel, drawn only while open: its widgets would otherwise cost every
+    visitor's browser a third of a second at each page load."""
+    panel = st.expander(t("export", lang), key="export_open", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
+        fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format")
+        if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
+            scope = "one"
+            st.caption(t("export_one_date", lang, format=fmt.upper(),
+                         date=map_data.format_date(shown_date, lang)))
+        else:
+            session_default("export_scope", "one")
+            scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
+                             key=synced("export_scope"),
+                             format_func=lambda s: t(f"export_range_{s}", lang))
+        export_title = st.text_input(t("export_title", lang), key="export_title")
+        export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
+        export_credit = st.text_input(t("export_credit", lang), key="export_credit")
+        if st.button(t("export_make", lang), key="export_make"):
+            bar = st.progress(0.0)
+            try:
+                content = render_export(
+                    fmt, frame, date=shown_date if scope == "one" else None, source=source,
+                    title=export_title or None, subtitle=export_subtitle or None,
+                    credit=export_credit or None, lang=lang,
+                    progress=lambda done, total: bar.progress(done / max(total, 1)),
+                )
+            except ExportInputError as error:
+                st.error(markdown_text(error))
+            except Exception as error:  # one line for the visitor, the traceback in the log
+                logging.getLogger("mapkit.app").exception("export %s failed", fmt)
+                st.error(t("section_failed", lang, error=markdown_text(one_line(error))))
+            else:
+                bar.progress(1.0)
+                # "….png", "….csv"; "….embed.html" beside "….html" for the embed.
+                suffix = FORMATS[fmt].suffix
+                if suffix != f".{fmt}":
+                    suffix = f".{fmt}{suffix}"
+                name = f"ukraine-control-{shown_date if scope == 'one' else 'timeline'}{suffix}"
+                st.session_state["export_file"] = (name, content, fmt)
+        if "export_file" in st.session_state:
+            name, content, made = st.session_state["export_file"]
+            st.download_button(t("export_download", lang, name=name), content, file_name=name,
+                               key="export_download")
+            if made == "embed":
+                st.caption(t("embed_code", lang))
+                st.code(iframe_snippet(name, title=export_title or None), language="html")
+
+
+@st.fragment
+def view() -> None:
+    """The map, the chart beside it, the table under it and the export panel.
+
+    A fragment: a move of the slider or a click on the map reruns this part only, so
+    the sidebar and the captions above are neither rebuilt on the server nor drawn
+    again in the visitor's browser at each step (bench/bench_load.py)."""
+    read_map_event()
+    shown_date: str = st.session_state["date"]
+    selected: str | None = st.session_state["selected"]
+
+    compare = st.session_state["mode"] == "compare"
+    if compare:
+        session_default("date_from", dates[0])
+        session_default("date_to", dates[-1])
+        for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
+            if st.session_state[name] not in dates:
+                st.session_state[name] = fallback
+        date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
+        shown, shown_id, change = page_data.change_data(frame, frame_key(), source, date_from,
+                                                        date_to, lang)
+        title = t("compare_title", lang, date="{date}")
+        legend, legend_title = map_data.change_legend(lang), t("change", lang)
+        source_line = t("source_line", lang, sources=source)
+    else:
+        shown, shown_id = data, data_id
+        title = t("title_on", lang, date="{date}")
+        legend, legend_title = map_data.percent_legend(lang), t("legend_title", lang)
+        source_line = t("source_line", lang, sources="{sources}")
+
+    labels = {key: t(key, lang) for key in (
+        "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
+        "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
+        "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
+        "change_30d", "no_national_figure",
+    )}
+    labels["months"] = map_data.month_names(lang)
+
+    map_column, side_column = st.columns([3, 2], gap="medium")
+    with map_column:
+        control_map(
+            geometry=map_data.geometry_payload(), data=shown, data_id=shown_id,
+            date=shown["dates"][0] if compare else shown_date,
+            date_rev=st.session_state["date_rev"],
+            selected=selected, lang=lang, labels=labels, title=title, legend_title=legend_title,
+            legend=legend, source_line=source_line, hatch=map_data.hatch_colours(),
+            tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
+            height=540, key="map",
+        )
+        newest = dates[-1]  # of the shown source: stale data must not pass for today's
+        st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
+        if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
+            st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
+
+    # The rest of the page waits until the map has painted: it tells us so through its value,
+    # which reruns this fragment. Tables and panels then load while the reader looks at the map,
+    # instead of holding the map back (their code is over a megabyte of JavaScript).
+    if not st.session_state["map_ready"]:
+        return
+
+    # Beside the map: the chosen region over time.
+
+    with side_column:
+        if st.session_state["mode"] == "changes":
+            change_charts(frame, source, selected, shown_date, lang)
+        elif selected:
+            from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
+
+            region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
+            st.subheader(t("time_series", lang, region=region_name))
+            st.altair_chart(region_chart(frame, selected, source, shown_date, lang),
+                            width="stretch")
+            st.caption(t("chart_caption", lang, series=markdown_text(source)))
+        else:
+            st.info(t("click_hint", lang))
+
+    # Under it: the table of the shown date, or the biggest changes.
+
+    if compare:
+        st.subheader(t("biggest_changes", lang))
+        ranked = tables.biggest_changes(change, lang, date_from, date_to)
+        if ranked.empty:
+            st.info(t("no_changes", lang))
+        else:
+            st.dataframe(ranked, hide_index=True, width="stretch")
+        st.download_button(t("download_csv", lang), tables.rows_csv(change),
+                           file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
+    else:
+        rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
+        st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
+        st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
+                     width="stretch")
+        st.download_button(t("download_csv", lang), rows_csv,
+                           file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
+
+    export_panel(shown_date)
+
+
+# --- The page: the map first, so it paints first; the sidebar after it ------------------------
 
 st.caption(t("subtitle", lang))
-map_column, side_column = st.columns([3, 2], gap="medium")
-with map_column:
-    control_map(
-        geometry=map_data.geometry_payload(), data=shown, data_id=shown_id,
-        date=shown["dates"][0] if compare else shown_date, date_rev=st.session_state["date_rev"],
-        selected=selected, lang=lang, labels=labels, title=title, legend_title=legend_title,
-        legend=legend, source_line=source_line, hatch=map_data.hatch_colours(),
-        tiles={"url": map_data.TILES_URL, "attribution": map_data.TILES_ATTRIBUTION},
-        height=540, key="map",
-    )
-    newest = dates[-1]  # of the shown source: stale data must not pass for today's
-    st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
-    if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
-        st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
+view()
 
-# --- Sidebar controls: drawn after the map, their values were read above ------------------------
+# --- Sidebar controls: drawn after the map, their values were read above -----------------------
 
 with st.sidebar:
     st.radio(t("language", lang), LANGUAGES, key="lang", horizontal=True,
@@ -275,99 +388,8 @@ with st.sidebar:
     st.radio(t("mode", lang), ["map", "compare", "changes"], key=synced("mode"),
              format_func=lambda m: t({"map": "mode_map", "compare": "mode_compare",
                                       "changes": "mode_changes"}[m], lang))
-    if compare:
+    if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: map_data.format_date(d, lang))
         st.selectbox(t("date_to", lang), dates, key=synced("date_to"),
                      format_func=lambda d: map_data.format_date(d, lang))
-
-# The rest of the page waits until the map has painted: it tells us so through its value,
-# which reruns this script. Tables and panels then load while the reader looks at the map,
-# instead of holding the map back (their code is over a megabyte of JavaScript).
-if not st.session_state["map_ready"]:
-    st.stop()
-
-# --- Beside the map: the chosen region over time ---------------------------------------------
-
-with side_column:
-    if st.session_state["mode"] == "changes":
-        change_charts(frame, source, selected, shown_date, lang)
-    elif selected:
-        from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
-
-        region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
-        st.subheader(t("time_series", lang, region=region_name))
-        st.altair_chart(region_chart(frame, selected, source, shown_date, lang), width="stretch")
-        st.caption(t("chart_caption", lang, series=markdown_text(source)))
-    else:
-        st.info(t("click_hint", lang))
-
-# --- Tables: the shown date, or the biggest changes -------------------------------------------
-
-if compare:
-    st.subheader(t("biggest_changes", lang))
-    ranked = tables.biggest_changes(change, lang, date_from, date_to)
-    if ranked.empty:
-        st.info(t("no_changes", lang))
-    else:
-        st.dataframe(ranked, hide_index=True, width="stretch")
-    st.download_button(t("download_csv", lang), tables.rows_csv(change),
-                       file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
-else:
-    rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
-    st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
-    st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
-                 width="stretch")
-    st.download_button(t("download_csv", lang), rows_csv,
-                       file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
-
-# --- Export panel -------------------------------------------------------------------------------
-# Drawn only while open: its widgets would otherwise cost every visitor's browser a third of a
-# second at each page load and the server a little at each move of the slider.
-
-export_panel = st.expander(t("export", lang), key="export_open", on_change="rerun")
-if not export_panel.open:
-    st.stop()
-with export_panel:
-    fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format")
-    if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
-        scope = "one"
-        st.caption(t("export_one_date", lang, format=fmt.upper(),
-                     date=map_data.format_date(shown_date, lang)))
-    else:
-        session_default("export_scope", "one")
-        scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
-                         key=synced("export_scope"),
-                         format_func=lambda s: t(f"export_range_{s}", lang))
-    export_title = st.text_input(t("export_title", lang), key="export_title")
-    export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
-    export_credit = st.text_input(t("export_credit", lang), key="export_credit")
-    if st.button(t("export_make", lang), key="export_make"):
-        bar = st.progress(0.0)
-        try:
-            content = render_export(
-                fmt, frame, date=shown_date if scope == "one" else None, source=source,
-                title=export_title or None, subtitle=export_subtitle or None,
-                credit=export_credit or None, lang=lang,
-                progress=lambda done, total: bar.progress(done / max(total, 1)),
-            )
-        except ExportInputError as error:
-            st.error(markdown_text(error))
-        except Exception as error:  # one line for the visitor, the traceback in the log
-            logging.getLogger("mapkit.app").exception("export %s failed", fmt)
-            st.error(t("section_failed", lang, error=markdown_text(one_line(error))))
-        else:
-            bar.progress(1.0)
-            # "….png", "….csv"; "….embed.html" beside "….html" for the embed.
-            suffix = FORMATS[fmt].suffix
-            if suffix != f".{fmt}":
-                suffix = f".{fmt}{suffix}"
-            name = f"ukraine-control-{shown_date if scope == 'one' else 'timeline'}{suffix}"
-            st.session_state["export_file"] = (name, content, fmt)
-    if "export_file" in st.session_state:
-        name, content, made = st.session_state["export_file"]
-        st.download_button(t("export_download", lang, name=name), content, file_name=name,
-                           key="export_download")
-        if made == "embed":
-            st.caption(t("embed_code", lang))
-            st.code(iframe_snippet(name, title=export_title or None), language="html")
