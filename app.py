@@ -6,7 +6,8 @@ keeps the chosen date, source and region in ``st.session_state`` and draws what 
 
 The map is the first element sent to the browser and paints first: the sidebar controls are
 drawn after it (their values are read from ``st.session_state`` before), and the tables, chart
-and export panel only once the map reports that it has painted.
+and export panel only once the map reports that it has painted. The map and what depends on the
+shown date are one fragment (``view``): a move of the slider reruns that part only.
 
 The map shows one series at a time (:func:`mapkit.figures.default_series` unless the reader
 chooses another); other sources stand beside it in the tooltip, the chart and the table.

@@ -300,6 +300,15 @@ def report(name: str, results: list[dict]) -> dict:
     return summary
 
 
+def goal_text(summary: dict) -> str:
+    """"full page ≤ 6 s: NOT met (16.6 s); table p95 ≤ 500 ms: met (421 ms)"."""
+    page, table = summary["page_max"], summary["p95"]
+    return (f"full page ≤ {GOAL_FIRST_PAINT_S:g} s: "
+            f"{'met' if page <= GOAL_FIRST_PAINT_S else 'NOT met'} ({page:.1f} s); "
+            f"table p95 ≤ {GOAL_TABLE_P95_MS:g} ms: "
+            f"{'met' if table <= GOAL_TABLE_P95_MS else 'NOT met'} ({table:.0f} ms)")
+
+
 def load_text() -> str:
     return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -363,16 +372,13 @@ def main() -> None:
     print(f"after: {load_text()}")
     print(f"{options.visitors} visitors against 1: table p95 ×{many['p95'] / alone['p95']:.1f}, "
           f"worst full page ×{many['page_max'] / alone['page_max']:.1f}")
-    met = (many["page_max"] <= GOAL_FIRST_PAINT_S and many["p95"] <= GOAL_TABLE_P95_MS)
-    print(f"goal with {options.visitors} visitors (full page ≤ {GOAL_FIRST_PAINT_S:g} s, table "
-          f"p95 ≤ {GOAL_TABLE_P95_MS:g} ms): {'met' if met else 'NOT met'}")
+    print(f"goal with {options.visitors} visitors: {goal_text(many)}")
     if not options.no_protocol:
-        met = (server["page_max"] <= GOAL_FIRST_PAINT_S and server["p95"] <= GOAL_TABLE_P95_MS)
-        print(f"the server's part of it, without browsers on its cores: "
-              f"{'met' if met else 'NOT met'}")
-    if floor is not None and max(floor) > GOAL_FIRST_PAINT_S:
-        print(f"(the first-paint goal is below the floor here: an empty Streamlit page took "
-              f"{max(floor):.1f} s for the last of {options.visitors} visitors)")
+        print(f"the server's part of it, without browsers on its cores: {goal_text(server)}")
+    if floor is not None:
+        print(f"against the floor: an empty Streamlit page took {max(floor):.1f} s for the last "
+              f"of {options.visitors} visitors, the viewer {many['page_max']:.1f} s (the goal "
+              f"is {GOAL_FIRST_PAINT_S:g} s)")
 
 
 if __name__ == "__main__":
