@@ -141,6 +141,25 @@ def test_click_on_region_shows_its_time_series(page):
     page.get_by_text("Donetsk over time").wait_for(timeout=15_000)
 
 
+def test_the_map_frame_fits_its_content_in_each_view(page):
+    """Compare two dates has no slider: the map's frame shrinks to what it shows, with no empty
+    band between the legend and the page below it."""
+    region(page, "UA-14").wait_for(timeout=30_000)
+    frame = page.locator("iframe[title*='control_map']")
+
+    def gap() -> float:  # frame height minus its content's
+        inner = map_frame(page).locator("#viewer").bounding_box()["height"]
+        return frame.bounding_box()["height"] - inner
+
+    assert abs(gap()) <= 2
+    page.get_by_text("Compare two dates").click()
+    map_frame(page).locator("#timeline").wait_for(state="hidden", timeout=15_000)
+    deadline = time.monotonic() + 10
+    while abs(gap()) > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert abs(gap()) <= 2, f"the map's frame is {gap():.0f} px taller than what it shows"
+
+
 def test_bad_upload_shows_the_validation_messages(page, tmp_path):
     region(page, "UA-14").wait_for(timeout=30_000)
     bad = tmp_path / "bad.csv"
