@@ -50,8 +50,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from offline_assets import BLANK_TILE_PNG, local_file_for  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
-from mapkit.figures import default_series  # noqa: E402
-from mapkit.snapshots import list_dates, load_snapshots  # noqa: E402
+from mapkit.figures import build_timeline, default_series  # noqa: E402
+from mapkit.snapshots import load_snapshots  # noqa: E402
 from mapkit.viewer.map_data import format_date  # noqa: E402
 
 GOAL_FIRST_PAINT_S = 6.0
@@ -329,7 +329,8 @@ def main() -> None:
     options = parser.parse_args()
 
     frame = load_snapshots(options.snapshots)
-    dates = sorted({d.date() for d in frame["date"]})
+    # the dates of the series on the map: its slider steps through these only
+    dates = build_timeline(frame, source=default_series(frame)).dates
     labels = [format_date(day) for day in dates]
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
@@ -354,10 +355,9 @@ def main() -> None:
               f"which until every page was up ({all_up - started:.0f} s): server "
               f"{server_up - server_before:.1f} s, browsers {browsers_up:.1f} s")
         if not options.no_protocol:
-            days = [day.date() for day in list_dates(frame, default_series(frame))]
             print(f"between: {load_text()}", flush=True)
             server = report(f"{options.visitors} visitors, no browsers (the server alone)",
-                            asyncio.run(protocol_crowd(url, days, options.visitors,
+                            asyncio.run(protocol_crowd(url, dates, options.visitors,
                                                        options.seconds)))
     floor = None
     if not options.no_floor:

@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from offline_assets import route_cdn_to_local  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
-from mapkit.figures import build_timeline  # noqa: E402
+from mapkit.figures import build_timeline, default_series  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
 
 GOAL_P95_MS = 250.0
@@ -181,7 +181,9 @@ def main() -> None:
             frame = synthetic_timeline_snapshots(Path(scratch))
             paths = [scratch]
             print("data: made-up timeline of the computed one's shape (timing only)")
-        dates = sorted({d.date().isoformat() for d in frame["date"]})
+        # the dates of the series on the map: the slider steps through these only
+        dates = [day.isoformat() for day in
+                 build_timeline(frame, source=default_series(frame)).dates]
         print(f"data: {len(dates)} dates x 27 regions, {len(frame)} rows")
         args = [a for p in paths or [] for a in ("--snapshots", str(p))]
 

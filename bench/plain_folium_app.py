@@ -15,8 +15,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from mapkit.boundaries import web_boundaries
-from mapkit.figures import build_timeline
-from mapkit.snapshots import list_dates, load_snapshots
+from mapkit.figures import build_timeline, default_series
+from mapkit.snapshots import load_snapshots
 
 parser = argparse.ArgumentParser(add_help=False)
 parser.add_argument("--snapshots", action="append", default=None)
@@ -24,7 +24,8 @@ paths = parser.parse_known_args(sys.argv[1:])[0].snapshots
 
 st.set_page_config(page_title="Plain folium baseline", layout="wide")
 frame = st.cache_data(load_snapshots)(paths)
-dates = [d.date().isoformat() for d in list_dates(frame)]
+# the dates of the series the viewer shows (other sources' dates are not on its map)
+dates = [day.isoformat() for day in build_timeline(frame, source=default_series(frame)).dates]
 day = st.select_slider("Date", dates, value=dates[-1], key="date")
 
 cells = build_timeline(frame, date=day).frame(0)
