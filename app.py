@@ -245,7 +245,7 @@ def export_panel(shown_date: str) -> None:
         if "export_file" in st.session_state:
             name, content, made = st.session_state["export_file"]
             st.download_button(t("export_download", lang, name=name), content, file_name=name,
-                               key="export_download")
+                               key="export_download", on_click="ignore")
             if made == "embed":
                 st.caption(t("embed_code", lang))
                 st.code(iframe_snippet(name, title=export_title or None), language="html")
@@ -337,14 +337,17 @@ def view() -> None:
         else:
             st.dataframe(ranked, hide_index=True, width="stretch")
         st.download_button(t("download_csv", lang), tables.rows_csv(change),
-                           file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv")
+                           file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv",
+                           on_click="ignore")
     else:
         rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
         st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
         st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
                      width="stretch")
+        # on_click="ignore": a download changes nothing on the page, so nothing reruns
         st.download_button(t("download_csv", lang), rows_csv,
-                           file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv")
+                           file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",
+                           on_click="ignore")
 
     export_panel(shown_date)
 

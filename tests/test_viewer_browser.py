@@ -160,6 +160,20 @@ def test_the_map_frame_fits_its_content_in_each_view(page):
     assert abs(gap()) <= 2, f"the map's frame is {gap():.0f} px taller than what it shows"
 
 
+def test_the_table_downloads_as_csv_of_the_shown_date(page):
+    region(page, "UA-14").wait_for(timeout=30_000)
+    page.get_by_text("Data for 1 June 2024").wait_for(timeout=30_000)
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Download this table (CSV)").click()
+    assert download.value.suggested_filename == "control_2024-06-01.csv"
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    header, *lines = text.splitlines()
+    assert header.startswith("date,region,name_en,name_uk,percent,")
+    donetsk = next(line for line in lines if ",UA-14," in line)
+    assert donetsk.startswith("2024-06-01,UA-14,Donetsk,") and ",75.5," in donetsk
+    assert page.get_by_text("Data for 1 June 2024").is_visible()  # the page is as it was
+
+
 def test_bad_upload_shows_the_validation_messages(page, tmp_path):
     region(page, "UA-14").wait_for(timeout=30_000)
     bad = tmp_path / "bad.csv"
