@@ -9,6 +9,7 @@ tooltips, and show hostile titles and source names as typed without running anyt
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -231,19 +232,28 @@ def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_f
     assert routes.missing == []
     assert page.get_attribute(donetsk, "fill") == percent_colour(60)
     assert page.get_attribute('path[data-code="UA-65"]', "fill") == "url(#mapkit-hatch)"
-    painted = _painted_colour(page, donetsk)
-    # Leaflet fills at 0.85 opacity over the (blank, light grey) basemap tile.
+    # Leaflet fills at 0.85 opacity over the (blank, light grey) basemap tile, which fades in.
+    deadline = time.monotonic() + 5
+    while True:
+        painted = _painted_colour(page, donetsk)
+        if _close(painted, _rgb(percent_colour(60)), tolerance=30) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert _close(painted, _rgb(percent_colour(60)), tolerance=30)
     page.focus(".mapkit-range")
     page.keyboard.press("Home")
-    assert page.text_content(".mapkit-date") == "2024-01-01"
+    page.wait_for_function("() => document.querySelector('.mapkit-date').textContent"
+                           " === '2024-01-01'", timeout=5_000)
     assert page.get_attribute(donetsk, "fill") == percent_colour(40)
     page.hover(donetsk)
-    tip = page.inner_text(".leaflet-tooltip")
-    assert "40.0 %" in tip and "2024-01-01" in tip and SOURCE in tip
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for(timeout=5_000)
+    assert "40.0 %" in tip.inner_text() and "2024-01-01" in tip.inner_text()
+    assert SOURCE in tip.inner_text()
     page.keyboard.press("End")  # slider still focused; the open tooltip follows the date
-    tip = page.inner_text(".leaflet-tooltip")
-    assert "60.0 %" in tip and "2025-03-17" in tip and NOTE in tip
+    page.wait_for_function("() => document.querySelector('.leaflet-tooltip').innerText"
+                           ".includes('2025-03-17')", timeout=5_000)
+    assert "60.0 %" in tip.inner_text() and NOTE in tip.inner_text()
 
 
 @needs_leaflet
