@@ -8,23 +8,25 @@ context each, so they share nothing but the server):
 - slider → table: each visitor moves the date slider one step back about once a second for
   ``--seconds`` and times the key press until the table under the map names the new date.
 
-Then the same visitors once more without browsers (``--no-protocol`` skips it): each speaks
-Streamlit's own websocket protocol as the page does and times the map's message and the
-table's heading, so the server's part is measured apart from the browsers that share its cores
-here and would not on a real server.
+The server is measured with 1 visitor first (the baseline, in the same run), then with
+``--visitors`` at once. Then two more measures put those figures in their place:
 
-The same server is measured with 1 visitor first (the baseline, in the same run) and then with
-``--visitors`` at once. Then, unless ``--no-floor``, the same visitors open the cheapest
-Streamlit page there is (``bench/floor_page.py``: one heading): the floor under any Streamlit
-page on this machine, when the visitors' browsers share its cores.
+- the same visitors without browsers (``--no-protocol`` skips it): each speaks Streamlit's own
+  websocket protocol as the page does (the map's value sent as the component sends it) and
+  times the map's message and the table's heading: the server's part, apart from the browsers
+  that share its cores here and would not on a real server;
+- the floor (``--no-floor`` skips it): the same visitors open the cheapest Streamlit page there
+  is (``bench/floor_page.py``: one heading), the floor under any Streamlit page on this machine
+  when the visitors' browsers share its cores.
 
 Goal (issue 13), on this 2-core machine with 10 visitors: first paint ≤ 6 s, table p95
-≤ 500 ms. The load average is printed before and after: other work on the
-machine moves these figures by seconds, so judge them against the baseline next to them.
+≤ 500 ms. The load average is printed before and after: other work on the machine moves these
+figures by seconds, so judge them against the baselines next to them.
 
 Usage::
 
     python bench/bench_load.py [--visitors 10] [--seconds 60] [--snapshots DIR ...]
+                               [--no-protocol] [--no-floor] [--app PAGE]
 
 No internet needed: Leaflet ships in the package, tiles are blank.
 """
