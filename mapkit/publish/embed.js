@@ -23,7 +23,6 @@
   // eight years' room; it stops only on dates that have figures.
   var current = reader.nearest(+slider.value);
   var tipRegion = -1;
-  var timer = null;
   function asOf(index, frame, i) { return (frame.a && frame.a[i]) || data.dates[index]; }
   function colour(frame, i) {
     var c = data.palette[parseInt(frame.c.charAt(i), 36)];
@@ -125,45 +124,8 @@
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeTip(); });
 
-  slider.addEventListener("input", function () { stop(); show(reader.nearest(+slider.value)); });
-  // The keyboard steps from date to date (not day by day), and Space plays from the slider.
-  slider.addEventListener("keydown", function (e) {
-    var last = data.dates.length - 1;
-    var moves = {ArrowLeft: current - 1, ArrowDown: current - 1, ArrowRight: current + 1,
-                 ArrowUp: current + 1, PageDown: current - 10, PageUp: current + 10,
-                 Home: 0, End: last};
-    if (e.key in moves) {
-      e.preventDefault();
-      stop();
-      show(Math.max(0, Math.min(last, moves[e.key])));
-    } else if (e.key === " ") {
-      e.preventDefault();
-      if (timer === null) start(); else stop();
-    }
-  });
-
-  // Playing, each date stays as long as data.steps says: longer the more time it spans, so a
-  // week is a step and the eight years from 2014 to 2022 a pause (mapkit.publish.payload).
-  var speed = {factor: 1};
-  function stop() {
-    if (timer !== null) { clearTimeout(timer); timer = null; }
-    play.textContent = L.play;
-    play.setAttribute("aria-pressed", "false");
-  }
-  function next() {
-    timer = setTimeout(function () {
-      if (current >= data.dates.length - 1) { stop(); return; }
-      show(current + 1);
-      next();
-    }, data.steps[current] / speed.factor);
-  }
-  function start() {
-    if (current >= data.dates.length - 1) show(0);
-    play.textContent = L.pause;
-    play.setAttribute("aria-pressed", "true");
-    next();
-  }
-  play.addEventListener("click", function () { if (timer === null) start(); else stop(); });
+  var speed = mapkitTimeControls(data, L, reader, slider, play,
+                                 function () { return current; }, show).speed;
 
   // Auto-height: tell the page around the iframe how tall the map is (see iframe_snippet()).
   function postHeight() {

@@ -190,7 +190,7 @@ def render_embed(
         table_caption=t("export_table_caption", lang, date=payload["dates"][start]),
         data_json=Markup(script_json(data)),
         css=Markup(_asset("embed.css")),
-        js=Markup(_asset("payload_reader.js") + _asset("embed.js")),
+        js=Markup(_asset("payload_reader.js") + _asset("time_controls.js") + _asset("embed.js")),
         generator=f"mapkit {provenance.tool_version}",
     )
 

@@ -84,6 +84,7 @@ class TimeSliderChoroplethControl(MacroElement):
         self.payload_json = payload_json
         self.geojson_json = geojson_json
         self.reader_js = (HERE / "payload_reader.js").read_text(encoding="utf-8")
+        self.controls_js = (HERE / "time_controls.js").read_text(encoding="utf-8")
 
     def render(self, **kwargs) -> None:
         figure = self.get_root()

@@ -27,6 +27,7 @@
 
 {% macro script(this, kwargs) %}
 {{ this.reader_js }}
+{{ this.controls_js }}
 (function () {
   "use strict";
   // Text reaches the page only through textContent: names, titles and notes stay text.
@@ -146,7 +147,7 @@
     if (data.texts.subtitle) div.appendChild(el("p", "mapkit-sub", data.texts.subtitle));
   });
 
-  var slider, output, play, staleLine, timer = null;
+  var slider, output, play, staleLine;
   control("bottomleft", function (div) {
     var row = el("div", "mapkit-slider");
     play = el("button", "mapkit-play", L_.play);
@@ -260,42 +261,8 @@
     document.dispatchEvent(new CustomEvent("mapkit:frame", {detail: {index: index, date: date}}));
   }
 
-  // Playing, each date stays as long as data.steps says: longer the more time it spans.
-  var speed = {factor: 1};
-  function stop() {
-    if (timer !== null) { clearTimeout(timer); timer = null; }
-    play.textContent = L_.play;
-    play.setAttribute("aria-pressed", "false");
-  }
-  function next() {
-    timer = setTimeout(function () {
-      if (current >= data.dates.length - 1) { stop(); return; }
-      show(current + 1);
-      next();
-    }, data.steps[current] / speed.factor);
-  }
-  function start() {
-    if (current >= data.dates.length - 1) show(0);
-    play.textContent = L_.pause;
-    play.setAttribute("aria-pressed", "true");
-    next();
-  }
-  play.addEventListener("click", function () { if (timer !== null) stop(); else start(); });
-  slider.addEventListener("input", function () { stop(); show(reader.nearest(+slider.value)); });
-  slider.addEventListener("keydown", function (e) {
-    var last = data.dates.length - 1;
-    var moves = {ArrowLeft: current - 1, ArrowDown: current - 1, ArrowRight: current + 1,
-                 ArrowUp: current + 1, PageDown: current - 10, PageUp: current + 10,
-                 Home: 0, End: last};
-    if (e.key in moves) {
-      e.preventDefault();
-      stop();
-      show(Math.max(0, Math.min(last, moves[e.key])));
-    } else if (e.key === " ") {
-      e.preventDefault();
-      if (timer === null) start(); else stop();
-    }
-  });
+  var speed = mapkitTimeControls(data, L_, reader, slider, play,
+                                 function () { return current; }, show).speed;
 
   var yearRow = document.querySelector(".mapkit-years");
   if (yearRow) {
