@@ -9,19 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from offline_assets import NODE_MODULES, route_cdn_to_local
-from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
+from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 from mapkit.regions import REGIONS
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
-                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
-]
+pytestmark = VIEWER_BROWSER_MARKS
 
 HEADER = "date,region,percent,source,method,source_url,contested_percent,note\n"
 MARKDOWN = ("[Official figures](https://evil.example/go) ![x](https://evil.example/pixel.png) "
@@ -30,25 +24,21 @@ MARKDOWN = ("[Official figures](https://evil.example/go) ![x](https://evil.examp
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("snapshots")
-    (folder / "desk.csv").write_text(HEADER + "2024-01-01,UA-14,60,Desk,reported,,,\n",
-                                     encoding="utf-8")
-    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+    with viewer_on(tmp_path_factory.mktemp("snapshots"),
+                   {"desk.csv": HEADER + "2024-01-01,UA-14,60,Desk,reported,,,\n"}) as url:
         yield url
 
 
 @pytest.fixture()
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    route_cdn_to_local(page)
-    page.requested = []
-    page.on("request", lambda request: page.requested.append(request.url))
-    page.goto(app_url)
-    page.frame_locator("iframe[title*='control_map']").locator(
-        "path[data-region='UA-14']").wait_for(timeout=60_000)
-    yield page
-    context.close()
+    def record_requests(page) -> None:
+        page.requested = []
+        page.on("request", lambda request: page.requested.append(request.url))
+
+    with viewer_page(browser, app_url, prepare=record_requests) as page:
+        page.frame_locator("iframe[title*='control_map']").locator(
+            "path[data-region='UA-14']").wait_for(timeout=60_000)
+        yield page
 
 
 def upload(page, tmp_path: Path, name: str, text: str) -> None:

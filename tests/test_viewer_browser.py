@@ -7,23 +7,16 @@ be painted, with the colours mapkit.scale gives for the snapshot's figures.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from offline_assets import NODE_MODULES, route_cdn_to_local
-from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
+from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 from mapkit.scale import percent_colour
 from mapkit.snapshots import SnapshotError, read_snapshot_text
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
-                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
-]
+pytestmark = VIEWER_BROWSER_MARKS
 
 HOSTILE = '"><img src=x onerror=alert(1)>'
 HOSTILE_CSV = '"' + HOSTILE.replace('"', '""') + '"'
@@ -45,24 +38,19 @@ BAD_UPLOAD = "date,region,percent,source,method\n2024-02-30,Atlantis,150,X,guess
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("snapshots")
-    (folder / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
-    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+    with viewer_on(tmp_path_factory.mktemp("snapshots"), {"test.csv": SNAPSHOT}) as url:
         yield url
 
 
 @pytest.fixture()
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    routes = route_cdn_to_local(page)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(app_url)
-    page.mapkit_routes = routes
-    page.mapkit_dialogs = dialogs
-    yield page
-    context.close()
+    def record_dialogs(page) -> None:
+        page.mapkit_dialogs = []
+        page.on("dialog", lambda dialog: (page.mapkit_dialogs.append(dialog.message),
+                                          dialog.dismiss()))
+
+    with viewer_page(browser, app_url, prepare=record_dialogs) as page:
+        yield page
 
 
 def map_frame(page):
@@ -166,12 +154,8 @@ def test_a_held_key_reruns_the_page_once_and_the_table_follows(browser, tmp_path
     rows = ["date,region,percent,source,method,source_url,contested_percent,note"]
     rows += [f"2024-{month:02d}-01,UA-14,{40 + month},Test Desk,reported,https://example.org/a,,"
              for month in range(1, 13)]
-    (tmp_path / "months.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(tmp_path)) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1100})
-        page = context.new_page()
-        route_cdn_to_local(page)
-        page.goto(url)
+    with (viewer_on(tmp_path, {"months.csv": "\n".join(rows) + "\n"}) as url,
+          viewer_page(browser, url) as page):
         page.get_by_text("Data for 1 December 2024").wait_for(timeout=30_000)
         frame = next(f for f in page.frames if "control_map" in f.url)
         reports = frame.evaluate("() => window.mapkitViewer.state.counter")
@@ -193,7 +177,6 @@ def test_a_held_key_reruns_the_page_once_and_the_table_follows(browser, tmp_path
         told = frame.evaluate("() => window.mapkitViewer.state.counter") - reports
         # once; twice only on a machine so busy that one repeat came late
         assert 1 <= told <= 2, f"eight moves told the page {told} times"
-        context.close()
 
 
 def test_the_table_downloads_as_csv_of_the_shown_date(page):

@@ -5,21 +5,14 @@ above the map follows the slider, tooltips give km² and the change over 7 and 3
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from offline_assets import NODE_MODULES, route_cdn_to_local
-from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
 from test_changes import HEADER, kyiv_city_row, ua_row
+from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
-                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
-]
+pytestmark = VIEWER_BROWSER_MARKS
 
 ROWS = [ua_row("2025-01-01", 100_000.0), ua_row("2025-01-25", 100_100.0),
         ua_row("2025-02-01", 100_300.0), ua_row("2025-03-01", 100_400.0),
@@ -29,20 +22,15 @@ ROWS = [ua_row("2025-01-01", 100_000.0), ua_row("2025-01-25", 100_100.0),
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("snapshots")
-    (folder / "desk.csv").write_text(HEADER + "".join(ROWS), encoding="utf-8")
-    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+    with viewer_on(tmp_path_factory.mktemp("snapshots"),
+                   {"desk.csv": HEADER + "".join(ROWS)}) as url:
         yield url
 
 
 @pytest.fixture()
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    route_cdn_to_local(page)
-    page.goto(app_url)
-    yield page
-    context.close()
+    with viewer_page(browser, app_url) as page:
+        yield page
 
 
 def map_frame(page):

@@ -4,22 +4,15 @@ and a map frame made afresh gets them again (``streamlit run app.py`` in headles
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from offline_assets import NODE_MODULES, route_cdn_to_local
-from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
+from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 from mapkit.scale import percent_colour
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-    pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
-                       reason="needs the map's JavaScript locally: run `npm ci` in the repo root"),
-]
+pytestmark = VIEWER_BROWSER_MARKS
 
 SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,note
 2024-01-01,UA-14,60,Test Desk,reported,https://example.org/a,,
@@ -42,20 +35,14 @@ RECORD = """() => {
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("snapshots")
-    (folder / "test.csv").write_text(SNAPSHOT, encoding="utf-8")
-    with streamlit_app(REPO_ROOT / "app.py", "--snapshots", str(folder)) as url:
+    with viewer_on(tmp_path_factory.mktemp("snapshots"), {"test.csv": SNAPSHOT}) as url:
         yield url
 
 
 @pytest.fixture()
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    route_cdn_to_local(page)
-    page.goto(app_url)
-    yield page
-    context.close()
+    with viewer_page(browser, app_url) as page:
+        yield page
 
 
 def map_frame(page):
