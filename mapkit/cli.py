@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -226,12 +227,9 @@ def compute(inputs, out_dir, source, source_url, date, force, workers, allow_emp
                                    on_stage=lambda step: bar.set_postfix_str(step),
                                    allow_empty=allow_empty)
     except (InputError, OutputError) as error:
-        bar.close()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error, 2, bar)
     bar.close()
-    for line in summary.lines():
-        click.echo(line, err=line.startswith(("warning", "error")))
+    _echo_summary(summary)
     if summary.failed:
         sys.exit(1)
 
@@ -283,8 +281,7 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) ->
         table = changes_table(list(snapshot_paths) or None, source=source, date_from=date_from,
                               date_to=date_to, period=period, regions=regions or None)
     except ChangesError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1 if isinstance(error, InvalidSnapshotsError) else 2)
+        _fail(error, 1 if isinstance(error, InvalidSnapshotsError) else 2)
     click.echo(format_changes(table, fmt), nl=False)
 def _date_option(ctx, param, value):
     """A YYYY-MM-DD option as a date (click exits 2 with the option's name when it is not)."""
@@ -377,8 +374,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     try:
         source = open_source(source_spec, base_url=base_url, client=client)
     except SourceSpecError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error, 2)
     notice = notice_due(source)
     if notice:
         click.echo(f"notice: {notice} (shown once)", err=True)
@@ -392,22 +388,30 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
                 dry_run=dry_run, max_change=max_change, name=name, progress=bar.update,
                 on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
     except UpdateError as error:
-        bar.close()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error, 2, bar)
     except NoNetwork as error:
-        bar.close()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(3)
+        _fail(error, 3, bar)
     except (SourceFailed, FolderBusy) as error:
-        bar.close()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1)
+        _fail(error, 1, bar)
     bar.close()
-    for line in summary.lines():
-        click.echo(line, err=line.startswith(("warning", "error")))
+    _echo_summary(summary)
     if summary.problems:
         sys.exit(1)
+
+
+def _fail(error: Exception, code: int, bar=None) -> NoReturn:
+    """End the command: its progress bar closed first (so the line stands on its own), then
+    ``error: …`` on stderr and exit ``code`` (the exit codes: this module's docstring)."""
+    if bar is not None:
+        bar.close()
+    click.echo(f"error: {error}", err=True)
+    sys.exit(code)
+
+
+def _echo_summary(summary) -> None:
+    """A run's summary: warnings and errors to stderr, the rest to stdout."""
+    for line in summary.lines():
+        click.echo(line, err=line.startswith(("warning", "error")))
 
 
 class _NoBar:
