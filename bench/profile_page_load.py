@@ -67,9 +67,6 @@ KINDS = {
 }
 
 
-ROUTE = "--no-route" not in sys.argv  # an experiment: what Playwright's routing costs
-
-
 def browser_cpu(root: int) -> dict[int, tuple[str, float]]:
     """CPU seconds of each Chromium process descending from ``root``: pid -> (type, seconds)."""
     processes = _processes()
@@ -172,11 +169,11 @@ def profile_self_time(profile: dict) -> dict[str, float]:
 
 
 async def one_load(browser, url: str, label: str, trace: Path | None,
-                   instrument: bool = True) -> dict:
+                   instrument: bool = True, route: bool = True) -> dict:
     """Open the page in a fresh context; with ``instrument``, under trace and profiler."""
     before = browser_cpu(os.getpid())
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    if ROUTE:
+    if route:  # without: an experiment, what Playwright's routing costs
         await route_offline(context)
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
@@ -222,16 +219,17 @@ async def one_load(browser, url: str, label: str, trace: Path | None,
     return result
 
 
-async def run(url: str, label: str, runs: int, trace: Path | None, cpu_only: bool) -> None:
+async def run(url: str, label: str, runs: int, trace: Path | None, cpu_only: bool,
+              route: bool) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        await one_load(browser, url, label, None)  # warm: the server's caches fill
+        await one_load(browser, url, label, None, route=route)  # warm: the server's caches fill
         totals = []
         for number in range(runs):
             for instrument in (False,) if cpu_only else (False, True):
-                result = await one_load(browser, url, label, trace, instrument)
+                result = await one_load(browser, url, label, trace, instrument, route)
                 cpu, m = result["cpu"], result["metrics"]
                 if not instrument:
                     totals.append((sum(cpu.values()), cpu.get("renderer", 0.0),
@@ -287,7 +285,8 @@ def main() -> None:
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with streamlit_app(options.app, *args, timeout=120) as url:
-        asyncio.run(run(url, label, options.runs, options.trace, options.cpu_only))
+        asyncio.run(run(url, label, options.runs, options.trace, options.cpu_only,
+                        route=not options.no_route))
 
 
 if __name__ == "__main__":
