@@ -1,6 +1,8 @@
-"""Fixtures shared by the real-browser tests."""
+"""Fixtures shared by the tests, and the skips announced before any test runs."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import matplotlib.text
 import pytest
@@ -30,3 +32,25 @@ def drawn_texts(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(matplotlib.text.Text, "draw", spy)
     return drawn
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Say up front which tests will skip and why (no Chromium, no ``npm ci``, no
+    ``../shared``), instead of leaving it to the summary at the end."""
+    reasons: Counter[str] = Counter()
+    for item in items:
+        for mark in item.iter_markers("skipif"):
+            if mark.args and mark.args[0] is True:
+                reasons[mark.kwargs.get("reason", "a condition of the test")] += 1
+                break
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    if not reasons:
+        reporter.write_line("mapkit: every part the tests need is here; none will skip for lack "
+                            "of one")
+        return
+    reporter.write_line(f"mapkit: {sum(reasons.values())} test(s) will skip, for lack of:",
+                        yellow=True)
+    for reason, count in reasons.most_common():
+        reporter.write_line(f"  {count:4d}  {reason}", yellow=True)

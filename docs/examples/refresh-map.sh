@@ -4,8 +4,8 @@
 #   MAPKIT_HOME=/srv/mapkit EMBED_OUT=/var/www/html/ukraine-map.html ./refresh-map.sh [OPTION…]
 #
 # Options go to `mapkit update` (e.g. --source mirror).
-# MAPKIT_HOME is a checkout of mapkit with its virtualenv in .venv (pip install -r
-# requirements.txt); the bundled folder data/control_snapshots/deepstate/ is brought up to date
+# MAPKIT_HOME is a checkout of mapkit with its virtualenv in .venv (`python3 run.py mapkit
+# --version` makes it); the bundled folder data/control_snapshots/deepstate/ is brought up to date
 # in place. The embed is written even when some dates were rejected (the others are in it);
 # the script then exits with mapkit update's code, so cron mails and systemd marks the failure:
 # 0 up to date, 1 some dates rejected (see the output), 2 bad usage, 3 no network.
