@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 import venv
 from pathlib import Path
@@ -35,6 +36,8 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 REQUIREMENTS = {"app": "requirements.txt", "test": "requirements-test.txt"}
 #: The files whose change means the virtualenv must be brought up to date.
 INSTALL_INPUTS = ("pyproject.toml", "requirements.txt", "requirements-test.txt")
+#: Where pip itself comes from when this Python's venv cannot install it.
+PIP_JSON = "https://pypi.org/pypi/pip/json"
 
 
 def say(message: str) -> None:
@@ -70,10 +73,12 @@ def ensure_venv() -> None:
 
 
 def _pip_wheel() -> dict:
-    """PyPI's file entry (``filename``, ``url``) of the newest pip wheel."""
-    with urllib.request.urlopen("https://pypi.org/pypi/pip/json", timeout=60) as response:
+    """PyPI's file entry (``filename``, ``url``) of the newest pip wheel (a mirror may give
+    its URL relative to the JSON's)."""
+    with urllib.request.urlopen(PIP_JSON, timeout=60) as response:
         release = json.load(response)
-    return next(file for file in release["urls"] if file["filename"].endswith(".whl"))
+    wheel = next(file for file in release["urls"] if file["filename"].endswith(".whl"))
+    return {**wheel, "url": urllib.parse.urljoin(PIP_JSON, wheel["url"])}
 
 
 def ensure_installed(task: str) -> None:
