@@ -209,7 +209,7 @@ STRINGS.update({
     "export_subtitle": {"en": "Subtitle", "uk": "Підзаголовок"},
     "export_credit": {"en": "Credit", "uk": "Автор карти"},
     "export_range": {"en": "Dates", "uk": "Дати"},
-    "export_range_one": {"en": "Shown date only", "uk": "Лише показана дата"},
+    "export_range_one": {"en": "Shown date only: {date}", "uk": "Лише показана дата: {date}"},
     "export_range_all": {"en": "All dates of this source", "uk": "Усі дати цього джерела"},
     "embed_code": {"en": "Embed code (iframe)", "uk": "Код для вставлення (iframe)"},
     "col_percent": {"en": "Under Russian control, %", "uk": "Під контролем Росії, %"},
