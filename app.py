@@ -27,7 +27,7 @@ from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
-from mapkit.snapshots import SnapshotError
+from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
@@ -53,9 +53,10 @@ SNAPSHOT_PATHS = tuple(_parser.parse_known_args(sys.argv[1:])[0].snapshots or ()
 
 
 def frame_key() -> tuple:
-    """What this session's snapshots are made of: the folders shown and its uploads (an
-    upload's key is unique to it). The shared data is looked up by it, never by hashing."""
-    return SNAPSHOT_PATHS, tuple(st.session_state["uploads"])
+    """What this session's snapshots are made of: the folders shown, as they are now (their
+    fingerprint), and its uploads (an upload's key is unique to it). The shared data is
+    looked up by it, never by hashing."""
+    return SNAPSHOT_PATHS, SNAPSHOTS_NOW, tuple(st.session_state["uploads"])
 
 
 def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
@@ -123,8 +124,11 @@ for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice ma
 
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
+# New or changed files show at the next page load: the folders' fingerprint is taken from
+# their listings (no file read, about a millisecond) and the shared data is looked up by it.
+SNAPSHOTS_NOW = snapshots_fingerprint(SNAPSHOT_PATHS or None)
 try:
-    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS)
+    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS, SNAPSHOTS_NOW)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
