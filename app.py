@@ -27,7 +27,7 @@ from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
-from mapkit.snapshots import SnapshotError
+from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
@@ -37,7 +37,7 @@ LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 #: Choices whose labels are in the reader's language. Their widgets are keyed per language
 #: ("mode:uk"): a widget keeps its choice by its label, so one widget for both languages would
 #: show neither option after a switch. The choice itself lives under the plain name.
-LOCALISED_CHOICES = ("source", "mode", "export_scope", "date_from", "date_to")
+LOCALISED_CHOICES = ("source", "mode", "export_scope", "date_from")
 
 st.set_page_config(page_title=t("page_title"), layout="wide")
 
@@ -53,9 +53,10 @@ SNAPSHOT_PATHS = tuple(_parser.parse_known_args(sys.argv[1:])[0].snapshots or ()
 
 
 def frame_key() -> tuple:
-    """What this session's snapshots are made of: the folders shown and its uploads (an
-    upload's key is unique to it). The shared data is looked up by it, never by hashing."""
-    return SNAPSHOT_PATHS, tuple(st.session_state["uploads"])
+    """What this session's snapshots are made of: the folders shown, as they are now (their
+    fingerprint), and its uploads (an upload's key is unique to it). The shared data is
+    looked up by it, never by hashing."""
+    return SNAPSHOT_PATHS, SNAPSHOTS_NOW, tuple(st.session_state["uploads"])
 
 
 def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
@@ -120,10 +121,14 @@ for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice ma
     elif _name in st.session_state:
         st.session_state[localised(_name)] = st.session_state[_name]
 
+
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
+# New or changed files show at the next page load: the folders' fingerprint is taken from
+# their listings (no file read, about a millisecond) and the shared data is looked up by it.
+SNAPSHOTS_NOW = snapshots_fingerprint(SNAPSHOT_PATHS or None)
 try:
-    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS)
+    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS, SNAPSHOTS_NOW)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
@@ -175,7 +180,25 @@ except FiguresError as error:  # e.g. a folder without snapshots: nothing to dra
     st.stop()
 dates: list[str] = data["dates"]
 
-# --- The shown date: the map's slider moves it, the page keeps it -------------------------------
+# --- The shown date: one for the whole page -----------------------------------------------------
+
+# ``st.session_state["date"]`` is the date the map, its headline, the table, the chart and the
+# export panel all show. The map's slider moves it (read_map_event); so does the "To" of
+# "Compare two dates", which is the shown date itself: no switch of view, source or language can
+# leave them on different dates.
+
+
+def move_date(date: str) -> None:
+    """The page, not the map, moves the shown date: ``date_rev`` tells the map to follow."""
+    if st.session_state.get("date") != date:
+        st.session_state["date"] = date
+        st.session_state["date_rev"] = st.session_state.get("date_rev", 0) + 1
+
+
+def shown_date_chosen(key: str) -> None:
+    """The reader chose the comparison's "To" (widget ``key``): the shown date moves there."""
+    move_date(st.session_state[key])
+
 
 session_default("date", dates[-1])
 session_default("date_rev", 0)
@@ -186,24 +209,30 @@ session_default("map_ready", False)
 
 def read_map_event() -> None:
     """What the map has said since the last run: the date the reader moved to, the
-    region clicked, and that it has painted."""
+    region clicked, and that it has painted.
+
+    The map goes to the page's date whenever it gets other data (another view, source or
+    language) or ``date_rev`` changes (:func:`move_date`), so a date it reports is the one it
+    shows; a map asking for its data again (``resend``) shows nothing yet."""
     event = st.session_state.get("map")
     if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
         st.session_state["map_seen"] = event.get("n", 0)
         st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
-        if event.get("date") in dates:
+        if event.get("date") in dates and event.get("event") != "resend":
             st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
         if event.get("event") == "click":
             st.session_state["selected"] = event.get("selected")
     if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
-        st.session_state["date"] = dates[-1]
-        st.session_state["date_rev"] += 1
+        move_date(dates[-1])
 
 
 def export_panel(shown_date: str) -> None:
     """The export panel, drawn only while open: its widgets would otherwise cost every
     visitor's browser a third of a second at each page load."""
-    panel = st.expander(t("export", lang), key="export_open", on_change="rerun")
+    # Its label, in the reader's language, is part of its identity: a new language makes a new
+    # panel, which opens as the one before was (so a switch of language does not close it).
+    panel = st.expander(t("export", lang), expanded=bool(st.session_state.get("export_open")),
+                        key="export_open", on_change="rerun")
     if not panel.open:
         return
     with panel:
@@ -216,7 +245,8 @@ def export_panel(shown_date: str) -> None:
             session_default("export_scope", "one")
             scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
                              key=synced("export_scope"),
-                             format_func=lambda s: t(f"export_range_{s}", lang))
+                             format_func=lambda s: t(f"export_range_{s}", lang, date=(
+                                 map_data.format_date(shown_date, lang))))
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
@@ -263,13 +293,11 @@ def view() -> None:
     selected: str | None = st.session_state["selected"]
 
     compare = st.session_state["mode"] == "compare"
-    if compare:
+    if compare:  # from a date chosen to the shown date
         session_default("date_from", dates[0])
-        session_default("date_to", dates[-1])
-        for name, fallback in (("date_from", dates[0]), ("date_to", dates[-1])):
-            if st.session_state[name] not in dates:
-                st.session_state[name] = fallback
-        date_from, date_to = st.session_state["date_from"], st.session_state["date_to"]
+        if st.session_state["date_from"] not in dates:
+            st.session_state["date_from"] = dates[0]
+        date_from, date_to = st.session_state["date_from"], shown_date
         shown, shown_id, change = page_data.change_data(frame, frame_key(), source, date_from,
                                                         date_to, lang)
         title = t("compare_title", lang, date="{date}")
@@ -395,5 +423,7 @@ with st.sidebar:
     if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: map_data.format_date(d, lang))
-        st.selectbox(t("date_to", lang), dates, key=synced("date_to"),
+        st.session_state[localised("date_to")] = st.session_state["date"]
+        st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
+                     on_change=shown_date_chosen, args=(localised("date_to"),),
                      format_func=lambda d: map_data.format_date(d, lang))

@@ -41,9 +41,13 @@ UKRAINE_BOUNDS_WGS84 = (22.1, 44.3, 40.2, 52.4)
 WEB_SIMPLIFY_TOLERANCE_DEG = 0.01
 
 # --- Colour scales ---------------------------------------------------------------------------
+#: Every map, tooltip, table and label writes a percentage (and a change in points) with this
+#: many decimals ("99.0 %"). A colour class is chosen by the figure as written
+#: (:func:`mapkit.scale.shown_figure`), so 98.96 %, written "99.0 %", is coloured "≥ 99 %".
+FIGURE_DECIMALS = 1
 #: Sequential, colour-blind safe (ColorBrewer OrRd, 7 classes) for "% under Russian control".
-#: A value v falls in class i when PERCENT_BREAKS[i] <= v < PERCENT_BREAKS[i + 1]; 100 is in the
-#: last class.
+#: A figure v, as written (FIGURE_DECIMALS), falls in class i when PERCENT_BREAKS[i] <= v <
+#: PERCENT_BREAKS[i + 1]; 100 is in the last class.
 PERCENT_BREAKS = (0.0, 1.0, 10.0, 25.0, 50.0, 75.0, 99.0, 100.0)
 PERCENT_COLOURS = (
     "#fef0d9",
@@ -62,7 +66,10 @@ PARTIAL_COLOUR = "#f4d5cf"
 PARTIAL_HATCH_COLOUR = "#b2182b"
 
 #: Diverging (ColorBrewer RdBu, reversed: red = more under Russian control) for the change
-#: between two dates, in percentage points.
+#: between two dates, in percentage points. Symmetric around "no change": a change v, as
+#: written (FIGURE_DECIMALS), is "no change" when it is 0.0, and otherwise falls in the class of
+#: its sign whose bounds hold its size, the bound nearer zero included (as in CHANGE_LABELS:
+#: −0.1 is in "−2 to −0.1 pp", +2 in "+2 to +10 pp", −10 in "≤ −10 pp").
 CHANGE_BREAKS = (-100.0, -10.0, -2.0, -0.1, 0.1, 2.0, 10.0, 100.0)
 CHANGE_COLOURS = (
     "#2166ac",

@@ -250,3 +250,58 @@ def expand_paths(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
         else:
             problems.append((str(item), "no such file or folder"))
     return list(dict.fromkeys(found)), problems
+
+
+def paths_fingerprint(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
+                      recursive: bool = False) -> str:
+    """A short digest of the files :func:`expand_paths` finds for ``items``: each one's path,
+    size, modification time and inode, read from the folders' listings (``os.scandir``) and
+    without opening a file.
+
+    It changes when such a file is added, removed, replaced (a :func:`write_atomically`) or
+    written in place, so a reader that keeps what it read (the viewer's shared data,
+    :mod:`mapkit.viewer.page_data`) can check, at the cost of a directory listing, whether to
+    read again.
+    """
+    seen: list[str] = []
+
+    def add(path: str, stat: os.stat_result) -> None:
+        seen.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}")
+
+    def walk(folder: str) -> None:
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted(entries, key=lambda entry: entry.name)
+        except OSError as error:
+            seen.append(f"{folder}\0{error.errno}")
+            return
+        for entry in listed:
+            if entry.is_dir(follow_symlinks=False):  # as Path.rglob: no symlinked folders
+                if recursive:
+                    walk(entry.path)
+            elif os.path.splitext(entry.name)[1].lower() in suffixes:
+                try:
+                    add(entry.path, entry.stat())
+                except OSError:  # gone since the listing, or a broken link: not a file
+                    continue
+
+    for item in items:
+        path = os.fspath(item)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stat = None
+        if stat is not None and os.path.isdir(path):
+            walk(path)
+        elif stat is not None:
+            add(path, stat)
+        elif any(ch in path for ch in "*?["):
+            for match in sorted(glob.glob(path)):
+                try:
+                    add(match, os.stat(match))
+                except OSError:
+                    continue
+        else:
+            seen.append(f"{path}\0missing")
+    return hashlib.blake2b("\n".join(seen).encode("utf-8", "surrogateescape"),
+                           digest_size=10).hexdigest()

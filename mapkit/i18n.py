@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from mapkit.constants import FIGURE_DECIMALS
+
 LANGUAGES = ("en", "uk")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -209,7 +211,7 @@ STRINGS.update({
     "export_subtitle": {"en": "Subtitle", "uk": "Підзаголовок"},
     "export_credit": {"en": "Credit", "uk": "Автор карти"},
     "export_range": {"en": "Dates", "uk": "Дати"},
-    "export_range_one": {"en": "Shown date only", "uk": "Лише показана дата"},
+    "export_range_one": {"en": "Shown date only: {date}", "uk": "Лише показана дата: {date}"},
     "export_range_all": {"en": "All dates of this source", "uk": "Усі дати цього джерела"},
     "embed_code": {"en": "Embed code (iframe)", "uk": "Код для вставлення (iframe)"},
     "col_percent": {"en": "Under Russian control, %", "uk": "Під контролем Росії, %"},
@@ -357,7 +359,7 @@ def note_text(note: str | None, note_uk: str | None, lang: str) -> str | None:
     return note_uk or computed_note_uk(note) or note
 
 
-def number_text(value: float, lang: str = "en", decimals: int = 1) -> str:
+def number_text(value: float, lang: str = "en", decimals: int = FIGURE_DECIMALS) -> str:
     """A figure as a reader of ``lang`` writes it: "99.5" in English, "99,5" in Ukrainian."""
     text = f"{value:.{decimals}f}"
     return text.replace(".", ",") if lang == "uk" else text

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
-from mapkit.files import expand_paths, write_atomically
+from mapkit.files import expand_paths, paths_fingerprint, write_atomically
 from mapkit.regions import (
     REGIONS,
     Region,
@@ -493,6 +493,15 @@ def snapshot_files(paths: Iterable[str | Path] | None = None) -> tuple[list[Path
     files, missing = expand_paths([SNAPSHOTS_DIR] if paths is None else paths,
                                   SNAPSHOT_SUFFIXES, recursive=True)
     return files, [Problem(item, None, message) for item, message in missing]
+
+
+def snapshots_fingerprint(paths: Iterable[str | Path] | None = None) -> str:
+    """A digest that changes when a snapshot file :func:`snapshot_files` finds is added,
+    removed or changed, taken from the folders' listings without reading a file
+    (:func:`mapkit.files.paths_fingerprint`): the viewer reads the snapshots again only when
+    it changes."""
+    return paths_fingerprint([SNAPSHOTS_DIR] if paths is None else paths, SNAPSHOT_SUFFIXES,
+                             recursive=True)
 
 
 def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list[dict]]:

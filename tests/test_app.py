@@ -374,3 +374,25 @@ def test_donetsk_chart_shows_the_2015_to_2022_line():
     assert start["percent"] == expected and 30 < expected < 33
     band = layers["rect"].iloc[0]
     assert band["source"] != series and band["until"] == line_start  # Reuters, until the line
+
+
+def test_compare_runs_to_the_shown_date_and_the_map_keeps_the_date_chosen_there(app):
+    """One date: "Compare two dates" compares up to the date shown, a "To" chosen there is the
+    date the map, the table and the export panel show after it, and a slider move in between
+    is never undone by the comparison's old choice."""
+    moved_map(app, date="2024-01-01")
+    app.radio(key="mode:en").set_value("compare").run()
+    assert app.selectbox(key="date_to:en").value == "2024-01-01"
+    app.selectbox(key="date_to:en").set_value("2024-06-01").run()
+    app.radio(key="mode:en").set_value("map").run()
+    assert "Data for 1 June 2024" in texts(app)
+    open_export_panel(app)
+    assert app.radio(key="export_scope:en").options[0] == "Shown date only: 1 June 2024"
+    moved_map(app, date="2024-01-01")
+    assert "Data for 1 January 2024" in texts(app)
+    app.radio(key="mode:en").set_value("compare").run()
+    assert app.selectbox(key="date_to:en").value == "2024-01-01"
+    app.radio(key="mode:en").set_value("map").run()
+    app.radio(key="lang").set_value("uk").run()
+    assert "Дані на 1 січня 2024" in texts(app)
+    assert app.radio(key="export_scope:uk").options[0] == "Лише показана дата: 1 січня 2024"

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from mapkit.constants import METHODS, PARTIAL_COLOUR
 from mapkit.figures import Cell, Timeline
 from mapkit.i18n import number_text, t
-from mapkit.scale import legend_items
+from mapkit.scale import legend_items, shown_figure
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
 HATCH = "hatch"
@@ -42,10 +42,11 @@ def script_json(value: object) -> str:
 
 
 def _short(value: float | None) -> float | int | None:
-    """One decimal, written without ".0" when whole (60 not 60.0): a third of the payload."""
+    """The figure as written (:func:`mapkit.scale.shown_figure`: one decimal, the figure its
+    colour is chosen by), without ".0" when whole (60 not 60.0): a third of the payload."""
     if value is None:
         return None
-    rounded = round(value, 1)
+    rounded = shown_figure(value)
     return int(rounded) if rounded == int(rounded) else rounded
 
 

@@ -5,7 +5,8 @@
 function mapkitPayloadReader(data, labels) {
   "use strict";
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
-  // Figures as a reader of the page's language writes them: 99.5 / 99,5.
+  // Figures as a reader of the page's language writes them: 99.5 / 99,5. They come rounded as
+  // their colours were chosen (mapkit.scale.shown_figure), so the text and the colour agree.
   function number(value) {
     var text = value.toFixed(1);
     return data.lang === "uk" ? text.replace(".", ",") : text;

@@ -21,7 +21,7 @@ from mapkit.figures import build_timeline, list_series, series_of
 from mapkit.i18n import t
 from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
 from mapkit.regions import REGIONS
-from mapkit.scale import change_colour, change_legend_items, legend_items
+from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
 from mapkit.web_geometry import read_web_geometry
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
@@ -205,7 +205,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
                             for change in values["change_pp"]), palette)
 
     def clean(series: pd.Series) -> list:
-        return [None if v is None or _nan(v) else round(float(v), 1) for v in series]
+        return [None if v is None or _nan(v) else shown_figure(v) for v in series]
 
     label_from, label_to = format_date(date_from, lang), format_date(date_to, lang)
     return {

@@ -5,8 +5,15 @@ page reads is computed here once (``st.cache_resource`` for what is shared as it
 changed; ``st.cache_data`` for small results the page may keep) — in a module imported once,
 because each cached function defined in the page itself costs a couple of milliseconds to set
 up again on every run. Snapshots are passed unhashed (``_frame``) with a ``key`` naming what
-they are made of (``app.frame_key``: the folders shown and a session's uploads): hashing the
-frames on every call cost more than the rest of a slider step.
+they are made of (``app.frame_key``: the folders shown, their fingerprint and a session's
+uploads): hashing the frames on every call cost more than the rest of a slider step.
+
+**A live viewer.** The folders' fingerprint (:func:`mapkit.snapshots.snapshots_fingerprint`:
+each snapshot file's size and modification time, from the folders' listings, about a
+millisecond for the bundled folder: ``bench/bench_fingerprint.py``) is taken at every page
+load, and everything here is looked up by it: a snapshot file added, replaced or changed
+(``mapkit update``) shows on the next page load, without a restart, and is read once for all
+visitors.
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
 
 
-@st.cache_resource(show_spinner="Loading snapshots…")
-def bundled_snapshots(paths: tuple[str, ...]) -> pd.DataFrame:
+@st.cache_resource(show_spinner="Loading snapshots…", max_entries=2)
+def bundled_snapshots(paths: tuple[str, ...], fingerprint: str) -> pd.DataFrame:
+    """The snapshots of ``paths`` (default: the bundled folder) as they were when their
+    ``fingerprint`` was taken; a new fingerprint reads them again (the one before stays for the
+    pages still showing it)."""
     return load_snapshots(list(paths) or None)
 
 
