@@ -37,7 +37,7 @@
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
     staleLine.textContent = reader.staleText(frame);
-    staleLine.hidden = !frame.stale;
+    staleLine.hidden = !staleLine.textContent;
     var lead = (data.headlines && data.headlines[index]) || "";
     headline.textContent = lead;  // the national figure of this date; none: nothing said
     headline.hidden = !lead;

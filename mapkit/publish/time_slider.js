@@ -241,7 +241,7 @@
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
     staleLine.textContent = reader.staleText(frame);
-    staleLine.hidden = !frame.stale;
+    staleLine.hidden = !staleLine.textContent;
     caption.textContent = fill(L_.export_table_caption, "date", date);
     layers.forEach(function (layer, i) {
       var value = valueText(frame, i), src = source(frame, i);
