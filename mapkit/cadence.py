@@ -75,11 +75,6 @@ class StandsLonger:
     regions: frozenset[str] | None = None  # None: every region (and the country row UA)
     except_regions: frozenset[str] = frozenset()
 
-    def covers(self, region: str) -> bool:
-        if region in self.except_regions:
-            return False
-        return self.regions is None or region in self.regions
-
 
 @dataclass(frozen=True)
 class SeriesInfo:
@@ -269,7 +264,9 @@ def stand_columns(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo],
         until[mine] = days[mine] + np.timedelta64(info.stands_days, "D")
         for longer in info.exceptions:
             hit = mine & (days == np.datetime64(longer.date, "D"))
-            hit &= np.fromiter((longer.covers(r) for r in regions), bool, len(regions))
+            if longer.regions is not None:
+                hit &= np.isin(regions, list(longer.regions))
+            hit &= ~np.isin(regions, list(longer.except_regions))
             later = hit & (until < np.datetime64(longer.until, "D"))
             until[later] = np.datetime64(longer.until, "D")
             note[later], note_uk[later] = longer.why, longer.why_uk

@@ -234,11 +234,11 @@ class Timeline:
         if gap is not None:
             parts.append(t("no_map_for", lang, series=self.series, gap=gap.text(lang)))
         stale = self.stale(date_index)
-        if stale is not None:
+        if stale is not None:  # the reason, when every figure of that date stands by it
             why = {cell.stands_note_in(lang) for cell in self._cells_on(date_index)
-                   if cell.as_of == stale} - {None}
+                   if cell.as_of == stale}
             parts.append(t("figures_as_of_why", lang, date=date_text(stale, lang), why=why.pop())
-                         if len(why) == 1 else
+                         if len(why) == 1 and None not in why else
                          t("figures_as_of", lang, date=date_text(stale, lang)))
         return " · ".join(parts)
 
