@@ -26,6 +26,10 @@ the consistent series a row belongs to (default: its source), so a reported row 
 computed series' years before its first polygon while keeping its own source everywhere it is
 shown; ``note_uk`` is the note in Ukrainian, where we have it.
 
+How long a figure stands after its date is said per series, not per row: by the
+``series.toml`` in the folder of its files (:mod:`mapkit.cadence`), read and checked here with
+them; a loaded frame gives each row the last day its figure stands (``stands_until``).
+
 Validation happens here, once, for the CLI, the library and the app alike, whether the rows
 come from a file or from memory (:func:`validate_rows`): every problem is reported as
 ``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
@@ -566,7 +570,8 @@ def validate_paths(paths: Iterable[str | Path] | None = None) -> ValidationRepor
 
 
 def load_snapshots(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
-    """Every snapshot row from ``paths`` (default: ``data/control_snapshots/``), validated.
+    """Every snapshot row from ``paths`` (default: ``data/control_snapshots/``), validated,
+    with how long each figure stands from the series files beside them (``stands_until``).
 
     Raises :class:`SnapshotError` listing every problem if anything is wrong.
     """
