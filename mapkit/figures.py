@@ -488,17 +488,20 @@ def _with_stand_columns(rows: pd.DataFrame, series: pd.Series) -> pd.DataFrame:
 
 def _coverage(name: str, rows: pd.DataFrame) -> Coverage:
     """Where the series of ``rows`` (with their stand columns) has maps."""
-    days = pd.to_datetime(rows["date"]).dt.date
-    until = pd.to_datetime(rows["stands_until"]).dt.date
-    last_of = pd.Series(until.to_numpy(), index=days.to_numpy()).groupby(level=0).max()
+    days = pd.to_datetime(rows["date"]).to_numpy().astype("datetime64[D]")
+    until = pd.to_datetime(rows["stands_until"]).to_numpy().astype("datetime64[D]")
+    order = np.argsort(days, kind="stable")
+    days, until = days[order], until[order]
+    maps, starts = np.unique(days, return_index=True)
+    last_of = np.maximum.reduceat(until, starts) if len(days) else until
     spans: list[Span] = []
-    for day, last in zip(last_of.index, last_of.to_numpy()):
+    for day, last in zip(maps.tolist(), last_of.tolist()):
         if spans and day <= spans[-1].last + dt.timedelta(days=1):
             if last > spans[-1].last:
                 spans[-1] = Span(spans[-1].first, last)
         else:
             spans.append(Span(day, last))
-    return Coverage(name, tuple(last_of.index), tuple(spans))
+    return Coverage(name, tuple(maps.tolist()), tuple(spans))
 
 
 def series_coverage(snapshots: pd.DataFrame) -> dict[str, Coverage]:
@@ -632,7 +635,7 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
     notes_uk = get("note_uk", pd.Series(index=ordered.index, dtype=object))
     km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
     contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
-    until = pd.to_datetime(ordered["stands_until"]).dt.date
+    until = pd.to_datetime(ordered["stands_until"]).to_numpy().astype("datetime64[D]").tolist()
     why = get("stands_note", pd.Series(index=ordered.index, dtype=object))
     why_uk = get("stands_note_uk", pd.Series(index=ordered.index, dtype=object))
     for (region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey,

@@ -294,6 +294,10 @@ STRINGS.update({
         "en": "{series} has no map for {gap}; this map is {other}'s",
         "uk": "{series} не має карти за {gap}; це карта ряду {other}",
     },
+    "no_map_other_has": {  # for the viewer: followed by a button that switches to {other}
+        "en": "{series} has no map for {gap}; {other} has",
+        "uk": "{series} не має карти за {gap}; є в ряді {other}",
+    },
     "its_maps_around": {
         "en": "its maps: … {before}, then from {after}",
         "uk": "його карти: … {before}, далі з {after}",
