@@ -214,7 +214,10 @@ class Timeline:
 
     def holds(self, date_index: int) -> bool:
         """Whether the series has a map for this date (some figure of it stands on it); a
-        date it does not hold is drawn without figures and says "no map" (:meth:`notice`)."""
+        date it does not hold is drawn without figures and says "no map" (:meth:`notice`).
+        A timeline made without its coverage holds the dates it has figures for."""
+        if not self.coverage.maps:
+            return any(cell.has_data for cell in self._cells_on(date_index))
         return self.coverage.holds(self.dates[date_index])
 
     def gap(self, date_index: int) -> Span | None:
