@@ -78,8 +78,9 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
     """Check snapshot CSV files (default: data/control_snapshots/).
 
     Checks columns, dates, regions (any spelling; noted with its ISO code), 0 ≤ percent ≤ 100 or
-    'partial', methods, sources (and notes) a spreadsheet would not take for a formula, and
-    duplicate regions per date and source. Every problem is printed as file:line: what is
+    'partial', methods, sources (and notes) a spreadsheet would not take for a formula,
+    duplicate regions per date and source, and the series.toml beside them (how long a figure
+    stands: docs/data.md). Every problem is printed as file:line: what is
     wrong (the first --limit of them, then how many more). Exits 1 if there are any.
     """
     from mapkit.snapshots import validate_paths
@@ -102,9 +103,11 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
               help=formats_help())
 @click.option("--date", "date", metavar="YYYY-MM-DD",
-              help="One date, from the series' first figure to its newest (outside that range: "
-                   "exit 2, naming it): each region's latest figure on or before it; the map "
-                   "says \"figures as of …\" when they are older than the date.")
+              help="One date: each region's latest figure on or before it while it still "
+                   "stands (its series' cadence, docs/data.md); the map says \"Figures as of "
+                   "…\" when they are older than the date. Where the series has no map for "
+                   "the date, the map is another series' that has one, and says so; with "
+                   "--source, or when no series has one: exit 2, naming the series that has.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD",
               help="First snapshot date to include (with or without --to).")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last snapshot date to include.")

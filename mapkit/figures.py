@@ -9,32 +9,44 @@ came from.
 row whose ``series`` column names it (:mod:`mapkit.snapshots`). By default that is the densest
 computed series (:func:`default_series`: DeepStateMap for the bundled data); ``--source`` and
 the viewer's source selector choose another. A region's figure on a date is the latest figure
-the series gives for it on or before that date ("as of" that figure's own date). Figures of
+the series gives for it on or before that date ("as of" that figure's own date), but only while
+that figure still stands: within the series' cadence, or an exception it names, and never
+across a break (its ``series.toml``: :mod:`mapkit.cadence`). Past that the date is a gap of the
+series for that region — no figure, never a stale one; a date on which none of its figures
+stands is a gap of the series (:class:`Coverage`: where each series has maps). Figures of
 other series never recolour a region: they stand beside it (:attr:`Timeline.others`), each
 beside the map date nearest to its own, so a reader sees "El País, 17 Mar 2025: 60 %" next to
 the computed figure of that week instead of the map jumping for one frame.
 
 A region the series does not cover yet is "no data"; a source that says "partly controlled"
 without a number is "partial, no figure". A date before the series' first figure or after its
-newest is refused (:class:`FiguresError`) rather than drawn with figures of another day.
+newest still standing is refused (:class:`FiguresError`) rather than drawn with figures of
+another day; a date in a gap gives an empty map that knows it (:meth:`Timeline.holds`), which
+the exports map from a series that has it or refuse (:func:`series_for_date`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from mapkit.i18n import note_text
+from mapkit.cadence import stand_columns
+from mapkit.i18n import date_text, note_text, span_text, t
 from mapkit.regions import COUNTRY, REGIONS, Region
 from mapkit.scale import percent_colour
 
 
 class FiguresError(ValueError):
     """The chosen dates or source do not match the snapshots; the message says what to do."""
+
+
+class SeriesGapError(FiguresError):
+    """The series asked for has no map for the date; the message names one that has."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +64,23 @@ class Cell:
     area_km2: float | None = None  # the same figure in km², where the snapshot gives it
     contested_km2: float | None = None
     note_uk: str | None = None
+    #: The last day the figure stands (its series' cadence, an exception, a break).
+    stands_until: dt.date | None = None
+    #: Why it stands longer than the cadence, where an exception of its series says so.
+    stands_note: str | None = None
+    stands_note_uk: str | None = None
 
     def note_in(self, lang: str) -> str | None:
         """The note in ``lang`` where we have it, else as written."""
         return note_text(self.note, self.note_uk, lang)
+
+    def stands_note_in(self, lang: str) -> str | None:
+        """Why the figure stands longer than its series' cadence, in ``lang``; None if not."""
+        return (self.stands_note_uk or self.stands_note) if lang == "uk" else self.stands_note
+
+    def stands_on(self, day: dt.date) -> bool:
+        """Whether the series vouches for this figure on ``day`` (on or after its own date)."""
+        return self.as_of is not None and self.as_of <= day <= (self.stands_until or self.as_of)
 
     @property
     def has_data(self) -> bool:
@@ -86,6 +111,76 @@ class SourceInfo:
     method: str
 
 
+@dataclass(frozen=True)
+class Span:
+    """Days from ``first`` to ``last``, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.first <= day <= self.last
+
+    def text(self, lang: str = "en") -> str:
+        """"24 Feb – 2 Apr 2022"."""
+        return span_text(self.first, self.last, lang)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where a series has maps: its own dates, and the days on which some figure of it stands
+    (``spans``); the days between are its ``gaps``."""
+
+    series: str
+    maps: tuple[dt.date, ...] = ()
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def gaps(self) -> tuple[Span, ...]:
+        """The days between two spans: no figure of the series stands on them."""
+        return tuple(Span(a.last + dt.timedelta(days=1), b.first - dt.timedelta(days=1))
+                     for a, b in zip(self.spans, self.spans[1:]))
+
+    def holds(self, day: dt.date) -> bool:
+        """Whether some figure of the series stands on ``day``."""
+        at = bisect_right([span.first for span in self.spans], day) - 1
+        return at >= 0 and day <= self.spans[at].last
+
+    def gap_around(self, day: dt.date) -> Span | None:
+        """The days around ``day`` without a map, ``day`` among them (before the first map:
+        from ``day`` to the day before it; after the last span: from its end to ``day``);
+        None when the series holds ``day`` or has no map at all."""
+        if not self.spans or self.holds(day):
+            return None
+        for gap in self.gaps:
+            if day in gap:
+                return gap
+        if day < self.spans[0].first:
+            return Span(day, self.spans[0].first - dt.timedelta(days=1))
+        return Span(self.spans[-1].last + dt.timedelta(days=1), day)
+
+    def maps_text(self, day: dt.date, lang: str = "en") -> str:
+        """Where the series' maps are, seen from a ``day`` it does not hold: "its maps: …
+        23 February 2022, then from 3 April 2022"."""
+        before = [d for d in self.maps if d < day]
+        after = [d for d in self.maps if d > day]
+        if not before:
+            return t("its_maps_from", lang, first=date_text(after[0], lang))
+        if not after:
+            return t("its_maps_until", lang, last=date_text(before[-1], lang),
+                     until=date_text(self.spans[-1].last, lang))
+        return t("its_maps_around", lang, before=date_text(before[-1], lang),
+                 after=date_text(after[0], lang))
+
+
+@dataclass(frozen=True)
+class GapOf:
+    """A map drawn from another series because ``series`` has no map for ``gap``."""
+
+    series: str
+    gap: Span
+
+
 #: A figure of another series dated before a series' first date or after its newest is shown
 #: beside it only this close (a 2014 figure does not stand beside a map of 2025).
 OTHERS_WITHIN_DAYS = 31
@@ -108,9 +203,52 @@ class Timeline:
         default_factory=dict, compare=False, repr=False)
     series: str = ""
     others: tuple[tuple[tuple[OtherFigure, ...], ...], ...] = field(default=(), repr=False)
+    #: Where the series has maps and where it has gaps (all its dates, not only those shown).
+    coverage: Coverage = field(default_factory=lambda: Coverage(""), compare=False, repr=False)
+    #: Set when this map is drawn from its series because the series asked for has no map for
+    #: the date (:func:`series_for_date`): the map says so.
+    instead_of: GapOf | None = None
 
     def frame(self, date_index: int) -> tuple[Cell, ...]:
         return self.cells[date_index]
+
+    def holds(self, date_index: int) -> bool:
+        """Whether the series has a map for this date (some figure of it stands on it); a
+        date it does not hold is drawn without figures and says "no map" (:meth:`notice`).
+        A timeline made without its coverage holds the dates it has figures for."""
+        if not self.coverage.maps:
+            return any(cell.has_data for cell in self._cells_on(date_index))
+        return self.coverage.holds(self.dates[date_index])
+
+    def gap(self, date_index: int) -> Span | None:
+        """The series' gap this date falls in, or None when the series holds it."""
+        return self.coverage.gap_around(self.dates[date_index])
+
+    def notice(self, date_index: int, lang: str = "en") -> str:
+        """What a map of this date must say beside its date, or "": that the series has no map
+        for it; that the map is another series' because the one asked for has none; that its
+        figures are older than the date ("Figures as of 23 February 2022"), and why, where its
+        series names the reason they still stand."""
+        parts = []
+        if self.instead_of is not None:
+            parts.append(t("no_map_instead", lang, series=self.instead_of.series,
+                           gap=self.instead_of.gap.text(lang), other=self.series))
+        gap = self.gap(date_index)
+        if gap is not None:
+            parts.append(t("no_map_for", lang, series=self.series, gap=gap.text(lang)))
+        stale = self.stale(date_index)
+        if stale is not None:  # the reason, when every figure of that date stands by it
+            why = {cell.stands_note_in(lang) for cell in self._cells_on(date_index)
+                   if cell.as_of == stale}
+            parts.append(t("figures_as_of_why", lang, date=date_text(stale, lang), why=why.pop())
+                         if len(why) == 1 and None not in why else
+                         t("figures_as_of", lang, date=date_text(stale, lang)))
+        return " · ".join(parts)
+
+    def _cells_on(self, date_index: int) -> list[Cell]:
+        """The regions' figures on this date and the whole country's."""
+        return [*self.cells[date_index],
+                self.figure_on(COUNTRY.code, self.dates[date_index])]
 
     def others_on(self, date_index: int) -> tuple[tuple[OtherFigure, ...], ...]:
         """Other series' figures beside each region on this date (empty tuples if none)."""
@@ -130,10 +268,9 @@ class Timeline:
         return as_of if as_of is not None and as_of < self.dates[date_index] else None
 
     def figure_on(self, code: str, day: dt.date) -> Cell:
-        """``code``'s figure on ``day``: its latest on or before it (an empty Cell if none)."""
-        days, cells = self.history.get(code, ((), ()))
-        at = bisect_right(days, day) - 1
-        return cells[at] if at >= 0 else Cell()
+        """``code``'s figure on ``day``: its latest on or before it, if that still stands on
+        ``day`` (an empty Cell if none does: a gap of the series is no figure, not an old one)."""
+        return _standing(self.history.get(code, ((), ())), day)
 
     @property
     def country(self) -> tuple[tuple[dt.date, ...], tuple[Cell, ...]]:
@@ -253,14 +390,19 @@ def build_timeline(
     date_to: dt.date | str | None = None,
     source: str | None = None,
     latest_only: bool = False,
+    gaps: bool = False,
 ) -> Timeline:
     """Pick the series and dates to show from validated snapshots (``load_snapshots``).
 
     ``source`` names the series (a source's name, or a ``series`` cell's); default:
     :func:`default_series`. ``date`` gives a one-date map (any day from the series' first
-    figure to its newest: the latest figures on or before it are shown); ``date_from``/
-    ``date_to`` keep the series' dates in that closed range; neither keeps every date of the
-    series, or only the latest when ``latest_only`` (the default of one-date formats).
+    figure until its newest stops standing: each region's latest figure on or before it that
+    still stands; a day in a gap of the series gives a map without figures whose
+    :meth:`Timeline.holds` is False); ``date_from``/``date_to`` keep the series' dates in that
+    closed range; neither keeps every date of the series, or only the latest when
+    ``latest_only`` (the default of one-date formats). ``gaps`` adds, to a timeline of many
+    dates, the first day of each gap of the series within the range: a frame that says "no map"
+    (:meth:`Timeline.notice`) instead of the map before it standing in for the gap.
     """
     if date is not None and (date_from is not None or date_to is not None):
         raise FiguresError("give either a date, or a from/to range, not both")
@@ -275,8 +417,10 @@ def build_timeline(
     rows = snapshots[chosen.to_numpy()]
     if rows.empty:
         raise FiguresError(_unknown_series(snapshots, series, source))
+    rows = _with_stand_columns(rows, series[chosen.to_numpy()])
+    coverage = _coverage(source, rows)
 
-    snapshot_dates = sorted({ts.date() for ts in pd.to_datetime(rows["date"])})
+    snapshot_dates = list(coverage.maps)
     first, last = snapshot_dates[0], snapshot_dates[-1]
     one_date = _as_date(date, "date")
     start = _as_date(date_from, "from date")
@@ -287,7 +431,7 @@ def build_timeline(
                 f"{one_date} is before the first figure: {source}'s figures run from {first} "
                 f"to {last}; choose a date in that range"
             )
-        if one_date > last:
+        if one_date > last and not coverage.holds(one_date):
             raise FiguresError(
                 f"{one_date} is after the newest figure: {source}'s figures run from {first} "
                 f"to {last}; choose a date in that range"
@@ -308,20 +452,111 @@ def build_timeline(
             )
         if latest_only:
             dates = dates[-1:]
+        elif gaps:
+            low, high = start or dates[0], end or dates[-1]
+            dates = sorted({*dates, *(max(gap.first, low) for gap in coverage.gaps
+                                      if gap.first <= high and gap.last >= low)})
 
     history = _history_by_region(rows[pd.to_datetime(rows["date"]).dt.date <= dates[-1]])
     cells = []
     for day in dates:
-        frame = []
-        for region in REGIONS:
-            days, region_cells = history.get(region.code, ((), ()))
-            at = bisect_right(days, day) - 1
-            frame.append(region_cells[at] if at >= 0 else Cell())
-        cells.append(tuple(frame))
+        cells.append(tuple(_standing(history.get(region.code, ((), ())), day)
+                           for region in REGIONS))
     others = _others_beside(snapshots[(~chosen).to_numpy()], snapshot_dates, dates)
     return Timeline(tuple(dates), REGIONS, tuple(cells),
                     {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()},
-                    series=source, others=others)
+                    series=source, others=others, coverage=coverage)
+
+
+def _standing(history: tuple, day: dt.date) -> Cell:
+    """Of one region's (dates, cells), the latest on or before ``day`` if it still stands on
+    ``day``; else an empty Cell."""
+    days, cells = history
+    at = bisect_right(days, day) - 1
+    return cells[at] if at >= 0 and cells[at].stands_on(day) else Cell()
+
+
+def _with_stand_columns(rows: pd.DataFrame, series: pd.Series) -> pd.DataFrame:
+    """``rows`` with the last day each figure stands (:mod:`mapkit.cadence`): as loaded with
+    their series' files, or, for rows made without (a frame built by hand, an upload joined
+    later), the rule of a series that has none."""
+    if "stands_until" in rows and not rows["stands_until"].isna().any():
+        return rows
+    made = stand_columns(rows, {}, series)
+    if "stands_until" not in rows:
+        return rows.assign(**made)
+    missing = rows["stands_until"].isna()
+    return rows.assign(stands_until=rows["stands_until"].where(~missing, made["stands_until"]))
+
+
+def _coverage(name: str, rows: pd.DataFrame) -> Coverage:
+    """Where the series of ``rows`` (with their stand columns) has maps."""
+    days = pd.to_datetime(rows["date"]).to_numpy().astype("datetime64[D]")
+    until = pd.to_datetime(rows["stands_until"]).to_numpy().astype("datetime64[D]")
+    order = np.argsort(days, kind="stable")
+    days, until = days[order], until[order]
+    maps, starts = np.unique(days, return_index=True)
+    last_of = np.maximum.reduceat(until, starts) if len(days) else until
+    spans: list[Span] = []
+    for day, last in zip(maps.tolist(), last_of.tolist()):
+        if spans and day <= spans[-1].last + dt.timedelta(days=1):
+            if last > spans[-1].last:
+                spans[-1] = Span(spans[-1].first, last)
+        else:
+            spans.append(Span(day, last))
+    return Coverage(name, tuple(maps.tolist()), tuple(spans))
+
+
+def series_coverage(snapshots: pd.DataFrame) -> dict[str, Coverage]:
+    """Where each series has maps (its dates, the days it holds, its gaps), in the order of
+    :func:`list_series`: what a slider needs to show where each series has maps."""
+    if snapshots.empty:
+        return {}
+    series = series_of(snapshots)
+    rows = _with_stand_columns(snapshots, series)
+    by_name = {name: _coverage(name, group)
+               for name, group in rows.groupby(series.to_numpy(), sort=False)}
+    return {name: by_name[name] for name in list_series(snapshots)}
+
+
+def series_holding(snapshots: pd.DataFrame, day: dt.date | str) -> list[str]:
+    """The series that have a map for ``day`` (some figure of theirs stands on it), in the
+    order of :func:`list_series` (computed series first, the densest first)."""
+    day = _as_date(day, "date")
+    return [name for name, found in series_coverage(snapshots).items() if found.holds(day)]
+
+
+def series_for_date(snapshots: pd.DataFrame, day: dt.date | str,
+                    source: str | None = None) -> tuple[str, GapOf | None]:
+    """The series to map ``day`` from: ``source`` (default: :func:`default_series`) if it has
+    a map for that day. Otherwise, when no ``source`` was asked for, the first series of
+    :func:`list_series` that has one, with the gap of the default it fills (the map says so:
+    :meth:`Timeline.notice`). Raises :class:`SeriesGapError` when ``source`` was asked for, or
+    when no series has a map for the day, naming the series that has one; never a stale map
+    under the day."""
+    day = _as_date(day, "date")
+    asked = source if source is not None else default_series(snapshots)
+    coverage = series_coverage(snapshots)
+    if asked not in coverage:
+        raise FiguresError(_unknown_series(snapshots, series_of(snapshots), asked))
+    mine = coverage[asked]
+    if mine.holds(day):
+        return asked, None
+    holders = [name for name, found in coverage.items() if found.holds(day)]
+    if source is None and holders:
+        return holders[0], GapOf(asked, mine.gap_around(day))
+    first, last = mine.maps[0], mine.maps[-1]
+    if day < first or day > last:
+        where = "before the first figure" if day < first else "after the newest figure"
+        message = f"{day} is {where}: {asked}'s figures run from {first} to {last}"
+        otherwise = "choose a date in that range"
+    else:
+        message = f"{asked} has no map for {date_text(day)} ({mine.maps_text(day)})"
+        otherwise = "no other series has a map for that date either: choose another date"
+    if holders:
+        option = holders[0] if re.fullmatch(r"[\w./-]+", holders[0]) else f'"{holders[0]}"'
+        raise SeriesGapError(f"{message}; {holders[0]} has one: --source {option}")
+    raise SeriesGapError(f"{message}; {otherwise}")
 
 
 def _unknown_series(snapshots: pd.DataFrame, series: pd.Series, name: str) -> str:
@@ -403,9 +638,14 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
     notes_uk = get("note_uk", pd.Series(index=ordered.index, dtype=object))
     km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
     contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
-    for region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey in zip(
+    until = pd.to_datetime(ordered["stands_until"]).to_numpy().astype("datetime64[D]").tolist()
+    why = get("stands_note", pd.Series(index=ordered.index, dtype=object))
+    why_uk = get("stands_note_uk", pd.Series(index=ordered.index, dtype=object))
+    for (region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey,
+         last, because, because_uk) in zip(
         ordered["region"], ordered["_day"], ordered["percent"], ordered["partial"], contested,
         ordered["source"], urls, ordered["method"], notes, notes_uk, km2, contested_km2,
+        until, why, why_uk,
     ):
         days, cells = history.setdefault(region, ([], []))
         cell = Cell(
@@ -420,6 +660,9 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
             note_uk=_clean(note_uk),
             area_km2=_number(area),
             contested_km2=_number(grey),
+            stands_until=last,
+            stands_note=_clean(because),
+            stands_note_uk=_clean(because_uk),
         )
         if days and days[-1] == day:  # same day: the later one (computed) wins
             cells[-1] = cell

@@ -240,12 +240,8 @@ STRINGS.update({
         "uk": "Росія контролює {percent} % території України",
     },
     "headline_change": {
-        "en": "{change} km² in the last {days} days",
-        "uk": "{change} км² за останні {days} днів",
-    },
-    "headline_change_since": {
-        "en": "{change} km² since {date}",
-        "uk": "{change} км² від {date}",
+        "en": "{change} km² in the {days} days to {date}",
+        "uk": "{change} км² за {days} днів до {date}",
     },
     "no_national_figure": {
         "en": "No national figure in this series",
@@ -285,6 +281,64 @@ STRINGS.update({
         "uk": "Ці дані можуть бути застарілими: найновіші — від {date}, {days} дн. тому.",
     },
 })
+
+
+# how long a figure stands, and a series' gaps (mapkit.cadence, mapkit.figures)
+STRINGS.update({
+    "headline_as_of": {"en": "as of {date}", "uk": "станом на {date}"},
+    "headline_as_of_why": {"en": "as of {date}: {why}", "uk": "станом на {date}: {why}"},
+    "figures_as_of_why": {
+        "en": "Figures as of {date}: {why}",
+        "uk": "Дані станом на {date}: {why}",
+    },
+    "no_map_for": {"en": "{series} has no map for {gap}", "uk": "{series} не має карти за {gap}"},
+    "no_map_instead": {
+        "en": "{series} has no map for {gap}; this map is {other}'s",
+        "uk": "{series} не має карти за {gap}; це карта ряду {other}",
+    },
+    "no_map_other_has": {  # for the viewer: followed by a button that switches to {other}
+        "en": "{series} has no map for {gap}; {other} has",
+        "uk": "{series} не має карти за {gap}; є в ряді {other}",
+    },
+    "its_maps_around": {
+        "en": "its maps: … {before}, then from {after}",
+        "uk": "його карти: … {before}, далі з {after}",
+    },
+    "its_maps_from": {"en": "its maps begin on {first}", "uk": "його карти починаються {first}"},
+    "its_maps_until": {
+        "en": "its newest map is of {last} and stands until {until}",
+        "uk": "його найновіша карта — від {last}, вона діє до {until}",
+    },
+    "status_no_map": {"en": "no map", "uk": "немає карти"},
+})
+
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "uk": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня",
+           "вересня", "жовтня", "листопада", "грудня"),
+}
+MONTHS_SHORT = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "uk": ("січ.", "лют.", "бер.", "квіт.", "трав.", "черв.", "лип.", "серп.", "вер.", "жовт.",
+           "лист.", "груд."),
+}
+
+
+def date_text(day, lang: str = "en", short: bool = False, year: bool = True) -> str:
+    """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022"."""
+    months = (MONTHS_SHORT if short else MONTHS).get(lang, MONTHS["en"])
+    text = f"{day.day} {months[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
+def span_text(first, last, lang: str = "en") -> str:
+    """Days from ``first`` to ``last`` in words, short: "24 Feb – 2 Apr 2022" (one day: "24 Feb
+    2022"; across a year: "2 Dec 2022 – 3 May 2023")."""
+    if first == last:
+        return date_text(first, lang, short=True)
+    return (f"{date_text(first, lang, short=True, year=first.year != last.year)} – "
+            f"{date_text(last, lang, short=True)}")
 
 
 # --- Notes ---------------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ the consistent series a row belongs to (default: its source), so a reported row 
 computed series' years before its first polygon while keeping its own source everywhere it is
 shown; ``note_uk`` is the note in Ukrainian, where we have it.
 
+How long a figure stands after its date is said per series, not per row: by the
+``series.toml`` in the folder of its files (:mod:`mapkit.cadence`), read and checked here with
+them; a loaded frame gives each row the last day its figure stands (``stands_until``).
+
 Validation happens here, once, for the CLI, the library and the app alike, whether the rows
 come from a file or from memory (:func:`validate_rows`): every problem is reported as
 ``file:line: what is wrong``, all of them at once, and nothing is silently dropped.
@@ -49,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from mapkit.cadence import STAND_COLUMNS, SeriesInfo, read_series_file, series_files, stand_columns
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
 from mapkit.files import expand_paths, paths_fingerprint, write_atomically
 from mapkit.regions import (
@@ -75,10 +80,12 @@ OPTIONAL_COLUMNS = COLUMNS[5:]
 ALWAYS_WRITTEN = COLUMNS[:10]
 
 #: Columns of the DataFrame ``load_snapshots`` returns, in order. ``series`` is never empty
-#: there: a row without one belongs to its source's series.
+#: there: a row without one belongs to its source's series. The last three say how long each
+#: figure stands, from its series' file (:mod:`mapkit.cadence`).
 FRAME_COLUMNS = [
     "date", "region", "percent", "partial", "contested_percent", "area_km2", "contested_km2",
     "source", "source_url", "method", "note", "series", "note_uk", "file", "line",
+    *STAND_COLUMNS,
 ]
 
 #: Suffix of the files a folder of snapshots is searched for.
@@ -106,6 +113,8 @@ class ValidationReport:
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    #: Each series' rule of how long its figures stand, by name, from its series file.
+    series: dict[str, SeriesInfo] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -475,16 +484,20 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     return rows, problems, notes
 
 
-def _to_frame(rows: list[dict]) -> pd.DataFrame:
+def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None) -> pd.DataFrame:
+    """The rows as a frame; ``series`` gives the rules of how long figures stand (a series
+    without one: its figures stand on their own date only)."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS[:-len(STAND_COLUMNS)])
     frame["date"] = pd.to_datetime(frame["date"])
     frame["percent"] = frame["percent"].astype(float)
     for column in ("contested_percent", "area_km2", "contested_km2"):
         frame[column] = frame[column].astype(float)
     frame["partial"] = frame["partial"].astype(bool)
     frame["line"] = frame["line"].astype(int)
+    for column, values in stand_columns(frame, series or {}).items():
+        frame[column] = values
     return frame.sort_values(["date", "source", "region"]).reset_index(drop=True)
 
 
@@ -505,7 +518,9 @@ def snapshots_fingerprint(paths: Iterable[str | Path] | None = None) -> str:
 
 
 def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list[dict]]:
+    paths = [SNAPSHOTS_DIR] if paths is None else list(paths)
     files, problems = snapshot_files(paths)
+    files = [f for f in files if f.suffix.lower() != ".toml"]  # a series file named directly
     report = ValidationReport(files=[str(f) for f in files], problems=problems)
     rows: list[dict] = []
     for path in files:
@@ -524,7 +539,38 @@ def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list
         report.notes.extend(file_notes)
     report.problems.extend(_duplicates(rows))
     report.rows = len(rows)
+    _read_series_files(series_files(files, paths), rows, report)
     return report, rows
+
+
+def _read_series_files(paths: list[Path], rows: list[dict], report: ValidationReport) -> None:
+    """Read each series file into ``report.series``, its problems and notes into the report."""
+    dates: dict[str, set] = {}
+    for row in rows:
+        dates.setdefault(row["series"], set()).add(row["date"])
+    for path in paths:
+        info, problems = read_series_file(path)
+        report.problems.extend(Problem(str(path), line, message) for line, message in problems)
+        if info is None:
+            continue
+        if info.name in report.series:
+            report.problems.append(Problem(str(path), None, (
+                f"series {info.name!r} is described again (first in "
+                f"{report.series[info.name].file}): keep one series file per series")))
+            continue
+        report.series[info.name] = info
+        if info.name not in dates:
+            report.notes.append(Problem(str(path), None, (
+                f"no snapshot read belongs to series {info.name!r}: its rules apply to none")))
+            continue
+        report.notes.append(Problem(str(path), None, (
+            f"{info.name}: a figure stands {info.stands_days} day(s) after its date; "
+            f"{len(info.exceptions)} exception(s), {len(info.breaks)} break(s)")))
+        for index, longer in enumerate(info.exceptions):
+            if longer.date not in dates[info.name]:
+                report.notes.append(Problem(str(path), None, (
+                    f"exceptions[{index + 1}]: {info.name} has no figure dated {longer.date} "
+                    "among the snapshots read")))
 
 
 def validate_paths(paths: Iterable[str | Path] | None = None) -> ValidationReport:
@@ -533,14 +579,15 @@ def validate_paths(paths: Iterable[str | Path] | None = None) -> ValidationRepor
 
 
 def load_snapshots(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
-    """Every snapshot row from ``paths`` (default: ``data/control_snapshots/``), validated.
+    """Every snapshot row from ``paths`` (default: ``data/control_snapshots/``), validated,
+    with how long each figure stands from the series files beside them (``stands_until``).
 
     Raises :class:`SnapshotError` listing every problem if anything is wrong.
     """
     report, rows = _collect(paths)
     if report.problems:
         raise SnapshotError(report.problems)
-    return _to_frame(rows)
+    return _to_frame(rows, report.series)
 
 
 def read_snapshot_records(path: str | Path) -> list[dict]:

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from streamlit_server import CHROMIUM
 from test_changes import HEADER, kyiv_city_row, ua_row
+from test_export_fixtures import MONTHLY_SERIES_FILE
 
 from mapkit.publish import ExportInputError, render_export, write_export
 from mapkit.publish.change_chart import GAIN_COLOUR, LOSS_COLOUR
@@ -23,8 +24,8 @@ HOSTILE = "{{ 7*7 }} $x$ <b>"
 
 @pytest.fixture()
 def snapshots(tmp_path):
-    """A computed series with the row UA on each month's 1st: +300, +100, +500, −50 km²; a
-    reported source without it."""
+    """A computed series with the row UA on each month's 1st: +300, +100, +500, −50 km², whose
+    series file says a figure stands a month; a reported source without it."""
     folder = tmp_path / "snaps"
     folder.mkdir()
     rows = [ua_row("2025-01-01", 100_000.0), ua_row("2025-02-01", 100_300.0),
@@ -32,6 +33,8 @@ def snapshots(tmp_path):
             ua_row("2025-05-01", 100_850.0), kyiv_city_row("2025-01-01", 0.0),
             kyiv_city_row("2025-05-01", 83.38)]
     (folder / "desk.csv").write_text(HEADER + "".join(rows), encoding="utf-8")
+    (folder / "series.toml").write_text(MONTHLY_SERIES_FILE.replace("{name}", "Map desk"),
+                                        encoding="utf-8")
     (folder / "paper.csv").write_text(
         HEADER + "2025-03-01,UA-14,60,Paper,reported,,,,\n", encoding="utf-8")
     return load_snapshots([folder])
@@ -94,8 +97,8 @@ def test_chart_of_a_series_without_a_national_figure_says_so_and_keeps_the_file(
 
 def test_print_maps_carry_the_headline_of_their_date(snapshots, drawn_texts):
     render_export("png", snapshots, source="Map desk", date="2025-04-01")
-    assert ("Russia controls 16.7 % of Ukraine (100,900 km²) · +500 km² since 2025-03-01"
-            in drawn_texts)
+    assert ("Russia controls 16.7 % of Ukraine (100,900 km²) · +500 km² in the 30 days to "
+            "1 April 2025" in drawn_texts)
     drawn_texts.clear()
     render_export("svg", snapshots, source="Map desk", date="2025-04-01", lang="uk")
     assert any(text.startswith("Росія контролює 16,7 % території України (100\u202f900 км²)")
@@ -136,13 +139,13 @@ def test_embed_headline_follows_the_slider(snapshots, tmp_path, browser):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(out.as_uri())
     assert page.text_content("#mk-headline") == (
-        "Russia controls 16.7 % of Ukraine (100,900 km²) · −50 km² in the last 30 days")
+        "Russia controls 16.7 % of Ukraine (100,900 km²) · −50 km² in the 30 days to 1 May 2025")
     page.focus("#mk-slider")
     page.keyboard.press("Home")
     assert page.text_content("#mk-date") == "2025-01-01"
     assert page.text_content("#mk-headline") == "Russia controls 16.6 % of Ukraine (100,000 km²)"
     page.keyboard.press("ArrowRight")
-    assert re.search(r"\(100,300 km²\) · \+300 km² since 2025-01-01$",
+    assert re.search(r"\(100,300 km²\) · \+300 km² in the 30 days to 1 February 2025$",
                      page.text_content("#mk-headline"))
     assert page.is_visible("#mk-headline") and errors == []
     context.close()
@@ -165,9 +168,9 @@ def test_chart_without_a_source_draws_the_default_series_alone(snapshots, drawn_
 
 
 def test_a_long_print_headline_stays_on_the_page(snapshots, monkeypatch):
-    """Between two snapshots the headline's change runs "since" a date; in Ukrainian it is
-    longer still: it is set smaller rather than cut at the page's edge, and leaves "figure of"
-    to the map's own "Figures as of" line."""
+    """Between two snapshots the headline's change runs over "the 30 days to" a date in
+    words; in Ukrainian it is longer still: it is set smaller rather than cut at the page's
+    edge, and leaves "as of" to the map's own "Figures as of" line."""
     from mapkit.figures import build_timeline
     from mapkit.publish import static
     from mapkit.publish.provenance import Provenance
@@ -178,7 +181,7 @@ def test_a_long_print_headline_stays_on_the_page(snapshots, monkeypatch):
                                 credit=None, lang=lang)
         text = drawn.headline.get_text()
         assert text and "2025-04-01" not in text.split("·")[0]
-        assert "figure of" not in text and "дані на" not in text
+        assert "as of" not in text and "станом на" not in text
         renderer = static.FigureCanvasAgg(drawn.figure).get_renderer()
         box = drawn.headline.get_window_extent(renderer)
         assert box.x1 <= drawn.figure.bbox.width

@@ -175,13 +175,15 @@ def cli_gif(folder, tmp_path_factory) -> bytes:
 
 
 def test_cli_gif_paints_every_frame_in_the_scales_exact_colours(snapshots, cli_gif):
-    timeline = build_timeline(snapshots)
+    # Desk has no series file: its figures stand on their own dates, and the GIF says "no
+    # map" for the month between them (a frame of its own, every region in no data's grey)
+    timeline = build_timeline(snapshots, gaps=True)
     drawn = gif_figure(timeline, Provenance.of(timeline), title="t", subtitle=None, credit=None)
     swatches = _swatch_centres(drawn)
     codes = [*REGIONS, "UA-32", "UA-46"]
     interiors = _interiors(drawn, codes)
     gif = Image.open(io.BytesIO(cli_gif))
-    assert gif.n_frames == len(timeline.dates) == 2
+    assert gif.n_frames == len(timeline.dates) == 3
     for index in range(gif.n_frames):
         gif.seek(index)
         cells = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))

@@ -72,14 +72,16 @@ def snapshots(tmp_path_factory) -> pd.DataFrame:
 # --- what the map shows ---------------------------------------------------------------------
 
 
-def test_timeline_shows_each_regions_latest_figure_with_its_own_date(snapshots):
+def test_timeline_shows_each_regions_latest_standing_figure_with_its_own_date(snapshots):
     timeline = build_timeline(snapshots)
     assert [d.isoformat() for d in timeline.dates] == ["2024-01-01", "2025-03-17"]
     codes = [r.code for r in timeline.regions]
     last = dict(zip(codes, timeline.frame(1)))
     assert last["UA-14"].percent == 60 and last["UA-14"].contested == 3.5
+    assert last["UA-14"].as_of == dt.date(2025, 3, 17)
     assert last["UA-65"].partial and last["UA-65"].percent is None
-    assert last["UA-43"].percent == 100 and last["UA-43"].as_of == dt.date(2024, 1, 1)
+    # Test Desk has no series file: its Crimea figure of 2024 is of that day, not of 2025
+    assert not last["UA-43"].has_data
     assert not last["UA-46"].has_data
     assert last["UA-46"].colour == NO_DATA_COLOUR
     assert last["UA-65"].colour == PARTIAL_COLOUR
@@ -137,7 +139,10 @@ def test_palette_codes_are_one_base36_digit_per_colour_in_order_of_first_use():
 def test_csv_has_every_region_with_figure_source_method_and_provenance(snapshots):
     text = render_export("csv", snapshots, generated_at=GENERATED).decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 2 * 27
+    assert len(rows) == 3 * 27  # the two dates, and the first day of the gap between them
+    gap = [r for r in rows if r["map_date"] == "2024-01-02"]
+    assert {r["status"] for r in gap} == {"no map"} and not any(r["percent"] for r in gap)
+    assert gap[0]["map_note"] == "Test Desk has no map for 2 Jan 2024 – 16 Mar 2025"
     donetsk = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-14")
     assert donetsk["percent"] == "60" and donetsk["contested_percent"] == "3.5"
     assert donetsk["source"] == "Test Desk" and donetsk["method"] == "reported"
@@ -146,8 +151,10 @@ def test_csv_has_every_region_with_figure_source_method_and_provenance(snapshots
     assert donetsk["generated_at"] == "2026-01-02T03:04:05Z"
     kherson = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-65")
     assert (kherson["percent"], kherson["status"]) == ("", "partial, no figure")
-    crimea = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-43")
+    crimea = next(r for r in rows if r["map_date"] == "2024-01-01" and r["region"] == "UA-43")
     assert crimea["figure_date"] == "2024-01-01"
+    crimea = next(r for r in rows if r["map_date"] == "2025-03-17" and r["region"] == "UA-43")
+    assert (crimea["status"], crimea["figure_date"]) == ("no data", "")
     lviv = next(r for r in rows if r["region"] == "UA-46")
     assert lviv["status"] == "no data" and lviv["source"] == ""
 
@@ -293,11 +300,11 @@ def test_png_carries_provenance_in_its_metadata(snapshots):
     assert "Test Desk" in image.text["Description"]
 
 
-def test_gif_has_one_frame_per_date(snapshots):
+def test_gif_has_one_frame_per_date_and_one_per_gap(snapshots):
     calls = []
     gif = render_export("gif", snapshots, progress=lambda done, total: calls.append(done))
     image = Image.open(io.BytesIO(gif))
-    assert image.n_frames == 2 and calls == [1, 2]
+    assert image.n_frames == 3 and calls == [1, 2, 3]
     assert b"mapkit " + __version__.encode() in gif
 
 
@@ -392,7 +399,7 @@ def test_cli_reports_invalid_snapshots_by_file_and_line(tmp_path):
 def test_cli_png_on_a_date_draws_that_dates_figures(snapshot_folder, tmp_path):
     out = tmp_path / "map.png"
     result = CliRunner().invoke(cli, ["export", "--format", "png", "--snapshots",
-                                      str(snapshot_folder), "--date", "2024-06-01",
+                                      str(snapshot_folder), "--date", "2025-03-17",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert Image.open(out).width == 2400

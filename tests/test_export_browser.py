@@ -39,6 +39,7 @@ ATTR_ATTACK = '"><img src=x onerror=alert(1)>'
 TITLE = f"{SCRIPT_ATTACK} {ATTR_ATTACK} 'it's' \"quoted\" שלום עולם Київ"
 SOURCE = f"Desk {ATTR_ATTACK}"
 NOTE = f"note {SCRIPT_ATTACK} «Київ»"
+WHY = f"the peninsula did not change {ATTR_ATTACK}"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,9 @@ def snapshots(tmp_path_factory):
         ("2025-03-17", "UA-09", 100, SOURCE, "reported", "https://example.org", "", ""),
         ("2025-03-17", "UA-65", "partial", SOURCE, "reported", "https://example.org", "", ""),
     ])
+    (folder / "series.toml").write_text(  # its Crimea figure of 2024 stands, and says why
+        f"series = '{SOURCE}'\nstands_days = 0\n\n[[exceptions]]\ndate = 2024-01-01\n"
+        f"until = 2025-12-31\nregions = ['UA-43']\nwhy = '{WHY}'\n", encoding="utf-8")
     return load_snapshots([folder])
 
 
@@ -150,8 +154,10 @@ def test_embed_slider_recolours_and_tooltip_shows_that_dates_figure(page_factory
     assert "60.0 %" in tip and "2025-03-17" in tip and NOTE in tip
     cells = page.locator("#mk-table tbody tr").nth(4).locator("td").all_inner_texts()
     assert cells[0] == "60.0 %"
-    page.hover("#mk-UA-43")  # Crimea's figure is older than the date shown: the tooltip says so
-    assert "2025-03-17 (figure of 2024-01-01)" in page.inner_text("#mk-tip")
+    page.hover("#mk-UA-43")  # Crimea's figure is older than the date shown: the tooltip says
+    # so, and why it still stands (its series file's exception), as typed
+    assert f"2025-03-17 (figure of 2024-01-01: {WHY})" in page.inner_text("#mk-tip")
+    assert page.locator("img").count() == 0 and page.errors == []
 
 
 def test_embed_shows_hostile_text_as_typed_and_runs_nothing(page_factory, embed_file):
@@ -254,6 +260,10 @@ def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_f
     page.wait_for_function("() => document.querySelector('.leaflet-tooltip').innerText"
                            ".includes('2025-03-17')", timeout=5_000)
     assert "60.0 %" in tip.inner_text() and NOTE in tip.inner_text()
+    page.mouse.move(0, 0)
+    page.hover('path[data-code="UA-43"]', force=True)  # an older figure: why it still stands
+    page.wait_for_function("(why) => [...document.querySelectorAll('.leaflet-tooltip')]"
+                           ".some(t => t.innerText.includes(why))", arg=WHY, timeout=5_000)
 
 
 @needs_leaflet

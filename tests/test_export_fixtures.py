@@ -17,6 +17,8 @@ from mapkit.regions import REGIONS
 from mapkit.snapshots import load_snapshots
 
 HEADER = "date,region,percent,source,method,source_url,contested_percent,note\n"
+#: A series file (docs/data.md) whose figures stand a month: a series drawn on every 1st.
+MONTHLY_SERIES_FILE = 'series = "{name}"\nstands_days = 31\n'
 
 #: Regions the made-up timeline moves (the rest stay at 0).
 _FRONT = {"UA-09": 60.0, "UA-14": 33.0, "UA-65": 20.0, "UA-23": 20.0, "UA-63": 5.0,
@@ -59,4 +61,6 @@ def synthetic_timeline_snapshots(folder: Path, weeks: int = 230, seed: int = 7) 
             rows.append((day, region.code, f"{value:.2f}", "DeepStateMap", "computed",
                          "https://deepstatemap.live", f"{contested:.2f}", ""))
     write_csv(folder / "timeline.csv", rows)
+    (folder / "series.toml").write_text(MONTHLY_SERIES_FILE.replace("{name}", "DeepStateMap")
+                                        .replace("31", "8"), encoding="utf-8")
     return load_snapshots([folder])

@@ -40,15 +40,26 @@ def bundled() -> pd.DataFrame:
     return load_snapshots()
 
 
-def expected_frames(snapshots: pd.DataFrame, series: str) -> dict[dt.date, dict[str, object]]:
+def expected_frames(snapshots: pd.DataFrame, series: str,
+                    gaps: bool = False) -> dict[dt.date, dict[str, object]]:
     """What a map of ``series`` must show on each of its dates, worked out here without the
-    figures module: each region's latest row of the series on or before the date (a percent
-    rounded as the maps round it, "partial", or None for no data)."""
+    figures module: each region's latest row of the series on or before the date, if it still
+    stands on the date (its ``stands_until``, from the series file), as a percent rounded as
+    the maps round it, "partial", or None for no data. ``gaps`` adds the first day of each
+    gap of the series (after a date, the day after the last day any of its figures so far
+    stands, when that is before its next date): no figure at all."""
     rows = snapshots[series_of(snapshots) == series].sort_values("date")
     dates = sorted({d.date() for d in rows["date"]})
+    if gaps:
+        for day, later in zip(dates[:-1], dates[1:]):
+            end = rows[rows["date"] <= pd.Timestamp(day)]["stands_until"].max().date()
+            if end + dt.timedelta(days=1) < later:
+                dates.append(end + dt.timedelta(days=1))
+        dates.sort()
     frames = {}
     for day in dates:
         latest = rows[rows["date"] <= pd.Timestamp(day)].groupby("region").tail(1)
+        latest = latest[latest["stands_until"] >= pd.Timestamp(day)]
         frames[day] = {code: ("partial" if partial else round(float(percent), 1))
                        for code, percent, partial in
                        zip(latest["region"], latest["percent"], latest["partial"])}
@@ -186,10 +197,11 @@ def test_a_map_between_two_dates_says_figures_as_of_on_the_map(bundled):
     assert timeline.stale(0) == as_of
     drawn = draw_map(timeline, 0, Provenance.of(timeline), title="t", subtitle=None,
                      credit=None, labels=False)  # what png and svg draw
-    assert drawn.stale_text.get_text() == f"Figures as of {as_of}"
+    words = f"{as_of.day} {as_of:%B %Y}"  # "18 March 2014"
+    assert drawn.stale_text.get_text() == f"Figures as of {words}"
     assert drawn.date_text.get_text() == day.isoformat()
     embed = render_export("embed", bundled, date=day).decode()
-    assert re.search(rf'id="mk-stale" class="mk-stale">Figures as of {as_of}<', embed)
+    assert re.search(rf'id="mk-stale" class="mk-stale">Figures as of {words}<', embed)
     page = render_export("html", bundled, date=day).decode()
     assert f'"stale":"{as_of}"' in page
     table = render_export("csv", bundled, date=day).decode().splitlines()

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from test_changes import HEADER, kyiv_city_row, ua_row
+from test_export_fixtures import MONTHLY_SERIES_FILE
 from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -23,7 +24,8 @@ ROWS = [ua_row("2025-01-01", 100_000.0), ua_row("2025-01-25", 100_100.0),
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     with viewer_on(tmp_path_factory.mktemp("snapshots"),
-                   {"desk.csv": HEADER + "".join(ROWS)}) as url:
+                   {"desk.csv": HEADER + "".join(ROWS),
+                    "series.toml": MONTHLY_SERIES_FILE.replace("{name}", "Map desk")}) as url:
         yield url
 
 
@@ -51,14 +53,14 @@ def wait_text(locator, expected: str, timeout: float = 15.0) -> None:
 def test_headline_follows_the_slider(page):
     frame = map_frame(page)
     headline = frame.locator("#headline")
-    # 1 March 2025; 30 days before, 30 January, the latest figure is of 25 January
+    # 1 March 2025; 30 days before, 30 January, the figure of 25 January stands (a month)
     wait_text(headline, "Russia controls 16.6 % of Ukraine (100,400 km²) · "
-                        "+300 km² since 2025-01-25", timeout=30)
+                        "+300 km² in the 30 days to 1 March 2025", timeout=30)
     slider = frame.locator("#slider")
     slider.focus()
     slider.press("ArrowLeft")  # 1 February 2025
     wait_text(headline, "Russia controls 16.6 % of Ukraine (100,300 km²) · "
-                        "+300 km² since 2025-01-01", timeout=2)
+                        "+300 km² in the 30 days to 1 February 2025", timeout=2)
     slider.press("Home")  # 1 January 2025: nothing 30 days before to compare with
     wait_text(headline, "Russia controls 16.6 % of Ukraine (100,000 km²)", timeout=2)
     assert frame.locator("#title").text_content().endswith("1 January 2025")

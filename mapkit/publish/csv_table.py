@@ -12,20 +12,25 @@ from mapkit.regions import COUNTRY
 CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
     "contested_percent", "area_km2", "contested_km2", "figure_date", "source", "source_url",
-    "method", "note", "series", "other_sources", "mapkit_version", "generated_at",
+    "method", "note", "series", "other_sources", "stands_because", "map_note", "mapkit_version",
+    "generated_at",
 )
 
 
 def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     """One row per map date and region: the figure shown, its own date, source and method.
 
-    ``status`` is "figure", "partial, no figure" or "no data"; ``percent`` is empty unless a
-    figure exists; ``area_km2``/``contested_km2`` where the snapshot gives them;
-    ``figure_date`` is the figure's own date (older than ``map_date`` where the series has
-    nothing newer). When the series has the row UA (Ukraine as a whole), each date ends with
-    it. ``series`` is the one series the map shows; ``other_sources`` lists the figures other
-    series give near that date ("El País 2025-03-17: 60; …"), which the map never shows in
-    colour. The last two columns carry the provenance, so it survives copy and paste.
+    ``status`` is "figure", "partial, no figure", "no data" or, on a date the series has no
+    map for (a gap: :mod:`mapkit.cadence`), "no map"; ``percent`` is empty unless a figure
+    exists; ``area_km2``/``contested_km2`` where the snapshot gives them; ``figure_date`` is
+    the figure's own date (older than ``map_date`` where the series has nothing newer and the
+    figure still stands), ``stands_because`` why it stands longer than its series' cadence,
+    where its series says. When the series has the row UA (Ukraine as a whole), each date ends
+    with it. ``series`` is the one series the map shows; ``other_sources`` lists the figures
+    other series give near that date ("El País 2025-03-17: 60; …"), which the map never shows
+    in colour; ``map_note`` what the map says beside its date ("DeepStateMap has no map for
+    24 Feb – 2 Apr 2022", "Figures as of …"). The last two columns carry the provenance, so it
+    survives copy and paste.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -35,8 +40,11 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
         rows = list(zip(timeline.regions, frame, timeline.others_on(index)))
         if has_country:
             rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day), ()))
+        held, notice = timeline.holds(index), timeline.notice(index)
         for region, cell, others in rows:
-            if not cell.has_data:
+            if not held:
+                status = "no map"
+            elif not cell.has_data:
                 status = "no data"
             elif cell.percent is None:
                 status = "partial, no figure"
@@ -51,7 +59,8 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 cell.as_of.isoformat() if cell.as_of else "", spreadsheet_text(cell.source),
                 spreadsheet_text(cell.source_url), cell.method or "", spreadsheet_text(cell.note),
                 spreadsheet_text(timeline.series), spreadsheet_text(_others_text(others)),
-                provenance.tool_version, provenance.generated_text,
+                spreadsheet_text(cell.stands_note if cell.as_of != day else None),
+                spreadsheet_text(notice), provenance.tool_version, provenance.generated_text,
             ])
     return buffer.getvalue().encode("utf-8")
 

@@ -37,7 +37,7 @@
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
     staleLine.textContent = reader.staleText(frame);
-    staleLine.hidden = !frame.stale;
+    staleLine.hidden = !staleLine.textContent;
     var lead = (data.headlines && data.headlines[index]) || "";
     headline.textContent = lead;  // the national figure of this date; none: nothing said
     headline.hidden = !lead;
@@ -80,7 +80,7 @@
     if (frame.k && frame.k[i] !== null) line(tip, L.contested, reader.percentText(frame.k[i]));
     var shown = data.dates[current], figureDate = src ? asOf(current, frame, i) : shown;
     line(tip, L.date, figureDate === shown ? shown
-      : shown + " (" + fill(L.export_as_of, "date", figureDate) + ")");
+      : shown + " (" + fill(L.export_as_of, "date", figureDate) + reader.because(frame, i) + ")");
     if (src) {
       line(tip, L.source, src.name);
       line(tip, L.method, L[src.method] || src.method);

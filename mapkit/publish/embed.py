@@ -159,7 +159,6 @@ def render_embed(
         "provenance": provenance.as_dict(),
     }
     first, last = timeline.first_date.isoformat(), timeline.last_date.isoformat()
-    stale = timeline.stale(start)
     template = _templates().get_template("embed.html")
     return template.render(
         lang=lang,
@@ -184,7 +183,7 @@ def render_embed(
         years=[{"year": year, "left": round(100 * where, 2)} for year, where in payload["years"]],
         ticks=" ".join(f"M{1000 * d / max(payload['span'], 1):.1f} 0v6"
                        for d in payload["days"]),
-        stale_text=t("figures_as_of", lang, date=stale.isoformat()) if stale else "",
+        stale_text=timeline.notice(start, lang),
         labels=labels,
         table_rows=table_rows,
         table_caption=t("export_table_caption", lang, date=payload["dates"][start]),

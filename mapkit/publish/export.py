@@ -12,6 +12,7 @@ or exits: a problem is an :class:`ExportInputError` whose message says what to d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from mapkit.constants import SNAPSHOTS_DIR
-from mapkit.figures import FiguresError, build_timeline
+from mapkit.figures import FiguresError, build_timeline, series_for_date
 from mapkit.files import write_atomically
 from mapkit.i18n import LANGUAGES, t
 from mapkit.publish.formats import FORMATS, Progress
@@ -58,9 +59,13 @@ def render_export(
         A name in ``FORMATS``: "html", "embed", "png", "svg", "gif", "csv", "chart-png",
         "chart-svg".
     date:
-        Show this one day, between the series' first and newest figure (the latest figure of
-        each region on or before it; the map says "figures as of …" when they are older).
-        Default for png/svg: the series' latest date; for the others: every date of the series.
+        Show this one day: each region's latest figure on or before it that still stands (its
+        series' cadence: :mod:`mapkit.cadence`; the map says "Figures as of …" when they are
+        older than the day). Where the series has no map for the day, the map is drawn from a
+        series that has one and says so when ``source`` is None
+        (:func:`mapkit.figures.series_for_date`); else :class:`ExportInputError` names the
+        series that has one. Default for png/svg: the series' latest date; for the others:
+        every date of the series, and the first day of each of its gaps, which says "no map".
     date_from, date_to:
         Keep the snapshot dates in this closed range instead (either end may be left open).
     source:
@@ -91,12 +96,17 @@ def render_export(
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     try:
+        instead_of = None
+        if date is not None and date_from is None and date_to is None:
+            source, instead_of = series_for_date(snapshots, date, source)
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
-            latest_only=export_format.one_date,
+            latest_only=export_format.one_date, gaps=True,
         )
     except FiguresError as error:
         raise ExportInputError(str(error)) from error
+    if instead_of is not None:
+        timeline = dataclasses.replace(timeline, instead_of=instead_of)
     provenance = Provenance.of(timeline, generated_at, day_only=export_format.stamped_by_day)
     if title is None or not title.strip():
         title = (t("title_on", lang, date=timeline.last_date.isoformat())

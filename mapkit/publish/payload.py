@@ -111,12 +111,15 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
 
     A frame is ``{"p": [percent or null per region], "c": "palette index per region",
     "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
-    "a": {region: as-of date}, "n": {region: note}, "o": {region: [[source index, percent or
-    null, partial 0/1, date], …]}, "stale": date}``. "o" are other series' figures beside the
-    map's own (they never colour it); "stale" is the date of the figures when it is older than
-    the map's ("figures as of …"). Figures have one decimal (an integer when it is one) and
-    "k", "a", "n", "o", "stale" appear only when needed: the whole 2014–2026 timeline has to fit
-    in an embed of 150 KB.
+    "a": {region: as-of date}, "w": {region: why that older figure still stands}, "n":
+    {region: note}, "o": {region: [[source index, percent or
+    null, partial 0/1, date], …]}, "stale": date, "notice": text}``. "o" are other series'
+    figures beside the map's own (they never colour it); "stale" is the date of the figures
+    when it is older than the map's; "notice" what the map says beside its date
+    (:meth:`mapkit.figures.Timeline.notice`: "Figures as of 18 February 2015: the line barely
+    moved …", "DeepStateMap has no map for 24 Feb – 2 Apr 2022"). Figures have one decimal (an
+    integer when it is one) and "k", "a", "w", "n", "o", "stale", "notice" appear only when needed:
+    the whole 2014–2026 timeline has to fit in an embed of 150 KB.
 
     A map of more than 36 sources (a spreadsheet of many outlets) cannot give each one digit:
     its frames' "s" is then a list of source indexes (null = none) instead of a string; the
@@ -139,6 +142,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
     for date_index, (day, frame) in enumerate(zip(timeline.dates, timeline.cells)):
         percents, colours, source_codes = [], [], []
         as_of: dict[str, str] = {}
+        because: dict[str, str] = {}
         contested: list[float | int | None] = []
         notes: dict[str, str] = {}
         for index, cell in enumerate(frame):
@@ -150,6 +154,8 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
                 source_codes.append(DIGITS[source_index[cell.source]] if cell.has_data else ".")
             if cell.as_of is not None and cell.as_of != day:
                 as_of[str(index)] = cell.as_of.isoformat()
+                if cell.stands_note:
+                    because[str(index)] = cell.stands_note_in(lang)
             contested.append(_short(cell.contested))
             if cell.note and cell.method in notes_of:
                 notes[str(index)] = cell.note_in(lang)
@@ -157,6 +163,8 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
                        "s": source_codes if many_sources else "".join(source_codes)}
         if as_of:
             entry["a"] = as_of
+        if because:
+            entry["w"] = because
         if any(value is not None for value in contested):
             entry["k"] = contested
         if notes:
@@ -171,6 +179,9 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
         stale = timeline.stale(date_index)
         if stale is not None:
             entry["stale"] = stale.isoformat()
+        notice = timeline.notice(date_index, lang)
+        if notice:
+            entry["notice"] = notice
         frames.append(entry)
     return {
         "series": timeline.series,

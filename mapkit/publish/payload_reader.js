@@ -1,7 +1,9 @@
 // Reads the timeline payload of mapkit/publish/payload.py; shared by the embed and the Leaflet page.
 // data.frames[i]: p = percents (null: partial, no figure), s = source code per region ("." = none;
 // a list of source indexes, null = none, when a map has more than 36 sources), o = other
-// series' figures beside the map's own, stale = date of figures older than the map's.
+// series' figures beside the map's own, w = why an older figure still stands, stale = date of
+// figures older than the map's, notice = what the map says beside its date (figures as of …,
+// no map for …).
 function mapkitPayloadReader(data, labels) {
   "use strict";
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
@@ -42,8 +44,12 @@ function mapkitPayloadReader(data, labels) {
         return fill(fill(text, "date", o[3]), "value", value);
       });
     },
-    // The line the map itself shows when its figures are older than its date.
+    // ": why region i's older figure still stands" (its series' exception), or "".
+    because: function (frame, i) { return frame.w && frame.w[i] ? ": " + frame.w[i] : ""; },
+    // The line the map itself shows beside its date: its figures are older than the date
+    // (and why they still stand), or its series has no map for the date.
     staleText: function (frame) {
+      if (frame.notice) return frame.notice;
       return frame.stale ? fill(labels.figures_as_of, "date", frame.stale) : "";
     },
     // Year labels under the slider, thinned so that none overlaps the one before it.

@@ -12,7 +12,10 @@ constant and its Date metadata is left out (the provenance's generated-at comes 
 see :func:`mapkit.publish.provenance.generation_time`).
 
 Where a map's figures are older than its date (a date between two of the series' dates), the
-map says "Figures as of …" under the date. The GIF carries a time axis under the map whose
+map says "Figures as of …" under the date, in words, with the reason its series gives where a
+figure stands longer than its cadence; a date the series has no map for says so there instead
+(:meth:`mapkit.figures.Timeline.notice`), and so does a map drawn from another series for it.
+The GIF carries a time axis under the map whose
 marker moves by time, and each frame stays as long as the time it spans (a week is a step, the
 2015–2022 line a pause: :func:`mapkit.publish.payload.step_durations`). Its frames are painted
 with a fixed palette (:class:`ExactPalette`) that holds every colour of the scale exactly, so a
@@ -80,8 +83,11 @@ BORDER_COLOUR = "#ffffff"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#555555"
 LEGEND_EDGE_COLOUR = "#999999"
-#: "Figures as of …" when a map's figures are older than its date.
+#: "Figures as of …" when a map's figures are older than its date, "… has no map for …".
 STALE_COLOUR = "#8a1c00"
+#: That notice, right-aligned under the date, is set smaller rather than start left of this
+#: (a fraction of the page's width).
+NOTICE_LEFT = 0.36
 #: Salt for matplotlib's SVG ids: a constant, so the same map gives the same bytes.
 SVG_HASH_SALT = "mapkit"
 
@@ -121,10 +127,11 @@ def _set_hatch_colour(patch: Patch) -> None:
         patch.set_edgecolor(PARTIAL_HATCH_COLOUR)
 
 
-def _fit_width(text: Text, size: float, right: float) -> None:
+def _fit_width(text: Text, size: float, right: float, left: float | None = None) -> None:
     """Set ``text`` in ``size``, smaller if need be so that it ends before ``right`` (a
-    fraction of the figure's width): a long headline (Ukrainian, or with a change "since" some
-    date) stays on the page instead of running off its edge."""
+    fraction of the figure's width), or, given ``left``, starts after it (right-aligned
+    text): a long headline (Ukrainian, or with its change "in the 30 days to" some date) or
+    notice stays on the page instead of running off its edge."""
     text.set_fontsize(size)
     if not text.get_text():
         return
@@ -133,7 +140,8 @@ def _fit_width(text: Text, size: float, right: float) -> None:
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(figure)
     box = text.get_window_extent(canvas.get_renderer())
-    room = right * figure.bbox.width - box.x0
+    room = (box.x1 - left * figure.bbox.width if left is not None
+            else right * figure.bbox.width - box.x0)
     if box.width > room > 0:
         text.set_fontsize(size * room / box.width)
 
@@ -162,6 +170,8 @@ class MapFigure:
     stale_text: Text | None = None
     #: The headline's font size, which it is shrunk from when a long one would not fit.
     headline_size: float = 0.0
+    #: The same for the notice under the date (:meth:`mapkit.figures.Timeline.notice`).
+    stale_size: float = 0.0
     time_marker: Artist | None = None  # on the GIF's time axis
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
@@ -183,10 +193,9 @@ class MapFigure:
                 label.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground=halo,
                                                                alpha=0.85)])
         self.date_text.set_text(timeline.dates[index].isoformat())
-        if self.stale_text is not None:
-            stale = timeline.stale(index)
-            self.stale_text.set_text(
-                "" if stale is None else t("figures_as_of", lang, date=stale.isoformat()))
+        if self.stale_text is not None:  # "Figures as of …", "… has no map for …"
+            self.stale_text.set_text(visual(timeline.notice(index, lang)))
+            _fit_width(self.stale_text, self.stale_size, right=0.98, left=NOTICE_LEFT)
         if self.time_marker is not None:
             first, last = timeline.dates[0], timeline.dates[-1]
             where = (timeline.dates[index] - first).days / max((last - first).days, 1)
@@ -289,7 +298,8 @@ def draw_map(
                 **{**text, "color": MUTED_COLOUR})
 
     map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text,
-                           headline_size=headline.get_fontsize())
+                           headline_size=headline.get_fontsize(),
+                           stale_size=stale_text.get_fontsize())
     if time_axis and len(timeline.dates) > 1:
         map_figure.time_marker = _draw_time_axis(figure, timeline, scale)
     if labels:

@@ -70,7 +70,7 @@
     }
     var shown = data.dates[current], asOf = (src && frame.a && frame.a[i]) || shown;
     box.appendChild(el("div", null, L_.date + ": " + (asOf === shown ? shown
-      : shown + " (" + fill(L_.export_as_of, "date", asOf) + ")")));
+      : shown + " (" + fill(L_.export_as_of, "date", asOf) + reader.because(frame, i) + ")")));
     if (src) {
       box.appendChild(el("div", null, L_.source + ": " + src.name));
       box.appendChild(el("div", null, L_.method + ": " + (L_[src.method] || src.method)));
@@ -241,7 +241,7 @@
     slider.setAttribute("aria-valuetext", date);
     output.textContent = date;
     staleLine.textContent = reader.staleText(frame);
-    staleLine.hidden = !frame.stale;
+    staleLine.hidden = !staleLine.textContent;
     caption.textContent = fill(L_.export_table_caption, "date", date);
     layers.forEach(function (layer, i) {
       var value = valueText(frame, i), src = source(frame, i);
