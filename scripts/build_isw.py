@@ -15,7 +15,7 @@ over Ukraine's official 603,628 km². Nothing is tuned to any published figure.
 The folder is emptied first, so the result depends on ../shared/isw and the boundaries only;
 the same input gives the same bytes. Afterwards the script prints, for the dates both series
 hold, how far ISW/CTP's figures are from the bundled DeepStateMap series', region by region
-(the table in docs/methodology.md, "ISW/CTP beside DeepStateMap").
+(the table in docs/methodology.md, "ISW/CTP beside DeepStateMap"); it fits nothing to them.
 """
 
 from __future__ import annotations
@@ -36,26 +36,76 @@ from mapkit.snapshots import load_snapshots  # noqa: E402
 SNAPSHOTS = ROOT / "data/control_snapshots"
 
 
+#: The periods the comparison is summed up over: the withdrawal from the north and its
+#: aftermath, the summer of 2022, the counter-offensives of autumn 2022, the summer of 2023.
+PERIODS = (("Apr 2022", "2022-04-01", "2022-04-30"), ("May–Aug 2022", "2022-05-01", "2022-08-31"),
+           ("Sep–Nov 2022", "2022-09-01", "2022-11-30"), ("May–Aug 2023", "2023-05-01",
+                                                          "2023-08-31"))
+
+
 def compare_with_deepstate(isw_dir: Path, deepstate_dir: Path) -> list[str]:
-    """Lines of a table: per region, ISW/CTP minus DeepStateMap in percentage points over the
-    dates both series hold (mean, the smallest and the largest), and how many dates."""
+    """A Markdown table: per region, ISW/CTP minus DeepStateMap in percentage points on the
+    dates both series hold, per period: the mean and, in brackets, the smallest and the
+    largest difference. Regions where the two never differ are left out."""
     import pandas as pd
+
+    from mapkit.regions import COUNTRY, REGIONS
 
     isw = load_snapshots([isw_dir])
     deepstate = load_snapshots([deepstate_dir])
     key = ["date", "region"]
     both = isw[key + ["percent"]].merge(deepstate[key + ["percent"]], on=key,
                                         suffixes=("_isw", "_dsm"))
-    both = both[pd.to_numeric(both["percent_isw"], errors="coerce").notna()
-                & pd.to_numeric(both["percent_dsm"], errors="coerce").notna()]
-    both["pp"] = both["percent_isw"].astype(float) - both["percent_dsm"].astype(float)
-    dates = sorted(both["date"].astype(str).unique())
-    lines = [f"ISW/CTP − DeepStateMap, pp, on the {len(dates)} dates both hold "
-             f"({dates[0]} … {dates[-1]}):" if dates else "no date in both series",
-             f"{'region':8} {'mean':>7} {'min':>7} {'max':>7}"]
-    for region, pp in both.groupby("region")["pp"]:
-        if pp.abs().max() >= 0.005:
-            lines.append(f"{region:8} {pp.mean():+7.2f} {pp.min():+7.2f} {pp.max():+7.2f}")
+    both["day"] = both["date"].astype(str)
+    both["pp"] = (pd.to_numeric(both["percent_isw"], errors="coerce")
+                  - pd.to_numeric(both["percent_dsm"], errors="coerce"))
+    both = both.dropna(subset=["pp"])
+    names = {COUNTRY.code: COUNTRY.name_en, **{r.code: r.name_en for r in REGIONS}}
+    head, rule = ["region"], ["---"]
+    for label, first, last in PERIODS:
+        days = both.loc[both["day"].between(first, last), "day"].nunique()
+        head.append(f"{label} ({days} dates)")
+        rule.append("---:")
+    lines = [f"| {' | '.join(head)} |", f"| {' | '.join(rule)} |"]
+    for code, rows in sorted(both.groupby("region"), key=lambda item: item[0] != COUNTRY.code):
+        if rows["pp"].abs().max() < 0.005:
+            continue
+        cells = [names.get(code, code)]
+        for _label, first, last in PERIODS:
+            pp = rows.loc[rows["day"].between(first, last), "pp"]
+            cells.append("" if pp.empty else
+                         f"{pp.mean():+.2f} ({pp.min():+.2f} … {pp.max():+.2f})")
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
+
+
+def outline_check(files: list[Path], raions: Path) -> list[str]:
+    """How much of what ISW/CTP draws lies beyond our regions' outline (Natural Earth), and how
+    much of that lies beyond Ukraine's outline in OpenStreetMap too (its raions, with our
+    Sevastopol; they keep the lagoons, estuaries and reservoirs Natural Earth leaves out): the
+    row UA counts the polygons as drawn, and this says what "as drawn" adds."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from mapkit.boundaries import load_boundaries
+    from mapkit.ingest.importers import read_control_file
+
+    index = load_region_index()
+    sevastopol = load_boundaries().set_index("code").geometry["UA-40"]
+    osm = shapely.union_all(np.r_[shapely.make_valid(gpd.read_file(raions).geometry.values),
+                                  [sevastopol]])
+    osm = index.project(osm)
+    rows = []
+    for path in files:
+        drawn = index.project(read_control_file(path).occupied)
+        beyond = shapely.difference(drawn, index.ukraine)
+        outside = shapely.difference(beyond, osm)
+        rows.append((path.stem, drawn.area / 1e6, beyond.area / 1e6, outside.area / 1e6))
+    lines = ["date        drawn km²  beyond our outline km²  of it beyond OSM's Ukraine km² (pp)"]
+    for day, drawn, beyond, outside in rows:
+        lines.append(f"{day}  {drawn:9,.0f}  {beyond:22,.0f}  {outside:8,.0f} "
+                     f"({100 * outside / 603_628:.3f})")
     return lines
 
 
@@ -64,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--out", type=Path, default=SNAPSHOTS / "isw")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--check-outline", action="store_true",
+                        help="also measure the drawn area beyond our outline against "
+                             "OpenStreetMap's outline of Ukraine (../shared/boundaries/osm)")
     args = parser.parse_args(argv)
     isw_dir = args.shared / "isw"
     files = sorted(isw_dir.glob("*.geojson"))
@@ -87,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         for old in args.out.glob("*.csv"):
             old.unlink()
         return 1
+    print("ISW/CTP − DeepStateMap, percentage points, on the dates both series hold: mean "
+          "(smallest … largest)")
     print("\n".join(compare_with_deepstate(args.out, SNAPSHOTS / "deepstate")))
+    raions = args.shared / "boundaries/osm/raions.geojson"
+    if args.check_outline and raions.is_file():
+        print("\n".join(outline_check(files, raions)))
+    elif args.check_outline:
+        print(f"note: {raions} is missing; no outline check.")
     return 0
 
 
