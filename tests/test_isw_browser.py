@@ -1,7 +1,8 @@
 """ISW/CTP's series in the interactive exports, in a real browser (headless Chromium).
 
 Its own map paints the northern occupation of March 2022; beside DeepStateMap's map, a region's
-tooltip gives ISW/CTP's figure of that date, named and dated, in the embed and the Leaflet page.
+tooltip gives ISW/CTP's figure of that date, named and dated, in the embed, the Leaflet page and
+the viewer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from offline_assets import NODE_MODULES, route_cdn_to_local
 from PIL import Image
 from streamlit_server import CHROMIUM
 from test_export_browser import _close, _rgb
+from viewer_pages import viewer_on, viewer_page
 
+from mapkit.constants import SNAPSHOTS_DIR
 from mapkit.publish import write_export
 from mapkit.scale import percent_colour
 from mapkit.snapshots import load_snapshots
@@ -26,6 +29,10 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
 ]
+
+needs_leaflet = pytest.mark.skipif(
+    not (NODE_MODULES / "leaflet").exists(),
+    reason="needs the map's JavaScript locally: run `npm ci` in the repo root")
 
 ISW = "ISW/CTP"
 BESIDE = {"date_from": "2022-05-08", "date_to": "2022-05-08"}  # DeepStateMap's map of that day
@@ -102,9 +109,7 @@ def test_the_embed_tooltip_gives_isw_ctps_figure_beside_deepstatemaps(page, bund
     assert page.errors == []
 
 
-@pytest.mark.skipif(not (NODE_MODULES / "leaflet").exists(),
-                    reason="needs Leaflet locally for the html export: run `npm ci` in the repo "
-                           "root")
+@needs_leaflet
 def test_the_html_tooltip_gives_isw_ctps_figure_beside_deepstatemaps(page, bundled, tmp_path):
     out = write_export("html", bundled, tmp_path / "beside.html", **BESIDE)
     routes = route_cdn_to_local(page)
@@ -119,3 +124,31 @@ def test_the_html_tooltip_gives_isw_ctps_figure_beside_deepstatemaps(page, bundl
     assert f"ISW/CTP, 2022-05-08: {figure:.1f} %" in tip.inner_text()
     assert "beside it, in the tooltips: ISW/CTP" in page.inner_text(".mapkit-source")
     assert page.errors == []
+
+
+
+# --- the viewer ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def viewer_url(tmp_path_factory):
+    """The viewer on the bundled DeepStateMap and ISW/CTP snapshots of 8 May 2022."""
+    files = {f"{name}.csv": (SNAPSHOTS_DIR / name / "2022-05-08.csv").read_text(encoding="utf-8")
+             for name in ("deepstate", "isw")}
+    with viewer_on(tmp_path_factory.mktemp("isw_viewer"), files) as url:
+        yield url
+
+
+@needs_leaflet
+def test_the_viewer_tooltip_gives_isw_ctps_figure_beside_deepstatemaps(browser, viewer_url,
+                                                                       bundled):
+    with viewer_page(browser, viewer_url) as page:
+        frame = page.frame_locator("iframe[title*='control_map']")
+        kherson = frame.locator("path[data-region='UA-65']")
+        kherson.wait_for(timeout=30_000)
+        assert "DeepStateMap" in frame.locator("#source-line").text_content()
+        kherson.hover()
+        tip = frame.locator(".leaflet-tooltip", has_text="Kherson")
+        tip.wait_for(timeout=5_000)
+        figure = _isw_figure(bundled, "2022-05-08", "UA-65")
+        assert f"ISW/CTP, 8 May 2022: {figure:.1f} %" in tip.text_content()
