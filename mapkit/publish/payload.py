@@ -187,8 +187,8 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
 
 
 def _beside(others: tuple, source_index: dict[str, int]) -> list:
-    """A frame's "o": other series' figures per region → one group per (source, date), each a
-    list with a figure per region (see :func:`timeline_payload`)."""
+    """A frame's "o": other series' figures per region → one group per (source, date), its
+    figures by region (see :func:`timeline_payload`)."""
     groups: dict[tuple[int, str], list] = {}
     for region, figures in enumerate(others):
         for other in figures:
