@@ -188,11 +188,12 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
               help="Folder for the snapshot CSVs, one per date (YYYY-MM-DD.csv).")
 @click.option("--source", default=None,
               help="Source name written in every row (who drew the polygons) [default: "
-                   "DeepStateMap for input recognised as DeepStateMap's own files; otherwise "
-                   "the input's file name, and the summary says so].")
+                   "DeepStateMap or ISW/CTP for input recognised as DeepStateMap's or ISW/CTP's "
+                   "own files; otherwise the input's file name, and the summary says so].")
 @click.option("--source-url", default=None,
-              help="Source link written in every row [default: https://deepstatemap.live for "
-                   "input recognised as DeepStateMap's; none otherwise].")
+              help="Source link written in every row [default: https://deepstatemap.live or "
+                   "https://www.understandingwar.org for input recognised as DeepStateMap's or "
+                   "ISW/CTP's; none otherwise].")
 @click.option("--date", metavar="YYYY-MM-DD",
               help="Date of a single input that has none in its name or properties.")
 @click.option("--force", is_flag=True, help="Recompute dates already written in --out.")

@@ -25,6 +25,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "legend_title": {"en": "% of region's area", "uk": "% площі регіону"},
     "source_line": {"en": "Source: {sources}", "uk": "Джерело: {sources}"},
+    "sources_beside": {"en": "; beside it, in the tooltips: {sources}",
+                       "uk": "; поруч, у підказках: {sources}"},
     "credit_line": {"en": "Map: {credit}", "uk": "Карта: {credit}"},
     "no_data": {"en": "no data", "uk": "немає даних"},
     "partial": {"en": "partial, no figure", "uk": "частково, без цифри"},

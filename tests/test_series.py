@@ -112,8 +112,10 @@ def test_a_reported_figure_stands_beside_the_nearest_date_and_never_colours_it(b
     assert timeline.frame(nearest)[region].source != row["source"]
     payload = timeline_payload(timeline)
     sources = [s["name"] for s in payload["sources"]]
-    assert [sources.index(row["source"]), round(row["percent"], 1), 0, day.isoformat()] in \
-        payload["frames"][nearest]["o"][str(region)]
+    beside = payload["frames"][nearest]["o"]  # [source index, date, figure per region] groups
+    assert [sources.index(row["source"]), day.isoformat(), round(row["percent"], 1)] in [
+        [index, as_of, figures[region] if isinstance(figures, list) else figures.get(str(region))]
+        for index, as_of, figures in beside]
 
 
 def test_a_reported_source_can_be_shown_on_its_own(bundled):

@@ -19,7 +19,13 @@ from pathlib import Path
 
 from mapkit.constants import UKRAINE_BOUNDS_WGS84
 from mapkit.ingest.areas import AreaIndex, DaySeries, RegionShares
-from mapkit.ingest.importers import ControlLayers, PolygonFileError, read_control_file
+from mapkit.ingest.importers import (
+    DEEPSTATE,
+    ISW,
+    ControlLayers,
+    PolygonFileError,
+    read_control_file,
+)
 from mapkit.ingest.region_index import load_region_index
 from mapkit.regions import COUNTRY
 from mapkit.snapshots import Problem, SnapshotError, SnapshotRows, validate_rows
@@ -29,9 +35,10 @@ __all__ = ["DEFAULT_SOURCE", "SOURCE_URLS", "ComputedSnapshot", "compute_snapsho
 
 #: The maker of the files the project is built on, credited for input recognised as theirs
 #: (:func:`mapkit.ingest.importers.made_by`); anyone else's file is credited to its own name.
-DEFAULT_SOURCE = "DeepStateMap"
-#: Link written in every row of input recognised as this maker's, unless another is given.
-SOURCE_URLS = {"DeepStateMap": "https://deepstatemap.live"}
+DEFAULT_SOURCE = DEEPSTATE
+#: Link written in every row of input recognised as a maker's (:data:`MAKERS`), unless another
+#: is given: each maker's own site, where its map and its terms are.
+SOURCE_URLS = {DEEPSTATE: "https://deepstatemap.live", ISW: "https://www.understandingwar.org"}
 
 #: How a command line says that a file covering none of Ukraine is meant (the app has no
 #: such switch, and leaves this out).
@@ -121,9 +128,9 @@ def _nowhere_in_ukraine(layers: ControlLayers) -> str:
     return (f"its polygons cover none of Ukraine (they lie at {where}, Ukraine at lon "
             f"{u_west:g} … {u_east:g}, lat {u_south:g} … {u_north:g})" + also)
 def unnamed_source(paths: list[Path]) -> str:
-    """The source of input not recognised as DeepStateMap's, when none is given: the file's
-    name without its suffix, or, for several files or one named by its date alone, the name of
-    the folder they are in (one run, one source)."""
+    """The source of input not recognised as DeepStateMap's or ISW/CTP's, when none is given:
+    the file's name without its suffix, or, for several files or one named by its date alone,
+    the name of the folder they are in (one run, one source)."""
     if not paths:
         return ""
     if len(paths) == 1 and re.sub(r"[\d\W_TZ]+", "", paths[0].stem):
@@ -206,10 +213,10 @@ def compute_snapshot(path: str | Path, *, data: bytes | None = None,
     wins over a date in the file or its name. ``index`` is the region index (default: the
     project's, prepared); ``series``, the run of days this one belongs to, in date order (see
     :class:`~mapkit.ingest.areas.DaySeries`). ``source`` and ``source_url`` go into every row.
-    Without ``source``, a file recognised as DeepStateMap's own is credited to DeepStateMap
-    (with its link), and any other to ``unnamed_source_name`` (default: the file's name without
-    its suffix; ``mapkit compute`` gives :func:`unnamed_source`) with no link: nobody is
-    credited with polygons we cannot tell are theirs.
+    Without ``source``, a file recognised as DeepStateMap's or ISW/CTP's own is credited to
+    its maker (with its link), and any other to ``unnamed_source_name`` (default: the file's
+    name without its suffix; ``mapkit compute`` gives :func:`unnamed_source`) with no link:
+    nobody is credited with polygons we cannot tell are theirs.
     ``origin`` names the input in the notes (default: the file's name). ``territories`` keeps
     only those
     long-standing occupied layers of a raw dump (then the notes do not call the missing

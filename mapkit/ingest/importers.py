@@ -1,6 +1,6 @@
 """Front-line polygon files → dated, classified control layers.
 
-Three kinds of input end up as one :class:`ControlLayers` per date:
+Four kinds of input end up as one :class:`ControlLayers` per date:
 
 * DeepStateMap's raw history dumps (``../shared/deepstate/raw/*.json``): hundreds of features —
   points, lines, polygons — whose layer is known only from ``properties.name``. Polygons are
@@ -8,6 +8,10 @@ Three kinds of input end up as one :class:`ControlLayers` per date:
   outside Ukraine or "other".
 * DeepStateMap's cleaned daily files (``../shared/deepstate/daily/YYYY-MM-DD.geojson``): one
   MultiPolygon, the occupied area of that day.
+* ISW/CTP's assessed-control files (``../shared/isw/YYYY-MM-DD.geojson``): polygons whose
+  ``properties.layer`` names ISW's ArcGIS layer ``VIEW_RussiaCoTinUkraine`` (assessed Russian
+  control of terrain); every such polygon counts as occupied, polygons of ISW's other layers
+  (claimed control, advances, counter-offensives) are left out and listed.
 * Any GeoJSON or GeoPackage of occupied areas a user brings: every polygon counts as occupied.
 
 Validation happens here, once: geometry types, coordinates (Z dropped, other CRSs reprojected),
@@ -42,11 +46,14 @@ except ImportError:  # pragma: no cover - the plain orjson path gives the same g
 __all__ = [
     "Category",
     "ControlLayers",
+    "ISW",
     "PolygonFileError",
     "classify_layer",
     "classify_layer_name",
     "date_from_filename",
     "is_daily_format",
+    "is_isw_control_layer",
+    "is_isw_format",
     "is_layered_dump",
     "made_by",
     "occupied_territory",
@@ -226,6 +233,9 @@ NAMED_TERRITORIES = {"crimea": "crimea", "tuzla": "crimea"}
 #   — is the map *at the end of the day before* its date: the shared archive's file of D equals
 #   the raw dump taken on D−1 at ~21 UTC (checked: docs/methodology.md, "Dates"). Its snapshot
 #   is dated file date − 1 day, and every row's note says so.
+# * An ISW/CTP file (:func:`is_isw_format`) keeps the date it gives, like a user's own: its
+#   name is the day the assessment describes, and ISW's map of a day is that day's assessment
+#   (no day's lag to undo).
 # * Any other file (a user's own) keeps the date it gives: the --date flag, a ``date``
 #   property, or its file name. A date given with --date always wins, for any file.
 
@@ -567,14 +577,53 @@ def _check_lonlat(polygons: list[Geometry], path: Path) -> None:
 _DEEPSTATE_LAYER_NAME = re.compile(
     r"geojson\.(status|territories)\.|///|окупован|ордло|під питанням|звільнен")
 DEEPSTATE = "DeepStateMap"
+#: The Institute for the Study of War with the Critical Threats Project (AEI): their
+#: assessed-control layer is the other map newsrooms cite.
+ISW = "ISW/CTP"
+#: Whose files the importer recognises as their own (:func:`made_by`).
+MAKERS = (DEEPSTATE, ISW)
+
+#: ISW/CTP's assessed-control layer, by the names its copies give it in ``properties.layer``:
+#: the ArcGIS service ``VIEW_RussiaCoTinUkraine`` (``_V3`` and so on; "CoT" = control of
+#: terrain), the 2022 monthly services ``…RussianAssessedCoTinUkraine`` and the layer's title,
+#: "Assess(ed) Russian Control". ISW's other layers in the same copies — claimed Russian
+#: control (``…RussianClaimedCoTinUkraine``, ``ClaimedRussianTerritory…``), assessed advances,
+#: claimed Ukrainian counter-offensives, partisan warfare — are not control and never count.
+_ISW_CONTROL_LAYER = re.compile(
+    r"russiacotinukraine|russianassessedcotinukraine|assess(ed)? russian control")
+_ISW_LAYER_PROPERTY = "layer"
+
+
+def _isw_layer(feature: dict) -> str | None:
+    """A feature's ``properties.layer`` when it is a polygon's, normalised; else None."""
+    geometry = feature.get("geometry") or {}
+    if geometry.get("type") not in _POLYGON_TYPES:
+        return None
+    layer = (feature.get("properties") or {}).get(_ISW_LAYER_PROPERTY)
+    return normalize_layer_name(layer) if isinstance(layer, str) else None
+
+
+def is_isw_control_layer(layer: str) -> bool:
+    """Whether a ``properties.layer`` value names ISW/CTP's assessed-control layer."""
+    return bool(_ISW_CONTROL_LAYER.search(normalize_layer_name(layer)))
+
+
+def is_isw_format(features: list[dict]) -> bool:
+    """Whether a GeoJSON document is one of ISW/CTP's assessed-control files: polygons whose
+    ``properties.layer`` names that layer (:func:`is_isw_control_layer`)."""
+    return any(layer is not None and is_isw_control_layer(layer)
+               for layer in map(_isw_layer, features))
 
 
 def made_by(path: str | Path, document: dict, features: list[dict]) -> str | None:
     """"DeepStateMap" for a file in one of DeepStateMap's own formats (a daily file,
-    :func:`is_daily_format`, or a raw dump whose polygon layers carry its layer names); None
-    for any other file, whoever drew it."""
+    :func:`is_daily_format`, or a raw dump whose polygon layers carry its layer names);
+    "ISW/CTP" for one of ISW/CTP's assessed-control files (:func:`is_isw_format`); None for any
+    other file, whoever drew it."""
     if is_daily_format(path, document, features):
         return DEEPSTATE
+    if is_isw_format(features):
+        return ISW
     for feature in features:
         geometry = feature.get("geometry") or {}
         if geometry.get("type") in _POLYGON_TYPES:
@@ -681,10 +730,13 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
     else:
         polygons = _read_polygons(path, *key)
     warnings = []
+    maker = made_by(path, document, features)
     if polygons.unknown:
         listed = "; ".join(f"{name!r} ×{n}" for name, n in polygons.unknown.most_common())
+        which = ("other than ISW/CTP's assessed Russian control" if maker == ISW
+                 else "with unknown names")
         warnings.append(f"{path.name}: {sum(polygons.unknown.values())} polygon(s) in layers "
-                        f"with unknown names, not counted: {listed}")
+                        f"{which}, not counted: {listed}")
     layers = polygons.layers
     return ControlLayers(date=when, path=path, occupied=layers[Category.OCCUPIED],
                          contested=layers[Category.CONTESTED],
@@ -692,12 +744,13 @@ def _read_geojson(path: Path, data: bytes | None, date: dt.date | str | None,
                          notes=polygons.notes, warnings=tuple(warnings),
                          layer_counts=dict(polygons.counts), named_territories=polygons.named,
                          territories=territories, polygons=polygons, date_note=date_note,
-                         maker=made_by(path, document, features))
+                         maker=maker)
 
 
 def _read_polygons(path: Path, features: list[dict], crs: str | None,
                    territories: frozenset[str] | None) -> _Polygons:
     layered = is_layered_dump(features)
+    isw = not layered and is_isw_format(features)
     groups: dict[Category, list[Geometry]] = {c: [] for c in Category}
     unknown: Counter[str] = Counter()
     notes: list[str] = []
@@ -737,6 +790,12 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
                 notes.append(note)
             if category is Category.OTHER:
                 unknown[name] += 1
+        elif isw:  # ISW/CTP: only its assessed-control layer is control; no grey zone
+            layer = str(properties.get(_ISW_LAYER_PROPERTY) or "")
+            if not is_isw_control_layer(layer):
+                unknown[layer] += 1
+                continue
+            category = Category.OCCUPIED
         else:
             category = Category.OCCUPIED
         counts[category.value] += 1
@@ -807,9 +866,11 @@ def read_control_file(path: str | Path, date: dt.date | str | None = None,
     ``date`` (a flag) wins over a ``date`` property, which wins over the file name.
     ``territories`` (raw dumps only) keeps just those long-standing occupied layers, e.g.
     ``{"crimea", "ordlo"}`` for the line before 24 February 2022.
-    A DeepStateMap raw dump is recognised by its layer names; any other GeoJSON or GeoPackage
-    counts all its polygons as occupied. ``.geojson.gz`` and ``.json.gz`` files are read as the
-    GeoJSON they compress; DeepStateMap's ``/history/last`` answer as the map it holds.
+    A DeepStateMap raw dump is recognised by its layer names, an ISW/CTP file by its
+    ``layer`` property (only its assessed-control layer counts); any other GeoJSON or
+    GeoPackage counts all its polygons as occupied. ``.geojson.gz`` and ``.json.gz`` files are
+    read as the GeoJSON they compress; DeepStateMap's ``/history/last`` answer as the map it
+    holds.
 
     ``data``: the file's bytes, already in memory (an upload); ``path`` is then only its name,
     which says its kind and may hold its date. ``previous``: the layers of the file read before

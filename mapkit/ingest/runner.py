@@ -45,7 +45,7 @@ from mapkit.ingest.day import (
     compute_snapshot,
     unnamed_source,
 )
-from mapkit.ingest.importers import snapshot_date_from_filename
+from mapkit.ingest.importers import MAKERS, snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
 from mapkit.snapshots import SnapshotError, validate_rows
 
@@ -55,6 +55,8 @@ __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
 #: Suffixes of the polygon files a folder is searched for (``.gz``: gzip-compressed GeoJSON,
 #: ``name.geojson.gz`` or ``name.json.gz``, as ``mapkit update --cache`` keeps it).
 SUFFIXES = (".json", ".geojson", ".gpkg", ".gz")
+#: Whose files a run recognises, for its summary: "DeepStateMap's or ISW/CTP's".
+_MAKERS_OWN = " or ".join(f"{maker}'s" for maker in MAKERS)
 
 
 class InputError(ValueError):
@@ -209,8 +211,9 @@ class ComputeSummary:
                            "files (--source to credit someone else).")
             elif credit == SOURCE_FILE_NAME:
                 out.append(f"source: {source!r} — the input's name, as {count} input(s) are not "
-                           "recognised as DeepStateMap's; give --source NAME (and --source-url "
-                           "URL) to credit who drew the polygons.")
+                           f"recognised as {_MAKERS_OWN}; "
+                           "give --source NAME (and --source-url URL) to credit who drew the "
+                           "polygons.")
         if self.repaired:
             out.append(f"{self.repaired} invalid polygon(s) repaired.")
         for message in [*self.notes, *self.duplicates]:

@@ -27,9 +27,10 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     figure still stands), ``stands_because`` why it stands longer than its series' cadence,
     where its series says. When the series has the row UA (Ukraine as a whole), each date ends
     with it. ``series`` is the one series the map shows; ``other_sources`` lists the figures
-    other series give near that date ("El País 2025-03-17: 60; …"), which the map never shows
-    in colour; ``map_note`` what the map says beside its date ("DeepStateMap has no map for
-    24 Feb – 2 Apr 2022", "Figures as of …"). The last two columns carry the provenance, so it
+    other series give near that date ("El País (https://english.elpais.com/) 2025-03-17: 60;
+    …"), which the map never shows in colour; ``map_note`` what the map says beside its date
+    ("DeepStateMap has no map for 24 Feb – 2 Apr 2022", "Figures as of …"). The last two
+    columns carry the provenance, so it
     survives copy and paste.
     """
     buffer = io.StringIO()
@@ -75,8 +76,10 @@ def spreadsheet_text(text: str | None) -> str:
 
 
 def _others_text(others) -> str:
+    """ "ISW/CTP (https://www.understandingwar.org) 2022-05-08: 91.7; …": each figure beside
+    the map with its source, the source's link and the figure's own date."""
     return "; ".join(
-        f"{o.source} {o.as_of.isoformat()}: "
+        f"{o.source}{f' ({o.source_url})' if o.source_url else ''} {o.as_of.isoformat()}: "
         + ("partial, no figure" if o.percent is None else f"{o.percent:g}")
         for o in others
     )

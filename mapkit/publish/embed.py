@@ -166,7 +166,7 @@ def render_embed(
         subtitle=subtitle,
         headline=headlines[start],
         credit_line=t("credit_line", lang, credit=credit) if credit else None,
-        source_line=t("source_line", lang, sources=provenance.sources_text(lang)),
+        source_line=t("source_line", lang, sources=provenance.sources_text(lang, beside=True)),
         provenance_line=provenance.line(lang),
         description=t("export_embed_description", lang, first=first, last=last),
         width=width,

@@ -112,14 +112,17 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
     A frame is ``{"p": [percent or null per region], "c": "palette index per region",
     "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
     "a": {region: as-of date}, "w": {region: why that older figure still stands}, "n":
-    {region: note}, "o": {region: [[source index, percent or
-    null, partial 0/1, date], …]}, "stale": date, "notice": text}``. "o" are other series'
-    figures beside the map's own (they never colour it); "stale" is the date of the figures
-    when it is older than the map's; "notice" what the map says beside its date
+    {region: note}, "o": [[source index, date, [figure per region] or {region: figure}], …],
+    "stale": date, "notice": text}``. "o" are other series' figures beside the map's own (they
+    never colour it), one group per source and date: a figure is a percent, "p" (partial, no
+    figure), "-" (no figure) or null/absent (none from this group) — a second computed series
+    beside the map gives every region a figure, and one list per date keeps that to a few
+    hundred bytes; a publication's few figures are a small object. "stale" is the date of the
+    figures when it is older than the map's; "notice" what the map says beside its date
     (:meth:`mapkit.figures.Timeline.notice`: "Figures as of 18 February 2015: the line barely
     moved …", "DeepStateMap has no map for 24 Feb – 2 Apr 2022"). Figures have one decimal (an
-    integer when it is one) and "k", "a", "w", "n", "o", "stale", "notice" appear only when needed:
-    the whole 2014–2026 timeline has to fit in an embed of 150 KB.
+    integer when it is one) and "k", "a", "w", "n", "o", "stale", "notice" appear only when
+    needed: the whole 2014–2026 timeline has to fit in an embed of 150 KB.
 
     A map of more than 36 sources (a spreadsheet of many outlets) cannot give each one digit:
     its frames' "s" is then a list of source indexes (null = none) instead of a string; the
@@ -169,11 +172,7 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
             entry["k"] = contested
         if notes:
             entry["n"] = notes
-        beside = {
-            str(index): [[source_index[o.source], _short(o.percent), int(o.partial),
-                          o.as_of.isoformat()] for o in others]
-            for index, others in enumerate(timeline.others_on(date_index)) if others
-        }
+        beside = _beside(timeline.others_on(date_index), source_index)
         if beside:
             entry["o"] = beside
         stale = timeline.stale(date_index)
@@ -197,6 +196,26 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
         ],
         "frames": frames,
     }
+
+
+def _beside(others: tuple, source_index: dict[str, int]) -> list:
+    """A frame's "o": other series' figures per region → one group per (source, date), its
+    figures by region (see :func:`timeline_payload`)."""
+    groups: dict[tuple[int, str], list] = {}
+    for region, figures in enumerate(others):
+        for other in figures:
+            key = (source_index[other.source], other.as_of.isoformat())
+            values = groups.setdefault(key, [None] * len(others))
+            values[region] = (_short(other.percent) if other.percent is not None
+                              else "p" if other.partial else "-")
+    return [[index, day, _sparse(values)] for (index, day), values in groups.items()]
+
+
+def _sparse(values: list) -> list | dict[str, object]:
+    """A group's figures as a list, or, when most regions have none (a publication's few
+    figures), as {region index: figure}: the browser reads both as ``values[i]``."""
+    given = {str(i): value for i, value in enumerate(values) if value is not None}
+    return given if 2 * len(given) < len(values) else values
 
 
 #: Interface text both interactive outputs need in the browser.

@@ -1,9 +1,11 @@
 // Reads the timeline payload of mapkit/publish/payload.py; shared by the embed and the Leaflet page.
 // data.frames[i]: p = percents (null: partial, no figure), s = source code per region ("." = none;
 // a list of source indexes, null = none, when a map has more than 36 sources), o = other
-// series' figures beside the map's own, w = why an older figure still stands, stale = date of
-// figures older than the map's, notice = what the map says beside its date (figures as of …,
-// no map for …).
+// series' figures beside the map's own ([source index, date, figures] per source and date, the
+// figures a list or a {region index: figure} object; a figure is a percent, "p" = partial,
+// "-" = no figure, null or absent = none from this group), w = why an older figure still
+// stands, stale = date of figures older than the map's, notice = what the map says beside its
+// date (figures as of …, no map for …).
 function mapkitPayloadReader(data, labels) {
   "use strict";
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
@@ -20,6 +22,15 @@ function mapkitPayloadReader(data, labels) {
     var s = frame.s.charAt(i);
     return s === "." ? null : parseInt(s, 36);
   }
+  // Other series' figures beside region i: [source index, date, percent or null, partial].
+  function beside(frame, i) {
+    return (frame.o || []).filter(function (group) {
+      return group[2][i] != null;
+    }).map(function (group) {
+      var v = group[2][i];
+      return [group[0], group[1], typeof v === "number" ? v : null, v === "p"];
+    });
+  }
   return {
     fill: fill,
     number: number,
@@ -35,13 +46,13 @@ function mapkitPayloadReader(data, labels) {
       var p = frame.p[i];
       return p === null ? labels.partial : percentText(p);
     },
+    beside: beside,
     // "El País, 2025-03-17: 60.0 %" for each other series' figure beside region i.
     others: function (frame, i) {
-      var list = (frame.o && frame.o[i]) || [];
-      return list.map(function (o) {
-        var value = o[1] === null ? (o[2] ? labels.partial : labels.no_data) : percentText(o[1]);
+      return beside(frame, i).map(function (o) {
+        var value = o[2] === null ? (o[3] ? labels.partial : labels.no_data) : percentText(o[2]);
         var text = fill(labels.other_figure, "source", data.sources[o[0]].name);
-        return fill(fill(text, "date", o[3]), "value", value);
+        return fill(fill(text, "date", o[1]), "value", value);
       });
     },
     // ": why region i's older figure still stands" (its series' exception), or "".

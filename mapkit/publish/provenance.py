@@ -40,17 +40,23 @@ class Provenance:
     #: Stamp the day only, not the time: a file that must be byte-identical for identical
     #: inputs (SVG) then only changes when the day does.
     day_only: bool = False
+    #: Sources whose figures stand beside the map's (tooltips, the CSV's ``other_sources``),
+    #: never colouring it: an output that shows them credits them too.
+    beside: tuple[SourceInfo, ...] = ()
 
     @classmethod
     def of(cls, timeline: Timeline, generated_at: dt.datetime | None = None,
            day_only: bool = False) -> Provenance:
+        sources = tuple(timeline.sources())
+        shown = {source.name for source in sources}
         return cls(
-            sources=tuple(timeline.sources()),
+            sources=sources,
             first_date=timeline.first_date,
             last_date=timeline.last_date,
             dates=len(timeline.dates),
             generated_at=generation_time(generated_at),
             day_only=day_only,
+            beside=tuple(s for s in timeline.other_sources() if s.name not in shown),
         )
 
     @property
@@ -62,13 +68,25 @@ class Provenance:
             return self.first_date.isoformat()
         return f"{self.first_date.isoformat()} – {self.last_date.isoformat()}"
 
-    def sources_text(self, lang: str = "en") -> str:
+    def sources_text(self, lang: str = "en", beside: bool = False) -> str:
+        """The map's sources with their methods; with ``beside`` (an output whose tooltips
+        show other series' figures), those sources too: "…; beside it, in the tooltips:
+        ISW/CTP, El País"."""
         if not self.sources:
-            return t("no_data", lang)
-        return "; ".join(
-            f"{s.name} ({t(s.method, lang) if s.method in ('computed', 'reported') else s.method})"
-            for s in self.sources
-        )
+            text = t("no_data", lang)
+        else:
+            text = "; ".join(
+                f"{s.name} "
+                f"({t(s.method, lang) if s.method in ('computed', 'reported') else s.method})"
+                for s in self.sources
+            )
+        if beside and self.beside:
+            text += t("sources_beside", lang, sources=", ".join(s.name for s in self.beside))
+        return text
+
+    def links_text(self) -> str:
+        """Each source's link, for a file's metadata: "ISW/CTP <https://…>; …"."""
+        return "; ".join(f"{s.name} <{s.url}>" for s in self.sources if s.url)
 
     def line(self, lang: str = "en") -> str:
         """One line for the foot of a map: dates covered, tool version, generated-at."""
@@ -81,6 +99,9 @@ class Provenance:
         return {
             "sources": [
                 {"name": s.name, "url": s.url, "method": s.method} for s in self.sources
+            ],
+            "sources_beside": [
+                {"name": s.name, "url": s.url, "method": s.method} for s in self.beside
             ],
             "dates_covered": {"first": self.first_date.isoformat(),
                               "last": self.last_date.isoformat(), "count": self.dates},

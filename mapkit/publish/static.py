@@ -443,8 +443,9 @@ def save_print(figure: Figure, fmt: str, title: str, provenance: Provenance,
     """PNG or SVG bytes of a print figure, with its title, sources and provenance in the file's
     metadata (an SVG without a creation date, so identical inputs give identical bytes). Call
     it inside the ``svg.hashsalt`` context the figure was drawn in."""
+    links = provenance.links_text()
     description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
-                   f"{provenance.line(lang)}")
+                   + (f"{links}. " if links else "") + provenance.line(lang))
     if fmt == "svg":
         metadata = {"Title": title, "Description": description, "Date": None,
                     "Creator": f"mapkit {provenance.tool_version}"}
