@@ -28,7 +28,8 @@ What the two levels are, and what this script mends (docs/data.md, "Raions and h
   join the hromada with the longest shared border. So each level tiles the same ground: the
   hromada units of a raion add up to the raion exactly, and percentages add up.
 - **Overlaps** (a few km² where two OSM outlines overlap) go to one unit: between raions, to the
-  raion whose hromadas cover the piece; between hromadas, to the lower KATOTTG code.
+  raion whose hromadas cover the piece; between hromadas, to the smaller one (so the unit that
+  gives it up changes by the smaller share).
 - **Simplified on a shared topology**: every unit of the hromada level is simplified together
   (:data:`SIMPLIFY_TOLERANCE_DEG`, GEOS coverage simplification, which keeps shared borders
   shared), and the raions are the unions of their hromada units, so the levels nest exactly.
@@ -245,19 +246,21 @@ def sevastopol(raions: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame):
 
 def partition_raion(raion: str, outline, hromadas: list[tuple[str, str, object]],
                     report: dict) -> tuple[dict, object]:
-    """The raion's hromadas clipped to it and made disjoint (lower code keeps an overlap), the
+    """The raion's hromadas clipped to it and made disjoint (the smaller keeps an overlap), the
     slivers between them given to a neighbour; returns ``({code: geometry}, rest)``."""
     pieces: dict[str, object] = {}
     taken = None
-    for code, _name, geometry in hromadas:
+    # smallest first: where two overlap, the smaller keeps the piece, which changes the larger
+    # by the smaller share
+    for code, _name, geometry in sorted(hromadas, key=lambda h: (area_km2(h[2]), h[0])):
         inside = polygonal(shapely.intersection(geometry, outline, grid_size=GRID))
         report["outside_raion_km2"] += area_km2(shapely.difference(geometry, outline,
                                                                    grid_size=GRID))
         if taken is not None:
             overlap = polygonal(shapely.intersection(inside, taken, grid_size=GRID))
             if not overlap.is_empty:
-                report["overlaps"].append(f"{area_km2(overlap):.2f} km² of {code} already in "
-                                          "a hromada with a lower code, left there")
+                report["overlaps"].append(f"{area_km2(overlap):.2f} km² of {code} also in a "
+                                          "smaller hromada, left there")
                 inside = polygonal(shapely.difference(inside, taken, grid_size=GRID))
         pieces[code] = inside
         taken = inside if taken is None else shapely.union(taken, inside, grid_size=GRID)
