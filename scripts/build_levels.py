@@ -4,8 +4,9 @@ and their unit tables data/raions.csv, data/hromadas.csv.
 Reproducible: ``python scripts/build_levels.py`` reads ``../shared/boundaries/osm/`` (or
 ``--osm DIR``) and the oblast outlines (``data/oblasts.geojson``, for Sevastopol) and writes the
 same bytes every time. It prints what it mends and the hierarchy check (raions against the
-oblasts, hromadas against the raions). Needs shapely ≥ 2.2 (GEOS ≥ 3.12: coverage
-simplification) and ``translitua`` (``pip install -e ".[build]"``).
+oblasts, hromadas against the raions). Needs shapely ≥ 2.1 on GEOS ≥ 3.12 (coverage
+simplification; the bundled files were made with shapely 2.2 on GEOS 3.14, and another GEOS may
+simplify differently) and ``translitua`` (``pip install -e ".[build]"``).
 
 OpenStreetMap data © OpenStreetMap contributors, available under the Open Database License
 (ODbL 1.0); the files written here are derived databases under the same licence
@@ -152,6 +153,17 @@ def romanise(text: str) -> str:
     from translitua import UkrainianKMU, translit
 
     return translit(text, UkrainianKMU)
+
+
+def check_tools() -> None:
+    """Fail at once, with what to install, rather than after a minute of work."""
+    try:
+        import translitua  # noqa: F401
+    except ImportError:
+        raise SystemExit('translitua is missing: pip install -e ".[build]"') from None
+    if shapely.geos_version < (3, 12, 0) or not hasattr(shapely, "orient_polygons"):
+        raise SystemExit(f"needs shapely >= 2.1 on GEOS >= 3.12 (coverage simplification); "
+                         f"found shapely {shapely.__version__}, GEOS {shapely.geos_version}")
 
 
 def kind_and_english(name_uk: str) -> tuple[str, str]:
@@ -488,7 +500,8 @@ def metadata(level: str, count: int, digests: dict, oblasts_path: Path) -> dict:
         "units": count,
         "source": "OpenStreetMap administrative boundaries (admin_level 6 raions and Kyiv, "
                   "7 hromadas), as collected in github.com/darmat1/ukraine-geo-data; "
-                  f"Sevastopol from {oblasts_path.name} (Natural Earth)",
+                  f"Sevastopol from {oblasts_path.name}"
+                  + (" (Natural Earth)" if oblasts_path.resolve() == BOUNDARIES_PATH else ""),
         **LICENCE,
         "source_sha256": {name: digests[name] for name in sorted(digests)},
         "built_by": "scripts/build_levels.py",
@@ -527,6 +540,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="also write oblast outlines dissolved from the raions here")
     args = parser.parse_args(argv)
 
+    check_tools()
     raions, hromadas, report = build(args.osm, args.oblasts)
     say("[6/6] writing")
     written = []
