@@ -285,6 +285,84 @@ STRINGS.update({
 })
 
 
+# quotable changes: the sentences of `mapkit changes` (mapkit.change_sentences, issue 17)
+STRINGS.update({
+    "changes_gain": {
+        "en": "{place}Russia gained {km2} km² {when}{since}.",
+        "uk": "{place}Територія під контролем Росії збільшилася на {km2} км² {when}{since}.",
+    },
+    "changes_loss": {
+        "en": "{place}Russia lost {km2} km² {when}{since}.",
+        "uk": "{place}Територія під контролем Росії зменшилася на {km2} км² {when}{since}.",
+    },
+    "changes_none": {
+        "en": "{place}The area under Russian control did not change {when}.",
+        "uk": "{place}Територія під контролем Росії не змінилася {when}.",
+    },
+    "changes_no_figure": {
+        "en": "{place}No figure for the change {when}: the series has no snapshot within a "
+              "{period} before its start or its end.",
+        "uk": "{place}Немає цифри зміни {when}: у ряді немає знімка в межах {period} до його "
+              "початку чи кінця.",
+    },
+    "changes_gain_since": {
+        "en": ", the largest {adjective} gain since {then}",
+        "uk": " — найбільший {adjective} приріст з {then}",
+    },
+    "changes_loss_since": {
+        "en": ", the largest {adjective} loss since {then}",
+        "uk": " — найбільше {adjective} зменшення з {then}",
+    },
+    "changes_gain_first": {
+        "en": ", the largest {adjective} gain in this series (figures from {then})",
+        "uk": " — найбільший {adjective} приріст у цьому ряді (дані з {then})",
+    },
+    "changes_loss_first": {
+        "en": ", the largest {adjective} loss in this series (figures from {then})",
+        "uk": " — найбільше {adjective} зменшення в цьому ряді (дані з {then})",
+    },
+    "changes_to_date": {"en": "{when} to date (to {date})", "uk": "{when} (станом на {date})"},
+    "changes_in_month": {"en": "in {month} {year}", "uk": "у {month} {year} року"},
+    "changes_in_week": {"en": "in the week from {start} to {end}",
+                        "uk": "за тиждень з {start} до {end}"},
+    "changes_in_week_to_date": {"en": "in the week from {start}", "uk": "за тиждень з {start}"},
+    "changes_in_year": {"en": "in {year}", "uk": "у {year} році"},
+    "changes_month_then": {"en": "{month} {year}", "uk": "{month} {year} року"},
+    "changes_week_then": {"en": "the week from {start}", "uk": "тижня з {start}"},
+    "changes_year_then": {"en": "{year}", "uk": "{year} року"},
+    "changes_day": {"en": "{day} {month} {year}", "uk": "{day} {month} {year} року"},
+    "changes_period_week": {"en": "week", "uk": "тижня"},
+    "changes_period_month": {"en": "month", "uk": "місяця"},
+    "changes_period_year": {"en": "year", "uk": "року"},
+    # "weekly gain" / "тижневий приріст" (masculine), "тижневе зменшення" (neuter)
+    "changes_adjective_gain_week": {"en": "weekly", "uk": "тижневий"},
+    "changes_adjective_gain_month": {"en": "monthly", "uk": "місячний"},
+    "changes_adjective_gain_year": {"en": "yearly", "uk": "річний"},
+    "changes_adjective_loss_week": {"en": "weekly", "uk": "тижневе"},
+    "changes_adjective_loss_month": {"en": "monthly", "uk": "місячне"},
+    "changes_adjective_loss_year": {"en": "yearly", "uk": "річне"},
+    "changes_in_words": {"en": "In words:", "uk": "Словами:"},
+    "changes_hidden": {
+        "en": "Not shown: {count} row(s) without change ({regions}); --all-regions shows them.",
+        "uk": "Не показано: {count} рядк(и) без змін ({regions}); --all-regions показує їх.",
+    },
+    "changes_to_date_mark": {"en": "to date", "uk": "неповний"},
+})
+
+#: Month names: English, and the Ukrainian cases a sentence needs — nominative ("листопад"),
+#: genitive ("17 листопада", "з листопада") and locative ("у листопаді").
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "uk": ("січень", "лютий", "березень", "квітень", "травень", "червень", "липень", "серпень",
+           "вересень", "жовтень", "листопад", "грудень"),
+    "uk_genitive": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня",
+                    "серпня", "вересня", "жовтня", "листопада", "грудня"),
+    "uk_locative": ("січні", "лютому", "березні", "квітні", "травні", "червні", "липні",
+                    "серпні", "вересні", "жовтні", "листопаді", "грудні"),
+}
+
+
 # --- Notes ---------------------------------------------------------------------------------------
 # A computed figure's note is written by mapkit.ingest.day.snapshot_rows from a fixed pattern;
 # its Ukrainian is made from the same pattern here. A publication's note has its own Ukrainian
