@@ -134,13 +134,20 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
     from mapkit.files import write_problem
     from mapkit.publish import (
         ExportInputError,
+        ExportTextError,
         check_export_target,
+        check_export_texts,
         iframe_snippet,
         write_export,
     )
     from mapkit.snapshots import SnapshotError, load_snapshots
 
     out = Path(out)
+    try:
+        check_export_texts(title=title, subtitle=subtitle, credit=credit)
+    except ExportTextError as error:
+        click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
+        sys.exit(2)
     try:
         check_export_target(out, list(snapshot_paths))
         snapshots = load_snapshots(list(snapshot_paths) or None)
