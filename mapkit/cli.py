@@ -117,12 +117,17 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
               help="Language of the interface text and region names.")
+@click.option("--frames", type=click.IntRange(min=2), metavar="N",
+              help="gif: at most this many frames, spread evenly over the dates by time "
+                   "[default: 60].")
+@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="gif: length of the clip, the last frame held 2 s [default: 12].")
 @click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
-def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
-           snapshot_paths, out) -> None:
+def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang, frames,
+           seconds, snapshot_paths, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     \b
@@ -161,7 +166,7 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
                    "(`mapkit validate` checks them).", err=True)
         sys.exit(1)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
-                   subtitle=subtitle, credit=credit, lang=lang)
+                   subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
     try:
         if FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:

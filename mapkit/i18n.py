@@ -273,6 +273,27 @@ STRINGS.update({
         "en": "Change of the occupied area between the maps at the end of each month's 1st.",
         "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
     },
+    "chart_credit_line": {"en": "Chart: {credit}", "uk": "Графік: {credit}"},
+    "chart_gain": {
+        "en": "Net gain of territory under Russian control",
+        "uk": "Чистий приріст території під контролем Росії",
+    },
+    "chart_loss": {
+        "en": "Net loss of territory under Russian control",
+        "uk": "Чисте зменшення території під контролем Росії",
+    },
+    "chart_no_change": {
+        "en": "No change: the area under Russian control was the same at every month's 1st "
+              "from {first} to {last}.",
+        "uk": "Без змін: територія під контролем Росії була однаковою на 1-ше число кожного "
+              "місяця з {first} до {last}.",
+    },
+    "chart_region_no_change": {
+        "en": "No change: {region}'s area under Russian control was the same at every month's "
+              "1st.",
+        "uk": "Без змін: територія під контролем Росії в регіоні «{region}» була однаковою на "
+              "1-ше число кожного місяця.",
+    },
 })
 
 # freshness: under the viewer's map (mapkit.viewer.map_data.days_behind)

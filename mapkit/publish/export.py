@@ -32,7 +32,7 @@ __all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_t
 #: The most characters a map's title, subtitle and credit may have: about three lines of a
 #: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
 #: 100,000 characters took two minutes a PNG; a longer text is refused, never cut.
-TEXT_LIMITS = {"title": 200, "subtitle": 300, "credit": 200}
+TEXT_LIMITS = {"title": 200, "subtitle": 300, "credit": 300}
 
 
 class ExportInputError(FiguresError):
@@ -92,6 +92,8 @@ def render_export(
     lang: str = "en",
     generated_at: dt.datetime | None = None,
     progress: Progress | None = None,
+    frames: int | None = None,
+    seconds: float | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -123,6 +125,9 @@ def render_export(
         identical inputs give identical bytes.
     progress:
         Called as ``progress(done, total)`` while frames are drawn (gif).
+    frames, seconds:
+        An animation's (gif's) number of frames and length, spread evenly over its dates by
+        time (default 60 frames in 12 seconds: :func:`mapkit.publish.static.gif_schedule`).
 
     Raises
     ------
@@ -136,6 +141,9 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if (frames is not None or seconds is not None) and not export_format.animated:
+        raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
+                               f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
     try:
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
@@ -149,6 +157,8 @@ def render_export(
                  if len(timeline.dates) == 1 and export_format.title_says_date
                  else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
+    if export_format.animated:
+        texts.update(frames=frames, seconds=seconds)
     return export_format.render(timeline, provenance, texts, progress)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mapkit import __version__
 from mapkit.figures import SourceInfo, Timeline
 from mapkit.i18n import t
+from mapkit.publish.bidi import isolate
 
 
 def generation_time(now: dt.datetime | None = None) -> dt.datetime:
@@ -63,12 +64,20 @@ class Provenance:
         return f"{self.first_date.isoformat()} – {self.last_date.isoformat()}"
 
     def sources_text(self, lang: str = "en") -> str:
+        """"DeepStateMap (computed from front-line polygons); …", each name and method from
+        the data isolated (:func:`mapkit.publish.bidi.isolate`): a right-to-left name, or a
+        direction control in one, never turns the rest of the line around."""
         if not self.sources:
             return t("no_data", lang)
         return "; ".join(
-            f"{s.name} ({t(s.method, lang) if s.method in ('computed', 'reported') else s.method})"
+            f"{isolate(s.name)} "
+            f"({t(s.method, lang) if s.method in ('computed', 'reported') else isolate(s.method)})"
             for s in self.sources
         )
+
+    def source_line(self, lang: str = "en") -> str:
+        """"Source: …", the line under every map and chart."""
+        return t("source_line", lang, sources=self.sources_text(lang))
 
     def line(self, lang: str = "en") -> str:
         """One line for the foot of a map: dates covered, tool version, generated-at."""
@@ -88,3 +97,9 @@ class Provenance:
             "tool_version": self.tool_version,
             "generated_at": self.generated_text,
         }
+
+
+def credit_line(credit: str | None, lang: str = "en", key: str = "credit_line") -> str | None:
+    """"Map: <credit>" (``key`` "chart_credit_line": "Chart: <credit>"), the credit isolated
+    from the text around it; None without a credit."""
+    return t(key, lang, credit=isolate(credit)) if credit else None
