@@ -22,9 +22,9 @@ WHOLE_KM2_FROM = 10
 
 
 def _day(value) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).date()
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _month(day: dt.date, lang: str, case: str = "") -> str:

@@ -205,11 +205,12 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
                 "largest_since": bounds[since[i]] if since[i] >= 0 else None,
                 "region_name": region.name(lang), "largest_since_kind": kind[i],
                 "complete": ends[i] == _next(bounds[i], period),
+                # what the sentence needs beyond the row (made once the rows are chosen)
+                "_first": bounds[known[0]] if len(known) else None,
+                "_previous": bounds[i - 1] if i else None,
             }
-            row["summary"] = sentence(row, period, lang, bounds[known[0]] if len(known) else None,
-                                      previous=bounds[i - 1] if i else None)
             out.append(row)
-    table = pd.DataFrame(out, columns=COLUMNS)
+    table = pd.DataFrame(out, columns=[*COLUMNS, "_first", "_previous"])
     if start is not None:
         table = table[table["period_end"] > start]
     if end is not None:
@@ -229,6 +230,9 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         table = table[~still]
     table = table.assign(_order=table["region"].map(_ORDER).fillna(len(_ORDER)))
     table = table.sort_values(["period_start", "_order"], kind="stable").drop(columns="_order")
+    table["summary"] = [sentence(row, period, lang, row["_first"], row["_previous"])
+                        for row in table.to_dict("records")]
+    table = table.drop(columns=["_first", "_previous"])
     for column in ("period_start", "period_end", "largest_since"):
         table[column] = pd.to_datetime(table[column])
     table["complete"] = table["complete"].astype(bool)

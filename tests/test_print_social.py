@@ -196,7 +196,7 @@ def test_the_chart_credits_only_what_it_draws_as_the_charts(desk, drawn_texts):
     assert "Net gain of territory under Russian control" in drawn_texts
     assert "Net loss of territory under Russian control" in drawn_texts
     rgb = Image.open(io.BytesIO(png)).convert("RGB")
-    colours = {"#%02x%02x%02x" % pixel for _, pixel in rgb.getcolors(1 << 20)}
+    colours = {"#{:02x}{:02x}{:02x}".format(*pixel) for _, pixel in rgb.getcolors(1 << 20)}
     assert {GAIN_COLOUR, LOSS_COLOUR} <= colours
 
 
