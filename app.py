@@ -71,12 +71,16 @@ def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
     table = page_data.monthly_changes(frame, frame_key(), source, codes)
     for code in codes:
         region = region_by_code(code)
-        rows = table[(table["region"] == code)].dropna(subset=["change_km2"])
+        # whole months only: the month under way ("to date") would stand as a full one
+        rows = table[(table["region"] == code) & table["complete"]].dropna(subset=["change_km2"])
         name = region.name(lang)
         st.subheader(t("chart_title", lang) if code == COUNTRY.code
                      else t("chart_region_title", lang, region=name))
         if rows.empty:
             st.caption(t("chart_no_figure", lang, region=name))
+            continue
+        if not rows["change_km2"].any():  # say so, not an empty axis
+            st.caption(t("chart_region_no_change", lang, region=name))
             continue
         rows = rows.assign(sign=rows["change_km2"].ge(0).map({True: "gain", False: "loss"}))
         bars = alt.Chart(rows).mark_bar().encode(
@@ -84,7 +88,8 @@ def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
             y=alt.Y("change_km2:Q", title=t("chart_axis", lang)),
             color=alt.Color("sign:N", legend=None, scale=alt.Scale(
                 domain=["gain", "loss"], range=["#b2182b", "#2166ac"])),
-            tooltip=["period_start:T", "period_end:T", "change_km2:Q", "largest_since:T"],
+            tooltip=["period_start:T", "period_end:T", "change_km2:Q", "largest_since:T",
+                     "largest_since_kind:N"],
         )
         marker = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(shown_date)]})).mark_rule(
             color="#333", strokeDash=[4, 3]).encode(x="date:T")

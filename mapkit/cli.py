@@ -120,12 +120,17 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
               help="Language of the interface text and region names.")
+@click.option("--frames", type=click.IntRange(min=2), metavar="N",
+              help="gif: at most this many frames, spread evenly over the dates by time "
+                   "[default: 60].")
+@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="gif: length of the clip, the last frame held 2 s [default: 12].")
 @click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
-def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
-           snapshot_paths, out) -> None:
+def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang, frames,
+           seconds, snapshot_paths, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     \b
@@ -137,13 +142,20 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
     from mapkit.files import write_problem
     from mapkit.publish import (
         ExportInputError,
+        ExportTextError,
         check_export_target,
+        check_export_texts,
         iframe_snippet,
         write_export,
     )
     from mapkit.snapshots import SnapshotError, load_snapshots
 
     out = Path(out)
+    try:
+        check_export_texts(title=title, subtitle=subtitle, credit=credit)
+    except ExportTextError as error:
+        click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
+        sys.exit(2)
     try:
         check_export_target(out, list(snapshot_paths))
         snapshots = load_snapshots(list(snapshot_paths) or None)
@@ -157,7 +169,7 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
                    "(`mapkit validate` checks them).", err=True)
         sys.exit(1)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
-                   subtitle=subtitle, credit=credit, lang=lang)
+                   subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
     try:
         if FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
@@ -253,7 +265,9 @@ def _echo_capped(lines: list[str], total: int, what: str, err: bool = False) -> 
                                "column). Default: the densest computed series (DeepStateMap).")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD",
               help="First day to cover: periods that overlap --from … --to are shown.")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day to cover.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD",
+              help="Last day to cover: the period that ends on it is shown, the one that "
+                   "begins on it is not (--to 2026-01-01 ends with December 2025).")
 @click.option("--period", type=click.Choice(["week", "month", "year"]), default="month",
               show_default=True,
               help="Weeks run Monday to Monday, months from the 1st to the 1st, years from "
@@ -261,16 +275,26 @@ def _echo_capped(lines: list[str], total: int, what: str, err: bool = False) -> 
 @click.option("--region", "regions", multiple=True, metavar="CODE",
               help="A region (any spelling; UA = the whole country). Repeatable. Default: UA and "
                    "every region with territory under Russian control.")
+@click.option("--changed-only/--all-regions", "changed_only", default=None,
+              help="Leave out the rows of regions whose area did not change over the period "
+                   "(UA always stays) [default: --changed-only for --format table without "
+                   "--region, else --all-regions].")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
+              help="Language of the region names and of the sentences.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for reading, csv or json for other programs.")
-def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) -> None:
+def changes(snapshot_paths, source, date_from, date_to, period, regions, changed_only, lang,
+            fmt) -> None:
     """km² and share under Russian control at each period's start and end, and the change.
 
     Columns: period_start, period_end, region, km2_start, km2_end, change_km2, percent_start,
-    percent_end, largest_since (the start of the last earlier period with a larger change;
-    empty if none). Each boundary's figures are the latest snapshot on or before it; where
-    there is none, the figures are empty ("no figure"), never guessed. Method:
-    docs/methodology.md.
+    percent_end, largest_since (the start of the last earlier period with a larger gain, for a
+    gain, or a larger loss, for a loss; empty if none), region_name (in --lang),
+    largest_since_kind (gain, loss, or empty: no change), complete (false for the period
+    under way, measured to the newest snapshot: "to date") and summary (the row in a sentence
+    to quote, e.g. "Russia gained 506 km² in November 2025, the largest monthly gain since
+    July 2025."). Each boundary's figures are the latest snapshot on or before it; where there
+    is none, the figures are empty ("no figure"), never guessed. Method: docs/methodology.md.
 
     \b
     Examples:
@@ -281,12 +305,17 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, fmt) ->
     from mapkit.period_changes import ChangesError, InvalidSnapshotsError, format_changes
     from mapkit.period_changes import changes as changes_table
 
+    if changed_only is None:
+        changed_only = fmt == "table" and not regions
     try:
         table = changes_table(list(snapshot_paths) or None, source=source, date_from=date_from,
-                              date_to=date_to, period=period, regions=regions or None)
+                              date_to=date_to, period=period, regions=regions or None,
+                              lang=lang, changed_only=changed_only)
     except ChangesError as error:
         _fail(error, 1 if isinstance(error, InvalidSnapshotsError) else 2)
     click.echo(format_changes(table, fmt), nl=False)
+
+
 def _date_option(ctx, param, value):
     """A YYYY-MM-DD option as a date (click exits 2 with the option's name when it is not)."""
     if value is None:

@@ -273,6 +273,27 @@ STRINGS.update({
         "en": "Change of the occupied area between the maps at the end of each month's 1st.",
         "uk": "Зміна окупованої площі між картами на кінець 1-го числа кожного місяця.",
     },
+    "chart_credit_line": {"en": "Chart: {credit}", "uk": "Графік: {credit}"},
+    "chart_gain": {
+        "en": "Net gain of territory under Russian control",
+        "uk": "Чистий приріст території під контролем Росії",
+    },
+    "chart_loss": {
+        "en": "Net loss of territory under Russian control",
+        "uk": "Чисте зменшення території під контролем Росії",
+    },
+    "chart_no_change": {
+        "en": "No change: the area under Russian control was the same at every month's 1st "
+              "from {first} to {last}.",
+        "uk": "Без змін: територія під контролем Росії була однаковою на 1-ше число кожного "
+              "місяця з {first} до {last}.",
+    },
+    "chart_region_no_change": {
+        "en": "No change: {region}'s area under Russian control was the same at every month's "
+              "1st.",
+        "uk": "Без змін: територія під контролем Росії в регіоні «{region}» була однаковою на "
+              "1-ше число кожного місяця.",
+    },
 })
 
 # freshness: under the viewer's map (mapkit.viewer.map_data.days_behind)
@@ -314,11 +335,81 @@ STRINGS.update({
     "status_no_map": {"en": "no map", "uk": "немає карти"},
 })
 
+# quotable changes: the sentences of `mapkit changes` (mapkit.change_sentences, issue 17)
+STRINGS.update({
+    "changes_gain": {
+        "en": "{place}Russia gained {km2} km² {when}{since}.",
+        "uk": "{place}Територія під контролем Росії збільшилася на {km2} км² {when}{since}.",
+    },
+    "changes_loss": {
+        "en": "{place}Russia lost {km2} km² {when}{since}.",
+        "uk": "{place}Територія під контролем Росії зменшилася на {km2} км² {when}{since}.",
+    },
+    "changes_none": {
+        "en": "{place}The area under Russian control did not change {when}.",
+        "uk": "{place}Територія під контролем Росії не змінилася {when}.",
+    },
+    "changes_no_figure": {
+        "en": "{place}No figure for the change {when}: the series has no snapshot within a "
+              "{period} before its start or its end.",
+        "uk": "{place}Немає цифри зміни {when}: у ряді немає знімка в межах {period} до його "
+              "початку чи кінця.",
+    },
+    "changes_gain_since": {
+        "en": ", the largest {adjective} gain since {then}",
+        "uk": " — найбільший {adjective} приріст з {then}",
+    },
+    "changes_loss_since": {
+        "en": ", the largest {adjective} loss since {then}",
+        "uk": " — найбільше {adjective} зменшення з {then}",
+    },
+    "changes_gain_first": {
+        "en": ", the largest {adjective} gain in this series (figures from {then})",
+        "uk": " — найбільший {adjective} приріст у цьому ряді (дані з {then})",
+    },
+    "changes_loss_first": {
+        "en": ", the largest {adjective} loss in this series (figures from {then})",
+        "uk": " — найбільше {adjective} зменшення в цьому ряді (дані з {then})",
+    },
+    "changes_to_date": {"en": "{when} to date (to {date})", "uk": "{when} (станом на {date})"},
+    "changes_in_month": {"en": "in {month} {year}", "uk": "у {month} {year} року"},
+    "changes_in_week": {"en": "in the week from {start} to {end}",
+                        "uk": "за тиждень з {start} до {end}"},
+    "changes_in_week_to_date": {"en": "in the week from {start}", "uk": "за тиждень з {start}"},
+    "changes_in_year": {"en": "in {year}", "uk": "у {year} році"},
+    "changes_month_then": {"en": "{month} {year}", "uk": "{month} {year} року"},
+    "changes_week_then": {"en": "the week from {start}", "uk": "тижня з {start}"},
+    "changes_year_then": {"en": "{year}", "uk": "{year} року"},
+    "changes_day": {"en": "{day} {month} {year}", "uk": "{day} {month} {year} року"},
+    "changes_period_week": {"en": "week", "uk": "тижня"},
+    "changes_period_month": {"en": "month", "uk": "місяця"},
+    "changes_period_year": {"en": "year", "uk": "року"},
+    # "weekly gain" / "тижневий приріст" (masculine), "тижневе зменшення" (neuter)
+    "changes_adjective_gain_week": {"en": "weekly", "uk": "тижневий"},
+    "changes_adjective_gain_month": {"en": "monthly", "uk": "місячний"},
+    "changes_adjective_gain_year": {"en": "yearly", "uk": "річний"},
+    "changes_adjective_loss_week": {"en": "weekly", "uk": "тижневе"},
+    "changes_adjective_loss_month": {"en": "monthly", "uk": "місячне"},
+    "changes_adjective_loss_year": {"en": "yearly", "uk": "річне"},
+    "changes_in_words": {"en": "In words:", "uk": "Словами:"},
+    "changes_hidden": {
+        "en": "Not shown: {count} row(s) without change ({regions}); --all-regions shows them.",
+        "uk": "Не показано: {count} рядк(и) без змін ({regions}); --all-regions показує їх.",
+    },
+    "changes_to_date_mark": {"en": "to date", "uk": "неповний"},
+})
+
+#: Month names: English, and the Ukrainian cases a sentence needs — nominative ("листопад"),
+#: genitive ("17 листопада", "з листопада") and locative ("у листопаді").
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
-    "uk": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня",
-           "вересня", "жовтня", "листопада", "грудня"),
+    "uk": ("січень", "лютий", "березень", "квітень", "травень", "червень", "липень", "серпень",
+           "вересень", "жовтень", "листопад", "грудень"),
+    "uk_genitive": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня",
+                    "серпня", "вересня", "жовтня", "листопада", "грудня"),
+    "uk_locative": ("січні", "лютому", "березні", "квітні", "травні", "червні", "липні",
+                    "серпні", "вересні", "жовтні", "листопаді", "грудні"),
 }
 MONTHS_SHORT = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -329,7 +420,10 @@ MONTHS_SHORT = {
 
 def date_text(day, lang: str = "en", short: bool = False, year: bool = True) -> str:
     """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022"."""
-    months = (MONTHS_SHORT if short else MONTHS).get(lang, MONTHS["en"])
+    if short:
+        months = MONTHS_SHORT.get(lang, MONTHS_SHORT["en"])
+    else:  # "23 лютого": a day's month is in the genitive
+        months = MONTHS["uk_genitive"] if lang == "uk" else MONTHS["en"]
     text = f"{day.day} {months[day.month - 1]}"
     return f"{text} {day.year}" if year else text
 

@@ -1,5 +1,6 @@
 """The numbers monthly stories quote: km² and share under Russian control at each period's
-boundaries, the change over the period, and whether it is the largest since some earlier one.
+boundaries, the change over the period, whether it is the largest gain (or loss) since some
+earlier one, and the same in a sentence a journalist can paste.
 
 ``mapkit changes`` prints it; ``mapkit.changes(...)`` returns it as a DataFrame with the columns
 of :data:`COLUMNS`. One series (source) at a time: by default the densest computed one
@@ -9,13 +10,17 @@ of :data:`COLUMNS`. One series (source) at a time: by default the densest comput
 1 January to 1 January. A boundary's figures are those of the latest snapshot on or before it —
 a snapshot dated D being the map at the end of day D (docs/methodology.md, "Dates"), so a month
 measures from the end of its 1st to the end of the next month's 1st, as DeepStateMap does.
-No figure is made up: a boundary has none when the series has no snapshot on or before it, when
-its latest one is older than the period is long (a snapshot from 2014 says nothing about 2018),
-or when the boundary is after the series' last snapshot (that map is not known yet); a period
-missing a figure at either boundary has no change.
+No figure is made up: a boundary has none when the series has no snapshot on or before it, or
+when its latest one is older than the period is long (a snapshot from 2014 says nothing about
+2018); a period missing a figure at either boundary has no change.
 
-**largest_since** is the start of the last earlier period (of the whole series, not only those
-shown) whose change was larger; empty when no earlier period's was — the largest so far.
+**To date.** The period holding the series' newest snapshot is not over: it is measured to that
+snapshot instead (``period_end`` is its date, ``complete`` is False, the table says "to date").
+
+**largest_since** compares gains with gains and losses with losses (``largest_since_kind``):
+the start of the last earlier period (of the whole series, not only those shown) with a larger
+gain — or a larger loss; empty when no earlier period's was — the largest so far. A period
+without change has neither.
 """
 
 from __future__ import annotations
@@ -33,9 +38,13 @@ from mapkit.regions import COUNTRY, REGIONS, UnknownRegionError, resolve
 __all__ = ["COLUMNS", "PERIODS", "ChangesError", "InvalidSnapshotsError", "changes",
            "format_changes", "series_changes"]
 
-#: The columns of :func:`changes`, in order: the public interface of ``mapkit changes``.
+#: The columns of :func:`changes`, in order: the public interface of ``mapkit changes`` (the
+#: first nine since it began; later ones are added after them, so no column moves).
 COLUMNS = ["period_start", "period_end", "region", "km2_start", "km2_end", "change_km2",
-           "percent_start", "percent_end", "largest_since"]
+           "percent_start", "percent_end", "largest_since", "region_name", "largest_since_kind",
+           "complete", "summary"]
+#: ``largest_since_kind``: the change is a gain, or a loss, of territory under Russian control.
+GAIN, LOSS = "gain", "loss"
 #: Period names, and the longest gap a boundary's figure may have before it (days).
 PERIODS = {"week": 7, "month": 31, "year": 366}
 #: Row order within a period: the whole country first, then the regions by ISO code.
@@ -111,7 +120,8 @@ def _codes(regions: Iterable[str] | None) -> list[str] | None:
 def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None = None, *,
             source: str | None = None, date_from: dt.date | str | None = None,
             date_to: dt.date | str | None = None, period: str = "month",
-            regions: Iterable[str] | None = None) -> pd.DataFrame:
+            regions: Iterable[str] | None = None, lang: str = "en",
+            changed_only: bool = False) -> pd.DataFrame:
     """km² and percent at each period's boundaries, and the change over the period.
 
     Parameters
@@ -122,23 +132,41 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
     source:
         The series (a ``source`` name); default the densest computed one.
     date_from, date_to:
-        Keep the periods that overlap this range (default: the series' first and last dates).
+        Keep the periods that end after ``date_from`` and begin before ``date_to``: the
+        period that ends on ``date_to`` is kept, the one that begins on it is not (default:
+        the series' first and last dates).
     period:
         "week" (Monday to Monday), "month" (1st to 1st) or "year" (1 January to 1 January).
     regions:
         Region names or codes (any spelling; "UA" is the whole country). Default: UA and every
         region with territory under Russian control at some boundary shown.
+    lang:
+        "en" or "uk": the language of ``region_name`` and ``summary``.
+    changed_only:
+        Leave out the rows of regions whose area did not change over the period (the row UA,
+        Ukraine as a whole, always stays; a period without a figure is not "no change").
 
     Returns
     -------
     A DataFrame with :data:`COLUMNS`: ``period_start``, ``period_end`` and ``largest_since``
-    as Timestamps (NaT: none), km² and percent as floats (NaN: no figure).
+    as Timestamps (NaT: none), km² and percent as floats (NaN: no figure), ``complete`` a bool,
+    ``largest_since_kind`` "gain", "loss" or "" (no change, or no figure), ``summary`` the row
+    in a sentence. ``attrs`` holds ``source``, ``period``, ``lang`` and ``hidden`` (rows left
+    out by ``changed_only``, as (region, region_name) pairs).
     """
+    from mapkit.change_sentences import sentence
     from mapkit.figures import list_series, series_of
+    from mapkit.i18n import LANGUAGES
+    from mapkit.regions import region_by_code
     from mapkit.snapshots import default_source
 
     if period not in PERIODS:
         raise ChangesError(f"unknown period {period!r}: choose one of {', '.join(PERIODS)}")
+    if lang not in LANGUAGES:
+        raise ChangesError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    start, end = _date(date_from, "from"), _date(date_to, "to")
+    if start is not None and end is not None and start > end:
+        raise ChangesError(f"the from date {start} is after the to date {end}")
     frame = _load(snapshots)
     if frame.empty:
         raise ChangesError("there are no snapshots: add CSV files to data/control_snapshots/ "
@@ -148,16 +176,13 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
     if rows.empty:
         known = "; ".join(map(repr, list_series(frame)))
         raise ChangesError(f"no snapshot has source {chosen!r}; sources are: {known}")
-    start, end = _as_date(date_from, "from date"), _as_date(date_to, "to date")
-    if start is not None and end is not None and start > end:
-        raise ChangesError(f"the from date {start} is after the to date {end}")
     wanted = _codes(regions)
 
     days = pd.to_datetime(rows["date"]).dt.date
     first, last = days.min(), days.max()
-    bounds = _boundaries(first, last, period)
+    bounds, ends = _periods(first, last, period)
     staleness = dt.timedelta(days=PERIODS[period])
-    bound_days = np.array(bounds, dtype="datetime64[D]")
+    points = np.array([*bounds, *ends[-1:]], dtype="datetime64[D]")
     out: list[dict] = []
     for code, group in rows.assign(_day=days).sort_values("_day").groupby("region", sort=False):
         if wanted is not None and code not in wanted:
@@ -166,33 +191,83 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         percent = np.where(group["partial"].to_numpy(dtype=bool), np.nan,
                            group["percent"].to_numpy(dtype=float))
         km2_at, percent_at = _at_boundaries(
-            group_days, [group["area_km2"].to_numpy(dtype=float), percent], bound_days, last,
+            group_days, [group["area_km2"].to_numpy(dtype=float), percent], points, last,
             staleness)
         change = np.round(km2_at[1:] - km2_at[:-1], 1)
-        since = _largest_since(change)
-        for i in range(len(bounds) - 1):
-            out.append({
-                "period_start": bounds[i], "period_end": bounds[i + 1], "region": code,
+        since, kind = _largest_since_by_kind(change)
+        known = np.flatnonzero(~np.isnan(change))
+        region = region_by_code(code)
+        for i in range(len(bounds)):
+            row = {
+                "period_start": bounds[i], "period_end": ends[i], "region": code,
                 "km2_start": km2_at[i], "km2_end": km2_at[i + 1], "change_km2": change[i],
                 "percent_start": percent_at[i], "percent_end": percent_at[i + 1],
                 "largest_since": bounds[since[i]] if since[i] >= 0 else None,
-            })
-    table = pd.DataFrame(out, columns=COLUMNS)
+                "region_name": region.name(lang), "largest_since_kind": kind[i],
+                "complete": ends[i] == _next(bounds[i], period),
+                # what the sentence needs beyond the row (made once the rows are chosen)
+                "_first": bounds[known[0]] if len(known) else None,
+                "_previous": bounds[i - 1] if i else None,
+            }
+            out.append(row)
+    table = pd.DataFrame(out, columns=[*COLUMNS, "_first", "_previous"])
     if start is not None:
         table = table[table["period_end"] > start]
     if end is not None:
-        table = table[table["period_start"] <= end]
+        table = table[table["period_start"] < end]
     if wanted is None:  # the country, and the regions with something under control
         shown = table.groupby("region")[["km2_start", "km2_end", "percent_start",
                                          "percent_end"]].max().fillna(0).max(axis=1)
         keep = {code for code, value in shown.items() if value > 0} | {COUNTRY.code}
         table = table[table["region"].isin(keep)]
+    hidden: list[tuple[str, str]] = []
+    hidden_rows = 0
+    if changed_only:
+        still = (table["change_km2"] == 0) & (table["region"] != COUNTRY.code)
+        hidden = list(dict.fromkeys(zip(table.loc[still, "region"],
+                                        table.loc[still, "region_name"])))
+        hidden_rows = int(still.sum())
+        table = table[~still]
     table = table.assign(_order=table["region"].map(_ORDER).fillna(len(_ORDER)))
     table = table.sort_values(["period_start", "_order"], kind="stable").drop(columns="_order")
+    table["summary"] = [sentence(row, period, lang, row["_first"], row["_previous"])
+                        for row in table.to_dict("records")]
+    table = table.drop(columns=["_first", "_previous"])
     for column in ("period_start", "period_end", "largest_since"):
         table[column] = pd.to_datetime(table[column])
-    table.attrs.update(source=chosen, period=period)
+    table["complete"] = table["complete"].astype(bool)
+    table.attrs.update(source=chosen, period=period, lang=lang, hidden_rows=hidden_rows,
+                       hidden=sorted(hidden, key=lambda pair: _ORDER.get(pair[0], len(_ORDER))))
     return table.reset_index(drop=True)
+
+
+def _date(value: dt.date | str | None, which: str) -> dt.date | None:
+    """``--from``/``--to`` as a date, or a :class:`ChangesError` that names it and says why."""
+    try:
+        return _as_date(value, f"{which} date")
+    except FiguresError:
+        try:
+            dt.date.fromisoformat(str(value).strip())
+            reason = ""
+        except ValueError as problem:
+            reason = "" if str(problem).startswith("Invalid") else f" ({problem})"
+        raise ChangesError(f"--{which} {str(value)!r} is not a date{reason}: write it as "
+                           "YYYY-MM-DD, e.g. 2025-03-17") from None
+
+
+def _periods(first: dt.date, last: dt.date, period: str) -> tuple[list[dt.date], list[dt.date]]:
+    """The periods from the one holding ``first`` to the one holding ``last``: their starts,
+    and their ends — the last one's being ``last`` (to date) unless ``last`` is its start
+    (the period has not begun: it is left out)."""
+    bounds = _boundaries(first, last, period)
+    starts, ends = bounds[:-1], bounds[1:]
+    if not starts:  # one map, on a boundary: no period has begun
+        return [], []
+    if starts[-1] == last:  # the newest map is the end of a period: none is under way
+        starts, ends = starts[:-1], ends[:-1]
+    else:
+        ends[-1] = last
+    return starts, ends
 
 
 def _at_boundaries(days: np.ndarray, values: list[np.ndarray], bounds: np.ndarray,
@@ -226,6 +301,17 @@ def series_changes(days, km2, *, period: str = "month", last: dt.date | None = N
     return [(bounds[i], bounds[i + 1], float(change[i])) for i in range(len(bounds) - 1)]
 
 
+def _largest_since_by_kind(change: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """For each period: the index of the last earlier period with a larger gain (when it is a
+    gain) or a larger loss (when it is a loss), -1 when none (or no change), and which it is:
+    "gain", "loss" or ""."""
+    gains = _largest_since(np.where(change > 0, change, np.nan))
+    losses = _largest_since(np.where(change < 0, -change, np.nan))
+    since = np.where(change > 0, gains, np.where(change < 0, losses, -1))
+    kind = [GAIN if value > 0 else LOSS if value < 0 else "" for value in change]
+    return since, kind
+
+
 def _largest_since(change: np.ndarray) -> np.ndarray:
     """For each period, the index of the last earlier period with a larger change (-1: none,
     or no change to compare). A stack of earlier changes, each larger than the ones above it:
@@ -244,10 +330,15 @@ def _largest_since(change: np.ndarray) -> np.ndarray:
 
 # --- As text ------------------------------------------------------------------------------------
 
+#: Columns whose cells are text in JSON (the others are numbers, or ``complete`` a boolean).
+_TEXT_COLUMNS = {"period_start", "period_end", "region", "largest_since", "region_name",
+                 "largest_since_kind", "summary"}
+
 
 def _cells(table: pd.DataFrame) -> list[list[str]]:
-    """Each row's cells as plain text: dates YYYY-MM-DD, km² with one decimal, percent with
-    two, "" where there is no figure."""
+    """Each row's cells as plain text, in the order of :data:`COLUMNS`: dates YYYY-MM-DD, km²
+    with one decimal, percent with two, ``complete`` "true"/"false", "" where there is no
+    figure."""
     def date(value) -> str:
         return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
@@ -256,14 +347,16 @@ def _cells(table: pd.DataFrame) -> list[list[str]]:
 
     return [[date(r.period_start), date(r.period_end), r.region, number(r.km2_start, 1),
              number(r.km2_end, 1), number(r.change_km2, 1), number(r.percent_start, 2),
-             number(r.percent_end, 2), date(r.largest_since)]
+             number(r.percent_end, 2), date(r.largest_since), r.region_name,
+             r.largest_since_kind, "true" if r.complete else "false", r.summary]
             for r in table.itertuples(index=False)]
 
 
 def format_changes(table: pd.DataFrame, fmt: str = "table") -> str:
     """``table`` (from :func:`changes`) as "csv", "json" (a list of records, null where there
-    is no figure) or "table" (aligned for a terminal, thousands separated, "no figure" spelt
-    out, and a line on the source and the rule)."""
+    is no figure, ``complete`` true or false) or "table" (aligned for a terminal, thousands
+    separated, "no figure" spelt out, the rows in words, and a line on the source and the
+    rule)."""
     import csv
     import io
     import json
@@ -280,12 +373,13 @@ def format_changes(table: pd.DataFrame, fmt: str = "table") -> str:
         for row in cells:
             record = {}
             for column, cell in zip(COLUMNS, row):
-                if cell == "":
-                    record[column] = None
-                elif column in ("period_start", "period_end", "region", "largest_since"):
-                    record[column] = cell
+                if column == "complete":
+                    record[column] = cell == "true"
+                elif column in _TEXT_COLUMNS:
+                    record[column] = cell if cell != "" or column == "largest_since_kind" \
+                        else None
                 else:
-                    record[column] = float(cell)
+                    record[column] = None if cell == "" else float(cell)
             records.append(record)
         return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     if fmt != "table":
@@ -293,26 +387,47 @@ def format_changes(table: pd.DataFrame, fmt: str = "table") -> str:
     return _terminal_table(table, cells)
 
 
+#: The terminal table's columns: the first ten of :data:`COLUMNS`, the name beside the code.
+_SHOWN = ["period_start", "period_end", "region", "region_name", "km2_start", "km2_end",
+          "change_km2", "percent_start", "percent_end", "largest_since"]
+
+
 def _terminal_table(table: pd.DataFrame, cells: list[list[str]]) -> str:
+    from mapkit.i18n import t
+
+    lang = table.attrs.get("lang", "en")
+    to_date = t("changes_to_date_mark", lang)
+
     def grouped(text: str, sign: bool = False) -> str:
         if text == "":
             return "no figure" if not sign else "–"
         value = float(text)
         return f"{value:+,.1f}" if sign else f"{value:,.1f}"
 
+    def since(date: str, kind: str) -> str:
+        if not kind:
+            return ""
+        return f"{kind} since {date}" if date else f"largest {kind}"
+
+    column = {name: i for i, name in enumerate(COLUMNS)}
     shown = []
     for row in cells:
-        shown.append([row[0], row[1], row[2], grouped(row[3]), grouped(row[4]),
-                      grouped(row[5], sign=True), row[6] or "–", row[7] or "–", row[8]])
-    widths = [max(len(COLUMNS[i]), *(len(r[i]) for r in shown)) if shown else len(COLUMNS[i])
-              for i in range(len(COLUMNS))]
-    right = {3, 4, 5, 6, 7}
+        cell = {name: row[column[name]] for name in COLUMNS}
+        end = cell["period_end"] + ("" if cell["complete"] == "true" else f" ({to_date})")
+        shown.append([cell["period_start"], end, cell["region"], cell["region_name"],
+                      grouped(cell["km2_start"]), grouped(cell["km2_end"]),
+                      grouped(cell["change_km2"], sign=True), cell["percent_start"] or "–",
+                      cell["percent_end"] or "–",
+                      since(cell["largest_since"], cell["largest_since_kind"])])
+    widths = [max(len(_SHOWN[i]), *(len(r[i]) for r in shown)) if shown else len(_SHOWN[i])
+              for i in range(len(_SHOWN))]
+    right = {4, 5, 6, 7, 8}
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if i in right else v.ljust(w)
                          for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
-    lines = [line(COLUMNS), line(["-" * w for w in widths])]
+    lines = [line(_SHOWN), line(["-" * w for w in widths])]
     previous = None
     several = len({row[2] for row in shown}) > 1  # then a blank line between periods
     for row in shown:
@@ -320,12 +435,23 @@ def _terminal_table(table: pd.DataFrame, cells: list[list[str]]) -> str:
             lines.append("")
         previous = row[0]
         lines.append(line(row))
+    quoted = table[table["region"] == COUNTRY.code]
+    if quoted.empty:
+        quoted = table
+    if not quoted.empty:
+        lines += ["", t("changes_in_words", lang), *quoted["summary"]]
+    hidden = table.attrs.get("hidden") or []
+    if hidden:
+        lines += ["", t("changes_hidden", lang, count=table.attrs.get("hidden_rows", 0),
+                        regions=", ".join(f"{code} {name}" for code, name in hidden))]
     source, period = table.attrs.get("source", ""), table.attrs.get("period", "")
     lines += ["", f"Source: {source}. Each boundary's figures are the latest snapshot on or "
                   f"before it (the map at the end of that day); {period}s run "
                   + {"week": "Monday to Monday", "month": "from the 1st to the 1st",
-                     "year": "1 January to 1 January"}.get(period, "") + ".",
-              "no figure: no snapshot within a " + period + " before the boundary, or the "
-              "boundary is after the last snapshot. UA: Ukraine as a whole (polygons as drawn, "
-              "% of 603,628 km²)."]
+                     "year": "1 January to 1 January"}.get(period, "") + "; the "
+                  f"{period} under way is measured to the newest snapshot (to date).",
+              "largest_since: the last earlier " + period + " with a larger gain (or a larger "
+              "loss); \"largest\": none earlier. no figure: no snapshot within a " + period +
+              " before the boundary. UA: Ukraine as a whole (polygons as drawn, % of 603,628 "
+              "km²)."]
     return "\n".join(lines) + "\n"

@@ -52,6 +52,12 @@ def test_chart_png_draws_a_bar_per_month_gains_up_losses_down(snapshots, drawn_t
     png = render_export("chart-png", snapshots, source="Map desk", credit=HOSTILE,
                         subtitle=HOSTILE)
     gains, losses = _pixels(png, GAIN_COLOUR), _pixels(png, LOSS_COLOUR)
+    # the legend's swatches stand in a row above the axis, the gains' first, at the left edge
+    width = Image.open(io.BytesIO(png)).width
+    swatch_rows = gains[gains[:, 0] < 0.07 * width][:, 1]
+    assert len(swatch_rows) and len(losses[np.isin(losses[:, 1], swatch_rows)])
+    gains = gains[gains[:, 1] > swatch_rows.max() + 2]
+    losses = losses[losses[:, 1] > swatch_rows.max() + 2]
     assert len(gains) > 1000 and len(losses) > 100
     # three gain bars side by side (Jan, Feb, Mar), then the loss (Apr) to their right
     columns = np.unique(gains[:, 0])
@@ -67,7 +73,7 @@ def test_chart_png_draws_a_bar_per_month_gains_up_losses_down(snapshots, drawn_t
     assert heights[0] / heights[1] == pytest.approx(3, rel=0.05)
     joined = "\n".join(drawn_texts)
     assert "Net change in territory under Russian military control, per month" in drawn_texts
-    assert HOSTILE in drawn_texts and f"Map: {HOSTILE}" in joined
+    assert HOSTILE in drawn_texts and f"Chart: {HOSTILE}" in joined
     assert "Source: Map desk (computed from front-line polygons)" in joined
     assert Image.open(io.BytesIO(png)).text["Software"].startswith("mapkit")
 

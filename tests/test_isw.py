@@ -24,6 +24,7 @@ from mapkit.figures import build_timeline, default_series, list_series
 from mapkit.ingest.day import compute_snapshot
 from mapkit.ingest.importers import read_control_file
 from mapkit.publish import render_export
+from mapkit.publish.bidi import without_controls
 from mapkit.snapshots import COLUMNS, load_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,7 +194,8 @@ def _embed_data(page: str) -> dict:
 def test_a_map_of_isw_ctp_credits_it_in_the_embed_png_and_csv(bundled, drawn_texts):
     options = {"date": "2022-03-15", "source": ISW}
     page = render_export("embed", bundled, **options).decode()
-    assert "Source: ISW/CTP (computed from front-line polygons)" in page
+    # names from the data are isolated (U+2068 … U+2069) from the text around them
+    assert "Source: ISW/CTP (computed from front-line polygons)" in without_controls(page)
     assert _embed_data(page)["provenance"]["sources"] == [
         {"name": ISW, "url": ISW_URL, "method": "computed"}]
 
@@ -215,7 +217,7 @@ def test_isw_ctp_figures_beside_deepstatemaps_are_credited_where_they_are_shown(
     page = render_export("embed", bundled, **options).decode()
     data = _embed_data(page)
     assert data["series"] == "DeepStateMap"
-    assert "beside it, in the tooltips: ISW/CTP" in page
+    assert "beside it, in the tooltips: ISW/CTP" in without_controls(page)
     assert {"name": ISW, "url": ISW_URL, "method": "computed"} in \
         data["provenance"]["sources_beside"]
 

@@ -27,8 +27,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mapkit.publish.export import (
+        TEXT_LIMITS,
         ExportInputError,
+        ExportTextError,
         check_export_target,
+        check_export_texts,
         iframe_snippet,
         render_export,
         write_export,
@@ -37,7 +40,10 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "ExportInputError": "mapkit.publish.export",
+    "ExportTextError": "mapkit.publish.export",
+    "TEXT_LIMITS": "mapkit.publish.export",
     "check_export_target": "mapkit.publish.export",
+    "check_export_texts": "mapkit.publish.export",
     "iframe_snippet": "mapkit.publish.export",
     "render_export": "mapkit.publish.export",
     "write_export": "mapkit.publish.export",
@@ -46,8 +52,9 @@ _HOMES = {
 }
 
 __all__ = [
-    "FORMATS", "ExportFormat", "ExportInputError", "check_export_target", "iframe_snippet",
-    "render_export", "write_export",
+    "FORMATS", "TEXT_LIMITS", "ExportFormat", "ExportInputError", "ExportTextError",
+    "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
+    "write_export",
 ]
 
 

@@ -82,7 +82,7 @@
     line(tip, L.date, figureDate === shown ? shown
       : shown + " (" + fill(L.export_as_of, "date", figureDate) + reader.because(frame, i) + ")");
     if (src) {
-      line(tip, L.source, src.name);
+      line(tip, L.source, reader.isolate(src.name));
       line(tip, L.method, L[src.method] || src.method);
     }
     if (frame.n && frame.n[i]) line(tip, L.note, frame.n[i]);

@@ -39,7 +39,7 @@ from mapkit.publish.payload import (
     timeline_payload,
     value_text,
 )
-from mapkit.publish.provenance import Provenance
+from mapkit.publish.provenance import Provenance, credit_line
 
 HERE = Path(__file__).parent
 #: Width of the SVG coordinate space; the drawing scales to any width in the page.
@@ -165,8 +165,8 @@ def render_embed(
         title=title,
         subtitle=subtitle,
         headline=headlines[start],
-        credit_line=t("credit_line", lang, credit=credit) if credit else None,
-        source_line=t("source_line", lang, sources=provenance.sources_text(lang, beside=True)),
+        credit_line=credit_line(credit, lang),
+        source_line=provenance.source_line(lang, beside=True),
         provenance_line=provenance.line(lang),
         description=t("export_embed_description", lang, first=first, last=last),
         width=width,

@@ -27,13 +27,56 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["ExportInputError", "check_export_target", "iframe_snippet", "render_export",
-           "write_export"]
+__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_target",
+           "check_export_texts", "iframe_snippet", "render_export", "write_export"]
+
+#: The most characters a map's title, subtitle and credit may have: about three lines of a
+#: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
+#: 100,000 characters took two minutes a PNG; a longer text is refused, never cut.
+TEXT_LIMITS = {"title": 200, "subtitle": 300, "credit": 300}
 
 
 class ExportInputError(FiguresError):
     """The export's options (format, language, dates, source, file) cannot be used; the message
     says what to do. The figures' own error, raised as this one by the functions here."""
+
+
+class ExportTextError(ExportInputError):
+    """A title, subtitle or credit that cannot be drawn: ``field`` names it ("title", …), the
+    message (``the title is …``) says what is wrong and what to do; ``problem`` is the message
+    without its subject, for a command line that names the option instead (``--title is …``).
+    """
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"the {field} {problem}")
+
+
+def check_export_texts(**texts: str | None) -> None:
+    """Refuse a ``title``, ``subtitle`` or ``credit`` no map can draw: one longer than
+    :data:`TEXT_LIMITS`, or one that is not text — bytes that are not UTF-8, which Python
+    keeps as lone surrogates (a terminal in another encoding: ``--title $'\\xff'``).
+
+    The command line checks them before anything is loaded; :func:`render_export` (the app's
+    way in) checks them again, so the limits hold wherever a map is made.
+    """
+    for field, text in texts.items():
+        if text is None:
+            continue
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raw = text.encode("utf-8", "surrogateescape")[error.start:error.end]
+            raise ExportTextError(
+                field, f"is not text: it holds bytes that are not UTF-8 ({raw!r} at character "
+                       f"{error.start + 1}); type it again, or set the terminal to UTF-8"
+            ) from None
+        limit = TEXT_LIMITS[field]
+        if len(text) > limit:
+            raise ExportTextError(
+                field, f"is {len(text):,} characters long; a map's {field} may have at most "
+                       f"{limit}: shorten it")
 
 
 def render_export(
@@ -50,6 +93,8 @@ def render_export(
     lang: str = "en",
     generated_at: dt.datetime | None = None,
     progress: Progress | None = None,
+    frames: int | None = None,
+    seconds: float | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -74,8 +119,10 @@ def render_export(
         the densest computed series. Other series' figures stand beside it (tooltips, the
         CSV's ``other_sources``), never in its colours; every figure keeps its source and date.
     title, subtitle, credit:
-        Text shown on the map; a user's text is escaped in every format. The title defaults to
-        "Territory under Russian military control" (with the date on one-date maps).
+        Text shown on the map; a user's text is escaped in every format, and isolated from the
+        text around it (right-to-left text and Unicode direction controls stay inside it). At
+        most :data:`TEXT_LIMITS` characters. The title defaults to "Territory under Russian
+        military control" (with the date on one-date maps).
     lang:
         "en" or "uk": interface text and region names.
     generated_at:
@@ -83,18 +130,25 @@ def render_export(
         identical inputs give identical bytes.
     progress:
         Called as ``progress(done, total)`` while frames are drawn (gif).
+    frames, seconds:
+        An animation's (gif's) number of frames and length, spread evenly over its dates by
+        time (default 60 frames in 12 seconds: :func:`mapkit.publish.static.gif_schedule`).
 
     Raises
     ------
     ExportInputError
-        Unknown format or language, or dates/source that match no snapshot; the message says
-        what to do.
+        Unknown format or language, dates/source that match no snapshot, or a text too long or
+        not text (:class:`ExportTextError`); the message says what to do.
     """
+    check_export_texts(title=title, subtitle=subtitle, credit=credit)
     export_format = FORMATS.get(fmt)
     if export_format is None:
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if (frames is not None or seconds is not None) and not export_format.animated:
+        raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
+                               f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
     try:
         instead_of = None
         if date is not None and date_from is None and date_to is None:
@@ -113,6 +167,8 @@ def render_export(
                  if len(timeline.dates) == 1 and export_format.title_says_date
                  else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
+    if export_format.animated:
+        texts.update(frames=frames, seconds=seconds)
     return export_format.render(timeline, provenance, texts, progress)
 
 

@@ -32,7 +32,7 @@ from mapkit.publish.payload import (
     timeline_payload,
     value_text,
 )
-from mapkit.publish.provenance import Provenance
+from mapkit.publish.provenance import Provenance, credit_line
 from mapkit.web_geometry import read_web_geometry
 
 HERE = Path(__file__).parent
@@ -124,9 +124,8 @@ def build_map(
             "title": title,
             "subtitle": subtitle,
             "legend_title": t("legend_title", lang),
-            "source_line": t("source_line", lang,
-                             sources=provenance.sources_text(lang, beside=True)),
-            "credit_line": t("credit_line", lang, credit=credit) if credit else None,
+            "source_line": provenance.source_line(lang, beside=True),
+            "credit_line": credit_line(credit, lang),
             "provenance_line": provenance.line(lang),
         },
         "provenance": provenance.as_dict(),
@@ -183,7 +182,7 @@ def _without_leaflet(timeline: Timeline, provenance: Provenance, title: str, lan
         '<table style="border-collapse:collapse;text-align:left">'
         f"<caption style=\"text-align:left\">{e(caption)}</caption><thead><tr>{head}"
         f"</tr></thead><tbody>{rows}</tbody></table>"
-        f"<p>{e(t('source_line', lang, sources=provenance.sources_text(lang)))}</p>"
+        f"<p>{e(provenance.source_line(lang))}</p>"
         f"<p>{e(provenance.line(lang))}</p></div>"
         '<script>if (typeof L === "undefined") '
         'document.getElementById("mapkit-no-leaflet").hidden = false;</script>'

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 #: ``progress(done, total)``, called while a many-frame export is drawn.
 Progress = Callable[[int, int], None]
 #: ``render(timeline, provenance, texts, progress) -> bytes``; ``texts`` holds ``title``,
-#: ``subtitle``, ``credit`` and ``lang``.
+#: ``subtitle``, ``credit`` and ``lang`` (and, for an animation, ``frames`` and ``seconds``).
 Renderer = Callable[["Timeline", "Provenance", dict, "Progress | None"], bytes]
 
 
@@ -45,6 +45,8 @@ class ExportFormat:
     stamped_by_day: bool = False
     #: Drawn frame by frame, calling ``progress(done, total)`` (the CLI shows a bar).
     reports_progress: bool = False
+    #: An animation: its length (``seconds``) and number of frames (``frames``) can be chosen.
+    animated: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
 
@@ -116,7 +118,7 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
                  description="print map of one date"),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
-                 stamped_by_day=True, description="animation"),
+                 animated=True, stamped_by_day=True, description="animation"),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
                  default_title="chart_title",

@@ -16,6 +16,19 @@ function mapkitPayloadReader(data, labels) {
     return data.lang === "uk" ? text.replace(".", ",") : text;
   }
   function percentText(value) { return fill(labels.export_value, "value", number(value)); }
+  // A source's name inside a line of ours as one Unicode isolate (FSI … PDI), balanced as
+  // mapkit/publish/bidi.py's isolate(): a right-to-left name, or a direction control in it,
+  // never turns the rest of the line around.
+  function isolate(text) {
+    var kept = "", depth = 0;
+    for (var k = 0; k < text.length; k++) {
+      var c = text.charAt(k);
+      if (c === "\u2066" || c === "\u2067" || c === "\u2068") depth++;
+      else if (c === "\u2069") { if (depth === 0) continue; depth--; }
+      kept += c;
+    }
+    return "\u2068" + kept + new Array(depth + 2).join("\u2069");
+  }
   // One base-36 digit per region, or (more than 36 sources) a list of indexes; null = none.
   function sourceIndex(frame, i) {
     if (typeof frame.s !== "string") return frame.s[i];
@@ -33,6 +46,7 @@ function mapkitPayloadReader(data, labels) {
   }
   return {
     fill: fill,
+    isolate: isolate,
     number: number,
     percentText: percentText,
     name: function (i) { var r = data.regions[i]; return data.lang === "uk" ? r.uk : r.en; },
@@ -51,7 +65,7 @@ function mapkitPayloadReader(data, labels) {
     others: function (frame, i) {
       return beside(frame, i).map(function (o) {
         var value = o[2] === null ? (o[3] ? labels.partial : labels.no_data) : percentText(o[2]);
-        var text = fill(labels.other_figure, "source", data.sources[o[0]].name);
+        var text = fill(labels.other_figure, "source", isolate(data.sources[o[0]].name));
         return fill(fill(text, "date", o[1]), "value", value);
       });
     },

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mapkit import __version__
 from mapkit.figures import SourceInfo, Timeline
 from mapkit.i18n import t
+from mapkit.publish.bidi import isolate
 
 
 def generation_time(now: dt.datetime | None = None) -> dt.datetime:
@@ -69,24 +70,32 @@ class Provenance:
         return f"{self.first_date.isoformat()} – {self.last_date.isoformat()}"
 
     def sources_text(self, lang: str = "en", beside: bool = False) -> str:
-        """The map's sources with their methods; with ``beside`` (an output whose tooltips
-        show other series' figures), those sources too: "…; beside it, in the tooltips:
-        ISW/CTP, El País"."""
+        """"DeepStateMap (computed from front-line polygons); …", each name and method from
+        the data isolated (:func:`mapkit.publish.bidi.isolate`): a right-to-left name, or a
+        direction control in one, never turns the rest of the line around. With ``beside``
+        (an output whose tooltips show other series' figures), those sources too: "…; beside
+        it, in the tooltips: ISW/CTP, El País"."""
         if not self.sources:
             text = t("no_data", lang)
         else:
-            text = "; ".join(
-                f"{s.name} "
-                f"({t(s.method, lang) if s.method in ('computed', 'reported') else s.method})"
-                for s in self.sources
-            )
+            text = "; ".join(f"{isolate(s.name)} ({self._method_text(s.method, lang)})"
+                             for s in self.sources)
         if beside and self.beside:
-            text += t("sources_beside", lang, sources=", ".join(s.name for s in self.beside))
+            text += t("sources_beside", lang,
+                      sources=", ".join(isolate(s.name) for s in self.beside))
         return text
+
+    @staticmethod
+    def _method_text(method: str, lang: str) -> str:
+        return t(method, lang) if method in ("computed", "reported") else isolate(method)
 
     def links_text(self) -> str:
         """Each source's link, for a file's metadata: "ISW/CTP <https://…>; …"."""
         return "; ".join(f"{s.name} <{s.url}>" for s in self.sources if s.url)
+
+    def source_line(self, lang: str = "en", beside: bool = False) -> str:
+        """"Source: …", the line under every map and chart (``beside``: :meth:`sources_text`)."""
+        return t("source_line", lang, sources=self.sources_text(lang, beside=beside))
 
     def line(self, lang: str = "en") -> str:
         """One line for the foot of a map: dates covered, tool version, generated-at."""
@@ -109,3 +118,9 @@ class Provenance:
             "tool_version": self.tool_version,
             "generated_at": self.generated_text,
         }
+
+
+def credit_line(credit: str | None, lang: str = "en", key: str = "credit_line") -> str | None:
+    """"Map: <credit>" (``key`` "chart_credit_line": "Chart: <credit>"), the credit isolated
+    from the text around it; None without a credit."""
+    return t(key, lang, credit=isolate(credit)) if credit else None

@@ -9,15 +9,22 @@ not the start of a formula.
 
 SVG output is byte-identical for identical inputs: matplotlib's random ids are salted with a
 constant and its Date metadata is left out (the provenance's generated-at comes from the inputs,
-see :func:`mapkit.publish.provenance.generation_time`).
+see :func:`mapkit.publish.provenance.generation_time`). Its text stays text (``<text>``, not
+glyph outlines), in the fonts :data:`FONTS` names and then any sans-serif, so a designer can edit
+a label; it is written in the order matplotlib lays it out (:func:`mapkit.publish.bidi.visual`),
+and the SVG tells its reader not to reorder it again.
+
+**Layout.** Nothing overlaps: the title (wrapped before the date), the subtitle and the headline
+stack down from the top, the source line and the provenance line up from the foot, each as
+tall as its wrapped lines, and the map takes the room between them.
 
 Where a map's figures are older than its date (a date between two of the series' dates), the
 map says "Figures as of …" under the date, in words, with the reason its series gives where a
 figure stands longer than its cadence; a date the series has no map for says so there instead
 (:meth:`mapkit.figures.Timeline.notice`), and so does a map drawn from another series for it.
-The GIF carries a time axis under the map whose
-marker moves by time, and each frame stays as long as the time it spans (a week is a step, the
-2015–2022 line a pause: :func:`mapkit.publish.payload.step_durations`). Its frames are painted
+The GIF is a social clip (:func:`gif_schedule`): at most 60 frames in 12 seconds by default,
+spread evenly over the dates' range by time, the last held; it carries a time axis whose marker
+moves by time, and each frame its own date. Its frames are painted
 with a fixed palette (:class:`ExactPalette`) that holds every colour of the scale exactly, so a
 class is the same RGB in every frame and every GIF, the app's and the command line's alike.
 """
@@ -26,8 +33,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import matplotlib
@@ -55,29 +64,24 @@ from mapkit.constants import (
 from mapkit.figures import Cell, Timeline
 from mapkit.headline import headline_text
 from mapkit.i18n import t
-from mapkit.publish.payload import legend_entries, step_durations, value_text
-from mapkit.publish.provenance import Provenance
+from mapkit.publish.bidi import visual, without_controls
+from mapkit.publish.payload import legend_entries, value_text
+from mapkit.publish.provenance import Provenance, credit_line
 
-try:  # matplotlib lays text out left to right; Hebrew or Arabic needs reordering for display
-    from bidi import get_display
-except ImportError:  # pragma: no cover - python-bidi is a dependency; degrade, don't fail
-    def get_display(text: str) -> str:
-        return text
-
-
-def visual(text: str) -> str:
-    """``text`` in display order for matplotlib: right-to-left runs reordered, line by line."""
-    return "\n".join(get_display(line) for line in text.split("\n"))
-
+__all__ = ["FONTS", "MapFigure", "Page", "draw_map", "print_style", "render_gif", "render_static",
+           "save_print", "visual", "wrap_text"]
 
 #: Default print width in pixels, and the resolution it is drawn at.
 PNG_WIDTH_PX = 2400
 PRINT_DPI = 200
-#: GIF frames: social-media width, and how long each date stays on screen.
+#: The GIF is a clip for social media: this wide, at most this many frames, this long.
 GIF_WIDTH_PX = 1080
-GIF_FRAME_MS = 250
+GIF_FRAMES = 60
+GIF_SECONDS = 12.0
+#: The last frame is held this long (at most a fifth of the clip).
 GIF_LAST_FRAME_MS = 2000
-GIF_LONGEST_FRAME_MS = 3000
+#: Browsers show a GIF frame shorter than this for a tenth of a second: no frame is shorter.
+GIF_SHORTEST_FRAME_MS = 20
 HATCH = "////"
 BORDER_COLOUR = "#ffffff"
 TEXT_COLOUR = "#222222"
@@ -85,11 +89,24 @@ MUTED_COLOUR = "#555555"
 LEGEND_EDGE_COLOUR = "#999999"
 #: "Figures as of …" when a map's figures are older than its date, "… has no map for …".
 STALE_COLOUR = "#8a1c00"
-#: That notice, right-aligned under the date, is set smaller rather than start left of this
-#: (a fraction of the page's width).
-NOTICE_LEFT = 0.36
+#: That notice, right-aligned under the date, wraps rather than start left of this (a fraction
+#: of the page's width); the title wraps before the widest notice the figure shows.
+NOTICE_LEFT = 0.5
 #: Salt for matplotlib's SVG ids: a constant, so the same map gives the same bytes.
 SVG_HASH_SALT = "mapkit"
+#: The fonts every print file is set in, first found first: DejaVu Sans (matplotlib's own, so
+#: every machine draws a PNG alike), then the fonts of the same widths a designer's machine is
+#: likely to have; an SVG names them all, and then the generic sans-serif.
+FONTS = ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial", "Helvetica"]
+#: Room between stacked texts, and the page's margins at the top and the foot (points).
+GAP_PT = 7
+MARGIN_PT = 12
+
+
+def print_style() -> dict:
+    """matplotlib settings every print file is drawn in (``matplotlib.rc_context``)."""
+    return {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none",
+            "font.family": ["sans-serif"], "font.sans-serif": FONTS}
 
 
 @dataclass(frozen=True)
@@ -127,11 +144,10 @@ def _set_hatch_colour(patch: Patch) -> None:
         patch.set_edgecolor(PARTIAL_HATCH_COLOUR)
 
 
-def _fit_width(text: Text, size: float, right: float, left: float | None = None) -> None:
+def _fit_width(text: Text, size: float, right: float) -> None:
     """Set ``text`` in ``size``, smaller if need be so that it ends before ``right`` (a
-    fraction of the figure's width), or, given ``left``, starts after it (right-aligned
-    text): a long headline (Ukrainian, or with its change "in the 30 days to" some date) or
-    notice stays on the page instead of running off its edge."""
+    fraction of the figure's width): a long headline (Ukrainian, or with its change "in the
+    30 days to" some date) stays on the page instead of running off its edge."""
     text.set_fontsize(size)
     if not text.get_text():
         return
@@ -140,8 +156,7 @@ def _fit_width(text: Text, size: float, right: float, left: float | None = None)
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(figure)
     box = text.get_window_extent(canvas.get_renderer())
-    room = (box.x1 - left * figure.bbox.width if left is not None
-            else right * figure.bbox.width - box.x0)
+    room = right * figure.bbox.width - box.x0
     if box.width > room > 0:
         text.set_fontsize(size * room / box.width)
 
@@ -170,9 +185,13 @@ class MapFigure:
     stale_text: Text | None = None
     #: The headline's font size, which it is shrunk from when a long one would not fit.
     headline_size: float = 0.0
-    #: The same for the notice under the date (:meth:`mapkit.figures.Timeline.notice`).
-    stale_size: float = 0.0
+    #: Where the notice under the date (:meth:`mapkit.figures.Timeline.notice`) may start: it
+    #: wraps within the column from here to the right edge.
+    notice_left: float = NOTICE_LEFT
     time_marker: Artist | None = None  # on the GIF's time axis
+    #: Each label's halo, drawn under it: the outline of its letters, so that the label
+    #: itself stays text in an SVG (a path effect would turn it into outlines too).
+    halos: dict[str, Text] = field(default_factory=dict)
 
     def show(self, timeline: Timeline, index: int, lang: str) -> None:
         if self.headline is not None:
@@ -188,14 +207,16 @@ class MapFigure:
                 on_region = label.get_bbox_patch() is None
                 dark = on_region and _is_dark(cell.colour)
                 label.set_color("white" if dark else TEXT_COLOUR)
-                # A thin halo keeps labels readable on hatching and borders.
-                halo = "#5a0000" if dark else "white"
-                label.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground=halo,
-                                                               alpha=0.85)])
+                halo = self.halos.get(region.code)
+                if halo is not None:  # a thin halo keeps labels readable on hatching, borders
+                    halo.set_text(label.get_text())
+                    halo.set_path_effects([patheffects.Stroke(
+                        linewidth=2.2, foreground="#5a0000" if dark else "white", alpha=0.85)])
         self.date_text.set_text(timeline.dates[index].isoformat())
         if self.stale_text is not None:  # "Figures as of …", "… has no map for …"
-            self.stale_text.set_text(visual(timeline.notice(index, lang)))
-            _fit_width(self.stale_text, self.stale_size, right=0.98, left=NOTICE_LEFT)
+            self.stale_text.set_text(_notice_lines(timeline.notice(index, lang), self.figure,
+                                                   self.stale_text.get_fontsize(),
+                                                   self.notice_left))
         if self.time_marker is not None:
             first, last = timeline.dates[0], timeline.dates[-1]
             where = (timeline.dates[index] - first).days / max((last - first).days, 1)
@@ -231,12 +252,64 @@ def draw_map(
 ) -> MapFigure:
     """A figure of ``timeline`` on date ``index``: title, map, labels, legend, source line, and
     "Figures as of …" under the date where the figures are older than it; ``time_axis`` adds
-    the years under the map with a marker at the date (the GIF)."""
+    the years under the headline with a marker at the date (the GIF). Texts are stacked by
+    their measured heights, so none overlaps another or the map (the module's docstring)."""
     shapes = projected_regions(detail)
     width_in = width_px / dpi
     figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
     scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
-    axes = figure.add_axes((0.01, 0.10, 0.98, 0.70) if time_axis else (0.01, 0.13, 0.98, 0.72))
+    page = Page(figure, scale)
+    text = {"parse_math": False, "color": TEXT_COLOUR}
+
+    # The header, from the top down: the date at the top right, "Figures as of …" under it,
+    # the title wrapped before that column, then the subtitle, the headline and the time axis.
+    top = 1 - page.points(MARGIN_PT)
+    date_text = figure.text(0.98, top, timeline.dates[index].isoformat(),
+                            fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
+    stale_text = figure.text(0.98, page.below(date_text, 0.4), "", fontsize=10.5 * scale,
+                             fontweight="bold", ha="right", va="top", ma="right",
+                             **{**text, "color": STALE_COLOUR})
+    # The column under the date holds the widest notice of the frames drawn (one, or a GIF's).
+    shown = range(len(timeline.dates)) if time_axis else (index,)
+    notices = [_notice_lines(timeline.notice(i, lang), figure, 10.5 * scale) for i in shown]
+    notices.append(_notice_lines(t("figures_as_of", lang, date="00 September 0000"), figure,
+                                 10.5 * scale))
+    column = max(_text_width(date_text.get_text(), figure, 20 * scale, "bold"),
+                 *(_text_width(line, figure, 10.5 * scale, "bold")
+                   for notice in notices for line in notice.split("\n")))
+    notice_left = 0.98 - column / page.width
+    tallest = max(notices, key=lambda notice: notice.count("\n"))
+    title_right = 0.98 - (column + page.renderer.points_to_pixels(2 * GAP_PT)) / page.width
+    title_text = figure.text(0.02, top, wrap_text(title, figure, 0.02, title_right, 22 * scale,
+                                                 "bold"),
+                             fontsize=22 * scale, fontweight="bold", va="top", **text)
+    y = min(page.below(title_text), page.below(stale_text, 0, sample=tallest))
+    if subtitle:
+        subtitle_text = figure.text(0.02, y, wrap_text(subtitle, figure, 0.02, 0.98, 14 * scale),
+                                    fontsize=14 * scale, va="top",
+                                    **{**text, "color": MUTED_COLOUR})
+        y = page.below(subtitle_text)
+    headline = figure.text(0.02, y, "", fontsize=15 * scale, fontweight="bold", va="top",
+                           **{**text, "color": "#7f0000"})
+    if timeline.country[0]:  # the series has a national figure: room for its headline
+        y = page.below(headline, sample="0")
+
+    # The foot, from the bottom up: the provenance line, then the source and credit line.
+    provenance_text = figure.text(
+        0.02, page.points(MARGIN_PT) * 0.6,
+        wrap_text(provenance.line(lang), figure, 0.02, 0.98, 8 * scale), fontsize=8 * scale,
+        va="bottom", **{**text, "color": MUTED_COLOUR})
+    foot = [provenance.source_line(lang), *filter(None, [credit_line(credit, lang)])]
+    source_text = figure.text(
+        0.02, page.above(provenance_text, 0.5),
+        wrap_text("  ·  ".join(foot), figure, 0.02, 0.98, 10 * scale), fontsize=10 * scale,
+        va="bottom", **{**text, "color": MUTED_COLOUR})
+    bottom = page.above(source_text)
+
+    time_marker = None
+    if time_axis and len(timeline.dates) > 1:
+        time_marker, y = _draw_time_axis(figure, timeline, scale, page, y)
+    axes = figure.add_axes((0.01, bottom, 0.98, max(y - bottom, 0.05)))
     axes.set_axis_off()
     axes.set_aspect("equal")
 
@@ -257,25 +330,6 @@ def draw_map(
     axes.set_ylim(ys.min() - pad, ys.max() + pad)
     axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
 
-    text = {"parse_math": False, "color": TEXT_COLOUR}
-
-    if subtitle:
-        figure.text(0.02, 0.905, visual(subtitle), fontsize=14 * scale, va="top",
-                    **{**text, "color": MUTED_COLOUR})
-    headline = figure.text(0.02, 0.865 if subtitle else 0.905, "", fontsize=15 * scale,
-                           fontweight="bold", va="top", **{**text, "color": "#7f0000"})
-    date_text = figure.text(0.98, 0.965, timeline.dates[index].isoformat(),
-                            fontsize=20 * scale, fontweight="bold", ha="right", va="top", **text)
-    # the title wraps before the date at the top right
-    date_width = _text_width(date_text.get_text(), figure, 20 * scale, "bold")
-    figure.text(0.02, 0.965,
-                _wrapped(title, figure, 0.02, 0.96 - date_width / figure.bbox.width, 22 * scale,
-                         "bold"),
-                fontsize=22 * scale, fontweight="bold", va="top", **text)
-    # Right under the date, above the headline's row: "Figures as of …" when they are older.
-    stale_text = figure.text(0.98, 0.929, "", fontsize=10.5 * scale, fontweight="bold",
-                             ha="right", va="top", **{**text, "color": STALE_COLOUR})
-
     handles = []
     for entry in legend_entries(lang):
         handles.append(Patch(facecolor=entry["colour"], edgecolor="#999999",
@@ -289,23 +343,51 @@ def draw_map(
                          borderaxespad=0.2, handlelength=1.6, handleheight=1.1)
     legend.get_title().set_horizontalalignment("left")
 
-    foot = [t("source_line", lang, sources=provenance.sources_text(lang))]
-    if credit:
-        foot.append(t("credit_line", lang, credit=credit))
-    figure.text(0.02, 0.075, _wrapped("  ·  ".join(foot), figure, 0.02, 0.98, 10 * scale),
-                fontsize=10 * scale, va="top", **{**text, "color": MUTED_COLOUR})
-    figure.text(0.02, 0.035, visual(provenance.line(lang)), fontsize=8 * scale, va="top",
-                **{**text, "color": MUTED_COLOUR})
-
     map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text,
-                           headline_size=headline.get_fontsize(),
-                           stale_size=stale_text.get_fontsize())
-    if time_axis and len(timeline.dates) > 1:
-        map_figure.time_marker = _draw_time_axis(figure, timeline, scale)
+                           headline_size=headline.get_fontsize(), time_marker=time_marker,
+                           notice_left=notice_left)
     if labels:
-        map_figure.labels = _place_labels(figure, axes, shapes, timeline, index, lang, scale)
+        map_figure.labels, map_figure.halos = _place_labels(figure, axes, shapes, timeline,
+                                                            index, lang, scale)
     map_figure.show(timeline, index, lang)
     return map_figure
+
+
+class Page:
+    """Measures texts on a figure, in fractions of its height, to stack them."""
+
+    def __init__(self, figure: Figure, scale: float):
+        self.figure = figure
+        self.scale = scale
+        self.renderer = RendererAgg(1, 1, figure.dpi)
+        self.width, self.height = figure.bbox.width, figure.bbox.height
+
+    def points(self, points: float) -> float:
+        """``points`` (scaled with the page) as a fraction of the figure's height."""
+        return self.renderer.points_to_pixels(points * self.scale) / self.height
+
+    def _box(self, text: Text, sample: str | None):
+        if sample is not None and not text.get_text():  # room for one line of it
+            text.set_text(sample)
+            box = text.get_window_extent(self.renderer)
+            text.set_text("")
+            return box
+        return text.get_window_extent(self.renderer)
+
+    def below(self, text: Text, gap: float = 1.0, sample: str | None = None) -> float:
+        """Where a text can start under ``text`` (its lowest ink, then ``gap`` × GAP_PT)."""
+        box = self._box(text, sample)
+        return box.y0 / self.height - gap * self.points(GAP_PT)
+
+    def above(self, text: Text, gap: float = 1.0) -> float:
+        """Where a text can end above ``text``."""
+        return self._box(text, None).y1 / self.height + gap * self.points(GAP_PT)
+
+
+def _notice_lines(notice: str, figure: Figure, fontsize: float,
+                  left: float = NOTICE_LEFT) -> str:
+    """The notice under the date, wrapped to the column from ``left`` to the right edge."""
+    return wrap_text(notice, figure, left, 0.98, fontsize, "bold") if notice else ""
 
 
 def _text_width(text: str, figure: Figure, fontsize: float, fontweight: str = "normal") -> float:
@@ -315,39 +397,65 @@ def _text_width(text: str, figure: Figure, fontsize: float, fontweight: str = "n
     return renderer.get_text_width_height_descent(visual(text), font, ismath=False)[0]
 
 
-def _wrapped(text: str, figure: Figure, left: float, right: float, fontsize: float,
+def wrap_text(text: str, figure: Figure, left: float, right: float, fontsize: float,
              fontweight: str = "normal") -> str:
     """``text`` broken at spaces into lines that fit between ``left`` and ``right`` (fractions
-    of the figure's width), in display order (:func:`visual`).
+    of the figure's width), in display order (:func:`visual`); a word longer than a whole
+    line is broken where it must be.
 
     matplotlib's own ``wrap=True`` measures each line as a formula when it holds two "$",
     whatever ``parse_math`` says, so a credit such as "Prices: $5 … $10" crashed the print
     maps; here every line is measured, and drawn, as plain text.
     """
     room = figure.bbox.width * (right - left)
+
+    def fits(line: str) -> bool:
+        return _text_width(line, figure, fontsize, fontweight) <= room
+
     lines = []
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):
             longer = f"{line} {word}" if line else word
-            if line and _text_width(longer, figure, fontsize, fontweight) > room:
-                lines.append(line)
-                line = word
-            else:
+            if fits(longer):
                 line = longer
+                continue
+            if line:
+                lines.append(line)
+            while not fits(word):  # a word wider than a line: as much of it as fits
+                cut = max(1, _longest_prefix(word, fits))
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
         lines.append(line)
     return visual("\n".join(lines))
 
 
-def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
-    """Years under the map, spaced by time, a tick at every date of the series and a marker
-    (returned, to move frame by frame) at the date shown: eight years take eight years' room."""
+def _longest_prefix(word: str, fits: Callable[[str], bool]) -> int:
+    """The length of the longest start of ``word`` that ``fits`` (0: not even one letter)."""
+    low, high = 0, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(word[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float, page: Page,
+                    y: float) -> tuple[Artist, float]:
+    """Years spaced by time, a tick at every date of the series and a marker (returned, to
+    move frame by frame) at the date shown, in a row of the header from ``y`` down (returned:
+    where the map can begin): eight years take eight years' room.
+
+    Its own row under the title and headline, on the right: frames change there, in the
+    headline and in the regions, so each GIF frame stores one box of the upper map (at the
+    foot of the page the box was the whole frame, and the file three times larger)."""
     first, last = timeline.dates[0], timeline.dates[-1]
     span = max((last - first).days, 1)
-    # Its own row under the title and headline, on the right: frames change there, in the
-    # headline and in the regions, so each GIF frame stores one box of the upper map (at the
-    # foot of the page the box was the whole frame, and the file three times larger).
-    axes = figure.add_axes((0.55, 0.812, 0.42, 0.014))
+    row = page.points(7)
+    axes = figure.add_axes((0.55, y - row, 0.42, row))
     axes.set_xlim(-0.01, 1.01)
     axes.set_ylim(-1, 1)
     axes.set_axis_off()
@@ -357,16 +465,18 @@ def _draw_time_axis(figure: Figure, timeline: Timeline, scale: float) -> Artist:
     axes.vlines(where, -0.45, 0.45, colors=LEGEND_EDGE_COLOUR, linewidth=0.6 * scale,
                 antialiased=False)
     shown = 2.0
+    lowest = y - row
     for year in range(last.year, first.year - 1, -1):  # from the right: whole years first
         x = (max(first, dt.date(year, 1, 1)) - first).days / span
         if shown - x < 0.07:  # the first year may begin late: no label on top of the next
             continue
         shown = x
-        axes.text(x, -1.6, str(year), ha="center", va="top", fontsize=7 * scale,
-                  color=MUTED_COLOUR, parse_math=False, clip_on=False)
+        label = axes.text(x, -1.6, str(year), ha="center", va="top", fontsize=7 * scale,
+                          color=MUTED_COLOUR, parse_math=False, clip_on=False)
+        lowest = min(lowest, page.below(label, 0))
     (marker,) = axes.plot([where[0]], [0], marker="o", markersize=7 * scale,
                           color=PERCENT_COLOURS[-1], linestyle="none", antialiased=False)
-    return marker
+    return marker, lowest - page.points(GAP_PT)
 
 
 #: Label offsets to try, in points, nearest first: in place, then around at growing distances.
@@ -377,9 +487,11 @@ _OFFSETS = [(0, 0)] + [
 ]
 
 
-def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[str, Text]:
+def _place_labels(figure, axes, shapes, timeline, index, lang,
+                  scale) -> tuple[dict[str, Text], dict[str, Text]]:
     """Greedy placement: big regions first, each label at the first offset that collides with
-    nothing placed before; a moved label gets a leader line to its region."""
+    nothing placed before; a moved label gets a leader line to its region. Returns the labels
+    and their halos (:attr:`MapFigure.halos`), by region code."""
     renderer = FigureCanvasAgg(figure).get_renderer()
     order = sorted(shapes, key=lambda s: -s.area)
     placed = []
@@ -387,6 +499,7 @@ def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[st
     frame = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))
     names = {r.code: r.name(lang) for r in timeline.regions}
     labels: dict[str, Text] = {}
+    halos: dict[str, Text] = {}
     for shape in order:
         small = shape.area < 3e9  # the two cities (< 3,000 km²)
         label = axes.annotate(
@@ -417,7 +530,14 @@ def _place_labels(figure, axes, shapes, timeline, index, lang, scale) -> dict[st
                           zorder=5)
         placed.append(chosen)
         labels[shape.code] = label
-    return labels
+        label.set_gid(f"mapkit-label-{shape.code}")
+        halo = axes.annotate(
+            label.get_text(), xy=shape.anchor, xytext=label.get_position(),
+            textcoords="offset points", ha="center", va="center", fontsize=label.get_fontsize(),
+            color="none", parse_math=False, linespacing=1.05, zorder=5.9,
+            gid=f"mapkit-halo-{shape.code}")
+        halos[shape.code] = halo
+    return labels, halos
 
 
 def render_static(
@@ -432,7 +552,7 @@ def render_static(
     width_px: int = PNG_WIDTH_PX,
 ) -> bytes:
     """PNG or SVG bytes of the timeline's (only) date, with provenance in the file's metadata."""
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path"}):
+    with matplotlib.rc_context(print_style()):
         drawn = draw_map(timeline, len(timeline.dates) - 1, provenance, title=title,
                          subtitle=subtitle, credit=credit, lang=lang, width_px=width_px)
         return save_print(drawn.figure, fmt, title, provenance, lang)
@@ -442,10 +562,10 @@ def save_print(figure: Figure, fmt: str, title: str, provenance: Provenance,
                lang: str = "en") -> bytes:
     """PNG or SVG bytes of a print figure, with its title, sources and provenance in the file's
     metadata (an SVG without a creation date, so identical inputs give identical bytes). Call
-    it inside the ``svg.hashsalt`` context the figure was drawn in."""
+    it inside the :func:`print_style` context the figure was drawn in."""
     links = provenance.links_text()
-    description = (f"{t('source_line', lang, sources=provenance.sources_text(lang))}. "
-                   + (f"{links}. " if links else "") + provenance.line(lang))
+    description = (f"{without_controls(provenance.source_line(lang))}. "
+                   + (f"{without_controls(links)}. " if links else "") + provenance.line(lang))
     if fmt == "svg":
         metadata = {"Title": title, "Description": description, "Date": None,
                     "Creator": f"mapkit {provenance.tool_version}"}
@@ -455,7 +575,31 @@ def save_print(figure: Figure, fmt: str, title: str, provenance: Provenance,
                     "Creation Time": provenance.generated_text}
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata, facecolor="white")
-    return buffer.getvalue()
+    return _svg_for_editors(buffer.getvalue()) if fmt == "svg" else buffer.getvalue()
+
+
+#: How an SVG's texts are read: in the order written (matplotlib laid them out, right-to-left
+#: runs already reordered: reordering them again would turn them back), spaces kept.
+_SVG_TEXT_STYLE = b"text{unicode-bidi:bidi-override;direction:ltr;white-space:pre}"
+_SVG_STYLE = re.compile(rb'(<style type="text/css">)')
+#: A coordinate of a path with more than two decimals (a hundredth of a point is 3.5 µm).
+_SVG_COORDINATE = re.compile(rb"(\d+\.\d\d)\d+")
+_SVG_PATH_DATA = re.compile(rb' d="[^"]*"')
+
+
+def _svg_for_editors(svg: bytes) -> bytes:
+    """matplotlib's SVG with its texts read as drawn (:data:`_SVG_TEXT_STYLE`), and its paths'
+    coordinates to a hundredth of a point instead of a millionth (the regions' outlines are
+    most of the file)."""
+    svg, found = _SVG_STYLE.subn(rb"\1" + _SVG_TEXT_STYLE, svg, count=1)
+    if not found:  # pragma: no cover - matplotlib always writes its style element
+        raise ValueError("matplotlib's SVG has no <style> element to add text rules to")
+
+    def rounded(path: re.Match) -> bytes:
+        return _SVG_COORDINATE.sub(
+            lambda number: b"%.2f" % (float(number.group(0)) + 1e-9), path.group(0))
+
+    return _SVG_PATH_DATA.sub(rounded, svg)
 
 
 class ExactPalette:
@@ -534,8 +678,10 @@ def gif_palette() -> ExactPalette:
     return ExactPalette()
 
 
-def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[np.ndarray]:
-    """``drawn`` on each of the timeline's dates, as RGBA arrays (H×W×4).
+def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str,
+               indexes: Sequence[int] | None = None) -> Iterator[np.ndarray]:
+    """``drawn`` on each of the timeline's dates (or those of ``indexes``), as RGBA arrays
+    (H×W×4).
 
     Only the regions' colours, the date (with its "figures as of" line) and the time marker
     change between frames, so everything else is drawn once; each frame paints just those,
@@ -560,7 +706,7 @@ def gif_frames(drawn: MapFigure, timeline: Timeline, lang: str) -> Iterator[np.n
         artist.set_animated(True)
     canvas.draw()
     background = canvas.copy_from_bbox(drawn.figure.bbox)
-    for index in range(len(timeline.dates)):
+    for index in range(len(timeline.dates)) if indexes is None else indexes:
         drawn.show(timeline, index, lang)
         canvas.restore_region(background)
         for artist in changing:
@@ -579,6 +725,53 @@ def gif_figure(timeline: Timeline, provenance: Provenance, *, title: str, subtit
                     time_axis=True)
 
 
+def gif_schedule(dates: Sequence[dt.date], frames: int = GIF_FRAMES,
+                 seconds: float = GIF_SECONDS) -> list[tuple[int, int]]:
+    """The GIF's frames: (index into ``dates``, milliseconds on screen) of each.
+
+    ``frames`` moments are spread evenly over the dates' range by time, the first on the first
+    date and the last on the last; each shows the map as it was then (the latest date on or
+    before it), so a date that holds for a long time — the 2015–2022 line — is one frame that
+    lasts the moments it covers, and a clip of a year and a clip of twelve years both play
+    their time at an even pace. The last frame is held :data:`GIF_LAST_FRAME_MS` (at most a
+    fifth of the clip). Durations are whole hundredths of a second (a GIF's unit) and add up
+    to ``seconds``.
+    """
+    from mapkit.publish.export import ExportInputError
+
+    if frames < 2 or not seconds > 0:
+        raise ExportInputError(f"a GIF needs at least 2 frames and more than 0 seconds (asked: "
+                               f"{frames} frames, {seconds:g} seconds)")
+    total = max(round(seconds * 100), 1) * 10  # milliseconds, in GIF's hundredths
+    if len(dates) == 1:
+        return [(0, total)]
+    hold = min(GIF_LAST_FRAME_MS, total // 50 * 10)
+    step = (total - hold) / (frames - 1)
+    if step < GIF_SHORTEST_FRAME_MS:
+        raise ExportInputError(
+            f"{frames} frames in {seconds:g} seconds is {step:.0f} ms a frame; a GIF frame must "
+            f"last at least {GIF_SHORTEST_FRAME_MS} ms: ask for fewer frames or more seconds")
+    first = dates[0]
+    offsets = [(day - first).days for day in dates]
+    span = offsets[-1]
+    shown: list[int] = []  # the date index of each moment
+    for moment in range(frames):
+        at = span if moment == frames - 1 else span * moment / (frames - 1)
+        shown.append(bisect_right(offsets, at) - 1)
+
+    def time(moment: int) -> int:  # when a moment begins on screen, in whole hundredths
+        return total if moment >= frames else round(moment * step / 10) * 10
+
+    schedule: list[tuple[int, int]] = []
+    start = 0
+    for moment in range(1, frames + 1):
+        if moment == frames or shown[moment] != shown[start]:
+            end = total if moment == frames else time(moment)
+            schedule.append((shown[start], end - time(start)))
+            start = moment
+    return schedule
+
+
 def render_gif(
     timeline: Timeline,
     provenance: Provenance,
@@ -589,22 +782,25 @@ def render_gif(
     lang: str = "en",
     width_px: int = GIF_WIDTH_PX,
     progress: Callable[[int, int], None] | None = None,
+    frames: int | None = None,
+    seconds: float | None = None,
 ) -> bytes:
-    """An animated GIF over the timeline's dates: the date on every frame, a time axis, each
-    frame as long as the time it spans, every colour of the scale exact."""
+    """An animated GIF over the timeline's dates, a clip of ``frames`` moments (default
+    :data:`GIF_FRAMES`) in ``seconds`` (default :data:`GIF_SECONDS`) by
+    :func:`gif_schedule`: the date on every frame, a time axis, every colour of the scale
+    exact."""
+    schedule = gif_schedule(timeline.dates, frames or GIF_FRAMES, seconds or GIF_SECONDS)
     drawn = gif_figure(timeline, provenance, title=title, subtitle=subtitle, credit=credit,
                        lang=lang, width_px=width_px)
     palette = gif_palette()
-    frames = []
-    total = len(timeline.dates)
-    for index, rgba in enumerate(gif_frames(drawn, timeline, lang)):
-        frames.append(palette.paletted(rgba))
+    images = []
+    indexes = [index for index, _ in schedule]
+    for done, rgba in enumerate(gif_frames(drawn, timeline, lang, indexes), start=1):
+        images.append(palette.paletted(rgba))
         if progress:
-            progress(index + 1, total)
-    durations = step_durations(timeline.dates, GIF_FRAME_MS, GIF_LONGEST_FRAME_MS)
-    durations[-1] = GIF_LAST_FRAME_MS
+            progress(done, len(indexes))
     buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=durations, loop=0, optimize=False,
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
+                   duration=[ms for _, ms in schedule], loop=0, optimize=False,
                    comment=f"mapkit {provenance.tool_version}; {provenance.line('en')}".encode())
     return buffer.getvalue()

@@ -72,7 +72,7 @@
     box.appendChild(el("div", null, L_.date + ": " + (asOf === shown ? shown
       : shown + " (" + fill(L_.export_as_of, "date", asOf) + reader.because(frame, i) + ")")));
     if (src) {
-      box.appendChild(el("div", null, L_.source + ": " + src.name));
+      box.appendChild(el("div", null, L_.source + ": " + reader.isolate(src.name)));
       box.appendChild(el("div", null, L_.method + ": " + (L_[src.method] || src.method)));
     }
     if (frame.n && frame.n[i]) box.appendChild(el("div", null, L_.note + ": " + frame.n[i]));
