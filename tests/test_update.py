@@ -99,6 +99,14 @@ def listing(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
 
 
+def kept_in(cache: Path, kind: str) -> Path:
+    """The folder of ``cache`` that holds the responses of a source of ``kind`` ("deepstate",
+    "mirror"): one per address (here the replay's), named by its kind, host and a digest."""
+    folders = [p for p in cache.iterdir() if p.name.startswith(f"{kind}-127.0.0.1-")]
+    assert len(folders) == 1, sorted(p.name for p in cache.iterdir())
+    return folders[0]
+
+
 def seeded(tmp_path: Path, until: str, count: int = 6) -> Path:
     """A copy of the bundled weekly DeepStateMap folder's last ``count`` snapshots up to
     ``until``."""
@@ -200,12 +208,16 @@ def test_rerun_with_nothing_new_asks_for_the_list_only(replay, tmp_path):
 @needs_shared
 def test_cache_keeps_raw_responses_that_compute_reproduces_offline(replay, tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache"
-    assert api(replay, out, "--cache", cache).exit_code == 0
-    kept = sorted(p.name for p in (cache / "deepstate").glob("*.gz"))
+    result = api(replay, out, "--cache", cache)
+    assert result.exit_code == 0
+    folder = kept_in(cache, "deepstate")
+    assert f"raw responses kept in {folder} (`mapkit compute {folder} --out DIR`" in \
+        result.output
+    kept = sorted(p.name for p in folder.glob("*.gz"))
     assert kept == [f"{p.stem}_{dump_id(p)}.json.gz" for p in DUMPS]
-    assert gzip.decompress((cache / "deepstate" / kept[0]).read_bytes()) == \
+    assert gzip.decompress((folder / kept[0]).read_bytes()) == \
         DUMPS[0].read_bytes()  # the raw response, as it came
-    assert figures(compute([cache / "deepstate"], tmp_path / "offline")) == figures(out)
+    assert figures(compute([folder], tmp_path / "offline")) == figures(out)
 
     shutil.rmtree(out)
     replay.requests.clear()
@@ -282,7 +294,7 @@ def test_a_401_on_the_history_list_falls_back_to_the_latest_map(replay, tmp_path
     assert sorted(figures(out)) == ["2025-07-01.csv"]
     assert figures(out) == figures(compute([DUMPS[-1]], tmp_path / "computed"))
     # the raw /history/last answer is kept, and compute reads the map inside it
-    assert figures(compute([cache / "deepstate"], tmp_path / "offline")) == figures(out)
+    assert figures(compute([kept_in(cache, "deepstate")], tmp_path / "offline")) == figures(out)
 
 
 @needs_shared
@@ -327,8 +339,9 @@ def test_a_map_that_is_empty_or_not_geojson_is_rejected(replay, tmp_path, body, 
     assert line.endswith("nothing written for that date")
     assert "2025-06-29.csv" not in figures(out) and len(figures(out)) == 3
     # kept apart for a look, never where compute or a rerun would use it
-    assert (cache / "deepstate" / "rejected").is_dir()
-    assert not (cache / "deepstate" / f"{DUMPS[2].stem}_{dump_id(DUMPS[2])}.json.gz").exists()
+    assert (kept_in(cache, "deepstate") / "rejected").is_dir()
+    assert not (kept_in(cache, "deepstate") / f"{DUMPS[2].stem}_{dump_id(DUMPS[2])}.json.gz"
+                ).exists()
 
 
 def _half_the_territory(day: Path) -> bytes:
@@ -488,7 +501,7 @@ def test_the_sources_own_areas_are_recorded_and_set_beside_ours(replay, tmp_path
             f"{ours:,.0f} km², {100 * (ours - 1e5) / 1e5:+.1f} % from theirs") in result.output
     assert (f"2025-06-22 (update {dump_id(DUMPS[1])}): its own areas are not in the expected "
             "form") in result.output
-    kept = sorted(p.name for p in (cache / "deepstate" / "areas").iterdir())
+    kept = sorted(p.name for p in (kept_in(cache, "deepstate") / "areas").iterdir())
     assert kept == [f"{dump_id(DUMPS[0])}.json.gz", f"{dump_id(DUMPS[1])}.json.gz"]
 
 
@@ -613,4 +626,4 @@ def test_the_refresh_script_updates_exports_and_passes_on_the_exit_code(replay, 
     assert "error: 2026-08-16" in done.stderr
     assert sorted(figures(folder))[-2:] == ["2026-08-09.csv", "2026-08-21.csv"]
     assert embed.stat().st_size > 10_000 and b"<svg" in embed.read_bytes()
-    assert list((tmp_path / "cache" / "mirror").glob("*.geojson.gz"))
+    assert list(kept_in(tmp_path / "cache", "mirror").glob("*.geojson.gz"))

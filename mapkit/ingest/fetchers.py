@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import re
 import string
 import urllib.parse
@@ -110,7 +111,8 @@ class Source:
     row_source: str | None = None
     #: Printed once to a new user (see :func:`mapkit.ingest.update.notice_due`).
     notice: str | None = None
-    #: Sub-folder of ``--cache`` (None: local files, nothing to cache).
+    #: Sub-folder of ``--cache`` (None: local files, nothing to cache). It names the source
+    #: fully (:func:`cache_folder_name`): two sources never share one.
     cache_key: str | None = None
     #: Whether :meth:`available` lists what exists (else candidates are probed).
     lists: bool = True
@@ -132,6 +134,19 @@ class Source:
                                                         str | None]:
         """The source's own area figures for ``candidate``: (figures, raw response, note)."""
         return None, None, None
+
+
+def cache_folder_name(address: str, kind: str = "") -> str:
+    """The ``--cache`` sub-folder of the source at ``address`` (a base URL, a URL template or
+    a URL): ``kind``, the host and a digest of the whole address, e.g.
+    ``mirror-example.org-3f2a…`` (a named source at its usual address keeps its plain name,
+    ``deepstate`` or ``mirror``). Two addresses on one host (two URL templates, a mirror at
+    another ``--base-url``) never share a folder, so a cached map is only ever read back for
+    the address it came from."""
+    host = urllib.parse.urlsplit(address).hostname or "url"
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", host)
+    digest = hashlib.sha256(address.encode("utf-8")).hexdigest()[:12]
+    return "-".join(part for part in (kind, host, digest) if part)
 
 
 def _in_range(date: dt.date | None, since: dt.date | None, until: dt.date) -> bool:
@@ -169,6 +184,8 @@ class DeepStateApi(Source):
     def __init__(self, base_url: str | None, client: HttpClient):
         self.base = (base_url or self.DEFAULT_BASE).rstrip("/")
         self.client = client
+        self.cache_key = ("deepstate" if self.base == self.DEFAULT_BASE
+                          else cache_folder_name(self.base, "deepstate"))
         super().__init__(f"DeepStateMap API ({self.base})")
 
     def _update(self, entry: dict, body: bytes | None = None) -> Candidate | None:
@@ -328,7 +345,7 @@ class UrlTemplate(Source):
                 "the date as {date:%Y-%m-%d} or {date:%Y%m%d}") from None
         self.template = template
         self.client = client
-        self.cache_key = urllib.parse.urlsplit(template).hostname or "url"
+        self.cache_key = cache_folder_name(template)
         super().__init__(label or template)
 
     @staticmethod
@@ -338,8 +355,8 @@ class UrlTemplate(Source):
     def _candidate(self, day: dt.date) -> Candidate:
         url = self._url(day, self.template)
         name = _url_name(url) or "map.geojson"
-        if date_from_filename(name) is None:  # the date is elsewhere in the URL
-            name = f"{day.isoformat()}_{name}"
+        if date_from_filename(name) != day:  # the date is elsewhere in the URL
+            name = f"{day.isoformat()}_{name}"  # the cache's name for it: one per day
         return Candidate(date=date_shown(name), name=name, url=url, certain=False)
 
     def available(self, since: dt.date | None, until: dt.date) -> Listing:
@@ -372,7 +389,8 @@ class DailyMirror(UrlTemplate):
         base = (base_url or self.DEFAULT_BASE).rstrip("/")
         super().__init__(f"{base}/{self.FILE}", client,
                          label=f"DeepStateMap daily mirror ({base})")
-        self.cache_key = "mirror"
+        self.cache_key = ("mirror" if base == self.DEFAULT_BASE
+                          else cache_folder_name(base, "mirror"))
 
 
 class SingleUrl(Source):
@@ -383,7 +401,7 @@ class SingleUrl(Source):
     def __init__(self, url: str, client: HttpClient):
         self.url = url
         self.client = client
-        self.cache_key = urllib.parse.urlsplit(url).hostname or "url"
+        self.cache_key = cache_folder_name(url)
         super().__init__(url)
 
     def available(self, since: dt.date | None, until: dt.date) -> Listing:
@@ -457,7 +475,8 @@ def open_source(spec: str, *, base_url: str | None = None,
 
 
 class ResponseCache:
-    """Raw responses kept gzip-compressed under ``folder/<source>/``, named by date and id
+    """Raw responses kept gzip-compressed under ``folder/<source>/`` (the source's own folder,
+    :func:`cache_folder_name`), named by date and id
     (``2026-10-01T182357Z_1790879037.json.gz``, ``deepstatemap_data_20260822.geojson.gz``), so
     a rerun downloads nothing twice and ``mapkit compute folder/<source>`` reproduces the
     figures offline. A source's own area figures go to ``areas/`` beneath (not polygons)."""

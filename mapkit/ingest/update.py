@@ -195,6 +195,7 @@ class UpdateSummary:
     from_cache: int = 0
     retries: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cache_folder: Path | None = None  # where this source's raw responses are kept
 
     @property
     def problems(self) -> list[str]:
@@ -220,6 +221,9 @@ class UpdateSummary:
                    else " (unchanged)") + ".")
             out.append(f"{self.requests} request(s), {self.downloaded / 1e6:.1f} MB downloaded, "
                        f"{self.from_cache} map(s) from the cache, {self.seconds:.1f} s.")
+            if self.cache_folder is not None and self.cache_folder.is_dir():
+                out.append(f"raw responses kept in {self.cache_folder} (`mapkit compute "
+                           f"{self.cache_folder} --out DIR` reproduces the figures offline).")
         for old, new in self.replaced:
             out.append(f"note: {new} replaced {old} (same ISO week: a weekly folder keeps each "
                        "week's last map).")
@@ -457,8 +461,10 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                      dict(zip(index.codes, (float(a) / 1e6 for a in index.areas))))
     cache = ResponseCache(cache_dir, source.cache_key) if cache_dir and source.cache_key \
         else None
-    if cache is not None and cache.folder.is_dir():
-        remove_temporaries(cache.folder, TEMPORARY_TAG)
+    if cache is not None:
+        summary.cache_folder = cache.folder
+        if cache.folder.is_dir():
+            remove_temporaries(cache.folder, TEMPORARY_TAG)
     previous_newest = summary.previous_newest
     before = folder.rows(previous_newest) if previous_newest else None
     series = DaySeries()
