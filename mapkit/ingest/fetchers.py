@@ -36,7 +36,11 @@ import orjson
 
 from mapkit.files import write_atomically
 from mapkit.ingest.http import FetchError, HttpClient, Unauthorized
-from mapkit.ingest.importers import date_from_filename, snapshot_date_from_name
+from mapkit.ingest.importers import (
+    date_from_filename,
+    snapshot_date_from_filename,
+    snapshot_date_from_name,
+)
 
 __all__ = ["SOURCES", "Candidate", "DeepStateApi", "Folder", "Listing", "OwnAreas",
            "ResponseCache", "Source", "SourceSpecError", "UrlTemplate", "date_shown",
@@ -428,7 +432,10 @@ class Folder(Source):
 
         by_date: dict[object, Candidate] = {}
         for file in expand_inputs([self.path]):
-            candidate = Candidate(date=date_shown(file.name), name=file.name, path=file)
+            # dated as mapkit compute plans them: by name, and a daily-format file (its name
+            # or its first bytes say so) a day earlier
+            candidate = Candidate(date=snapshot_date_from_filename(file), name=file.name,
+                                  path=file)
             # one file per date: the last by name, as in mapkit compute
             by_date[candidate.date if candidate.date is not None else file] = candidate
         candidates = sorted(by_date.values(), key=lambda c: (c.date is None, c.date or 0,

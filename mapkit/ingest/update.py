@@ -9,9 +9,12 @@ date the folder lacks is downloaded (or read from the cache), computed by exactl
 nothing, and the next run starts where it stopped.
 
 **Guards: an upstream hiccup must never become a wrong map.** A map that cannot be read as
-GeoJSON, holds no occupied area, or whose occupied area in Ukraine differs from the previous
-date's by more than ``max_change`` per cent (``force`` accepts that) is rejected, with the
-date, the update and the reason, and nothing is written for its date; the other dates are.
+GeoJSON, holds no occupied area, or whose occupied area in Ukraine differs by more than
+``max_change`` per cent (``force`` accepts that) from the nearest snapshot of the same source
+(in the folder or the project's data, before or after it) is rejected, with the date, the
+update and the reason, and nothing is written for its date; the other dates are. So is a map
+dated outside the dates asked for, or otherwise than the source listed it: a file's own date
+never widens the request.
 
 **Weekly folders** keep one snapshot per ISO week (Monday–Sunday), the week's last map, and the
 snapshot of the 1st of every month (a month boundary), as ``scripts/build_timeline.py`` builds
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mapkit.files import remove_temporaries
-from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source
+from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, date_shown
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
 from mapkit.snapshots import SnapshotError, read_snapshot_records
 
@@ -311,32 +314,82 @@ def _plan(listing: Listing, existing: list[dt.date], cadence: str) -> list[_Grou
 
 @dataclass
 class _Folder:
-    """The snapshots of the folder being updated, read as needed."""
+    """The snapshots of the folder being updated, read as needed, and the other series of the
+    same source the project has (``references``: dated snapshot files elsewhere), for the
+    jump guard."""
 
     path: Path
     dates: list[dt.date]
     source: str
     areas_km2: dict[str, float] = field(default_factory=dict)
     records: dict[dt.date, list[dict] | None] = field(default_factory=dict)
+    references: list[tuple[dt.date, Path]] = field(default_factory=list)
+    _read: dict[Path, list[dict] | None] = field(default_factory=dict)
 
     def rows(self, day: dt.date) -> list[dict] | None:
         """The rows of ``day`` from this run's source (None: unreadable or none)."""
         if day not in self.records:
-            try:
-                rows = read_snapshot_records(self.path / f"{day.isoformat()}.csv")
-            except SnapshotError:
-                rows = None
-            mine = [r for r in rows or [] if r["source"] == self.source]
-            self.records[day] = mine or None
+            self.records[day] = self._source_rows(self.path / f"{day.isoformat()}.csv")
         return self.records[day]
 
-    def previous(self, day: dt.date) -> dt.date | None:
-        i = bisect.bisect_left(self.dates, day)
-        return self.dates[i - 1] if i else None
+    def _source_rows(self, path: Path) -> list[dict] | None:
+        try:
+            rows = read_snapshot_records(path)
+        except (SnapshotError, OSError):
+            rows = None
+        return [r for r in rows or [] if r["source"] == self.source] or None
 
     def national(self, day: dt.date) -> float | None:
         rows = self.rows(day)
         return national_occupied_km2(rows, self.areas_km2) if rows else None
+
+    def nearest(self, day: dt.date) -> tuple[dt.date, Path, float] | None:
+        """The snapshot of this run's source nearest in time to ``day`` (before it on a tie,
+        the folder's before the project's), as (date, file, occupied km² in Ukraine); None
+        when neither the folder nor the project's data has one."""
+        options = [(d, self.path / f"{d.isoformat()}.csv") for d in self.dates if d != day]
+        options += self.references  # the same date too: another copy of this source's map
+        options.sort(key=lambda o: (abs((o[0] - day).days), o[0] > day,
+                                    o[1].parent != self.path))
+        for date, path in options[:_NEAREST_READS]:
+            if path.parent == self.path:
+                rows = self.rows(date)
+            else:
+                if path not in self._read:
+                    self._read[path] = self._source_rows(path)
+                rows = self._read[path]
+            if rows:
+                return date, path, national_occupied_km2(rows, self.areas_km2)
+        return None
+
+
+#: Most snapshot files the jump guard reads to find the nearest one of the run's source.
+_NEAREST_READS = 40
+
+
+def _references(source: str, out_dir: Path) -> list[tuple[dt.date, Path]]:
+    """The dated snapshot files of ``source`` the project has (each folder of
+    ``data/control_snapshots/`` whose newest snapshot holds rows of ``source``), but for
+    ``out_dir``'s own."""
+    from mapkit.constants import SNAPSHOTS_DIR
+
+    found = []
+    with contextlib.suppress(OSError):
+        folders = [SNAPSHOTS_DIR, *sorted(p for p in SNAPSHOTS_DIR.iterdir() if p.is_dir())]
+        for folder in folders:
+            if folder.resolve() == out_dir.resolve():
+                continue
+            dates = folder_dates(folder)
+            if not dates:
+                continue
+            newest = folder / f"{dates[-1].isoformat()}.csv"
+            try:
+                sources = {r["source"] for r in read_snapshot_records(newest)}
+            except (SnapshotError, OSError):
+                continue
+            if source in sources:
+                found += [(d, folder / f"{d.isoformat()}.csv") for d in dates]
+    return found
 
 
 def _folder_source(folder: Path, dates: list[dt.date]) -> tuple[str | None, str]:
@@ -419,7 +472,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                 on_total(len(groups))
             if groups:
                 _run(groups, source, out_dir, existing, row_source, source_url, cache_dir,
-                     force, max_change, summary, progress, stack)
+                     force, max_change, summary, progress, stack, (since, until))
     finally:
         if client is not None:
             stats = client.stats
@@ -446,7 +499,8 @@ def _no_network(source: Source, error: Unreachable) -> str:
 
 def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.date],
          row_source: str, source_url: str | None, cache_dir, force: bool, max_change: float,
-         summary: UpdateSummary, progress, stack: contextlib.ExitStack) -> None:
+         summary: UpdateSummary, progress, stack: contextlib.ExitStack,
+         wanted: tuple[dt.date | None, dt.date]) -> None:
     from mapkit.ingest.areas import DaySeries
     from mapkit.ingest.day import SOURCE_URLS, compute_snapshot
     from mapkit.ingest.region_index import load_region_index
@@ -458,7 +512,8 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
     if index.index_note:
         summary.notes.append(index.index_note)
     folder = _Folder(out_dir, list(existing), row_source,
-                     dict(zip(index.codes, (float(a) / 1e6 for a in index.areas))))
+                     dict(zip(index.codes, (float(a) / 1e6 for a in index.areas))),
+                     references=_references(row_source, out_dir))
     cache = ResponseCache(cache_dir, source.cache_key) if cache_dir and source.cache_key \
         else None
     if cache is not None:
@@ -515,6 +570,11 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                                         "for that date")
                 break
             day = snapshot.date
+            misdated = _misdated(day, candidate, wanted)
+            if misdated:
+                _keep_rejected(cache, candidate, body)
+                summary.rejected.append(f"{where}: {misdated}; nothing written for that date")
+                break
             where = f"{day} ({candidate.label})"
             if day in folder.dates and day != group.replaces:
                 summary.notes.append(f"{where}: already in the folder; left as it is")
@@ -563,6 +623,24 @@ def _obtain(source: Source, candidate: Candidate,
     return source.fetch(candidate), False
 
 
+def _misdated(day: dt.date, candidate: Candidate,
+              wanted: tuple[dt.date | None, dt.date]) -> str | None:
+    """Why a map the file dates ``day`` must not be written (None: it may): it lies outside
+    the dates asked for, or is not the date the source listed the file for (the plan chose
+    the file for that date). A file's own date (a ``date`` property, the GeoJSON's name)
+    decides the date a map shows, as in ``mapkit compute``; it never widens the request."""
+    since, until = wanted
+    told = "its name" if date_shown(candidate.name) == day else "a date inside it"
+    if not ((since is None or since <= day) and day <= until):
+        asked = f"{since} … {until}" if since is not None else f"up to {until}"
+        return (f"the file dates its map {day} ({told}), outside the dates asked for "
+                f"({asked})")
+    if candidate.date is not None and day != candidate.date:
+        return (f"the file dates its map {day} ({told}), not {candidate.date} as the source "
+                "lists it")
+    return None
+
+
 def _keep_rejected(cache: ResponseCache | None, candidate: Candidate, body: bytes | None) -> None:
     """A rejected response is kept apart (``rejected/``), for a look, never used again."""
     if cache is not None and body is not None:
@@ -577,20 +655,30 @@ def _first_problem(error: SnapshotError) -> str:
 
 def _guard(rows, day: dt.date, folder: _Folder, force: bool, max_change: float,
            summary: UpdateSummary) -> str | None:
-    """Why ``rows`` must not be written for ``day`` (None: they may)."""
+    """Why ``rows`` must not be written for ``day`` (None: they may). The map's occupied area
+    in Ukraine is compared with that of the nearest snapshot of the same source (before or
+    after it, in the folder or the project's data); where there is none, the summary says the
+    guard did not run."""
     occupied = national_occupied_km2(list(rows), folder.areas_km2)
     if occupied <= 0:
         return "the map holds no occupied area in Ukraine (an empty or broken map?)"
-    previous = folder.previous(day)
-    before = folder.national(previous) if previous else None
+    nearest = folder.nearest(day)
+    if nearest is None:
+        summary.notes.append(
+            f"{day}: nothing to compare its occupied area with (no other snapshot of "
+            f"{folder.source} in {folder.path} or the project's data): the {max_change:g} % "
+            "guard did not run")
+        return None
+    other, path, before = nearest
     if not before:
         return None
     change = 100.0 * (occupied - before) / before
     if abs(change) <= max_change:
         return None
+    where = "" if path.parent == folder.path else f" ({path})"
     said = (f"the occupied area in Ukraine, {occupied:,.0f} km², is {abs(change):.1f} % "
-            f"{'above' if change > 0 else 'below'} {previous}'s {before:,.0f} km² (more than "
-            f"the {max_change:g} % allowed)")
+            f"{'above' if change > 0 else 'below'} {other}'s {before:,.0f} km²{where} (more "
+            f"than the {max_change:g} % allowed)")
     if force:
         summary.notes.append(f"{day}: written with --force although {said}")
         return None
