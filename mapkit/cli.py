@@ -295,6 +295,26 @@ def _date_option(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from None
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``50MB``, ``2GB``, ``500KB`` (powers of 1000) or a number of bytes."""
+
+    name = "size"
+    _UNITS = {"": 1, "B": 1, "KB": 10**3, "K": 10**3, "MB": 10**6, "M": 10**6, "GB": 10**9,
+              "G": 10**9}
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        import re
+
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+        unit = match[2].upper() if match else None
+        if not match or unit not in self._UNITS or float(match[1]) * self._UNITS[unit] < 1:
+            self.fail(f"{value!r} is not a size; write e.g. 50MB, 2GB, 500KB or a number of "
+                      "bytes", param, ctx)
+        return int(float(match[1]) * self._UNITS[unit])
+
+
 @cli.command()
 @click.option("--source", "source_spec", default="deepstate", show_default=True,
               metavar="NAME|URL|FOLDER",
@@ -331,7 +351,15 @@ def _date_option(ctx, param, value):
 @click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
               metavar="N", help="At most this many requests a second (0: no limit).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, metavar="SECONDS", help="Read timeout of each request.")
+              show_default=True, metavar="SECONDS",
+              help="Longest one request may take, by the clock: connecting, headers, body and "
+                   "redirects included (a server sending a byte at a time is cut off too).")
+@click.option("--max-bytes", type=_Size(), default="50MB", show_default=True, metavar="SIZE",
+              help="Largest answer read, decoded (a gzip bomb stops here), e.g. 50MB, 2GB, "
+                   "500KB or a number of bytes; a larger Content-Length is refused unread.")
+@click.option("--allow-redirect-host", "redirect_hosts", multiple=True, metavar="HOST",
+              help="A host a redirect may lead to besides the source's own (redirects to "
+                   "other hosts, and from https to http, are refused). Repeatable.")
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
               metavar="N", help="Tries again after a 5xx, a 429, a reset, a truncated body or a "
                                 "timeout (a failure to connect at all: once).")
@@ -339,7 +367,8 @@ def _date_option(ctx, param, value):
               metavar="SECONDS", help="First wait before trying again (then doubled each time); "
                                       "Retry-After wins when the server sends one.")
 def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force, dry_run,
-           name, max_change, rate, timeout, retries, backoff) -> None:
+           name, max_change, rate, timeout, max_bytes, redirect_hosts, retries,
+           backoff) -> None:
     """Bring a folder of snapshot CSVs up to date: fetch new maps, compute, write.
 
     Asks the source which dates it has, downloads only those the folder lacks (at the folder's
@@ -370,7 +399,8 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
         update_folder,
     )
 
-    client = HttpClient(rate=rate, timeout=timeout, retries=retries, backoff=backoff)
+    client = HttpClient(rate=rate, timeout=timeout, retries=retries, backoff=backoff,
+                        max_bytes=max_bytes, redirect_hosts=redirect_hosts)
     try:
         source = open_source(source_spec, base_url=base_url, client=client)
     except SourceSpecError as error:

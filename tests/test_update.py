@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import email.utils
 import fcntl
 import gzip
 import io
@@ -318,8 +319,8 @@ def test_a_response_slower_than_the_timeout_fails_that_date_only(replay, tmp_pat
     out = tmp_path / "out"
     result = api(replay, out, "--timeout", "0.3", "--retries", "1")
     assert result.exit_code == 1
-    assert f"error: 2025-06-22 (update {dump_id(DUMPS[1])}): no answer within 0.3 s (2 tries)" \
-        in result.output
+    assert (f"error: 2025-06-22 (update {dump_id(DUMPS[1])}): no answer within 0.3 s "
+            "(--timeout) (2 tries)") in result.output
     assert sorted(figures(out)) == ["2025-06-15.csv", "2025-06-29.csv", "2025-07-01.csv"]
 
 
@@ -590,8 +591,13 @@ def test_national_area_is_the_ua_row_when_a_snapshot_has_one():
 
 def test_retry_after_takes_seconds_or_a_date():
     assert _retry_after("3") == 3.0
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: at once
-    assert _retry_after("soon") is None and _retry_after(None) is None
+    later = email.utils.format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+                                        usegmt=True)
+    assert 50 < _retry_after(later) <= 60
+    # a date gone by, nonsense, nothing: no wait of the server's, so the backoff's
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    for value in ("soon", None, "nan", "-5", "0", "inf", "1e400"):
+        assert _retry_after(value) is None, value
 
 
 @needs_shared

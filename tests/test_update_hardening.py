@@ -9,12 +9,26 @@ not ids. Every run writes to a temporary folder.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from replay_server import DAILY, ReplayServer
-from test_update import BUNDLED, FAST, _half_the_territory, figures, listing, seeded, update
+from replay_server import DAILY, Fault, ReplayServer
+from test_update import (
+    BUNDLED,
+    DUMPS,
+    FAST,
+    ROOT,
+    _half_the_territory,
+    figures,
+    listing,
+    seeded,
+    update,
+)
 
 needs_shared = pytest.mark.skipif(
     not DAILY.is_dir(),
@@ -194,3 +208,189 @@ def test_the_jump_guard_compares_with_a_later_snapshot_when_there_is_no_earlier_
     line = next(ln for ln in result.output.splitlines() if ln.startswith("error: 2026-08-19"))
     assert "below 2026-08-20's" in line
     assert sorted(figures(out)) == ["2026-08-20.csv"]
+
+
+# --- Items 4, 5, 12: a hostile server never hangs a run, fills its memory or redirects it -------
+
+#: The mirror's file of 2026-08-20 (the map of the 19th), the one each fault below is put on.
+FILE_20 = "/data/deepstatemap_data_20260820.geojson"
+#: Three days from the mirror; the fault's day fails, the others are written.
+MIRROR_DAYS = [DAILY / f"2026-08-{day}.geojson" for day in (19, 20, 21)]
+
+
+def mirror_run(replay: ReplayServer, out: Path, *args, process: bool = False):
+    """``mapkit update`` of three days from the replayed mirror, in this process (a click
+    result) or, for faults that could hang it, in a child process ended after a minute
+    (returns (exit code, output))."""
+    argv = ["--source", "mirror", "--base-url", replay.mirror, "--out", str(out), "--since",
+            "2026-08-18", "--until", "2026-08-20", "--every", "day", *FAST, *map(str, args)]
+    if not process:
+        result = update(*argv)
+        assert "Traceback" not in result.output and (
+            result.exception is None or isinstance(result.exception, SystemExit)), \
+            result.output
+        return result.exit_code, result.output
+    try:
+        done = subprocess.run([sys.executable, "-m", "mapkit", "update", *argv],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        pytest.fail("mapkit update was still reading after a minute")
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+def the_error(output: str, day: str = "2026-08-19") -> str:
+    lines = [ln for ln in output.splitlines() if ln.startswith(f"error: {day}")]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+@pytest.fixture()
+def mirror():
+    replay = ReplayServer(daily=MIRROR_DAYS).start()
+    yield replay
+    replay.stop()
+
+
+@needs_shared
+def test_a_slow_loris_body_ends_at_the_timeout_and_fails_that_date_only(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(body_drip=0.05))  # 20 bytes a second: 80 KB in an hour
+    code, output = mirror_run(mirror, tmp_path / "out", "--timeout", "1", "--retries", "0",
+                              process=True)
+    assert code == 1, output
+    assert "the response took longer than 1 s (--timeout) (1 try)" in the_error(output)
+    assert sorted(figures(tmp_path / "out")) == ["2026-08-18.csv", "2026-08-20.csv"]
+    dripped = next(r for r in mirror.requests if r.path == FILE_20)
+    assert dripped.sent < len(MIRROR_DAYS[1].read_bytes()) // 10
+
+
+@needs_shared
+def test_headers_sent_a_byte_at_a_time_end_at_the_timeout(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(header_drip=0.05))
+    code, output = mirror_run(mirror, tmp_path / "out", "--timeout", "1", "--retries", "0",
+                              process=True)
+    assert code == 1, output
+    # cut off in the headers (or just after the few that came): the same deadline
+    assert "1 s (--timeout) (1 try)" in the_error(output)
+    assert sorted(figures(tmp_path / "out")) == ["2026-08-18.csv", "2026-08-20.csv"]
+
+
+@needs_shared
+def test_an_endless_body_stops_at_the_size_cap(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(endless=True))
+    code, output = mirror_run(mirror, tmp_path / "out", "--max-bytes", "1MB")
+    assert code == 1, output
+    assert ("the response is larger than the 1 MB allowed (--max-bytes); nothing was kept"
+            in the_error(output))
+    assert sorted(figures(tmp_path / "out")) == ["2026-08-18.csv", "2026-08-20.csv"]
+    assert mirror.paths(FILE_20) == [FILE_20]  # not tried again: it would not shrink
+
+
+@needs_shared
+def test_a_gzip_bomb_is_decoded_only_up_to_the_cap(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(gzip_bomb=200_000_000))  # 200 KB that decode to 200 MB
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 1, output
+    assert ("the response is larger than the 50 MB allowed (--max-bytes); nothing was kept"
+            in the_error(output))
+    assert sorted(figures(tmp_path / "out")) == ["2026-08-18.csv", "2026-08-20.csv"]
+
+
+@needs_shared
+def test_a_gzip_encoded_map_is_read(mirror, tmp_path):
+    """The cap counts decoded bytes, and a well-behaved compressed answer is read as usual."""
+    body = MIRROR_DAYS[1].read_bytes()
+    mirror.fault(FILE_20, Fault(body=gzip.compress(body), headers={"Content-Encoding": "gzip"}))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 0, output
+    assert figures(tmp_path / "out") == figures(mirror_run_plain(tmp_path))
+
+
+def mirror_run_plain(tmp_path: Path) -> Path:
+    replay = ReplayServer(daily=MIRROR_DAYS).start()
+    try:
+        code, output = mirror_run(replay, tmp_path / "plain")
+    finally:
+        replay.stop()
+    assert code == 0, output
+    return tmp_path / "plain"
+
+
+@needs_shared
+def test_a_huge_content_length_is_refused_before_reading(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(content_length=str(10**12)))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 1, output
+    assert ("the server announces 1,000,000 MB, more than the 50 MB allowed (--max-bytes)"
+            in the_error(output))
+    assert mirror.paths(FILE_20) == [FILE_20]
+
+
+@needs_shared
+def test_a_redirect_to_another_host_is_not_followed_unless_allowed(mirror, tmp_path):
+    port = mirror.url.rsplit(":", 1)[1]
+    elsewhere = f"http://localhost:{port}/elsewhere/map.geojson"  # the same server, by name
+    mirror.replacements["/elsewhere/map.geojson"] = MIRROR_DAYS[1].read_bytes()
+    mirror.fault(FILE_20, Fault(status=302, headers={"Location": elsewhere}))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 1, output
+    assert ("redirected to another host, localhost (asked 127.0.0.1); not followed: "
+            "--allow-redirect-host localhost allows it") in the_error(output)
+    assert not mirror.paths("/elsewhere/")
+    assert sorted(figures(tmp_path / "out")) == ["2026-08-18.csv", "2026-08-20.csv"]
+
+    mirror.fault(FILE_20, Fault(status=302, headers={"Location": elsewhere}))
+    code, output = mirror_run(mirror, tmp_path / "out", "--since", "2026-08-19",
+                              "--allow-redirect-host", "localhost")
+    assert code == 0, output
+    assert mirror.paths("/elsewhere/") == ["/elsewhere/map.geojson"]
+    assert figures(tmp_path / "out") == figures(mirror_run_plain(tmp_path))
+
+
+@needs_shared
+def test_a_redirect_on_the_same_host_is_followed(mirror, tmp_path):
+    mirror.replacements["/moved/map.geojson"] = MIRROR_DAYS[1].read_bytes()
+    mirror.fault(FILE_20, Fault(status=301, headers={"Location": "/moved/map.geojson"}))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 0, output
+    assert figures(tmp_path / "out") == figures(mirror_run_plain(tmp_path))
+
+
+@needs_shared
+@pytest.mark.parametrize("value", ["nan", "-5", "inf", "0", "soon"])
+def test_a_retry_after_that_is_not_a_wait_gets_the_backoff(mirror, tmp_path, value):
+    mirror.fault(FILE_20, Fault(status=503, headers={"Retry-After": value}))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 0, output
+    assert "HTTP 503 Service Unavailable: waited 0.01 s before trying again" in output
+
+
+@needs_shared
+def test_a_retry_after_longer_than_allowed_ends_that_request_in_one_line(mirror, tmp_path):
+    mirror.fault(FILE_20, Fault(status=503, headers={"Retry-After": "1e308"}))
+    code, output = mirror_run(mirror, tmp_path / "out")
+    assert code == 1, output
+    assert ("HTTP 503 Service Unavailable; the server asks to wait more than the 300 s "
+            "allowed") in the_error(output)
+
+
+@needs_shared
+def test_history_entries_whose_ids_are_not_ids_are_left_out_and_the_run_goes_on(tmp_path):
+    replay = ReplayServer(raw=DUMPS).start()
+    try:
+        entries = replay.history()
+        at = entries[1]["createdAt"]
+        replay.replacements["/api/history/public"] = json.dumps([
+            *entries, {"id": 10**20}, {"id": -5, "createdAt": at}, {"id": True},
+            {"id": 1.5, "createdAt": at}, {"id": "nope"}]).encode()
+        result = update("--base-url", replay.api, "--out", tmp_path / "out", "--since",
+                        "2025-06-15", "--until", "2025-07-01", "--every", "day", *FAST)
+    finally:
+        replay.stop()
+    assert result.exit_code == 0, result.output
+    assert sorted(figures(tmp_path / "out")) == ["2025-06-15.csv", "2025-06-22.csv",
+                                                 "2025-06-29.csv", "2025-07-01.csv"]
+    assert ("5 update(s) in the history list have no usable id (a whole number of seconds "
+            'since 1970, from 1 on: 1e+20, -5, true, 1.5, "nope") and were left out') in \
+        result.output

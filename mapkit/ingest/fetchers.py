@@ -172,6 +172,23 @@ def _parse_time(value) -> dt.datetime | None:
     return when.astimezone(dt.UTC)
 
 
+#: The largest update id taken: ids are Unix seconds, and this one is 31 December 9999.
+_LAST_ID = 253_402_300_799
+
+
+def _update_id(value) -> int | None:
+    """An update id (the Unix second it was made: a whole number from 1 to the year 9999,
+    as a JSON number or digits), or None for anything else — ``10**20``, ``-5``, ``true``,
+    ``1.5`` would otherwise overflow the clock or name another address."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16:
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= _LAST_ID:
+        return value
+    return None
+
+
 def _one_line(text, limit: int = 300) -> str:
     text = re.sub(r"\s+", " ", str(text or "")).strip()
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
@@ -193,10 +210,10 @@ class DeepStateApi(Source):
         super().__init__(f"DeepStateMap API ({self.base})")
 
     def _update(self, entry: dict, body: bytes | None = None) -> Candidate | None:
-        """A candidate from one history entry; None when the entry is unusable."""
-        try:
-            update_id = int(entry["id"])
-        except (KeyError, TypeError, ValueError):
+        """A candidate from one history entry; None when the entry is unusable (its id is not
+        an update id: :func:`_update_id`)."""
+        update_id = _update_id(entry.get("id"))
+        if update_id is None:
             return None
         created = (_parse_time(entry.get("createdAt")) or _parse_time(entry.get("datetime"))
                    or dt.datetime.fromtimestamp(update_id, dt.UTC))
@@ -222,12 +239,16 @@ class DeepStateApi(Source):
             raise FetchError(url, "the history list is not a list of updates")
         by_day: dict[dt.date, Candidate] = {}
         skipped = 0
+        bad_ids = []
         for entry in entries:
             if not isinstance(entry, dict) or entry.get("status") is False:
                 skipped += isinstance(entry, dict)
                 continue
             candidate = self._update(entry)
-            if candidate is None or candidate.date is None:
+            if candidate is None:
+                bad_ids.append(entry.get("id"))
+                continue
+            if candidate.date is None:
                 continue
             kept = by_day.get(candidate.date)
             if kept is None or (candidate.created, candidate.update_id) > (kept.created,
@@ -244,6 +265,12 @@ class DeepStateApi(Source):
         if skipped:
             listing.notes.append(f"{skipped} update(s) in the history list are not public "
                                  "(status false) and were left out")
+        if bad_ids:
+            shown = ", ".join(_one_line(orjson.dumps(i).decode(), 40) for i in bad_ids[:5])
+            listing.notes.append(
+                f"{len(bad_ids)} update(s) in the history list have no usable id (a whole "
+                f"number of seconds since 1970, from 1 on: {shown}"
+                f"{', …' if len(bad_ids) > 5 else ''}) and were left out")
         if since is None:  # nothing to continue from: the newest map only
             listing.candidates = [c for c in listing.candidates if c.date <= until][-1:]
         else:
