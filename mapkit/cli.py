@@ -425,6 +425,8 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
         _fail(error, 1, bar)
     bar.close()
     _echo_summary(summary)
+    if summary.cannot_write:
+        sys.exit(5)
     if summary.problems:
         sys.exit(1)
 

@@ -9,14 +9,17 @@ not ids. Every run writes to a temporary folder.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from replay_server import DAILY, Fault, ReplayServer
 from test_update import (
     BUNDLED,
@@ -29,6 +32,9 @@ from test_update import (
     seeded,
     update,
 )
+
+from mapkit.cli import cli
+from mapkit.snapshots import read_snapshot_records
 
 needs_shared = pytest.mark.skipif(
     not DAILY.is_dir(),
@@ -394,3 +400,120 @@ def test_history_entries_whose_ids_are_not_ids_are_left_out_and_the_run_goes_on(
     assert ("5 update(s) in the history list have no usable id (a whole number of seconds "
             'since 1970, from 1 on: 1e+20, -5, true, 1.5, "nope") and were left out') in \
         result.output
+
+
+# --- Item 6: one line and a documented exit code, never a traceback ----------------------------
+
+
+def one_line(result, code: int, *words: str) -> str:
+    """``update`` failed with ``code`` and said why in one ``error:`` line on stderr."""
+    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.stderr
+    for word in words:
+        assert word in errors[0], (word, errors[0])
+    return errors[0]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["update", *map(str, args)])
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("http://[::1", "--source 'http://[::1' is not a usable URL (Invalid IPv6 URL)"),
+    ("http://[::1/{date:%Y%m%d}.geojson", "is not a usable URL (Invalid IPv6 URL)"),
+    ("http://exa mple.org/{date:%Y%m%d}.geojson", "is not a usable URL (a space"),
+    ("http://example.org:99999/x.geojson", "is not a usable URL (Port out of range"),
+    ("/etc", "--source /etc: folder has no .json, .geojson, .gpkg or .gz files"),
+])
+def test_a_source_that_is_no_source_is_one_line_and_exit_2(tmp_path, spec, said):
+    one_line(run("--source", spec, "--name", "X", "--out", tmp_path / "out"), 2, said)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture()
+def mounted(tmp_path):
+    """A small tmpfs (root in a container that allows it), as tests/test_cli_failures.py
+    mounts them; ``remount(folder, "ro")`` makes it read-only."""
+    made = []
+
+    def mount(name: str, *options: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs",
+                               str(folder)], capture_output=True)
+        if done.returncode:
+            pytest.skip("cannot mount a tmpfs here (needs root and a permissive container)")
+        made.append(folder)
+        return folder
+
+    yield mount
+    for folder in made:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def remount_read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+
+@needs_shared
+def test_a_read_only_out_folder_is_one_line_and_exit_5(mirror, tmp_path, mounted):
+    folder = mounted("ro-out", "size=1m")
+    for path in sorted(BUNDLED.glob("2026-08-1*.csv")):
+        shutil.copy(path, folder / path.name)
+    remount_read_only(folder)
+    before = listing(folder)
+    result = run("--source", "mirror", "--base-url", mirror.mirror, "--out", folder, "--until",
+                 "2026-08-21", *FAST)
+    one_line(result, 5, f"cannot write {folder}", "is on a read-only file system")
+    assert listing(folder) == before
+
+
+@needs_shared
+def test_a_read_only_cache_is_one_line_and_exit_5(mirror, tmp_path, mounted):
+    cache = mounted("ro-cache", "size=1m")
+    remount_read_only(cache)
+    out = tmp_path / "out"
+    result = run("--source", "mirror", "--base-url", mirror.mirror, "--out", out, "--since",
+                 "2026-08-18", "--until", "2026-08-20", "--every", "day", "--cache", cache,
+                 *FAST)
+    one_line(result, 5, f"cannot write {cache}", "is on a read-only file system")
+    assert not out.exists() or not list(out.glob("*.csv"))
+
+
+@needs_shared
+def test_a_full_disk_stops_the_run_in_one_line_and_leaves_whole_files(mirror, tmp_path,
+                                                                       mounted):
+    out = mounted("full", "size=16k")  # room for two snapshots of about 7 KB
+    result = run("--source", "mirror", "--base-url", mirror.mirror, "--out", out, "--since",
+                 "2026-08-18", "--until", "2026-08-20", "--every", "day", *FAST)
+    one_line(result, 5, "the disk is full")
+    written = sorted(p.name for p in out.iterdir())
+    assert 1 <= len(written) < 3 and all(name.endswith(".csv") for name in written)
+    for name in written:  # whatever is there is whole
+        assert len(read_snapshot_records(out / name)) == 28
+    assert f"{len(written)} date(s) added" in result.stdout
+
+
+@needs_shared
+def test_a_full_disk_without_mount_rights_is_one_line_too(mirror, tmp_path, monkeypatch):
+    """The same where no tmpfs can be mounted: every write fails as on a full disk."""
+    real_fdopen = os.fdopen
+
+    def full_disk(fd, *args, **kwargs):
+        handle = real_fdopen(fd, *args, **kwargs)
+
+        def write(data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write
+        return handle
+
+    monkeypatch.setattr("mapkit.files.os.fdopen", full_disk)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("--source", "mirror", "--base-url", mirror.mirror, "--out", out, "--since",
+                 "2026-08-18", "--until", "2026-08-20", "--every", "day", *FAST)
+    one_line(result, 5, "the disk is full")
+    assert not list(out.iterdir())  # no half-written file, no temporary one

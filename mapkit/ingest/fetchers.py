@@ -134,6 +134,10 @@ class Source:
         """What a row's note says the figures were computed from."""
         return candidate.name
 
+    def example_url(self) -> str:
+        """An address the source asks for (checked before a run starts)."""
+        return ""
+
     def own_areas(self, candidate: Candidate) -> tuple[OwnAreas | None, bytes | None,
                                                         str | None]:
         """The source's own area figures for ``candidate``: (figures, raw response, note)."""
@@ -147,7 +151,10 @@ def cache_folder_name(address: str, kind: str = "") -> str:
     ``deepstate`` or ``mirror``). Two addresses on one host (two URL templates, a mirror at
     another ``--base-url``) never share a folder, so a cached map is only ever read back for
     the address it came from."""
-    host = urllib.parse.urlsplit(address).hostname or "url"
+    try:
+        host = urllib.parse.urlsplit(address).hostname or "url"
+    except ValueError:  # not a URL after all: refused by open_source
+        host = "url"
     host = re.sub(r"[^A-Za-z0-9.-]+", "_", host)
     digest = hashlib.sha256(address.encode("utf-8")).hexdigest()[:12]
     return "-".join(part for part in (kind, host, digest) if part)
@@ -383,6 +390,9 @@ class UrlTemplate(Source):
     def _url(day: dt.date, template: str) -> str:
         return template.format(date=day)
 
+    def example_url(self) -> str:
+        return self._url(dt.date(2024, 7, 8), self.template)
+
     def _candidate(self, day: dt.date) -> Candidate:
         url = self._url(day, self.template)
         name = _url_name(url) or "map.geojson"
@@ -434,6 +444,9 @@ class SingleUrl(Source):
         self.client = client
         self.cache_key = cache_folder_name(url)
         super().__init__(url)
+
+    def example_url(self) -> str:
+        return self.url
 
     def available(self, since: dt.date | None, until: dt.date) -> Listing:
         name = _url_name(self.url) or "map.geojson"
@@ -496,13 +509,38 @@ def open_source(spec: str, *, base_url: str | None = None,
                               f"({', '.join(SOURCES)}); {spec!r} is not one")
     if re.match(r"^https?://", spec, re.IGNORECASE):
         client = client or HttpClient()
-        return UrlTemplate(spec, client) if "{" in spec else SingleUrl(spec, client)
+        source = UrlTemplate(spec, client) if "{" in spec else SingleUrl(spec, client)
+        _check_url(spec, source.example_url())
+        return source
     path = Path(spec)
     if path.exists():
+        from mapkit.ingest.runner import InputError, expand_inputs
+
+        try:
+            expand_inputs([path])
+        except (InputError, OSError) as error:
+            raise SourceSpecError(f"--source {error}".rstrip(".") + ": give a folder or "
+                                  "file of polygon maps") from None
         return Folder(path)
     names = ", ".join(SOURCES)
     raise SourceSpecError(f"--source {spec!r} is not a source name ({names}), an http(s) URL "
                           "or an existing folder or file")
+
+
+def _check_url(spec: str, url: str) -> None:
+    """Raise :class:`SourceSpecError` when ``url`` (``spec`` filled in) cannot be asked for:
+    no host, a broken IPv6 address, a port out of range, a space."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when out of range
+        if re.search(r"\s", url):
+            raise ValueError("a space or line break in it")
+        if not parts.hostname:
+            raise ValueError("no host")
+    except ValueError as error:
+        raise SourceSpecError(f"--source {spec!r} is not a usable URL ({error}); write it as "
+                              "https://host/path, with {date:%Y%m%d} where the date goes"
+                              ) from None
 
 
 # --- The cache of raw responses ---------------------------------------------------------------

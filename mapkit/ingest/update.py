@@ -38,12 +38,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mapkit.files import remove_temporaries
+from mapkit.files import remove_temporaries, write_problem
 from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, date_shown
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
 from mapkit.snapshots import SnapshotError, read_snapshot_records
 
-__all__ = ["CADENCES", "DEFAULT_MAX_CHANGE", "FolderBusy", "NoNetwork", "SourceFailed",
+__all__ = ["CADENCES", "DEFAULT_MAX_CHANGE", "CannotWrite", "FolderBusy", "NoNetwork",
+           "SourceFailed",
            "UpdateError", "UpdateSummary", "folder_cadence", "folder_dates",
            "mark_notice_shown", "national_occupied_km2", "notice_due", "update_folder"]
 
@@ -74,6 +75,20 @@ class SourceFailed(Exception):
 
 class FolderBusy(Exception):
     """Another ``mapkit update`` is writing to the same folder."""
+
+
+class CannotWrite(Exception):
+    """``--out`` or ``--cache`` cannot take a file (read-only, full disk, …): the run stops
+    there (every other file would fail the same way); what it wrote before is whole."""
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writes to ``path`` inside: a failure becomes one :class:`CannotWrite` line."""
+    try:
+        yield
+    except OSError as error:
+        raise CannotWrite(write_problem(error, path)) from None
 
 
 # --- The folder ---------------------------------------------------------------------------------
@@ -199,6 +214,7 @@ class UpdateSummary:
     retries: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cache_folder: Path | None = None  # where this source's raw responses are kept
+    cannot_write: str | None = None  # why the run stopped: --out or --cache took no file
 
     @property
     def problems(self) -> list[str]:
@@ -240,6 +256,9 @@ class UpdateSummary:
         out.extend(f"note: {line}" for line in self.own_areas)
         out.extend(f"error: {line}" for line in self.rejected)
         out.extend(f"error: {line}" for line in self.failed)
+        if self.cannot_write:
+            out.append(f"error: {self.cannot_write}; the run stopped there (the dates written "
+                       "before are whole)")
         return out
 
 
@@ -461,7 +480,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
         with contextlib.ExitStack() as stack:
             if out_dir.is_dir() and not dry_run:
                 stack.enter_context(_folder_lock(out_dir))
-                remove_temporaries(out_dir, TEMPORARY_TAG)
+                with _writing(out_dir):
+                    remove_temporaries(out_dir, TEMPORARY_TAG)
             listing = _list(source, since, until)
             summary.notes.extend(listing.notes)
             groups = _plan(listing, existing, summary.cadence)
@@ -473,6 +493,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
             if groups:
                 _run(groups, source, out_dir, existing, row_source, source_url, cache_dir,
                      force, max_change, summary, progress, stack, (since, until))
+    except CannotWrite as error:
+        summary.cannot_write = str(error)
     finally:
         if client is not None:
             stats = client.stats
@@ -519,7 +541,8 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
     if cache is not None:
         summary.cache_folder = cache.folder
         if cache.folder.is_dir():
-            remove_temporaries(cache.folder, TEMPORARY_TAG)
+            with _writing(cache.folder):
+                remove_temporaries(cache.folder, TEMPORARY_TAG)
     previous_newest = summary.previous_newest
     before = folder.rows(previous_newest) if previous_newest else None
     series = DaySeries()
@@ -585,18 +608,22 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 summary.rejected.append(f"{where}: {reason}; nothing written for that date")
                 break
             if not locked:  # a new folder: made (and held) with its first snapshot
-                out_dir.mkdir(parents=True, exist_ok=True)
+                with _writing(out_dir):
+                    out_dir.mkdir(parents=True, exist_ok=True)
                 stack.enter_context(_folder_lock(out_dir))
                 locked = True
             if cache is not None and not cached and body is not None:
-                cache.put(candidate.name, body, tag=TEMPORARY_TAG)
-            write_snapshot(snapshot.rows, out_dir / f"{day.isoformat()}.csv",
-                           tag=TEMPORARY_TAG)
+                _keep(cache, candidate.name, body)
+            target = out_dir / f"{day.isoformat()}.csv"
+            with _writing(target):
+                write_snapshot(snapshot.rows, target, tag=TEMPORARY_TAG)
             folder.records[day] = list(snapshot.rows.values)
             bisect.insort(folder.dates, day)
             summary.added.append(day)
             if group.replaces and group.replaces != day:
-                (out_dir / f"{group.replaces.isoformat()}.csv").unlink(missing_ok=True)
+                replaced = out_dir / f"{group.replaces.isoformat()}.csv"
+                with _writing(replaced):
+                    replaced.unlink(missing_ok=True)
                 folder.dates.remove(group.replaces)
                 summary.replaced.append((group.replaces, day))
             _compare_own_areas(source, candidate, cache, cached, folder.national(day), summary)
@@ -641,10 +668,16 @@ def _misdated(day: dt.date, candidate: Candidate,
     return None
 
 
+def _keep(cache: ResponseCache, name: str, body: bytes, sub: str | None = None) -> None:
+    """Keep a raw response in the cache (a failed write stops the run: :class:`CannotWrite`)."""
+    with _writing(cache.folder / (sub or "") / name):
+        cache.put(name, body, sub=sub, tag=TEMPORARY_TAG)
+
+
 def _keep_rejected(cache: ResponseCache | None, candidate: Candidate, body: bytes | None) -> None:
     """A rejected response is kept apart (``rejected/``), for a look, never used again."""
     if cache is not None and body is not None:
-        cache.put(candidate.name, body, sub="rejected", tag=TEMPORARY_TAG)
+        _keep(cache, candidate.name, body, sub="rejected")
 
 
 def _first_problem(error: SnapshotError) -> str:
@@ -706,7 +739,7 @@ def _compare_own_areas(source: Source, candidate: Candidate, cache: ResponseCach
         except FetchError as error:  # e.g. the connection dropped: not worth failing for
             figures, body, note = None, None, f"its own areas could not be read ({error})"
         if cache is not None and body is not None:
-            cache.put(name, body, sub="areas", tag=TEMPORARY_TAG)
+            _keep(cache, name, body, sub="areas")
     where = f"{candidate.date} ({candidate.label})"
     if note:
         summary.own_areas.append(f"{where}: {note}")
