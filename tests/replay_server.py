@@ -6,7 +6,8 @@
   newest as ``{"id", "createdAt", "map": …}``; ``/api/history/{id}/areas`` is 404 unless a test
   gives an answer (nothing real is known of its format).
 - ``../shared/deepstate/daily/`` in the shape of the daily mirror:
-  ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise.
+  ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise;
+  and under their own names, ``/files/YYYY-MM-DD.geojson``, for a URL template.
 
 A test chooses which files are served (``raw``, ``daily``) and queues faults for a path
 (:meth:`ReplayServer.fault`): an HTTP status with headers (a redirect, a Retry-After), a
@@ -158,6 +159,11 @@ class ReplayServer:
             for dump in self.raw:
                 if dump_id(dump) == update_id:
                     return 200, dump.read_bytes()
+        match = re.fullmatch(r"/files/(\d{4}-\d{2}-\d{2}\.geojson)", path)
+        if match:  # the daily files under their own names, for a URL template
+            for daily in self.daily:
+                if daily.name == match[1]:
+                    return 200, daily.read_bytes()
         match = re.fullmatch(r"/data/deepstatemap_data_(\d{4})(\d{2})(\d{2})\.geojson", path)
         if match:
             name = f"{match[1]}-{match[2]}-{match[3]}.geojson"

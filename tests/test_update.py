@@ -510,19 +510,25 @@ def test_the_sources_own_areas_are_recorded_and_set_beside_ours(replay, tmp_path
 
 @needs_shared
 def test_a_folder_of_polygon_files_is_a_source_too(tmp_path):
-    inputs = tmp_path / "in"
+    inputs, own = tmp_path / "in", tmp_path / "own"
     inputs.mkdir()
+    own.mkdir()
     for day in DAYS[-3:]:
         shutil.copy(day, inputs / day.name)
+        document = json.loads(day.read_bytes())
+        del document["name"]  # anyone's polygons: not recognisably DeepStateMap's
+        (own / day.name).write_text(json.dumps(document))
     out = tmp_path / "out"
-    unnamed = update("--source", inputs, "--out", out, "--since", "2026-08-19", "--every", "day")
+    unnamed = update("--source", own, "--out", out, "--since", "2026-08-20", "--until",
+                     "2026-08-22", "--every", "day")
     assert unnamed.exit_code == 2
     assert "say who drew these polygons with --name" in unnamed.output
-    # the daily files of the 20th to the 22nd hold the maps of the 19th to the 21st
-    result = update("--source", inputs, "--out", out, "--since", "2026-08-19", "--every", "day",
-                    "--name", "DeepStateMap")
+    # DeepStateMap's own daily files are credited to it, with its licence notice, as compute
+    # credits them; the files of the 20th to the 22nd hold the maps of the 19th to the 21st
+    result = update("--source", inputs, "--out", out, "--since", "2026-08-19", "--until",
+                    "2026-08-22", "--every", "day")
     assert result.exit_code == 0, result.output
-    assert "licence" not in result.output  # a folder of the user's own files
+    assert "notice: DeepStateMap's licence" in result.output
     assert figures(out) == figures(compute(DAYS[-3:], tmp_path / "computed"))
 
 

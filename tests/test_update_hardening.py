@@ -9,6 +9,7 @@ not ids. Every run writes to a temporary folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import gzip
 import json
@@ -23,6 +24,7 @@ from click.testing import CliRunner
 from replay_server import DAILY, Fault, ReplayServer
 from test_update import (
     BUNDLED,
+    DAYS,
     DUMPS,
     FAST,
     ROOT,
@@ -517,3 +519,102 @@ def test_a_full_disk_without_mount_rights_is_one_line_too(mirror, tmp_path, monk
                  "2026-08-18", "--until", "2026-08-20", "--every", "day", *FAST)
     one_line(result, 5, "the disk is full")
     assert not list(out.iterdir())  # no half-written file, no temporary one
+
+
+# --- Issue 17: a stale source is noticed, and every source dates DeepStateMap's files alike -------
+
+
+@needs_shared
+def test_a_source_with_nothing_new_for_weeks_exits_4_after_a_few_requests(tmp_path):
+    """The mirror's newest file holds the map of 2026-08-21; today is months later. A schedule
+    must notice (exit 4), and the absent days since must not each cost a request."""
+    replay = ReplayServer(daily=DAYS).start()
+    try:
+        stale_mirror(replay, tmp_path)
+    finally:
+        replay.stop()
+
+
+def stale_mirror(replay: ReplayServer, tmp_path: Path) -> None:
+    folder = seeded(tmp_path, "2026-08-20")
+    today = dt.date.today()
+    age = (today - dt.date(2026, 8, 21)).days
+    assert age > 7  # the test's premise: the replay's files are older than a week
+    result = run("--source", "mirror", "--base-url", replay.mirror, "--out", folder, *FAST)
+    one_line(result, 4, f"the newest map is 2026-08-21, {age} days before {today} (more than "
+             "--max-age 7)", "seems to have stopped updating")
+    assert sorted(figures(folder))[-1] == "2026-08-21.csv"  # what there was is written
+    asked = replay.paths("/data/")
+    assert len(asked) < age / 4, asked  # not one request per day since
+    again = run("--source", "mirror", "--base-url", replay.mirror, "--out", folder,
+                "--max-age", str(age), *FAST)
+    assert again.exit_code == 0, again.output
+
+
+@needs_shared
+def test_the_api_whose_newest_update_is_old_exits_4(tmp_path):
+    replay = ReplayServer(raw=DUMPS).start()
+    try:
+        out = tmp_path / "out"
+        assert update("--base-url", replay.api, "--out", out, "--since", "2025-06-15",
+                      "--until", "2025-07-01", *FAST).exit_code == 0
+        result = run("--base-url", replay.api, "--out", out, *FAST)
+    finally:
+        replay.stop()
+    one_line(result, 4, "the newest map is 2025-07-01", "DeepStateMap API")
+
+
+@pytest.fixture()
+def summer():
+    """The real daily files of 25 June to 22 August 2026, as the mirror and by their own
+    names (/files/YYYY-MM-DD.geojson)."""
+    days = sorted(p for p in DAILY.glob("2026-0[678]-*.geojson") if p.stem >= "2026-06-25")
+    replay = ReplayServer(daily=days).start()
+    yield replay
+    replay.stop()
+
+
+@needs_shared
+def test_mirror_and_url_template_write_identical_folders_with_the_bundled_dates(
+        summer, tmp_path, monkeypatch):
+    """The same real daily files through the mirror and through a URL template: the same
+    dates (weeks end on Sunday by map date, months start on the 1st), the same figures, the
+    same as the bundled series built by mapkit compute; the template's files are recognised
+    as DeepStateMap's (credited, licence notice shown)."""
+    template = summer.url + "/files/{date:%Y-%m-%d}.geojson"
+    (tmp_path / "t").mkdir()
+    (tmp_path / "m").mkdir()
+    by_template = seeded(tmp_path / "t", "2026-06-28")
+    result = run("--source", template, "--out", by_template, "--until", "2026-08-22", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "notice: DeepStateMap's licence" in result.stderr
+    monkeypatch.setenv("MAPKIT_CONFIG_DIR", str(tmp_path / "another-user"))
+    by_mirror = seeded(tmp_path / "m", "2026-06-28")
+    result = run("--source", "mirror", "--base-url", summer.mirror, "--out", by_mirror,
+                 "--until", "2026-08-22", *FAST)
+    assert result.exit_code == 0, result.output
+    assert figures(by_template) == figures(by_mirror)
+    bundled = {name: rows for name, rows in figures(BUNDLED).items()
+               if "2026-06-28" < name[:10] <= "2026-08-22"}
+    new = {name: rows for name, rows in figures(by_template).items()
+           if name[:10] > "2026-06-28"}
+    assert sorted(new) == sorted(bundled) == [
+        "2026-07-01.csv", "2026-07-05.csv", "2026-07-12.csv", "2026-07-19.csv",
+        "2026-07-26.csv", "2026-08-01.csv", "2026-08-02.csv", "2026-08-09.csv",
+        "2026-08-16.csv", "2026-08-21.csv"]
+    assert new == bundled
+
+
+@needs_shared
+def test_mirror_and_url_template_agree_day_by_day(summer, tmp_path):
+    template = summer.url + "/files/{date:%Y-%m-%d}.geojson"
+    folders = {}
+    for kind, spec in (("template", ["--source", template, "--name", "DeepStateMap"]),
+                       ("mirror", ["--source", "mirror", "--base-url", summer.mirror])):
+        folders[kind] = tmp_path / kind
+        result = run(*spec, "--out", folders[kind], "--since", "2026-07-29", "--until",
+                     "2026-08-03", "--every", "day", *FAST)
+        assert result.exit_code == 0, result.output
+    assert sorted(figures(folders["template"])) == [f"2026-{d}.csv" for d in (
+        "07-29", "07-30", "07-31", "08-01", "08-02", "08-03")]
+    assert figures(folders["template"]) == figures(folders["mirror"])

@@ -22,6 +22,11 @@ the bundled one. The current week's snapshot is provisional:
 when a later map of the same week comes, it replaces it, so the newest snapshot is always the
 newest map.
 
+**A stale source** — its newest map, or the folder's, more than ``max_age`` days before
+``until`` — is reported in the summary (``stale``): a schedule must hear of a source that
+stopped. **A folder or cache that cannot be written** (read-only, full disk) stops the run
+(``cannot_write``); what it wrote before is whole.
+
 The library raises and reports; ``mapkit.cli`` prints and picks exit codes.
 """
 
@@ -43,12 +48,16 @@ from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, da
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
 from mapkit.snapshots import SnapshotError, read_snapshot_records
 
-__all__ = ["CADENCES", "DEFAULT_MAX_CHANGE", "CannotWrite", "FolderBusy", "NoNetwork",
-           "SourceFailed",
-           "UpdateError", "UpdateSummary", "folder_cadence", "folder_dates",
-           "mark_notice_shown", "national_occupied_km2", "notice_due", "update_folder"]
+__all__ = ["CADENCES", "DEFAULT_MAX_AGE", "DEFAULT_MAX_CHANGE", "CannotWrite", "FolderBusy",
+           "NoNetwork", "SourceFailed", "UpdateError", "UpdateSummary", "folder_cadence",
+           "folder_dates", "mark_notice_shown", "national_occupied_km2", "notice_due",
+           "update_folder"]
 
 CADENCES = ("day", "week")
+#: Days the newest map may be old (before ``until``, default today) before ``mapkit update``
+#: calls its source stale (exit 4): DeepStateMap updates daily; a week without a map is a
+#: source that stopped, or a mirror that did.
+DEFAULT_MAX_AGE = 7
 #: Largest change of the occupied area in Ukraine from one snapshot to the next, in per cent,
 #: accepted without ``--force``. A quiet week moves it by a few hundredths of a per cent; a
 #: map with a layer missing, by tens.
@@ -215,6 +224,7 @@ class UpdateSummary:
     seconds: float = 0.0
     cache_folder: Path | None = None  # where this source's raw responses are kept
     cannot_write: str | None = None  # why the run stopped: --out or --cache took no file
+    stale: str | None = None  # why the source looks stopped (--max-age)
 
     @property
     def problems(self) -> list[str]:
@@ -259,6 +269,8 @@ class UpdateSummary:
         if self.cannot_write:
             out.append(f"error: {self.cannot_write}; the run stopped there (the dates written "
                        "before are whole)")
+        if self.stale:
+            out.append(f"error: {self.stale}")
         return out
 
 
@@ -428,6 +440,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                   cache_dir: str | Path | None = None, force: bool = False,
                   dry_run: bool = False, max_change: float = DEFAULT_MAX_CHANGE,
                   name: str | None = None, today: dt.date | None = None,
+                  max_age: int = DEFAULT_MAX_AGE,
                   progress: Callable[[int], object] | None = None,
                   on_total: Callable[[int], object] | None = None) -> UpdateSummary:
     """Bring the snapshot folder ``out_dir`` up to date from ``source``; see the module
@@ -437,7 +450,9 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
     ``today``; an empty folder without ``since`` gets the newest map only). ``every`` ("day" or
     "week") overrides the folder's cadence. ``name`` is the source name written in the rows
     (default: the source's own, else the folder's). ``progress(1)`` is called as each date is
-    done, ``on_total(n)`` once the number of dates is known.
+    done, ``on_total(n)`` once the number of dates is known. ``max_age``: when the newest map
+    (the folder's, or the source's) is more days than this before ``until``, the summary's
+    ``stale`` says so (0: never); a dry run does not check.
 
     Raises :class:`UpdateError` (a bad request), :class:`NoNetwork`, :class:`SourceFailed` or
     :class:`FolderBusy`; dates rejected or not obtained are listed in the summary's
@@ -458,12 +473,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
 
     existing = folder_dates(out_dir)
     folder_source, folder_url = _folder_source(out_dir, existing)
-    row_source = name or source.row_source or folder_source
-    if not row_source:
-        raise UpdateError("say who drew these polygons with --name (it is written in every "
-                          "row's source column); the folder has no snapshot to continue")
-    # a known source's link (compute_snapshot's default), else the folder's for its source
-    source_url = None if folder_source != row_source else folder_url or None
+    if not (name or source.row_source or folder_source or source.may_recognise):
+        raise UpdateError(_SAY_WHO)
     summary = UpdateSummary(source=source.label, out_dir=out_dir,
                             cadence=every or folder_cadence(existing),
                             cadence_from="--every" if every else "the folder's",
@@ -476,14 +487,21 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
         if summary.cadence == "week":  # a provisional last week may get a later map
             since = min(since, existing[-1] - dt.timedelta(days=existing[-1].weekday()))
     client = getattr(source, "client", None)
+    listing = Listing([])
     try:
         with contextlib.ExitStack() as stack:
             if out_dir.is_dir() and not dry_run:
                 stack.enter_context(_folder_lock(out_dir))
                 with _writing(out_dir):
                     remove_temporaries(out_dir, TEMPORARY_TAG)
-            listing = _list(source, since, until)
+            listing = _list(source, since, until, look=not dry_run)
             summary.notes.extend(listing.notes)
+            # the source's own name, or one it recognised in its files (DeepStateMap's)
+            row_source = name or source.row_source or folder_source
+            if not row_source:
+                raise UpdateError(_SAY_WHO)
+            # a known source's link (compute_snapshot's default), else the folder's
+            source_url = None if folder_source != row_source else folder_url or None
             groups = _plan(listing, existing, summary.cadence)
             if dry_run:
                 summary.plan = [g.describe() for g in groups]
@@ -501,12 +519,31 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
             summary.requests, summary.downloaded = stats.requests, stats.bytes
             summary.retries = list(stats.retries)
         summary.seconds = time.perf_counter() - started
+    summary.stale = _stale(source, listing.newest, summary.newest, until, max_age)
     return summary
 
 
-def _list(source: Source, since: dt.date | None, until: dt.date) -> Listing:
+_SAY_WHO = ("say who drew these polygons with --name (it is written in every row's source "
+            "column); the folder has no snapshot to continue")
+
+
+def _stale(source: Source, source_newest: dt.date | None, folder_newest: dt.date | None,
+           until: dt.date, max_age: int) -> str | None:
+    """Why the source looks stopped (None: it does not): its newest map — or the folder's,
+    if newer — is more than ``max_age`` days before ``until``."""
+    newest = max((d for d in (source_newest, folder_newest) if d is not None), default=None)
+    if not max_age or (newest is not None and (until - newest).days <= max_age):
+        return None
+    if newest is None:
+        return (f"{source.label} has no map at all for the dates looked at, and the folder "
+                f"none either (--max-age {max_age}): is it still updated?")
+    return (f"the newest map is {newest}, {(until - newest).days} days before {until} (more "
+            f"than --max-age {max_age}): {source.label} seems to have stopped updating")
+
+
+def _list(source: Source, since: dt.date | None, until: dt.date, *, look: bool) -> Listing:
     try:
-        return source.available(since, until)
+        return source.available(since, until, look=look)
     except Unreachable as error:
         raise NoNetwork(_no_network(source, error)) from None
     except FetchError as error:
@@ -593,6 +630,7 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                                         "for that date")
                 break
             day = snapshot.date
+            source.recognise(series.layers.maker if series.layers else None)
             misdated = _misdated(day, candidate, wanted)
             if misdated:
                 _keep_rejected(cache, candidate, body)
