@@ -36,6 +36,7 @@ from test_update import (
 )
 
 from mapkit.cli import cli
+from mapkit.ingest.http import HttpClient, NotFound
 from mapkit.snapshots import read_snapshot_records
 
 needs_shared = pytest.mark.skipif(
@@ -618,3 +619,71 @@ def test_mirror_and_url_template_agree_day_by_day(summer, tmp_path):
     assert sorted(figures(folders["template"])) == [f"2026-{d}.csv" for d in (
         "07-29", "07-30", "07-31", "08-01", "08-02", "08-03")]
     assert figures(folders["template"]) == figures(folders["mirror"])
+
+
+# --- Small parts ---------------------------------------------------------------------------------
+
+
+class _Files:
+    """A stand-in for the HTTP client: a file for each day in ``days``, 404 otherwise."""
+
+    def __init__(self, days: set[dt.date]):
+        self.days = days
+        self.asked: list[dt.date] = []
+        self.stats = type("Stats", (), {"requests": 0})()
+
+    def get(self, url: str) -> bytes:
+        day = dt.date.fromisoformat(url.rsplit("/", 1)[1][:10])
+        self.asked.append(day)
+        self.stats.requests += 1
+        if day not in self.days:
+            raise NotFound(url, "HTTP 404 Not Found", 404)
+        return b"{}"
+
+
+def test_the_newest_file_of_a_template_is_found_in_few_requests():
+    """Against every kind of history — a source up to date, one that stopped, one that began
+    inside the range and published for a few weeks, gaps of one or two days — the search finds
+    the newest file a day-by-day probe would, in a few requests."""
+    import random
+
+    from mapkit.ingest.fetchers import UrlTemplate
+
+    rng = random.Random(18)
+    first, last = dt.date(2026, 1, 1), dt.date(2026, 7, 1)
+    span = (last - first).days
+    worst = 0
+    for _ in range(400):
+        start = first + dt.timedelta(days=rng.randint(-60, span - 7))
+        end = start + dt.timedelta(days=rng.randint(28, 400))
+        days, day = set(), start
+        while day <= end:
+            days.add(day)
+            day += dt.timedelta(days=1 + (rng.random() < 0.05) * rng.randint(1, 2))
+        files = _Files(days)
+        template = UrlTemplate("http://x.test/{date:%Y-%m-%d}.geojson", files)
+        found = template._newest_file(first, last)
+        assert found == max((d for d in days if first <= d <= last), default=None), \
+            (start, end)
+        worst = max(worst, files.stats.requests)
+    assert worst <= span // 4  # a day-by-day probe asks up to `span` times
+
+
+def test_a_redirect_from_https_to_http_is_not_followed():
+    client = HttpClient()
+    assert client._refused_redirect("https://a.org/x", "http://a.org/y") == (
+        "redirected from https to plain http (http://a.org/y); not followed")
+    assert client._refused_redirect("https://a.org/x", "https://a.org/y") is None
+    assert "not an http(s) address" in client._refused_redirect("https://a.org/x",
+                                                                "file:///etc/passwd")
+    allowed = HttpClient(redirect_hosts=["cdn.a.org"])
+    assert allowed._refused_redirect("https://a.org/x", "https://CDN.a.org/y") is None
+
+
+@needs_shared
+def test_deepstatemaps_file_at_a_plain_url_shows_the_licence_notice(server, tmp_path):
+    server.replacements["/latest.geojson"] = (DAILY / "2026-08-21.geojson").read_bytes()
+    result = run("--source", server.url + "/latest.geojson", "--name", "Our desk", "--out",
+                 tmp_path / "out", "--until", "2026-08-22", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "notice: DeepStateMap's licence" in result.stderr

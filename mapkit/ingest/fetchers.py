@@ -410,7 +410,7 @@ class UrlTemplate(Source):
     #: after them (the mirror's longest gap, 2024-07 to 2026-08, is two days).
     GAP_DAYS = 3
     #: Longest step back while looking for any file (a source whose files began after the
-    #: range's start and ended before its end): a source that published for a week is found.
+    #: range's start and ended before its end): one that published for a few weeks is found.
     LONGEST_STEP = 7
 
     def __init__(self, template: str, client: HttpClient, label: str | None = None):
