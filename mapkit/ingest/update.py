@@ -498,7 +498,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
             summary.notes.extend(listing.notes)
             # the source's own name, or one it recognised in its files (DeepStateMap's)
             row_source = name or source.row_source or folder_source
-            if not row_source:
+            if not row_source and not (dry_run and source.may_recognise):
                 raise UpdateError(_SAY_WHO)
             # a known source's link (compute_snapshot's default), else the folder's
             source_url = None if folder_source != row_source else folder_url or None
