@@ -2,7 +2,9 @@
 
 The library raises; this module prints, draws progress bars and chooses exit codes: 0 success,
 1 invalid data found (``validate``, or snapshots ``export`` cannot use; dates ``update`` rejected
-or could not fetch), 2 bad usage or unknown names, 3 no network at all (``update``). The
+or could not fetch), 2 bad usage or unknown names, 3 no network at all (``update``), 4 a stale
+source (``update``: no map for more than ``--max-age`` days), 5 ``update``'s folder or cache
+cannot be written. The
 ``--format`` and ``--lang`` choices come from the library (:mod:`mapkit.publish.formats`,
 :data:`mapkit.i18n.LANGUAGES`).
 """
@@ -328,6 +330,26 @@ def _date_option(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from None
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``50MB``, ``2GB``, ``500KB`` (powers of 1000) or a number of bytes."""
+
+    name = "size"
+    _UNITS = {"": 1, "B": 1, "KB": 10**3, "K": 10**3, "MB": 10**6, "M": 10**6, "GB": 10**9,
+              "G": 10**9}
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        import re
+
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+        unit = match[2].upper() if match else None
+        if not match or unit not in self._UNITS or float(match[1]) * self._UNITS[unit] < 1:
+            self.fail(f"{value!r} is not a size; write e.g. 50MB, 2GB, 500KB or a number of "
+                      "bytes", param, ctx)
+        return int(float(match[1]) * self._UNITS[unit])
+
+
 @cli.command()
 @click.option("--source", "source_spec", default="deepstate", show_default=True,
               metavar="NAME|URL|FOLDER",
@@ -361,10 +383,23 @@ def _date_option(ctx, param, value):
               metavar="PERCENT",
               help="Largest change of the occupied area in Ukraine from the previous date "
                    "accepted without --force.")
+@click.option("--max-age", type=click.IntRange(min=0), default=7, show_default=True,
+              metavar="DAYS",
+              help="Exit 4 (the source is stale) when the newest map, the folder's or the "
+                   "source's, is more days than this before --until (today): a schedule then "
+                   "notices a source that stopped. 0: never.")
 @click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
               metavar="N", help="At most this many requests a second (0: no limit).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, metavar="SECONDS", help="Read timeout of each request.")
+              show_default=True, metavar="SECONDS",
+              help="Longest one request may take, by the clock: connecting, headers, body and "
+                   "redirects included (a server sending a byte at a time is cut off too).")
+@click.option("--max-bytes", type=_Size(), default="50MB", show_default=True, metavar="SIZE",
+              help="Largest answer read, decoded (a gzip bomb stops here), e.g. 50MB, 2GB, "
+                   "500KB or a number of bytes; a larger Content-Length is refused unread.")
+@click.option("--allow-redirect-host", "redirect_hosts", multiple=True, metavar="HOST",
+              help="A host a redirect may lead to besides the source's own (redirects to "
+                   "other hosts, and from https to http, are refused). Repeatable.")
 @click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
               metavar="N", help="Tries again after a 5xx, a 429, a reset, a truncated body or a "
                                 "timeout (a failure to connect at all: once).")
@@ -372,7 +407,8 @@ def _date_option(ctx, param, value):
               metavar="SECONDS", help="First wait before trying again (then doubled each time); "
                                       "Retry-After wins when the server sends one.")
 def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force, dry_run,
-           name, max_change, rate, timeout, retries, backoff) -> None:
+           name, max_change, max_age, rate, timeout, max_bytes, redirect_hosts, retries,
+           backoff) -> None:
     """Bring a folder of snapshot CSVs up to date: fetch new maps, compute, write.
 
     Asks the source which dates it has, downloads only those the folder lacks (at the folder's
@@ -382,7 +418,9 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     than --max-change is rejected, and nothing is written for its date.
 
     Exit codes: 0 up to date; 1 some dates rejected or not obtained (the others are written),
-    or the source failed; 2 bad usage; 3 no network (nothing changed).
+    or the source failed; 2 bad usage; 3 no network (nothing changed); 4 the source is stale
+    (its newest map is older than --max-age days); 5 --out or --cache cannot be written
+    (read-only, full disk: the run stopped, what it wrote is whole).
 
     \b
     Examples:
@@ -398,27 +436,24 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
         NoNetwork,
         SourceFailed,
         UpdateError,
-        mark_notice_shown,
-        notice_due,
         update_folder,
     )
 
-    client = HttpClient(rate=rate, timeout=timeout, retries=retries, backoff=backoff)
+    client = HttpClient(rate=rate, timeout=timeout, retries=retries, backoff=backoff,
+                        max_bytes=max_bytes, redirect_hosts=redirect_hosts)
     try:
         source = open_source(source_spec, base_url=base_url, client=client)
     except SourceSpecError as error:
         _fail(error, 2)
-    notice = notice_due(source)
-    if notice:
-        click.echo(f"notice: {notice} (shown once)", err=True)
-        mark_notice_shown(source)
+    _show_notice(source)
     bar = _progress_bar("updating", "date")
     try:
         with client:
             summary = update_folder(
                 source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / "deepstate",
                 since=since, until=until, every=every, cache_dir=cache_dir, force=force,
-                dry_run=dry_run, max_change=max_change, name=name, progress=bar.update,
+                dry_run=dry_run, max_change=max_change, name=name, max_age=max_age,
+                progress=bar.update,
                 on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
     except UpdateError as error:
         _fail(error, 2, bar)
@@ -427,9 +462,24 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     except (SourceFailed, FolderBusy) as error:
         _fail(error, 1, bar)
     bar.close()
+    _show_notice(source)  # its files may have turned out to be DeepStateMap's
     _echo_summary(summary)
+    if summary.cannot_write:
+        sys.exit(5)
     if summary.problems:
         sys.exit(1)
+    if summary.stale:
+        sys.exit(4)
+
+
+def _show_notice(source) -> None:
+    """A source's notice (DeepStateMap's licence), the first time this user meets it."""
+    from mapkit.ingest.update import mark_notice_shown, notice_due
+
+    notice = notice_due(source)
+    if notice:
+        click.echo(f"notice: {notice} (shown once)", err=True)
+        mark_notice_shown(source)
 
 
 def _fail(error: Exception, code: int, bar=None) -> NoReturn:

@@ -6,23 +6,29 @@
   newest as ``{"id", "createdAt", "map": …}``; ``/api/history/{id}/areas`` is 404 unless a test
   gives an answer (nothing real is known of its format).
 - ``../shared/deepstate/daily/`` in the shape of the daily mirror:
-  ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise.
+  ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise;
+  and under their own names, ``/files/YYYY-MM-DD.geojson``, for a URL template.
 
 A test chooses which files are served (``raw``, ``daily``) and queues faults for a path
-(:meth:`ReplayServer.fault`): an HTTP status with headers, a truncated body, a delay, another
-body, or a dropped connection. Every request is recorded with its time and headers.
+(:meth:`ReplayServer.fault`): an HTTP status with headers (a redirect, a Retry-After), a
+truncated body, a delay, another body, or a dropped connection — and what a hostile server
+does: headers or a body sent a byte at a time (slow-loris), a body that never ends, a gzip bomb,
+a huge Content-Length. Every request is recorded with its time and headers, and how many body
+bytes went out before the client hung up (``Request.sent``).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import http.server
 import json
 import re
 import socket
 import threading
 import time
+import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +57,21 @@ class Fault:
     delay: float = 0.0  # before answering
     body: bytes | None = None  # answer this instead (status 200 unless ``status``)
     drop: bool = False  # close the connection without answering
+    header_drip: float = 0.0  # seconds between the bytes of the status line and headers
+    body_drip: float = 0.0  # seconds between the bytes of the body (slow-loris)
+    endless: bool = False  # a body that never ends (no Content-Length), about 10 MB a second
+    gzip_bomb: int = 0  # answer a gzip-encoded body that decodes to this many zero bytes
+    content_length: str | None = None  # the Content-Length announced, whatever is sent
+
+
+@functools.cache
+def gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzip-compressed (about a thousandth of their size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1 << 20)
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    parts.append(packer.compress(bytes(size % len(block))))
+    return b"".join([*parts, packer.flush()])
 
 
 @dataclass
@@ -58,6 +79,8 @@ class Request:
     path: str
     time: float
     headers: dict[str, str]
+    sent: int = 0  # body bytes written before the answer ended or the client hung up
+    hung_up: bool = False  # the client closed the connection before the whole answer went out
 
 
 class ReplayServer:
@@ -72,6 +95,7 @@ class ReplayServer:
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.requests: list[Request] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # ends every slow or endless answer
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -94,6 +118,7 @@ class ReplayServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -134,6 +159,11 @@ class ReplayServer:
             for dump in self.raw:
                 if dump_id(dump) == update_id:
                     return 200, dump.read_bytes()
+        match = re.fullmatch(r"/files/(\d{4}-\d{2}-\d{2}\.geojson)", path)
+        if match:  # the daily files under their own names, for a URL template
+            for daily in self.daily:
+                if daily.name == match[1]:
+                    return 200, daily.read_bytes()
         match = re.fullmatch(r"/data/deepstatemap_data_(\d{4})(\d{2})(\d{2})\.geojson", path)
         if match:
             name = f"{match[1]}-{match[2]}-{match[3]}.geojson"
@@ -162,9 +192,9 @@ def _handler(server: ReplayServer):
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+            request = Request(self.path, time.monotonic(), dict(self.headers.items()))
             with server._lock:
-                server.requests.append(Request(self.path, time.monotonic(),
-                                               dict(self.headers.items())))
+                server.requests.append(request)
                 queue = server.faults.get(self.path)
                 fault = queue.popleft() if queue else None
             delay = server.delay.get(self.path, 0.0) + (fault.delay if fault else 0.0)
@@ -179,26 +209,64 @@ def _handler(server: ReplayServer):
             if fault:
                 if fault.body is not None:
                     status, body = 200, fault.body
+                if fault.gzip_bomb:
+                    status, body = 200, gzip_bomb(fault.gzip_bomb)
+                    headers["Content-Encoding"] = "gzip"
                 if fault.status is not None:
                     status = fault.status
                     if fault.body is None and status != 200:
                         body = b'{"error": "fault"}'
                 headers.update(fault.headers)
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            if fault and fault.truncate is not None:
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body[:fault.truncate])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            self.end_headers()
             try:
-                self.wfile.write(body)
+                self._answer(request, fault or Fault(), status, headers, body)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
+                request.hung_up = True
                 self.close_connection = True
+
+        def _answer(self, request: Request, fault: Fault, status: int, headers: dict[str, str],
+                    body: bytes) -> None:
+            if fault.endless:
+                headers["Connection"] = "close"
+            else:
+                headers["Content-Length"] = fault.content_length or str(len(body))
+            if fault.truncate is not None or fault.content_length is not None:
+                headers["Connection"] = "close"
+            if fault.header_drip:
+                headers["X-Padding"] = "." * 200  # a long header, sent a byte at a time
+                lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+                         *(f"{key}: {value}" for key, value in headers.items()), "", ""]
+                self._drip("\r\n".join(lines).encode("latin-1"), fault.header_drip)
+            else:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+            if fault.endless:
+                block = b"[" + b"0," * (1 << 15)
+                while not server._stopping.is_set():
+                    self.wfile.write(block)
+                    request.sent += len(block)
+                    time.sleep(0.006)  # about 10 MB a second
+                return
+            if fault.truncate is not None:
+                body = body[:fault.truncate]
+            if fault.body_drip:
+                request.sent = self._drip(body, fault.body_drip)
+            else:
+                self.wfile.write(body)
+                request.sent = len(body)
+            self.wfile.flush()
+            if "Connection" in headers:
+                self.close_connection = True
+
+        def _drip(self, data: bytes, seconds: float) -> int:
+            """Send ``data`` a byte every ``seconds``; how many bytes went out."""
+            for sent in range(len(data)):
+                if server._stopping.is_set():
+                    return sent
+                self.wfile.write(data[sent:sent + 1])
+                self.wfile.flush()
+                time.sleep(seconds)
+            return len(data)
 
     return Handler

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import email.utils
 import fcntl
 import gzip
 import io
@@ -97,6 +98,14 @@ def compute(files, out: Path) -> Path:
 def listing(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file in ``folder`` (hidden ones too) with its size and modification time."""
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def kept_in(cache: Path, kind: str) -> Path:
+    """The folder of ``cache`` that holds the responses of a source of ``kind`` ("deepstate",
+    "mirror"): one per address (here the replay's), named by its kind, host and a digest."""
+    folders = [p for p in cache.iterdir() if p.name.startswith(f"{kind}-127.0.0.1-")]
+    assert len(folders) == 1, sorted(p.name for p in cache.iterdir())
+    return folders[0]
 
 
 def seeded(tmp_path: Path, until: str, count: int = 6) -> Path:
@@ -200,12 +209,16 @@ def test_rerun_with_nothing_new_asks_for_the_list_only(replay, tmp_path):
 @needs_shared
 def test_cache_keeps_raw_responses_that_compute_reproduces_offline(replay, tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache"
-    assert api(replay, out, "--cache", cache).exit_code == 0
-    kept = sorted(p.name for p in (cache / "deepstate").glob("*.gz"))
+    result = api(replay, out, "--cache", cache)
+    assert result.exit_code == 0
+    folder = kept_in(cache, "deepstate")
+    assert f"raw responses kept in {folder} (`mapkit compute {folder} --out DIR`" in \
+        result.output
+    kept = sorted(p.name for p in folder.glob("*.gz"))
     assert kept == [f"{p.stem}_{dump_id(p)}.json.gz" for p in DUMPS]
-    assert gzip.decompress((cache / "deepstate" / kept[0]).read_bytes()) == \
+    assert gzip.decompress((folder / kept[0]).read_bytes()) == \
         DUMPS[0].read_bytes()  # the raw response, as it came
-    assert figures(compute([cache / "deepstate"], tmp_path / "offline")) == figures(out)
+    assert figures(compute([folder], tmp_path / "offline")) == figures(out)
 
     shutil.rmtree(out)
     replay.requests.clear()
@@ -282,7 +295,7 @@ def test_a_401_on_the_history_list_falls_back_to_the_latest_map(replay, tmp_path
     assert sorted(figures(out)) == ["2025-07-01.csv"]
     assert figures(out) == figures(compute([DUMPS[-1]], tmp_path / "computed"))
     # the raw /history/last answer is kept, and compute reads the map inside it
-    assert figures(compute([cache / "deepstate"], tmp_path / "offline")) == figures(out)
+    assert figures(compute([kept_in(cache, "deepstate")], tmp_path / "offline")) == figures(out)
 
 
 @needs_shared
@@ -306,8 +319,8 @@ def test_a_response_slower_than_the_timeout_fails_that_date_only(replay, tmp_pat
     out = tmp_path / "out"
     result = api(replay, out, "--timeout", "0.3", "--retries", "1")
     assert result.exit_code == 1
-    assert f"error: 2025-06-22 (update {dump_id(DUMPS[1])}): no answer within 0.3 s (2 tries)" \
-        in result.output
+    assert (f"error: 2025-06-22 (update {dump_id(DUMPS[1])}): no answer within 0.3 s "
+            "(--timeout) (2 tries)") in result.output
     assert sorted(figures(out)) == ["2025-06-15.csv", "2025-06-29.csv", "2025-07-01.csv"]
 
 
@@ -327,8 +340,9 @@ def test_a_map_that_is_empty_or_not_geojson_is_rejected(replay, tmp_path, body, 
     assert line.endswith("nothing written for that date")
     assert "2025-06-29.csv" not in figures(out) and len(figures(out)) == 3
     # kept apart for a look, never where compute or a rerun would use it
-    assert (cache / "deepstate" / "rejected").is_dir()
-    assert not (cache / "deepstate" / f"{DUMPS[2].stem}_{dump_id(DUMPS[2])}.json.gz").exists()
+    assert (kept_in(cache, "deepstate") / "rejected").is_dir()
+    assert not (kept_in(cache, "deepstate") / f"{DUMPS[2].stem}_{dump_id(DUMPS[2])}.json.gz"
+                ).exists()
 
 
 def _half_the_territory(day: Path) -> bytes:
@@ -353,7 +367,9 @@ def test_a_day_with_half_the_territory_missing_is_rejected_and_the_others_writte
     assert result.exit_code == 1
     line = next(ln for ln in result.output.splitlines() if ln.startswith("error: 2026-08-16"))
     assert "(deepstatemap_data_20260817.geojson): the occupied area in Ukraine" in line
-    assert "below 2026-08-09's" in line and "(more than the 2 % allowed)" in line
+    # compared with the nearest snapshot of DeepStateMap: the bundled one of the same day
+    assert "below 2026-08-16's" in line and f"({BUNDLED / '2026-08-16.csv'})" in line
+    assert "(more than the 2 % allowed)" in line
     assert "run again with --force; nothing written for that date" in line
     assert sorted(figures(folder))[-2:] == ["2026-08-09.csv", "2026-08-21.csv"]
 
@@ -488,24 +504,31 @@ def test_the_sources_own_areas_are_recorded_and_set_beside_ours(replay, tmp_path
             f"{ours:,.0f} km², {100 * (ours - 1e5) / 1e5:+.1f} % from theirs") in result.output
     assert (f"2025-06-22 (update {dump_id(DUMPS[1])}): its own areas are not in the expected "
             "form") in result.output
-    kept = sorted(p.name for p in (cache / "deepstate" / "areas").iterdir())
+    kept = sorted(p.name for p in (kept_in(cache, "deepstate") / "areas").iterdir())
     assert kept == [f"{dump_id(DUMPS[0])}.json.gz", f"{dump_id(DUMPS[1])}.json.gz"]
 
 
 @needs_shared
 def test_a_folder_of_polygon_files_is_a_source_too(tmp_path):
-    inputs = tmp_path / "in"
+    inputs, own = tmp_path / "in", tmp_path / "own"
     inputs.mkdir()
+    own.mkdir()
     for day in DAYS[-3:]:
         shutil.copy(day, inputs / day.name)
+        document = json.loads(day.read_bytes())
+        del document["name"]  # anyone's polygons: not recognisably DeepStateMap's
+        (own / day.name).write_text(json.dumps(document))
     out = tmp_path / "out"
-    unnamed = update("--source", inputs, "--out", out, "--since", "2026-08-20", "--every", "day")
+    unnamed = update("--source", own, "--out", out, "--since", "2026-08-20", "--until",
+                     "2026-08-22", "--every", "day")
     assert unnamed.exit_code == 2
     assert "say who drew these polygons with --name" in unnamed.output
-    result = update("--source", inputs, "--out", out, "--since", "2026-08-20", "--every", "day",
-                    "--name", "DeepStateMap")
+    # DeepStateMap's own daily files are credited to it, with its licence notice, as compute
+    # credits them; the files of the 20th to the 22nd hold the maps of the 19th to the 21st
+    result = update("--source", inputs, "--out", out, "--since", "2026-08-19", "--until",
+                    "2026-08-22", "--every", "day")
     assert result.exit_code == 0, result.output
-    assert "licence" not in result.output  # a folder of the user's own files
+    assert "notice: DeepStateMap's licence" in result.output
     assert figures(out) == figures(compute(DAYS[-3:], tmp_path / "computed"))
 
 
@@ -574,8 +597,13 @@ def test_national_area_is_the_ua_row_when_a_snapshot_has_one():
 
 def test_retry_after_takes_seconds_or_a_date():
     assert _retry_after("3") == 3.0
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: at once
-    assert _retry_after("soon") is None and _retry_after(None) is None
+    later = email.utils.format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+                                        usegmt=True)
+    assert 50 < _retry_after(later) <= 60
+    # a date gone by, nonsense, nothing: no wait of the server's, so the backoff's
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    for value in ("soon", None, "nan", "-5", "0", "inf", "1e400"):
+        assert _retry_after(value) is None, value
 
 
 @needs_shared
@@ -613,4 +641,4 @@ def test_the_refresh_script_updates_exports_and_passes_on_the_exit_code(replay, 
     assert "error: 2026-08-16" in done.stderr
     assert sorted(figures(folder))[-2:] == ["2026-08-09.csv", "2026-08-21.csv"]
     assert embed.stat().st_size > 10_000 and b"<svg" in embed.read_bytes()
-    assert list((tmp_path / "cache" / "mirror").glob("*.geojson.gz"))
+    assert list(kept_in(tmp_path / "cache", "mirror").glob("*.geojson.gz"))

@@ -8,14 +8,16 @@
 # --version` makes it); the bundled folder data/control_snapshots/deepstate/ is brought up to date
 # in place. The embed is written even when some dates were rejected (the others are in it);
 # the script then exits with mapkit update's code, so cron mails and systemd marks the failure:
-# 0 up to date, 1 some dates rejected (see the output), 2 bad usage, 3 no network.
+# 0 up to date, 1 some dates rejected (see the output), 2 bad usage, 3 no network, 4 the source
+# is stale (nothing new for more than --max-age days), 5 the folder or cache cannot be written.
 set -u
 cd "${MAPKIT_HOME:?set MAPKIT_HOME to the mapkit checkout}" || exit 2
 mapkit=.venv/bin/mapkit
 "$mapkit" update --cache "${MAPKIT_CACHE:-$HOME/.cache/mapkit}" "$@"
 code=$?
-if [ "$code" -le 1 ]; then
-    "$mapkit" export --format embed --out "${EMBED_OUT:?set EMBED_OUT to the embed file}" \
-        || exit $?
-fi
+case "$code" in
+    0 | 1 | 4)  # dates may have been written: the embed shows them
+        "$mapkit" export --format embed --out "${EMBED_OUT:?set EMBED_OUT to the embed file}" \
+            || exit $? ;;
+esac
 exit "$code"

@@ -9,15 +9,23 @@ date the folder lacks is downloaded (or read from the cache), computed by exactl
 nothing, and the next run starts where it stopped.
 
 **Guards: an upstream hiccup must never become a wrong map.** A map that cannot be read as
-GeoJSON, holds no occupied area, or whose occupied area in Ukraine differs from the previous
-date's by more than ``max_change`` per cent (``force`` accepts that) is rejected, with the
-date, the update and the reason, and nothing is written for its date; the other dates are.
+GeoJSON, holds no occupied area, or whose occupied area in Ukraine differs by more than
+``max_change`` per cent (``force`` accepts that) from the nearest snapshot of the same source
+(in the folder or the project's data, before or after it) is rejected, with the date, the
+update and the reason, and nothing is written for its date; the other dates are. So is a map
+dated outside the dates asked for, or otherwise than the source listed it: a file's own date
+never widens the request.
 
 **Weekly folders** keep one snapshot per ISO week (Monday–Sunday), the week's last map, and the
 snapshot of the 1st of every month (a month boundary), as ``scripts/build_timeline.py`` builds
 the bundled one. The current week's snapshot is provisional:
 when a later map of the same week comes, it replaces it, so the newest snapshot is always the
 newest map.
+
+**A stale source** — its newest map, or the folder's, more than ``max_age`` days before
+``until`` — is reported in the summary (``stale``): a schedule must hear of a source that
+stopped. **A folder or cache that cannot be written** (read-only, full disk) stops the run
+(``cannot_write``); what it wrote before is whole.
 
 The library raises and reports; ``mapkit.cli`` prints and picks exit codes.
 """
@@ -35,16 +43,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mapkit.files import remove_temporaries
-from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source
+from mapkit.files import remove_temporaries, write_problem
+from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, date_shown
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
 from mapkit.snapshots import SnapshotError, read_snapshot_records
 
-__all__ = ["CADENCES", "DEFAULT_MAX_CHANGE", "FolderBusy", "NoNetwork", "SourceFailed",
-           "UpdateError", "UpdateSummary", "folder_cadence", "folder_dates",
-           "mark_notice_shown", "national_occupied_km2", "notice_due", "update_folder"]
+__all__ = ["CADENCES", "DEFAULT_MAX_AGE", "DEFAULT_MAX_CHANGE", "CannotWrite", "FolderBusy",
+           "NoNetwork", "SourceFailed", "UpdateError", "UpdateSummary", "folder_cadence",
+           "folder_dates", "mark_notice_shown", "national_occupied_km2", "notice_due",
+           "update_folder"]
 
 CADENCES = ("day", "week")
+#: Days the newest map may be old (before ``until``, default today) before ``mapkit update``
+#: calls its source stale (exit 4): DeepStateMap updates daily; a week without a map is a
+#: source that stopped, or a mirror that did.
+DEFAULT_MAX_AGE = 7
 #: Largest change of the occupied area in Ukraine from one snapshot to the next, in per cent,
 #: accepted without ``--force``. A quiet week moves it by a few hundredths of a per cent; a
 #: map with a layer missing, by tens.
@@ -71,6 +84,20 @@ class SourceFailed(Exception):
 
 class FolderBusy(Exception):
     """Another ``mapkit update`` is writing to the same folder."""
+
+
+class CannotWrite(Exception):
+    """``--out`` or ``--cache`` cannot take a file (read-only, full disk, …): the run stops
+    there (every other file would fail the same way); what it wrote before is whole."""
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writes to ``path`` inside: a failure becomes one :class:`CannotWrite` line."""
+    try:
+        yield
+    except OSError as error:
+        raise CannotWrite(write_problem(error, path)) from None
 
 
 # --- The folder ---------------------------------------------------------------------------------
@@ -195,6 +222,9 @@ class UpdateSummary:
     from_cache: int = 0
     retries: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cache_folder: Path | None = None  # where this source's raw responses are kept
+    cannot_write: str | None = None  # why the run stopped: --out or --cache took no file
+    stale: str | None = None  # why the source looks stopped (--max-age)
 
     @property
     def problems(self) -> list[str]:
@@ -220,6 +250,9 @@ class UpdateSummary:
                    else " (unchanged)") + ".")
             out.append(f"{self.requests} request(s), {self.downloaded / 1e6:.1f} MB downloaded, "
                        f"{self.from_cache} map(s) from the cache, {self.seconds:.1f} s.")
+            if self.cache_folder is not None and self.cache_folder.is_dir():
+                out.append(f"raw responses kept in {self.cache_folder} (`mapkit compute "
+                           f"{self.cache_folder} --out DIR` reproduces the figures offline).")
         for old, new in self.replaced:
             out.append(f"note: {new} replaced {old} (same ISO week: a weekly folder keeps each "
                        "week's last map).")
@@ -233,6 +266,11 @@ class UpdateSummary:
         out.extend(f"note: {line}" for line in self.own_areas)
         out.extend(f"error: {line}" for line in self.rejected)
         out.extend(f"error: {line}" for line in self.failed)
+        if self.cannot_write:
+            out.append(f"error: {self.cannot_write}; the run stopped there (the dates written "
+                       "before are whole)")
+        if self.stale:
+            out.append(f"error: {self.stale}")
         return out
 
 
@@ -307,32 +345,82 @@ def _plan(listing: Listing, existing: list[dt.date], cadence: str) -> list[_Grou
 
 @dataclass
 class _Folder:
-    """The snapshots of the folder being updated, read as needed."""
+    """The snapshots of the folder being updated, read as needed, and the other series of the
+    same source the project has (``references``: dated snapshot files elsewhere), for the
+    jump guard."""
 
     path: Path
     dates: list[dt.date]
     source: str
     areas_km2: dict[str, float] = field(default_factory=dict)
     records: dict[dt.date, list[dict] | None] = field(default_factory=dict)
+    references: list[tuple[dt.date, Path]] = field(default_factory=list)
+    _read: dict[Path, list[dict] | None] = field(default_factory=dict)
 
     def rows(self, day: dt.date) -> list[dict] | None:
         """The rows of ``day`` from this run's source (None: unreadable or none)."""
         if day not in self.records:
-            try:
-                rows = read_snapshot_records(self.path / f"{day.isoformat()}.csv")
-            except SnapshotError:
-                rows = None
-            mine = [r for r in rows or [] if r["source"] == self.source]
-            self.records[day] = mine or None
+            self.records[day] = self._source_rows(self.path / f"{day.isoformat()}.csv")
         return self.records[day]
 
-    def previous(self, day: dt.date) -> dt.date | None:
-        i = bisect.bisect_left(self.dates, day)
-        return self.dates[i - 1] if i else None
+    def _source_rows(self, path: Path) -> list[dict] | None:
+        try:
+            rows = read_snapshot_records(path)
+        except (SnapshotError, OSError):
+            rows = None
+        return [r for r in rows or [] if r["source"] == self.source] or None
 
     def national(self, day: dt.date) -> float | None:
         rows = self.rows(day)
         return national_occupied_km2(rows, self.areas_km2) if rows else None
+
+    def nearest(self, day: dt.date) -> tuple[dt.date, Path, float] | None:
+        """The snapshot of this run's source nearest in time to ``day`` (before it on a tie,
+        the folder's before the project's), as (date, file, occupied km² in Ukraine); None
+        when neither the folder nor the project's data has one."""
+        options = [(d, self.path / f"{d.isoformat()}.csv") for d in self.dates if d != day]
+        options += self.references  # the same date too: another copy of this source's map
+        options.sort(key=lambda o: (abs((o[0] - day).days), o[0] > day,
+                                    o[1].parent != self.path))
+        for date, path in options[:_NEAREST_READS]:
+            if path.parent == self.path:
+                rows = self.rows(date)
+            else:
+                if path not in self._read:
+                    self._read[path] = self._source_rows(path)
+                rows = self._read[path]
+            if rows:
+                return date, path, national_occupied_km2(rows, self.areas_km2)
+        return None
+
+
+#: Most snapshot files the jump guard reads to find the nearest one of the run's source.
+_NEAREST_READS = 40
+
+
+def _references(source: str, out_dir: Path) -> list[tuple[dt.date, Path]]:
+    """The dated snapshot files of ``source`` the project has (each folder of
+    ``data/control_snapshots/`` whose newest snapshot holds rows of ``source``), but for
+    ``out_dir``'s own."""
+    from mapkit.constants import SNAPSHOTS_DIR
+
+    found = []
+    with contextlib.suppress(OSError):
+        folders = [SNAPSHOTS_DIR, *sorted(p for p in SNAPSHOTS_DIR.iterdir() if p.is_dir())]
+        for folder in folders:
+            if folder.resolve() == out_dir.resolve():
+                continue
+            dates = folder_dates(folder)
+            if not dates:
+                continue
+            newest = folder / f"{dates[-1].isoformat()}.csv"
+            try:
+                sources = {r["source"] for r in read_snapshot_records(newest)}
+            except (SnapshotError, OSError):
+                continue
+            if source in sources:
+                found += [(d, folder / f"{d.isoformat()}.csv") for d in dates]
+    return found
 
 
 def _folder_source(folder: Path, dates: list[dt.date]) -> tuple[str | None, str]:
@@ -352,6 +440,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                   cache_dir: str | Path | None = None, force: bool = False,
                   dry_run: bool = False, max_change: float = DEFAULT_MAX_CHANGE,
                   name: str | None = None, today: dt.date | None = None,
+                  max_age: int = DEFAULT_MAX_AGE,
                   progress: Callable[[int], object] | None = None,
                   on_total: Callable[[int], object] | None = None) -> UpdateSummary:
     """Bring the snapshot folder ``out_dir`` up to date from ``source``; see the module
@@ -361,7 +450,9 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
     ``today``; an empty folder without ``since`` gets the newest map only). ``every`` ("day" or
     "week") overrides the folder's cadence. ``name`` is the source name written in the rows
     (default: the source's own, else the folder's). ``progress(1)`` is called as each date is
-    done, ``on_total(n)`` once the number of dates is known.
+    done, ``on_total(n)`` once the number of dates is known. ``max_age``: when the newest map
+    (the folder's, or the source's) is more days than this before ``until``, the summary's
+    ``stale`` says so (0: never); a dry run does not check.
 
     Raises :class:`UpdateError` (a bad request), :class:`NoNetwork`, :class:`SourceFailed` or
     :class:`FolderBusy`; dates rejected or not obtained are listed in the summary's
@@ -382,12 +473,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
 
     existing = folder_dates(out_dir)
     folder_source, folder_url = _folder_source(out_dir, existing)
-    row_source = name or source.row_source or folder_source
-    if not row_source:
-        raise UpdateError("say who drew these polygons with --name (it is written in every "
-                          "row's source column); the folder has no snapshot to continue")
-    # a known source's link (compute_snapshot's default), else the folder's for its source
-    source_url = None if folder_source != row_source else folder_url or None
+    if not (name or source.row_source or folder_source or source.may_recognise):
+        raise UpdateError(_SAY_WHO)
     summary = UpdateSummary(source=source.label, out_dir=out_dir,
                             cadence=every or folder_cadence(existing),
                             cadence_from="--every" if every else "the folder's",
@@ -400,13 +487,21 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
         if summary.cadence == "week":  # a provisional last week may get a later map
             since = min(since, existing[-1] - dt.timedelta(days=existing[-1].weekday()))
     client = getattr(source, "client", None)
+    listing = Listing([])
     try:
         with contextlib.ExitStack() as stack:
             if out_dir.is_dir() and not dry_run:
                 stack.enter_context(_folder_lock(out_dir))
-                remove_temporaries(out_dir, TEMPORARY_TAG)
-            listing = _list(source, since, until)
+                with _writing(out_dir):
+                    remove_temporaries(out_dir, TEMPORARY_TAG)
+            listing = _list(source, since, until, look=not dry_run)
             summary.notes.extend(listing.notes)
+            # the source's own name, or one it recognised in its files (DeepStateMap's)
+            row_source = name or source.row_source or folder_source
+            if not row_source and not (dry_run and source.may_recognise):
+                raise UpdateError(_SAY_WHO)
+            # a known source's link (compute_snapshot's default), else the folder's
+            source_url = None if folder_source != row_source else folder_url or None
             groups = _plan(listing, existing, summary.cadence)
             if dry_run:
                 summary.plan = [g.describe() for g in groups]
@@ -415,19 +510,40 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                 on_total(len(groups))
             if groups:
                 _run(groups, source, out_dir, existing, row_source, source_url, cache_dir,
-                     force, max_change, summary, progress, stack)
+                     force, max_change, summary, progress, stack, (since, until))
+    except CannotWrite as error:
+        summary.cannot_write = str(error)
     finally:
         if client is not None:
             stats = client.stats
             summary.requests, summary.downloaded = stats.requests, stats.bytes
             summary.retries = list(stats.retries)
         summary.seconds = time.perf_counter() - started
+    summary.stale = _stale(source, listing.newest, summary.newest, until, max_age)
     return summary
 
 
-def _list(source: Source, since: dt.date | None, until: dt.date) -> Listing:
+_SAY_WHO = ("say who drew these polygons with --name (it is written in every row's source "
+            "column); the folder has no snapshot to continue")
+
+
+def _stale(source: Source, source_newest: dt.date | None, folder_newest: dt.date | None,
+           until: dt.date, max_age: int) -> str | None:
+    """Why the source looks stopped (None: it does not): its newest map — or the folder's,
+    if newer — is more than ``max_age`` days before ``until``."""
+    newest = max((d for d in (source_newest, folder_newest) if d is not None), default=None)
+    if not max_age or (newest is not None and (until - newest).days <= max_age):
+        return None
+    if newest is None:
+        return (f"{source.label} has no map at all for the dates looked at, and the folder "
+                f"none either (--max-age {max_age}): is it still updated?")
+    return (f"the newest map is {newest}, {(until - newest).days} days before {until} (more "
+            f"than --max-age {max_age}): {source.label} seems to have stopped updating")
+
+
+def _list(source: Source, since: dt.date | None, until: dt.date, *, look: bool) -> Listing:
     try:
-        return source.available(since, until)
+        return source.available(since, until, look=look)
     except Unreachable as error:
         raise NoNetwork(_no_network(source, error)) from None
     except FetchError as error:
@@ -442,7 +558,8 @@ def _no_network(source: Source, error: Unreachable) -> str:
 
 def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.date],
          row_source: str, source_url: str | None, cache_dir, force: bool, max_change: float,
-         summary: UpdateSummary, progress, stack: contextlib.ExitStack) -> None:
+         summary: UpdateSummary, progress, stack: contextlib.ExitStack,
+         wanted: tuple[dt.date | None, dt.date]) -> None:
     from mapkit.ingest.areas import DaySeries
     from mapkit.ingest.day import SOURCE_URLS, compute_snapshot
     from mapkit.ingest.region_index import load_region_index
@@ -454,11 +571,15 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
     if index.index_note:
         summary.notes.append(index.index_note)
     folder = _Folder(out_dir, list(existing), row_source,
-                     dict(zip(index.codes, (float(a) / 1e6 for a in index.areas))))
+                     dict(zip(index.codes, (float(a) / 1e6 for a in index.areas))),
+                     references=_references(row_source, out_dir))
     cache = ResponseCache(cache_dir, source.cache_key) if cache_dir and source.cache_key \
         else None
-    if cache is not None and cache.folder.is_dir():
-        remove_temporaries(cache.folder, TEMPORARY_TAG)
+    if cache is not None:
+        summary.cache_folder = cache.folder
+        if cache.folder.is_dir():
+            with _writing(cache.folder):
+                remove_temporaries(cache.folder, TEMPORARY_TAG)
     previous_newest = summary.previous_newest
     before = folder.rows(previous_newest) if previous_newest else None
     series = DaySeries()
@@ -509,6 +630,12 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                                         "for that date")
                 break
             day = snapshot.date
+            source.recognise(series.layers.maker if series.layers else None)
+            misdated = _misdated(day, candidate, wanted)
+            if misdated:
+                _keep_rejected(cache, candidate, body)
+                summary.rejected.append(f"{where}: {misdated}; nothing written for that date")
+                break
             where = f"{day} ({candidate.label})"
             if day in folder.dates and day != group.replaces:
                 summary.notes.append(f"{where}: already in the folder; left as it is")
@@ -519,18 +646,22 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 summary.rejected.append(f"{where}: {reason}; nothing written for that date")
                 break
             if not locked:  # a new folder: made (and held) with its first snapshot
-                out_dir.mkdir(parents=True, exist_ok=True)
+                with _writing(out_dir):
+                    out_dir.mkdir(parents=True, exist_ok=True)
                 stack.enter_context(_folder_lock(out_dir))
                 locked = True
             if cache is not None and not cached and body is not None:
-                cache.put(candidate.name, body, tag=TEMPORARY_TAG)
-            write_snapshot(snapshot.rows, out_dir / f"{day.isoformat()}.csv",
-                           tag=TEMPORARY_TAG)
+                _keep(cache, candidate.name, body)
+            target = out_dir / f"{day.isoformat()}.csv"
+            with _writing(target):
+                write_snapshot(snapshot.rows, target, tag=TEMPORARY_TAG)
             folder.records[day] = list(snapshot.rows.values)
             bisect.insort(folder.dates, day)
             summary.added.append(day)
             if group.replaces and group.replaces != day:
-                (out_dir / f"{group.replaces.isoformat()}.csv").unlink(missing_ok=True)
+                replaced = out_dir / f"{group.replaces.isoformat()}.csv"
+                with _writing(replaced):
+                    replaced.unlink(missing_ok=True)
                 folder.dates.remove(group.replaces)
                 summary.replaced.append((group.replaces, day))
             _compare_own_areas(source, candidate, cache, cached, folder.national(day), summary)
@@ -557,10 +688,34 @@ def _obtain(source: Source, candidate: Candidate,
     return source.fetch(candidate), False
 
 
+def _misdated(day: dt.date, candidate: Candidate,
+              wanted: tuple[dt.date | None, dt.date]) -> str | None:
+    """Why a map the file dates ``day`` must not be written (None: it may): it lies outside
+    the dates asked for, or is not the date the source listed the file for (the plan chose
+    the file for that date). A file's own date (a ``date`` property, the GeoJSON's name)
+    decides the date a map shows, as in ``mapkit compute``; it never widens the request."""
+    since, until = wanted
+    told = "its name" if date_shown(candidate.name) == day else "a date inside it"
+    if not ((since is None or since <= day) and day <= until):
+        asked = f"{since} … {until}" if since is not None else f"up to {until}"
+        return (f"the file dates its map {day} ({told}), outside the dates asked for "
+                f"({asked})")
+    if candidate.date is not None and day != candidate.date:
+        return (f"the file dates its map {day} ({told}), not {candidate.date} as the source "
+                "lists it")
+    return None
+
+
+def _keep(cache: ResponseCache, name: str, body: bytes, sub: str | None = None) -> None:
+    """Keep a raw response in the cache (a failed write stops the run: :class:`CannotWrite`)."""
+    with _writing(cache.folder / (sub or "") / name):
+        cache.put(name, body, sub=sub, tag=TEMPORARY_TAG)
+
+
 def _keep_rejected(cache: ResponseCache | None, candidate: Candidate, body: bytes | None) -> None:
     """A rejected response is kept apart (``rejected/``), for a look, never used again."""
     if cache is not None and body is not None:
-        cache.put(candidate.name, body, sub="rejected", tag=TEMPORARY_TAG)
+        _keep(cache, candidate.name, body, sub="rejected")
 
 
 def _first_problem(error: SnapshotError) -> str:
@@ -571,20 +726,30 @@ def _first_problem(error: SnapshotError) -> str:
 
 def _guard(rows, day: dt.date, folder: _Folder, force: bool, max_change: float,
            summary: UpdateSummary) -> str | None:
-    """Why ``rows`` must not be written for ``day`` (None: they may)."""
+    """Why ``rows`` must not be written for ``day`` (None: they may). The map's occupied area
+    in Ukraine is compared with that of the nearest snapshot of the same source (before or
+    after it, in the folder or the project's data); where there is none, the summary says the
+    guard did not run."""
     occupied = national_occupied_km2(list(rows), folder.areas_km2)
     if occupied <= 0:
         return "the map holds no occupied area in Ukraine (an empty or broken map?)"
-    previous = folder.previous(day)
-    before = folder.national(previous) if previous else None
+    nearest = folder.nearest(day)
+    if nearest is None:
+        summary.notes.append(
+            f"{day}: nothing to compare its occupied area with (no other snapshot of "
+            f"{folder.source} in {folder.path} or the project's data): the {max_change:g} % "
+            "guard did not run")
+        return None
+    other, path, before = nearest
     if not before:
         return None
     change = 100.0 * (occupied - before) / before
     if abs(change) <= max_change:
         return None
+    where = "" if path.parent == folder.path else f" ({path})"
     said = (f"the occupied area in Ukraine, {occupied:,.0f} km², is {abs(change):.1f} % "
-            f"{'above' if change > 0 else 'below'} {previous}'s {before:,.0f} km² (more than "
-            f"the {max_change:g} % allowed)")
+            f"{'above' if change > 0 else 'below'} {other}'s {before:,.0f} km²{where} (more "
+            f"than the {max_change:g} % allowed)")
     if force:
         summary.notes.append(f"{day}: written with --force although {said}")
         return None
@@ -612,7 +777,7 @@ def _compare_own_areas(source: Source, candidate: Candidate, cache: ResponseCach
         except FetchError as error:  # e.g. the connection dropped: not worth failing for
             figures, body, note = None, None, f"its own areas could not be read ({error})"
         if cache is not None and body is not None:
-            cache.put(name, body, sub="areas", tag=TEMPORARY_TAG)
+            _keep(cache, name, body, sub="areas")
     where = f"{candidate.date} ({candidate.label})"
     if note:
         summary.own_areas.append(f"{where}: {note}")
