@@ -354,8 +354,9 @@ class _Size(click.ParamType):
 @click.option("--source", "source_spec", default="deepstate", show_default=True,
               metavar="NAME|URL|FOLDER",
               help="Where the polygons come from: 'deepstate' (DeepStateMap's API), 'mirror' "
-                   "(daily files of a DeepStateMap mirror), a URL template with {date:%Y%m%d}, "
-                   "a URL, or a folder of GeoJSON/GeoPackage files.")
+                   "(daily files of a DeepStateMap mirror), 'isw' (ISW/CTP's assessed-control "
+                   "layer, dated by its last edit), a URL template with {date:%Y%m%d}, a URL, "
+                   "or a folder of GeoJSON/GeoPackage files.")
 @click.option("--since", type=str, callback=_date_option, metavar="YYYY-MM-DD",
               help="First date wanted [default: the day after the folder's newest; a new "
                    "folder gets the newest map only].")
@@ -366,19 +367,21 @@ class _Size(click.ParamType):
                    "folder's cadence].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder of snapshot CSVs to bring up to date [default: the bundled "
-                   "data/control_snapshots/deepstate/].")
+                   "data/control_snapshots/deepstate/, or isw/ for --source isw].")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Keep every raw response here, compressed (a rerun downloads nothing twice; "
                    "`mapkit compute CACHE/<source>` reproduces the figures offline).")
 @click.option("--base-url", help="Another address for a named source, e.g. "
-                                 "https://deepstatemap.live/api for 'deepstate' (a mirror, a "
-                                 "proxy, a test server).")
+                                 "https://deepstatemap.live/api for 'deepstate', the layer's "
+                                 "…/FeatureServer/<n> for 'isw' (a mirror, a proxy, a test "
+                                 "server).")
 @click.option("--force", is_flag=True,
               help="Write maps whose occupied area changed by more than --max-change.")
 @click.option("--dry-run", is_flag=True,
               help="Say what would be fetched; download no map and write nothing.")
 @click.option("--name", help="Source name written in every row [default: DeepStateMap for "
-                             "'deepstate' and 'mirror', else the folder's].")
+                             "'deepstate' and 'mirror', ISW/CTP for 'isw', else the "
+                             "folder's].")
 @click.option("--max-change", type=click.FloatRange(min=0), default=2.0, show_default=True,
               metavar="PERCENT",
               help="Largest change of the occupied area in Ukraine from the previous date "
@@ -426,6 +429,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     Examples:
       mapkit update
       mapkit update --source mirror --every day --out my_folder --cache ~/.cache/mapkit
+      mapkit update --source isw
       mapkit update --source "https://example.org/front_{date:%Y-%m-%d}.geojson" --out out/
     """
     from mapkit.constants import SNAPSHOTS_DIR
@@ -450,7 +454,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     try:
         with client:
             summary = update_folder(
-                source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / "deepstate",
+                source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / source.series_folder,
                 since=since, until=until, every=every, cache_dir=cache_dir, force=force,
                 dry_run=dry_run, max_change=max_change, name=name, max_age=max_age,
                 progress=bar.update,
