@@ -10,7 +10,9 @@ of :data:`COLUMNS`. One series (source) at a time: by default the densest comput
 a snapshot dated D being the map at the end of day D (docs/methodology.md, "Dates"), so a month
 measures from the end of its 1st to the end of the next month's 1st, as DeepStateMap does.
 No figure is made up: a boundary has none when the series has no snapshot on or before it, when
-its latest one is older than the period is long (a snapshot from 2014 says nothing about 2018),
+its latest one is older than the period is long (a snapshot from 2014 says nothing about 2018)
+or no longer stands on it (its series' cadence and breaks: :mod:`mapkit.cadence`; DeepStateMap's
+map of 23 February 2022 says nothing about 1 March 2022),
 or when the boundary is after the series' last snapshot (that map is not known yet); a period
 missing a figure at either boundary has no change.
 
@@ -167,7 +169,7 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
                            group["percent"].to_numpy(dtype=float))
         km2_at, percent_at = _at_boundaries(
             group_days, [group["area_km2"].to_numpy(dtype=float), percent], bound_days, last,
-            staleness)
+            staleness, _stands_until(group))
         change = np.round(km2_at[1:] - km2_at[:-1], 1)
         since = _largest_since(change)
         for i in range(len(bounds) - 1):
@@ -196,15 +198,28 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
 
 
 def _at_boundaries(days: np.ndarray, values: list[np.ndarray], bounds: np.ndarray,
-                   last: dt.date, staleness: dt.timedelta) -> list[np.ndarray]:
+                   last: dt.date, staleness: dt.timedelta,
+                   until: np.ndarray | None = None) -> list[np.ndarray]:
     """Each of ``values`` (one per snapshot ``days``, sorted) at each boundary: the latest on
-    or before it; NaN where there is none, it is older than ``staleness``, or the boundary is
-    after ``last``."""
+    or before it; NaN where there is none, it is older than ``staleness``, the boundary is
+    after ``last``, or (``until``: the last day each snapshot's figure stands, its series'
+    cadence: :mod:`mapkit.cadence`) the figure no longer stands on the boundary — a gap of
+    the series is no figure, never the one before it."""
     at = np.searchsorted(days, bounds, side="right") - 1
     known = (at >= 0) & (bounds <= np.datetime64(last, "D"))
     age = bounds - days[np.maximum(at, 0)]
     known &= age <= np.timedelta64(staleness.days, "D")
+    if until is not None:
+        known &= until[np.maximum(at, 0)] >= bounds
     return [np.where(known, value[np.maximum(at, 0)], np.nan) for value in values]
+
+
+def _stands_until(group: pd.DataFrame) -> np.ndarray | None:
+    """The last day each snapshot row's figure stands (the column ``stands_until`` that
+    :func:`mapkit.snapshots.load_snapshots` gives every row), or None for a frame without it."""
+    if "stands_until" not in group or group["stands_until"].isna().any():
+        return None
+    return pd.to_datetime(group["stands_until"]).to_numpy().astype("datetime64[D]")
 
 
 def series_changes(days, km2, *, period: str = "month", last: dt.date | None = None,
@@ -325,7 +340,8 @@ def _terminal_table(table: pd.DataFrame, cells: list[list[str]]) -> str:
                   f"before it (the map at the end of that day); {period}s run "
                   + {"week": "Monday to Monday", "month": "from the 1st to the 1st",
                      "year": "1 January to 1 January"}.get(period, "") + ".",
-              "no figure: no snapshot within a " + period + " before the boundary, or the "
+              "no figure: no snapshot within a " + period + " before the boundary, its series "
+              "no longer vouches for the latest (its series.toml: a gap), or the "
               "boundary is after the last snapshot. UA: Ukraine as a whole (polygons as drawn, "
               "% of 603,628 km²)."]
     return "\n".join(lines) + "\n"
