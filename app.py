@@ -25,7 +25,7 @@ import streamlit as st
 
 from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series
-from mapkit.i18n import LANGUAGES, t
+from mapkit.i18n import LANGUAGES, date_text, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
 from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
@@ -150,9 +150,11 @@ if uploaded is not None:
                     uploaded.name, uploaded.getvalue(), date=upload_date,
                     on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
             progress.empty()
-            # The reader uploaded it to see it: the map shows it (its first series).
+            # The reader uploaded it to see it: the map shows it (its first series), at its
+            # newest date.
             st.session_state["source"] = done.series[0]
             st.session_state.pop(localised("source"), None)
+            st.session_state.pop("date", None)
         except SnapshotError as error:
             progress.empty()
             upload_problems = error.problems
@@ -222,13 +224,19 @@ def read_map_event() -> None:
             st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
         if event.get("event") == "click":
             st.session_state["selected"] = event.get("selected")
+        if event.get("event") == "switch" and event.get("series") in sources:
+            # "…has no map for this date; ISW/CTP has": that series, on the same date.
+            st.session_state["source"] = event["series"]
+            st.session_state.pop(localised("source"), None)
+            st.rerun()  # the whole page: the series is chosen outside this fragment
     if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
         move_date(dates[-1])
 
 
-def export_panel(shown_date: str) -> None:
+def export_panel(shown_date: str, no_map: str | None = None) -> None:
     """The export panel, drawn only while open: its widgets would otherwise cost every
-    visitor's browser a third of a second at each page load."""
+    visitor's browser a third of a second at each page load. ``no_map``: what the map says
+    when its series has no map for the shown date (then nothing of that date is offered)."""
     # Its label, in the reader's language, is part of its identity: a new language makes a new
     # panel, which opens as the one before was (so a switch of language does not close it).
     panel = st.expander(t("export", lang), expanded=bool(st.session_state.get("export_open")),
@@ -240,17 +248,21 @@ def export_panel(shown_date: str) -> None:
         if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
             scope = "one"
             st.caption(t("export_one_date", lang, format=fmt.upper(),
-                         date=map_data.format_date(shown_date, lang)))
+                         date=date_text(shown_date, lang)))
         else:
             session_default("export_scope", "one")
             scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
                              key=synced("export_scope"),
                              format_func=lambda s: t(f"export_range_{s}", lang, date=(
-                                 map_data.format_date(shown_date, lang))))
+                                 date_text(shown_date, lang))))
+        if no_map is not None and scope == "one":  # never another date's map under this one
+            st.warning(t("export_no_map", lang, series=markdown_text(source),
+                         date=date_text(shown_date, lang)))
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
-        if st.button(t("export_make", lang), key="export_make"):
+        if st.button(t("export_make", lang), key="export_make",
+                     disabled=no_map is not None and scope == "one"):
             bar = st.progress(0.0)
             try:
                 content = render_export(
@@ -293,6 +305,7 @@ def view() -> None:
     selected: str | None = st.session_state["selected"]
 
     compare = st.session_state["mode"] == "compare"
+    no_map = None  # what the map says when its series has no map for the shown date
     if compare:  # from a date chosen to the shown date
         session_default("date_from", dates[0])
         if st.session_state["date_from"] not in dates:
@@ -313,7 +326,8 @@ def view() -> None:
         "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
         "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
         "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
-        "change_30d", "no_national_figure",
+        "change_30d", "no_national_figure", "sources_beside", "status_no_map", "switch_series",
+        "coverage_maps",
     )}
     labels["months"] = map_data.month_names(lang)
 
@@ -329,9 +343,9 @@ def view() -> None:
             height=540, key="map",
         )
         newest = dates[-1]  # of the shown source: stale data must not pass for today's
-        st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
+        st.caption(t("data_as_of", lang, date=date_text(newest, lang)))
         if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
-            st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
+            st.warning(t("data_stale", lang, date=date_text(newest, lang), days=behind))
 
     # The rest of the page waits until the map has painted: it tells us so through its value,
     # which reruns this fragment. Tables and panels then load while the reader looks at the map,
@@ -369,7 +383,11 @@ def view() -> None:
                            on_click="ignore")
     else:
         rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
-        st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
+        st.subheader(t("table_heading", lang, date=date_text(shown_date, lang)))
+        if (rows["status"] == "no map").all():  # what the map says, not an empty table alone
+            no_map = map_data.gap_text(*page_data.gap_at(frame, frame_key(), source, shown_date),
+                                       lang)
+            st.warning(markdown_text(no_map))
         st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
                      width="stretch")
         # on_click="ignore": a download changes nothing on the page, so nothing reruns
@@ -377,7 +395,7 @@ def view() -> None:
                            file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",
                            on_click="ignore")
 
-    export_panel(shown_date)
+    export_panel(shown_date, no_map)
 
 
 # --- The page: the map first, so it paints first; the sidebar after it ------------------------
@@ -422,8 +440,8 @@ with st.sidebar:
                                       "changes": "mode_changes"}[m], lang))
     if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
-                     format_func=lambda d: map_data.format_date(d, lang))
+                     format_func=lambda d: date_text(d, lang))
         st.session_state[localised("date_to")] = st.session_state["date"]
         st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
                      on_change=shown_date_chosen, args=(localised("date_to"),),
-                     format_func=lambda d: map_data.format_date(d, lang))
+                     format_func=lambda d: date_text(d, lang))

@@ -7,6 +7,7 @@ Helpers of each part of the product add their keys in their own block below.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from mapkit.constants import FIGURE_DECIMALS
@@ -314,6 +315,20 @@ STRINGS.update({
     "status_no_map": {"en": "no map", "uk": "немає карти"},
 })
 
+# the viewer: a series' gaps, and two series side by side (issue 19)
+STRINGS.update({
+    "switch_series": {"en": "Show {series}'s map", "uk": "Показати карту {series}"},
+    "coverage_maps": {"en": "{series}: maps", "uk": "{series}: карти"},
+    "export_no_map": {
+        "en": "{series} has no map for {date}: there is no map of this date to export from it. "
+              "Show another series' map of this date (the button above the map), or export all "
+              "dates.",
+        "uk": "{series} не має карти за {date}: з цього ряду немає карти цієї дати для "
+              "експорту. Покажіть карту іншого ряду на цю дату (кнопка над картою) або "
+              "експортуйте всі дати.",
+    },
+})
+
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
@@ -328,7 +343,11 @@ MONTHS_SHORT = {
 
 
 def date_text(day, lang: str = "en", short: bool = False, year: bool = True) -> str:
-    """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022"."""
+    """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022".
+    ``day`` is a date, a datetime or Timestamp (its day), or "YYYY-MM-DD…": every page and
+    export writes its dates through here."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
     months = (MONTHS_SHORT if short else MONTHS).get(lang, MONTHS["en"])
     text = f"{day.day} {months[day.month - 1]}"
     return f"{text} {day.year}" if year else text

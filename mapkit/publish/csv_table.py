@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mapkit.figures import Timeline
+from mapkit.figures import Cell, Timeline
 from mapkit.publish.provenance import Provenance
 from mapkit.regions import COUNTRY
 
@@ -43,14 +43,7 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
             rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day), ()))
         held, notice = timeline.holds(index), timeline.notice(index)
         for region, cell, others in rows:
-            if not held:
-                status = "no map"
-            elif not cell.has_data:
-                status = "no data"
-            elif cell.percent is None:
-                status = "partial, no figure"
-            else:
-                status = "figure"
+            status = cell_status(cell, held)
             writer.writerow([
                 day.isoformat(), region.code, region.name_en, region.name_uk,
                 "" if cell.percent is None else f"{cell.percent:g}", status,
@@ -59,11 +52,22 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 "" if cell.contested_km2 is None else f"{cell.contested_km2:.1f}",
                 cell.as_of.isoformat() if cell.as_of else "", spreadsheet_text(cell.source),
                 spreadsheet_text(cell.source_url), cell.method or "", spreadsheet_text(cell.note),
-                spreadsheet_text(timeline.series), spreadsheet_text(_others_text(others)),
+                spreadsheet_text(timeline.series), spreadsheet_text(others_text(others)),
                 spreadsheet_text(cell.stands_note if cell.as_of != day else None),
                 spreadsheet_text(notice), provenance.tool_version, provenance.generated_text,
             ])
     return buffer.getvalue().encode("utf-8")
+
+
+def cell_status(cell: Cell, held: bool = True) -> str:
+    """"figure", "partial, no figure", "no data", or, on a date its series has no map for
+    (``held`` False: :meth:`mapkit.figures.Timeline.holds`), "no map": the ``status`` column of
+    every CSV mapkit writes."""
+    if not held:
+        return "no map"
+    if not cell.has_data:
+        return "no data"
+    return "partial, no figure" if cell.percent is None else "figure"
 
 
 def spreadsheet_text(text: str | None) -> str:
@@ -75,9 +79,10 @@ def spreadsheet_text(text: str | None) -> str:
     return "'" + text if text[0] in "=+-@\t\r" else text
 
 
-def _others_text(others) -> str:
-    """ "ISW/CTP (https://www.understandingwar.org) 2022-05-08: 91.7; …": each figure beside
-    the map with its source, the source's link and the figure's own date."""
+def others_text(others) -> str:
+    """"ISW/CTP (https://www.understandingwar.org) 2022-05-08: 91.7; …": each figure beside
+    the map with its source, the source's link and the figure's own date. The CSV export and
+    the viewer's table (and its download) write them so."""
     return "; ".join(
         f"{o.source}{f' ({o.source_url})' if o.source_url else ''} {o.as_of.isoformat()}: "
         + ("partial, no figure" if o.percent is None else f"{o.percent:g}")

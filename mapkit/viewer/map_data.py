@@ -17,8 +17,16 @@ from functools import lru_cache
 import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
-from mapkit.figures import build_timeline, list_series, series_of
-from mapkit.i18n import t
+from mapkit.figures import (
+    Coverage,
+    Timeline,
+    build_timeline,
+    default_series,
+    list_series,
+    series_coverage,
+    series_of,
+)
+from mapkit.i18n import MONTHS, date_text, t
 from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
 from mapkit.regions import REGIONS
 from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
@@ -31,26 +39,10 @@ TILES_ATTRIBUTION = (
     '&copy; <a href="https://carto.com/attributions">CARTO</a>'
 )
 
-MONTHS_UK = (
-    "січня", "лютого", "березня", "квітня", "травня", "червня",
-    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
-)
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
 def month_names(lang: str = "en") -> list[str]:
-    """Month names as :func:`format_date` writes them (genitive in Ukrainian)."""
-    return list(MONTHS_UK if lang == "uk" else MONTHS_EN)
-
-
-def format_date(day: dt.date | pd.Timestamp | str, lang: str = "en") -> str:
-    """``17 March 2025`` / ``17 березня 2025``."""
-    day = pd.Timestamp(day).date()
-    months = MONTHS_UK if lang == "uk" else MONTHS_EN
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    """Month names as :func:`mapkit.i18n.date_text` writes them (genitive in Ukrainian), for the
+    map's tooltips."""
+    return list(MONTHS.get(lang, MONTHS["en"]))
 
 
 def days_behind(newest: dt.date | pd.Timestamp | str, today: dt.date | None = None) -> int:
@@ -89,20 +81,102 @@ def geometry_payload() -> dict:
 # --- Percent timeline -------------------------------------------------------------------------
 
 
-def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en") -> dict:
-    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`).
+def viewer_timeline(snapshots: pd.DataFrame, source: str | None) -> Timeline:
+    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`) as the
+    viewer shows it: its own dates, and, in each of its gaps, the gap's first day and every
+    day another series has a map for — the slider stops there and says "no map" (never the
+    map before the gap under a later date), and the reader can switch to that series on that
+    very day."""
+    name = source if source is not None else default_series(snapshots)
+    others = [day for series, found in series_coverage(snapshots).items() if series != name
+              for day in found.maps]
+    return build_timeline(snapshots, source=name, gaps=True, gap_days=others)
+
+
+def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en",
+                     timeline: Timeline | None = None) -> dict:
+    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`), with
+    its gaps (:func:`viewer_timeline`, or ``timeline`` when it is made already).
 
     Frames carry, per region, the figures other series give near that date (``o``): they are
-    shown beside the series' own in the tooltip, never in its colours.
+    shown beside the series' own in the tooltip, never in its colours. A frame of a day the
+    series has no map for carries ``gap``: what the map says, and the series to switch to
+    (:func:`_add_gaps`); ``coverage`` is where each series has maps, for the slider.
     """
-    timeline = build_timeline(snapshots, source=source)
+    if timeline is None:
+        timeline = viewer_timeline(snapshots, source)
     # Notes of reported figures only, as in the embed: the tooltip shows a reporter's words,
     # while computed figures' processing notes (nine tenths of the bytes) stay in the table/CSV.
     payload = timeline_payload(timeline, notes_of=("reported",), lang=lang)
     _add_km2(payload, timeline, lang)
+    coverage = series_coverage(snapshots)
+    _add_gaps(payload, timeline, coverage, lang)
+    payload["coverage"] = coverage_payload(timeline, coverage, computed_series(snapshots))
     payload["mode"] = "percent"
-    payload["date_labels"] = [format_date(day, lang) for day in timeline.dates]
+    payload["date_labels"] = [date_text(day, lang) for day in timeline.dates]
     return payload
+
+
+def computed_series(snapshots: pd.DataFrame) -> list[str]:
+    """The series with computed figures (maps drawn from polygons), in the order of
+    :func:`mapkit.figures.list_series`."""
+    computed = set(series_of(snapshots)[(snapshots["method"] == "computed").to_numpy()])
+    return [name for name in list_series(snapshots) if name in computed]
+
+
+def switch_target(timeline: Timeline, date_index: int,
+                  coverage: dict[str, Coverage]) -> str | None:
+    """The series to offer on a date ``timeline``'s series has no map for: the first (in the
+    order of :func:`mapkit.figures.list_series`) with a map of its own on that very day, else
+    the first on which some figure of it stands; None when no other series has one."""
+    day = timeline.dates[date_index]
+    holders = [name for name, found in coverage.items()
+               if name != timeline.series and found.holds(day)]
+    return next((name for name in holders if day in coverage[name].maps),
+                holders[0] if holders else None)
+
+
+def gap_text(timeline: Timeline, date_index: int, other: str | None, lang: str = "en") -> str:
+    """"DeepStateMap has no map for 24 Feb – 2 Apr 2022; ISW/CTP has" (``other``), or, when no
+    series has a map for the day, the map's own notice."""
+    gap = timeline.gap(date_index)
+    if other is None or gap is None:
+        return timeline.notice(date_index, lang)
+    return t("no_map_other_has", lang, series=timeline.series, gap=gap.text(lang), other=other)
+
+
+def _add_gaps(payload: dict, timeline: Timeline, coverage: dict[str, Coverage],
+              lang: str) -> None:
+    """Each frame of a day the series has no map for gets ``gap``: ``{"text": what the map
+    says, "to": the series to switch to, or null}``."""
+    for index, frame in enumerate(payload["frames"]):
+        if timeline.holds(index):
+            continue
+        other = switch_target(timeline, index, coverage)
+        frame["gap"] = {"text": gap_text(timeline, index, other, lang), "to": other}
+
+
+def coverage_payload(timeline: Timeline, coverage: dict[str, Coverage],
+                     shown_beside: list[str]) -> dict:
+    """Where the series has maps and where it has none, in days from the slider's first date
+    (``spans``, ``gaps``: [first, last] pairs, both days included, cut to the slider), and
+    the same for the series of ``shown_beside`` other than it (``others``: [[name, spans]])
+    that have maps within the slider's range."""
+    first, last = timeline.dates[0], timeline.dates[-1]
+
+    def offsets(spans) -> list[list[int]]:
+        out = []
+        for span in spans:
+            low, high = max(span.first, first), min(span.last, last)
+            if low <= high:
+                out.append([(low - first).days, (high - first).days])
+        return out
+
+    mine = coverage.get(timeline.series, timeline.coverage)
+    others = [[name, offsets(coverage[name].spans)] for name in shown_beside
+              if name != timeline.series and name in coverage]
+    return {"series": timeline.series, "spans": offsets(mine.spans),
+            "gaps": offsets(mine.gaps), "others": [item for item in others if item[1]]}
 
 
 def series_labels(snapshots: pd.DataFrame, lang: str = "en") -> dict[str, str]:
@@ -145,7 +219,7 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
             found = change_over(timeline, code, day, days) if code in has_km2 else None
             values.append(None if found is None else _short_km2(found[0]))
             if found is not None and (day - found[1]).days != days:
-                labels[index] = t("change_since", lang, date=format_date(found[1], lang))
+                labels[index] = t("change_since", lang, date=date_text(found[1], lang))
         return values, labels
 
     for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
@@ -207,7 +281,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
     def clean(series: pd.Series) -> list:
         return [None if v is None or _nan(v) else shown_figure(v) for v in series]
 
-    label_from, label_to = format_date(date_from, lang), format_date(date_to, lang)
+    label_from, label_to = date_text(date_from, lang), date_text(date_to, lang)
     return {
         "mode": "change",
         "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],

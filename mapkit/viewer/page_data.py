@@ -56,16 +56,32 @@ def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]
 @st.cache_resource(show_spinner=False, max_entries=32)
 def percent_data(_frame: pd.DataFrame, key: tuple, source: str | None,
                  lang: str) -> tuple[dict, str]:
-    data = map_data.percent_map_data(_frame, source, lang)
+    data = map_data.percent_map_data(_frame, source, lang,
+                                     timeline=timeline_of(_frame, key, source))
     return data, map_data.data_id(data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
-    """Every date's figures, built once: the table under the map reads the shown date's."""
-    from mapkit.figures import build_timeline
+    """Every date's figures as the map has them (:func:`map_data.viewer_timeline`: its gaps
+    too), built once: the table under the map reads the shown date's."""
+    return map_data.viewer_timeline(_frame, source)
 
-    return build_timeline(_frame, source=source)
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def coverage_of(_frame: pd.DataFrame, key: tuple):
+    """Where each series has maps (:func:`mapkit.figures.series_coverage`)."""
+    from mapkit.figures import series_coverage
+
+    return series_coverage(_frame)
+
+
+def gap_at(_frame: pd.DataFrame, key: tuple, source: str | None, date: str):
+    """(timeline, date index, the series to offer) for :func:`map_data.gap_text`, on a date of
+    the series' timeline it has no map for."""
+    timeline = timeline_of(_frame, key, source)
+    index = timeline.dates.index(pd.Timestamp(date).date())
+    return timeline, index, map_data.switch_target(timeline, index, coverage_of(_frame, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
