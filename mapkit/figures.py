@@ -92,6 +92,17 @@ class Cell:
         return percent_colour(self.percent, self.partial)
 
 
+def status_of(cell: Cell, held: bool = True) -> str:
+    """"figure", "partial, no figure", "no data", or, on a date its series has no map for
+    (``held`` False: :meth:`Timeline.holds`), "no map": the ``status`` column of every CSV
+    mapkit writes, and of the viewer's tables."""
+    if not held:
+        return "no map"
+    if not cell.has_data:
+        return "no data"
+    return "partial, no figure" if cell.percent is None else "figure"
+
+
 @dataclass(frozen=True)
 class OtherFigure:
     """A figure of another series, shown beside the map's own (never colouring a region)."""

@@ -1,11 +1,14 @@
-"""The CSV export: the figures behind the map, one row per map date and region, with sources."""
+"""The CSV exports: the figures behind the map, one row per map date and region, with sources;
+and two series side by side (``--compare``: :mod:`mapkit.series_comparison`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from mapkit.figures import Cell, Timeline
+import pandas as pd
+
+from mapkit.figures import Timeline, status_of
 from mapkit.publish.provenance import Provenance
 from mapkit.regions import COUNTRY
 
@@ -43,7 +46,7 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
             rows.append((COUNTRY, timeline.figure_on(COUNTRY.code, day), ()))
         held, notice = timeline.holds(index), timeline.notice(index)
         for region, cell, others in rows:
-            status = cell_status(cell, held)
+            status = status_of(cell, held)
             writer.writerow([
                 day.isoformat(), region.code, region.name_en, region.name_uk,
                 "" if cell.percent is None else f"{cell.percent:g}", status,
@@ -59,15 +62,29 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def cell_status(cell: Cell, held: bool = True) -> str:
-    """"figure", "partial, no figure", "no data", or, on a date its series has no map for
-    (``held`` False: :meth:`mapkit.figures.Timeline.holds`), "no map": the ``status`` column of
-    every CSV mapkit writes."""
-    if not held:
-        return "no map"
-    if not cell.has_data:
-        return "no data"
-    return "partial, no figure" if cell.percent is None else "figure"
+def render_comparison_csv(table: pd.DataFrame, provenance: Provenance) -> bytes:
+    """:func:`mapkit.series_comparison.compare_series`'s table as CSV: its columns
+    (:data:`mapkit.series_comparison.COLUMNS`), then ``mapkit_version`` and ``generated_at``.
+    Empty cells where a series gives no figure ("no map", "no data", "partial, no figure": its
+    ``status``); percentages as given, km² with one decimal."""
+    from mapkit.series_comparison import COLUMNS
+
+    def cell(column: str, value) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if column.startswith(("area_km2", "difference_km2")):
+            return f"{value:.1f}"
+        if column.startswith(("percent", "difference_pp")):
+            return f"{value:g}"
+        return spreadsheet_text(str(value))
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*COLUMNS, "mapkit_version", "generated_at"])
+    for row in table[COLUMNS].itertuples(index=False):
+        writer.writerow([*(cell(column, value) for column, value in zip(COLUMNS, row)),
+                         provenance.tool_version, provenance.generated_text])
+    return buffer.getvalue().encode("utf-8")
 
 
 def spreadsheet_text(text: str | None) -> str:

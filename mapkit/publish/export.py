@@ -50,6 +50,7 @@ def render_export(
     lang: str = "en",
     generated_at: dt.datetime | None = None,
     progress: Progress | None = None,
+    compare: str | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -83,6 +84,9 @@ def render_export(
         identical inputs give identical bytes.
     progress:
         Called as ``progress(done, total)`` while frames are drawn (gif).
+    compare:
+        Another series: the CSV is then the two side by side, region by region, with the
+        difference (:func:`mapkit.series_comparison.compare_series`; csv only).
 
     Raises
     ------
@@ -95,6 +99,9 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if compare is not None:
+        return _comparison(fmt, snapshots, compare, source=source, date=date,
+                           date_from=date_from, date_to=date_to, generated_at=generated_at)
     try:
         instead_of = None
         if date is not None and date_from is None and date_to is None:
@@ -114,6 +121,25 @@ def render_export(
                  else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
     return export_format.render(timeline, provenance, texts, progress)
+
+
+def _comparison(fmt: str, snapshots: pd.DataFrame, other: str, *, source: str | None,
+                date, date_from, date_to, generated_at: dt.datetime | None) -> bytes:
+    """Two series side by side as CSV (``--compare``)."""
+    from mapkit.publish.csv_table import render_comparison_csv
+    from mapkit.series_comparison import compare_series
+
+    if fmt != "csv":
+        raise ExportInputError(f"--compare puts two series side by side in a table: use "
+                               f"--format csv, not {fmt}")
+    try:
+        table = compare_series(snapshots, other, source=source, date=date, date_from=date_from,
+                               date_to=date_to)
+        timeline = build_timeline(snapshots, source=table.attrs["series_a"], latest_only=True)
+    except FiguresError as error:
+        raise ExportInputError(str(error)) from error
+    provenance = Provenance.of(timeline, generated_at)
+    return render_comparison_csv(table, provenance)
 
 
 def check_export_target(out: str | Path, snapshot_inputs: list[str | Path] | None = None,

@@ -9,9 +9,9 @@ import re
 
 import pandas as pd
 
-from mapkit.figures import Timeline, build_timeline, series_of
+from mapkit.figures import Timeline, build_timeline, series_of, status_of
 from mapkit.i18n import date_text, note_text, number_text, t
-from mapkit.publish.csv_table import cell_status, others_text, spreadsheet_text
+from mapkit.publish.csv_table import others_text, spreadsheet_text
 from mapkit.regions import REGIONS, region_by_code
 
 #: Columns of the shown-date CSV: the snapshot format's names, plus the figure's own date.
@@ -54,7 +54,7 @@ def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
             "as_of": cell.as_of.isoformat() if cell.as_of else None,
             "source": cell.source, "method": cell.method, "source_url": cell.source_url,
             "note": cell.note, "note_uk": cell.note_uk, "series": timeline.series,
-            "other_sources": others_text(others), "status": cell_status(cell, held),
+            "other_sources": others_text(others), "status": status_of(cell, held),
             "map_note": notice or None,
         })
     out = pd.DataFrame(rows, columns=CSV_COLUMNS)
@@ -77,7 +77,7 @@ def rows_csv(rows: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
-#: Each ``status`` (:func:`mapkit.publish.csv_table.cell_status`) as the page says it.
+#: Each ``status`` (:func:`mapkit.figures.status_of`) as the page says it.
 STATUS_KEYS = {"figure": "status_figure", "partial, no figure": "partial", "no data": "no_data",
                "no map": "status_no_map"}
 
