@@ -209,18 +209,19 @@ session_default("map_seen", 0)
 session_default("map_ready", False)
 
 
-def read_map_event() -> None:
+def read_map_event(shown_dates: list[str]) -> None:
     """What the map has said since the last run: the date the reader moved to, the
-    region clicked, and that it has painted.
+    region clicked, and that it has painted. ``shown_dates`` are the dates of the map's view.
 
     The map goes to the page's date whenever it gets other data (another view, source or
     language) or ``date_rev`` changes (:func:`move_date`), so a date it reports is the one it
-    shows; a map asking for its data again (``resend``) shows nothing yet."""
+    shows; a map asking for its data again (``resend``) shows nothing yet. A view without the
+    page's date shows its latest date on or before it (else its first)."""
     event = st.session_state.get("map")
     if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
         st.session_state["map_seen"] = event.get("n", 0)
         st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
-        if event.get("date") in dates and event.get("event") != "resend":
+        if event.get("date") in shown_dates and event.get("event") != "resend":
             st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
         if event.get("event") == "click":
             st.session_state["selected"] = event.get("selected")
@@ -229,8 +230,23 @@ def read_map_event() -> None:
             st.session_state["source"] = event["series"]
             st.session_state.pop(localised("source"), None)
             st.rerun()  # the whole page: the series is chosen outside this fragment
-    if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
-        move_date(dates[-1])
+    if st.session_state["date"] not in shown_dates:  # e.g. another source or view
+        earlier = [day for day in shown_dates if day <= st.session_state["date"]]
+        move_date(earlier[-1] if earlier else shown_dates[0])
+
+
+def other_series() -> str | None:
+    """The series "Compare series" puts beside the map's: the reader's choice, else the first
+    other computed series (ISW/CTP beside DeepStateMap), else the first other; None if there is
+    no other."""
+    others = [name for name in sources if name != source]
+    if not others:
+        return None
+    if st.session_state.get("compare_with") not in others:
+        computed = [name for name in page_data.computed_series(frame, frame_key())
+                    if name in others]
+        st.session_state["compare_with"] = (computed or others)[0]
+    return st.session_state["compare_with"]
 
 
 def export_panel(shown_date: str, no_map: str | None = None) -> None:
@@ -300,13 +316,28 @@ def view() -> None:
     A fragment: a move of the slider or a click on the map reruns this part only, so
     the sidebar and the captions above are neither rebuilt on the server nor drawn
     again in the visitor's browser at each step (bench/bench_load.py)."""
-    read_map_event()
+    mode = st.session_state["mode"]
+    other = other_series() if mode == "series" else None
+    if mode == "series" and other is None:
+        st.info(t("series_only_one", lang))
+        mode = "map"
+    if mode == "series":  # both series on every day either has a map of its own
+        comparison, shown, shown_id = page_data.series_comparison(frame, frame_key(), source,
+                                                                  other, lang)
+        read_map_event(shown["dates"])
+    else:
+        read_map_event(dates)
     shown_date: str = st.session_state["date"]
     selected: str | None = st.session_state["selected"]
 
-    compare = st.session_state["mode"] == "compare"
+    compare = mode == "compare"
     no_map = None  # what the map says when its series has no map for the shown date
-    if compare:  # from a date chosen to the shown date
+    if mode == "series":
+        title = t("series_title", lang, a=source, b=other, date="{date}")
+        legend, legend_title = (map_data.change_legend(lang),
+                                t("series_legend", lang, a=source, b=other))
+        source_line = t("source_line", lang, sources=f"{source}; {other}")
+    elif compare:  # from a date chosen to the shown date
         session_default("date_from", dates[0])
         if st.session_state["date_from"] not in dates:
             st.session_state["date_from"] = dates[0]
@@ -327,7 +358,7 @@ def view() -> None:
         "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
         "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
         "change_30d", "no_national_figure", "sources_beside", "status_no_map", "switch_series",
-        "coverage_maps",
+        "coverage_maps", "difference",
     )}
     labels["months"] = map_data.month_names(lang)
 
@@ -343,6 +374,8 @@ def view() -> None:
             height=540, key="map",
         )
         newest = dates[-1]  # of the shown source: stale data must not pass for today's
+        if mode == "series":  # what the colour means: never one series' figure
+            st.caption(markdown_text(t("series_caption", lang, a=source, b=other)))
         st.caption(t("data_as_of", lang, date=date_text(newest, lang)))
         if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
             st.warning(t("data_stale", lang, date=date_text(newest, lang), days=behind))
@@ -356,14 +389,14 @@ def view() -> None:
     # Beside the map: the chosen region over time.
 
     with side_column:
-        if st.session_state["mode"] == "changes":
+        if mode == "changes":
             change_charts(frame, source, selected, shown_date, lang)
         elif selected:
             from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
 
             region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
             st.subheader(t("time_series", lang, region=region_name))
-            st.altair_chart(region_chart(frame, selected, source, shown_date, lang),
+            st.altair_chart(region_chart(frame, selected, source, shown_date, lang, also=other),
                             width="stretch")
             st.caption(t("chart_caption", lang, series=markdown_text(source)))
         else:
@@ -371,7 +404,16 @@ def view() -> None:
 
     # Under it: the table of the shown date, or the biggest changes.
 
-    if compare:
+    if mode == "series":
+        rows = comparison[comparison["date"] == shown_date]
+        st.subheader(t("series_table_heading", lang, a=markdown_text(source),
+                       b=markdown_text(other), date=date_text(shown_date, lang)))
+        st.dataframe(tables.series_comparison_display(rows, lang), hide_index=True,
+                     width="stretch")
+        st.download_button(t("download_csv", lang), tables.rows_csv(rows),
+                           file_name=f"compare_{shown_date}.csv", mime="text/csv",
+                           key="series_csv", on_click="ignore")
+    elif compare:
         st.subheader(t("biggest_changes", lang))
         ranked = tables.biggest_changes(change, lang, date_from, date_to)
         if ranked.empty:
@@ -435,9 +477,14 @@ with st.sidebar:
     st.radio(t("source_select", lang), sources, key=synced("source"),
              format_func=lambda name: markdown_text(described.get(name, name)),
              help=t("source_select_help", lang))
-    st.radio(t("mode", lang), ["map", "compare", "changes"], key=synced("mode"),
+    st.radio(t("mode", lang), ["map", "compare", "series", "changes"], key=synced("mode"),
              format_func=lambda m: t({"map": "mode_map", "compare": "mode_compare",
-                                      "changes": "mode_changes"}[m], lang))
+                                      "series": "mode_series", "changes": "mode_changes"}[m],
+                                     lang))
+    if st.session_state["mode"] == "series" and len(sources) > 1:
+        st.selectbox(t("compare_with", lang), [name for name in sources if name != source],
+                     key="compare_with", help=t("compare_with_help", lang),
+                     format_func=lambda name: markdown_text(described.get(name, name)))
     if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: date_text(d, lang))

@@ -319,6 +319,44 @@ STRINGS.update({
 STRINGS.update({
     "switch_series": {"en": "Show {series}'s map", "uk": "Показати карту {series}"},
     "coverage_maps": {"en": "{series}: maps", "uk": "{series}: карти"},
+    "mode_series": {"en": "Compare series", "uk": "Порівняти ряди"},
+    "compare_with": {"en": "Compare with", "uk": "Порівняти з"},
+    "compare_with_help": {
+        "en": "The series on the map beside another, region by region: each with its own "
+              "figure date, and the difference.",
+        "uk": "Ряд на карті поруч з іншим, регіон за регіоном: кожен зі своєю датою цифри, "
+              "і різниця.",
+    },
+    "series_only_one": {
+        "en": "These snapshots have one series only: there is nothing to compare it with.",
+        "uk": "У цих знімках лише один ряд: його нема з чим порівняти.",
+    },
+    "series_title": {
+        "en": "{b} against {a}, {date}", "uk": "{b} порівняно з {a}, {date}",
+    },
+    "series_legend": {"en": "{b} − {a}, pp", "uk": "{b} − {a}, в. п."},
+    "series_caption": {
+        "en": "Colour: the difference, {b} minus {a}, in percentage points (red: {b} gives more "
+              "territory under Russian control, blue: less; grey: either has no figure). "
+              "Neither series' own figure is a colour here: both are in the tooltip and the "
+              "table, each with its date.",
+        "uk": "Колір: різниця, {b} мінус {a}, у відсоткових пунктах (червоний: за {b} під "
+              "контролем Росії більше, синій: менше; сірий: в одного з рядів немає цифри). "
+              "Власні цифри рядів тут не є кольором: обидві — у підказці й таблиці, кожна зі "
+              "своєю датою.",
+    },
+    "series_headline": {
+        "en": "Ukraine as a whole: {a} {percent_a}, {b} {percent_b}",
+        "uk": "Україна загалом: {a} {percent_a}, {b} {percent_b}",
+    },
+    "series_table_heading": {
+        "en": "{a} and {b}, {date}", "uk": "{a} і {b}, {date}",
+    },
+    "col_series_percent": {"en": "{series}, %", "uk": "{series}, %"},
+    "col_series_as_of": {"en": "{series}: figure dated", "uk": "{series}: дата цифри"},
+    "col_difference_pp": {"en": "{b} − {a}, pp", "uk": "{b} − {a}, в. п."},
+    "col_difference_km2": {"en": "{b} − {a}, km²", "uk": "{b} − {a}, км²"},
+    "difference": {"en": "Difference", "uk": "Різниця"},
     "export_no_map": {
         "en": "{series} has no map for {date}: there is no map of this date to export from it. "
               "Show another series' map of this date (the button above the map), or export all "

@@ -13,26 +13,30 @@ from mapkit.i18n import t
 from mapkit.viewer.tables import region_series
 
 
-def region_chart(snapshots: pd.DataFrame, code: str, series: str, shown_date, lang: str = "en"):
+def region_chart(snapshots: pd.DataFrame, code: str, series: str, shown_date, lang: str = "en",
+                 also: str | None = None):
     """The chart of region ``code``: ``series`` (the map's) as a step line — each figure holds
     until the next, so the 2015–2022 line is one level for seven years — with bands where it
     says "partial, no figure", the other sources as points, and the shown date as a dashed rule.
+    ``also`` ("Compare series") is drawn as a second line, in its own colour.
 
     Every source has its own legend entry, the legend laid out one entry per line so none is
     cut off.
     """
     import altair as alt
 
-    rows = region_series(snapshots, code, series)
+    rows = region_series(snapshots, code, series, also)
     mine = rows[rows["on_map"]]
     line_label = t("series_line", lang, series=series)
-    line = mine.dropna(subset=["percent"]).assign(label=line_label)
-    others = rows[~rows["on_map"]].dropna(subset=["percent"]).assign(label=lambda r: r["source"])
+    drawn = rows[rows["line"] != ""].dropna(subset=["percent"])
+    line = drawn.assign(label=[line_label if name == series else name for name in drawn["line"]])
+    others = rows[rows["line"] == ""].dropna(subset=["percent"]).assign(
+        label=lambda r: r["source"])
     bands = mine[mine["partial"]].assign(
         until=lambda r: r["until"].fillna(pd.Timestamp(shown_date)),
         label=t("partial", lang),
     )
-    labels = [line_label, *dict.fromkeys(others["label"])]
+    labels = [*dict.fromkeys(line["label"]), *dict.fromkeys(others["label"])]
     colour = alt.Color("label:N", title=t("source", lang),
                        scale=alt.Scale(domain=labels),
                        legend=alt.Legend(orient="bottom", direction="vertical", columns=1,

@@ -27,9 +27,16 @@ from mapkit.figures import (
     series_of,
 )
 from mapkit.i18n import MONTHS, date_text, t
-from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
+from mapkit.publish.payload import (
+    HATCH,
+    encode_colours,
+    step_durations,
+    time_axis,
+    timeline_payload,
+)
 from mapkit.regions import REGIONS
 from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
+from mapkit.viewer import tables
 from mapkit.web_geometry import read_web_geometry
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
@@ -111,7 +118,9 @@ def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "e
     _add_km2(payload, timeline, lang)
     coverage = series_coverage(snapshots)
     _add_gaps(payload, timeline, coverage, lang)
-    payload["coverage"] = coverage_payload(timeline, coverage, computed_series(snapshots))
+    payload["coverage"] = coverage_payload(timeline.series, timeline.dates[0],
+                                           timeline.dates[-1], coverage,
+                                           computed_series(snapshots))
     payload["mode"] = "percent"
     payload["date_labels"] = [date_text(day, lang) for day in timeline.dates]
     return payload
@@ -156,13 +165,12 @@ def _add_gaps(payload: dict, timeline: Timeline, coverage: dict[str, Coverage],
         frame["gap"] = {"text": gap_text(timeline, index, other, lang), "to": other}
 
 
-def coverage_payload(timeline: Timeline, coverage: dict[str, Coverage],
-                     shown_beside: list[str]) -> dict:
-    """Where the series has maps and where it has none, in days from the slider's first date
-    (``spans``, ``gaps``: [first, last] pairs, both days included, cut to the slider), and
-    the same for the series of ``shown_beside`` other than it (``others``: [[name, spans]])
-    that have maps within the slider's range."""
-    first, last = timeline.dates[0], timeline.dates[-1]
+def coverage_payload(series: str, first: dt.date, last: dt.date,
+                     coverage: dict[str, Coverage], shown_beside: list[str]) -> dict:
+    """Where ``series`` has maps and where it has none, in days from the slider's ``first``
+    date (``spans``, ``gaps``: [first, last] pairs, both days included, cut to the slider's
+    ``first``–``last``), and the same for the series of ``shown_beside`` other than it
+    (``others``: [[name, spans]]) that have maps within that range."""
 
     def offsets(spans) -> list[list[int]]:
         out = []
@@ -172,11 +180,76 @@ def coverage_payload(timeline: Timeline, coverage: dict[str, Coverage],
                 out.append([(low - first).days, (high - first).days])
         return out
 
-    mine = coverage.get(timeline.series, timeline.coverage)
+    mine = coverage.get(series, Coverage(series))
     others = [[name, offsets(coverage[name].spans)] for name in shown_beside
-              if name != timeline.series and name in coverage]
-    return {"series": timeline.series, "spans": offsets(mine.spans),
-            "gaps": offsets(mine.gaps), "others": [item for item in others if item[1]]}
+              if name != series and name in coverage]
+    return {"series": series, "spans": offsets(mine.spans), "gaps": offsets(mine.gaps),
+            "others": [item for item in others if item[1]]}
+
+
+# --- Two series side by side ("Compare series") -------------------------------------------------
+
+#: A series' figure in a frame of "Compare series" when it gives none: no map for the day, no
+#: data for the region, partial without a figure.
+_NO_FIGURE = {"no map": "m", "no data": "d", "partial, no figure": "p"}
+
+
+def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
+                        lang: str = "en") -> dict:
+    """Every day of :func:`mapkit.series_comparison.compare_series`'s ``table`` as frames for
+    the map: the difference (b − a, percentage points) coloured on the diverging scale — the
+    two series are never blended into one colour — and, for the tooltip, each series' own
+    figure (``a``, ``b``: a percent, or "m" no map, "d" no data, "p" partial) with its date
+    where older than the day (``da``, ``db``) and the difference in km² (``km``)."""
+    a, b = table.attrs["series_a"], table.attrs["series_b"]
+    index = {region.code: i for i, region in enumerate(REGIONS)}
+    palette: list[str] = []
+    frames, headlines, days = [], [], []
+    for day, rows in table.groupby("date", sort=True):
+        days.append(dt.date.fromisoformat(day))
+        rows = rows[rows["region"].isin(index)].set_index("region").reindex(
+            [region.code for region in REGIONS])
+        differences = [None if pd.isna(v) else float(v) for v in rows["difference_pp"]]
+        frame = {"p": [None if v is None else shown_figure(v) for v in differences],
+                 "c": encode_colours((change_colour(v) for v in differences), palette)}
+        for suffix in ("a", "b"):
+            frame[suffix] = [shown_figure(percent) if status == "figure" else _NO_FIGURE[status]
+                             for status, percent in zip(rows[f"status_{suffix}"],
+                                                        rows[f"percent_{suffix}"])]
+            older = {str(i): value for i, value in enumerate(rows[f"figure_date_{suffix}"])
+                     if isinstance(value, str) and value != day}
+            if older:
+                frame[f"d{suffix}"] = older
+        frame["km"] = [None if pd.isna(v) else _short_km2(v) for v in rows["difference_km2"]]
+        frames.append(frame)
+        headlines.append(_series_headline(table, day, a, b, lang))
+    return {
+        "mode": "series", "series": [a, b], **time_axis(days), "steps": step_durations(days),
+        "dates": [day.isoformat() for day in days],
+        "date_labels": [date_text(day, lang) for day in days],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "palette": palette, "sources": [], "frames": frames, "headlines": headlines,
+        "coverage": coverage_payload(a, days[0], days[-1], coverage, [b]),
+    }
+
+
+def _series_headline(table: pd.DataFrame, day: str, a: str, b: str, lang: str) -> str:
+    """"Ukraine as a whole: DeepStateMap 20.1 %, ISW/CTP 21.4 %" on ``day`` (each series'
+    national figure, "no map" where it has none), or "" when neither has a national row."""
+    from mapkit.headline import number_text
+
+    row = table[(table["date"] == day) & (table["region"] == "UA")]
+    if row.empty:
+        return ""
+    row = row.iloc[0]
+
+    def figure(suffix: str) -> str:
+        status = row[f"status_{suffix}"]
+        if status != "figure":
+            return t(tables.STATUS_KEYS[status], lang)
+        return t("export_value", lang, value=number_text(row[f"percent_{suffix}"], lang, 1))
+
+    return t("series_headline", lang, a=a, b=b, percent_a=figure("a"), percent_b=figure("b"))
 
 
 def series_labels(snapshots: pd.DataFrame, lang: str = "en") -> dict[str, str]:

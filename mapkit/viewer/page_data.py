@@ -48,6 +48,12 @@ def series_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def computed_series(_frame: pd.DataFrame, key: tuple) -> list[str]:
+    """The series with computed figures (:func:`map_data.computed_series`)."""
+    return map_data.computed_series(_frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]:
     """How the source choice names each series (:func:`map_data.series_labels`)."""
     return map_data.series_labels(_frame, lang)
@@ -82,6 +88,21 @@ def gap_at(_frame: pd.DataFrame, key: tuple, source: str | None, date: str):
     timeline = timeline_of(_frame, key, source)
     index = timeline.dates.index(pd.Timestamp(date).date())
     return timeline, index, map_data.switch_target(timeline, index, coverage_of(_frame, key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def series_comparison(_frame: pd.DataFrame, key: tuple, source: str | None, other: str,
+                      lang: str) -> tuple[pd.DataFrame, dict, str]:
+    """"Compare series": the two side by side on every day either has a map of its own
+    (:func:`mapkit.series_comparison.compare_series`), and the map's frames of it."""
+    from mapkit.series_comparison import compare_series
+
+    coverage = coverage_of(_frame, key)
+    name = source if source is not None else default_series(_frame)
+    maps = [day for series in (name, other) for day in coverage[series].maps]
+    table = compare_series(_frame, other, source=name, date_from=min(maps), date_to=max(maps))
+    data = map_data.series_compare_data(table, coverage, lang)
+    return table, data, map_data.data_id(data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

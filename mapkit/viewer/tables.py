@@ -135,15 +135,46 @@ def biggest_changes(change: pd.DataFrame, lang: str, date_from, date_to) -> pd.D
     }).reset_index(drop=True)
 
 
-def region_series(snapshots: pd.DataFrame, code: str, series: str) -> pd.DataFrame:
-    """Every figure any source gives for one region, for its chart: ``date, source, series,
-    method, percent, partial, on_map, segment, until``.
+def series_comparison_display(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One day of :func:`mapkit.series_comparison.compare_series` for the page: each series'
+    figure ("no map" where it has none for the day) and its date, and the difference."""
+    a, b = rows["series_a"].iloc[0], rows["series_b"].iloc[0]
+    name = "name_uk" if lang == "uk" else "name_en"
 
-    ``on_map`` marks the figures of ``series``, the one the map shows: drawn as a line where
-    each figure holds until the next (so the 2015–2022 line is one level for seven years),
-    broken where the series says "partial, no figure" (``segment`` changes after such a row;
-    ``until`` is the date of the series' next figure, the end of the band that marks it).
-    The other sources' figures are points beside it.
+    def figure(suffix: str) -> list[str]:
+        return [_figure_text(percent, lang) if value == "figure" else status(value, lang)
+                for value, percent in zip(rows[f"status_{suffix}"], rows[f"percent_{suffix}"])]
+
+    def signed(values, decimals: int) -> list[str]:
+        from mapkit.headline import number_text as grouped
+
+        return ["–" if pd.isna(v) else grouped(float(v), lang, decimals, sign=True)
+                for v in values]
+
+    dates = rows[["figure_date_a", "figure_date_b"]].astype(object)
+    dates = dates.where(dates.notna(), "")
+    return pd.DataFrame({
+        t("region", lang): rows[f"region_{name}"],
+        t("col_series_percent", lang, series=a): figure("a"),
+        t("col_series_as_of", lang, series=a): dates["figure_date_a"],
+        t("col_series_percent", lang, series=b): figure("b"),
+        t("col_series_as_of", lang, series=b): dates["figure_date_b"],
+        t("col_difference_pp", lang, a=a, b=b): signed(rows["difference_pp"], 1),
+        t("col_difference_km2", lang, a=a, b=b): signed(rows["difference_km2"], 0),
+    }).reset_index(drop=True)
+
+
+def region_series(snapshots: pd.DataFrame, code: str, series: str,
+                  also: str | None = None) -> pd.DataFrame:
+    """Every figure any source gives for one region, for its chart: ``date, source, series,
+    method, percent, partial, on_map, line, segment, until``.
+
+    ``on_map`` marks the figures of ``series``, the one the map shows, and ``line`` names the
+    series drawn as a line: ``series``, and ``also`` ("Compare series": the one beside it).
+    Each line holds each figure until its next (so the 2015–2022 line is one level for seven
+    years), broken where its series says "partial, no figure" (``segment`` changes after such
+    a row; ``until`` is the date of the series' next figure, the end of the band that marks
+    it). The other sources' figures are points beside them.
     """
     region_by_code(code)  # fails loudly for an unknown code
     rows = snapshots[snapshots["region"] == code]
@@ -156,12 +187,15 @@ def region_series(snapshots: pd.DataFrame, code: str, series: str) -> pd.DataFra
         "partial": rows["partial"].astype(bool),
     })
     out["on_map"] = out["series"] == series
+    lines = [series, *([also] if also is not None and also != series else [])]
+    out["line"] = out["series"].where(out["series"].isin(lines), "")
     out = out.sort_values(["on_map", "date", "source"], ascending=[False, True, True])
     out = out.reset_index(drop=True)
-    mine = out["on_map"]
-    breaks = out.loc[mine, "partial"].shift(fill_value=False).cumsum()
     out["segment"] = ""
-    out.loc[mine, "segment"] = "line " + breaks.astype(str)
     out["until"] = pd.NaT
-    out.loc[mine, "until"] = out.loc[mine, "date"].shift(-1)
+    for name in lines:
+        mine = out["line"] == name
+        breaks = out.loc[mine, "partial"].shift(fill_value=False).cumsum()
+        out.loc[mine, "segment"] = f"{name} " + breaks.astype(str)
+        out.loc[mine, "until"] = out.loc[mine, "date"].shift(-1)
     return out
