@@ -398,7 +398,9 @@ def view() -> None:
             st.subheader(t("time_series", lang, region=region_name))
             st.altair_chart(region_chart(frame, selected, source, shown_date, lang, also=other),
                             width="stretch")
-            st.caption(t("chart_caption", lang, series=markdown_text(source)))
+            st.caption(t("chart_caption", lang, series=markdown_text(source)) if other is None
+                       else t("chart_caption_series", lang, a=markdown_text(source),
+                              b=markdown_text(other)))
         else:
             st.info(t("click_hint", lang))
 
@@ -484,7 +486,7 @@ with st.sidebar:
     if st.session_state["mode"] == "series" and len(sources) > 1:
         st.selectbox(t("compare_with", lang), [name for name in sources if name != source],
                      key="compare_with", help=t("compare_with_help", lang),
-                     format_func=lambda name: markdown_text(described.get(name, name)))
+                     format_func=lambda name: described.get(name, name))  # plain text
     if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
                      format_func=lambda d: date_text(d, lang))

@@ -357,6 +357,12 @@ STRINGS.update({
     "col_difference_pp": {"en": "{b} − {a}, pp", "uk": "{b} − {a}, в. п."},
     "col_difference_km2": {"en": "{b} − {a}, km²", "uk": "{b} − {a}, км²"},
     "difference": {"en": "Difference", "uk": "Різниця"},
+    "chart_caption_series": {
+        "en": "Lines: {a}, the series on the map, and {b} (each figure holds until the next; "
+              "shaded: partial, no figure). Points: other sources.",
+        "uk": "Лінії: {a}, ряд на карті, і {b} (кожна цифра діє до наступної; затінено: "
+              "частково, без цифри). Точки: інші джерела.",
+    },
     "export_no_map": {
         "en": "{series} has no map for {date}: there is no map of this date to export from it. "
               "Show another series' map of this date (the button above the map), or export all "

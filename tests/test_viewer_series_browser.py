@@ -179,3 +179,51 @@ def test_the_source_line_credits_the_series_beside_the_map(page):
     assert line.startswith("Source: DeepStateMap (computed from front-line polygons)")
     assert line.endswith("; beside it, in the tooltips: ISW/CTP")
     assert date_text("2022-05-08") == "8 May 2022"
+
+
+# --- Compare series ---------------------------------------------------------------------------
+
+
+def test_compare_series_shows_both_figures_and_colours_only_their_difference(page, bundled):
+    from mapkit.scale import change_colour
+    from mapkit.series_comparison import compare_series
+
+    frame = map_frame(page)
+    frame.locator("path[data-region='UA-65']").wait_for(timeout=60_000)
+    page.locator("[data-testid=stSidebar]").get_by_text("Compare series", exact=True).click()
+    frame.locator("#title").filter(has_text="ISW/CTP against DeepStateMap").wait_for(
+        timeout=30_000)
+    assert frame.locator(".legend-title").text_content() == "ISW/CTP − DeepStateMap, pp"
+    slide_to(page, "2022-05-08")
+    frame.locator("#map[data-date='2022-05-08']").wait_for(timeout=10_000)
+
+    day = compare_series(bundled, ISW, date="2022-05-08").set_index("region")
+    kherson = day.loc["UA-65"]
+    assert kherson["difference_pp"] == pytest.approx(kherson["percent_b"]
+                                                     - kherson["percent_a"], abs=0.01)
+    region = frame.locator("path[data-region='UA-65']")
+    assert region.get_attribute("fill").lower() == change_colour(kherson["difference_pp"]).lower()
+    region.hover()
+    tip = frame.locator(".leaflet-tooltip", has_text="Kherson")
+    tip.wait_for(timeout=5_000)
+    text = tip.text_content()
+    assert f"DeepStateMap: {kherson['percent_a']:.1f} %" in text
+    assert f"ISW/CTP: {kherson['percent_b']:.1f} %" in text
+    assert (f"Difference (ISW/CTP − DeepStateMap): {kherson['difference_pp']:.1f} pp"
+            in text.replace("+", ""))
+    wait_for(lambda: "DeepStateMap and ISW/CTP, 8 May 2022" in main_text(page)
+             and "Colour: the difference, ISW/CTP minus DeepStateMap" in main_text(page),
+             "the comparison's table heading and what its colour means")
+
+    # In DeepStateMap's gap: "no map" for it, ISW/CTP's own figure, and no colour of either.
+    slide_to(page, DAY)
+    frame.locator(f"#map[data-date='{DAY}']").wait_for(timeout=10_000)
+    page.mouse.move(0, 0)
+    chernihiv = frame.locator("path[data-region='UA-74']")
+    assert chernihiv.get_attribute("fill").lower() == NO_DATA_COLOUR.lower()
+    chernihiv.hover()
+    tip = frame.locator(".leaflet-tooltip", has_text="Chernihiv")
+    tip.wait_for(timeout=5_000)
+    assert "DeepStateMap: no map" in tip.text_content()
+    assert f"ISW/CTP: {isw_figure(bundled, DAY, 'UA-74'):.1f} %" in tip.text_content()
+    assert page.errors == []

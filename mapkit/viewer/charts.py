@@ -12,6 +12,12 @@ from mapkit.constants import PARTIAL_COLOUR
 from mapkit.i18n import t
 from mapkit.viewer.tables import region_series
 
+#: The two lines of "Compare series": the map's series, the one beside it.
+LINE_COLOURS = ("#1f4e79", "#d95f02")
+#: Other sources' points beside two lines.
+POINT_COLOURS = ("#e7298a", "#66a61e", "#7570b3", "#e6ab02", "#a6761d", "#666666", "#1b9e77",
+                 "#17becf")
+
 
 def region_chart(snapshots: pd.DataFrame, code: str, series: str, shown_date, lang: str = "en",
                  also: str | None = None):
@@ -37,8 +43,12 @@ def region_chart(snapshots: pd.DataFrame, code: str, series: str, shown_date, la
         label=t("partial", lang),
     )
     labels = [*dict.fromkeys(line["label"]), *dict.fromkeys(others["label"])]
-    colour = alt.Color("label:N", title=t("source", lang),
-                       scale=alt.Scale(domain=labels),
+    # Two lines ("Compare series"): the map's series dark blue, the other orange, set apart at
+    # a glance; the points keep a palette of their own.
+    scale = (alt.Scale(domain=labels, range=[*LINE_COLOURS, *POINT_COLOURS][:len(labels)])
+             if also is not None and len(labels) <= len(LINE_COLOURS) + len(POINT_COLOURS)
+             else alt.Scale(domain=labels))
+    colour = alt.Color("label:N", title=t("source", lang), scale=scale,
                        legend=alt.Legend(orient="bottom", direction="vertical", columns=1,
                                          labelLimit=0, symbolLimit=0))
     x = alt.X("date:T", title=t("date", lang))
