@@ -23,7 +23,7 @@ from test_changes import HEADER, ua_row
 from mapkit.cli import cli
 from mapkit.constants import NO_DATA_COLOUR
 from mapkit.figures import FiguresError, series_coverage
-from mapkit.i18n import MONTHS, date_text
+from mapkit.i18n import date_text
 from mapkit.scale import change_colour
 from mapkit.series_comparison import COLUMNS, compare_series
 from mapkit.snapshots import load_snapshots
@@ -237,7 +237,8 @@ def test_one_function_writes_dates_for_the_viewer_and_the_exports():
     assert date_text("2025-03-17") == "17 March 2025"
     assert date_text(pd.Timestamp("2025-03-17"), "uk") == "17 березня 2025"
     assert date_text(dt.date(2025, 3, 17)) == "17 March 2025"
-    assert map_data.month_names("uk") == list(MONTHS["uk"])
+    assert map_data.month_names("uk")[2] == "березня"  # as date_text writes it after a day
+    assert map_data.month_names("en")[11] == "December"
     assert not hasattr(map_data, "format_date")
 
 

@@ -113,12 +113,12 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
     "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
     "a": {region: as-of date}, "w": {region: why that older figure still stands}, "n":
     {region: note}, "o": [[source index, date, [figure per region] or {region: figure}], …],
-    "stale": date, "notice": text, "nm": 1}``. "o" are other series' figures beside the map's own (they
-    never colour it), one group per source and date: a figure is a percent, "p" (partial, no
-    figure), "-" (no figure) or null/absent (none from this group) — a second computed series
-    beside the map gives every region a figure, and one list per date keeps that to a few
-    hundred bytes; a publication's few figures are a small object. "stale" is the date of the
-    figures when it is older than the map's; "notice" what the map says beside its date
+    "stale": date, "notice": text, "nm": 1}``. "o" are other series' figures beside the map's
+    own (they never colour it), one group per source and date: a figure is a percent, "p"
+    (partial, no figure), "-" (no figure) or null/absent (none from this group) — a second
+    computed series beside the map gives every region a figure, and one list per date keeps that
+    to a few hundred bytes; a publication's few figures are a small object. "stale" is the date
+    of the figures when it is older than the map's; "notice" what the map says beside its date
     (:meth:`mapkit.figures.Timeline.notice`: "Figures as of 18 February 2015: the line barely
     moved …", "DeepStateMap has no map for 24 Feb – 2 Apr 2022"); "nm" that the series has no
     map for the date (a region's figure reads "no map", not "no data"). Figures have one decimal

@@ -26,7 +26,7 @@ from mapkit.figures import (
     series_coverage,
     series_of,
 )
-from mapkit.i18n import MONTHS, date_text, t
+from mapkit.i18n import date_text, t
 from mapkit.publish.payload import (
     HATCH,
     encode_colours,
@@ -47,9 +47,10 @@ TILES_ATTRIBUTION = (
 )
 
 def month_names(lang: str = "en") -> list[str]:
-    """Month names as :func:`mapkit.i18n.date_text` writes them (genitive in Ukrainian), for the
-    map's tooltips."""
-    return list(MONTHS.get(lang, MONTHS["en"]))
+    """Month names as :func:`mapkit.i18n.date_text` writes them after a day (genitive in
+    Ukrainian: "17 березня"), for the map's tooltips: taken from it, so the two never differ."""
+    return [date_text(dt.date(2000, month, 1), lang, year=False).split(" ", 1)[1]
+            for month in range(1, 13)]
 
 
 def days_behind(newest: dt.date | pd.Timestamp | str, today: dt.date | None = None) -> int:
