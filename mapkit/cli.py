@@ -117,6 +117,12 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
                                "snapshots' series column. Default: the densest computed series "
                                "(DeepStateMap). Other sources' figures are shown beside it "
                                "(tooltips, csv), never in its colours.")
+@click.option("--compare", "compare", metavar="SERIES",
+              help="With --format csv: this series beside the map's (--source), region by "
+                   "region, each figure with its own date and source (\"no map\" where a "
+                   "series has none for the day), and the difference in pp and km². Dates: "
+                   "--date, or --from/--to (default: the days both series span). Columns: "
+                   "docs/exports.md.")
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
@@ -131,8 +137,8 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
-def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang, frames,
-           seconds, snapshot_paths, out) -> None:
+def export(fmt, date, date_from, date_to, source, compare, title, subtitle, credit, lang,
+           frames, seconds, snapshot_paths, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     \b
@@ -140,6 +146,7 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
       mapkit export --format embed --out map.html
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
+      mapkit export --format csv --compare ISW/CTP --out compare.csv
     """
     from mapkit.files import write_problem
     from mapkit.publish import (
@@ -172,6 +179,8 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
         sys.exit(1)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
                    subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
+    if compare is not None:
+        options["compare"] = compare
     try:
         if FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
