@@ -34,6 +34,8 @@ import orjson
 import shapely
 from shapely import Geometry
 
+from mapkit.snapshots import parse_iso_date
+
 try:  # optional: reads coordinate arrays straight into numpy, ~6x faster than orjson + lists
     import simdjson
 except ImportError:  # pragma: no cover - the plain orjson path gives the same geometries
@@ -629,11 +631,9 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
     if date is not None:
         if isinstance(date, dt.date):
             return date
-        try:
-            return dt.date.fromisoformat(str(date))
-        except ValueError as error:
-            raise PolygonFileError(path, f"--date {date!r} is not a date; use YYYY-MM-DD."
-                                   ) from error
+        if (parsed := parse_iso_date(str(date))) is None:
+            raise PolygonFileError(path, f"--date {date!r} is not a date; use YYYY-MM-DD.")
+        return parsed
     for feature in features[:50]:
         properties = feature.get("properties") or {}
         for key in _DATE_PROPERTIES:

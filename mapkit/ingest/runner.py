@@ -47,7 +47,7 @@ from mapkit.ingest.day import (
 )
 from mapkit.ingest.importers import snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
-from mapkit.snapshots import SnapshotError, validate_rows
+from mapkit.snapshots import SnapshotError, parse_iso_date, validate_rows
 
 __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
            "compute_timeline", "expand_inputs", "snapshot_path"]
@@ -252,11 +252,10 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if date is not None and len(paths) > 1:
         raise InputError(f"--date applies to one input file, but {len(paths)} were given; "
                          "name the date in each file name (YYYY-MM-DD) instead.")
-    if date is not None:
-        try:
-            date = dt.date.fromisoformat(str(date))
-        except ValueError:
-            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
+    if date is not None and not isinstance(date, dt.date):
+        if (parsed := parse_iso_date(str(date))) is None:
+            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.")
+        date = parsed
     check_run_settings(source, source_url, date)
     summary = ComputeSummary(inputs=len(paths))
     # one file per date: the last one by name (a later dump of the same day) wins
