@@ -118,6 +118,9 @@ class SnapshotError(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # pickled with its problems (the viewer reads uploads in a child)
+        return type(self), (self.problems,)
+
 
 # --- Checking one row -------------------------------------------------------------------------
 

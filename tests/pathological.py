@@ -26,3 +26,29 @@ def star_geojson(vertices: int, date: str | None = "2025-03-01") -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": properties,
         "geometry": {"type": "Polygon", "coordinates": [star_ring(vertices)]}}]}).encode()
+
+
+# Work that overruns each limit of the viewer's sandbox (mapkit.viewer.sandbox), in the
+# signature of the upload reader it stands in for (importable by name: the sandbox's child
+# process looks it up).
+
+def allocate(name: str, data: bytes, *, date=None, progress=None):
+    """Ask for memory, 100 MB at a time, and keep it, for ever."""
+    kept = []
+    while True:
+        kept.append(bytearray(100 * 2**20))
+
+
+def spin(name: str, data: bytes, *, date=None, progress=None):
+    """Use CPU for ever."""
+    count = 0
+    while True:
+        count += 1
+
+
+def sleep(name: str, data: bytes, *, date=None, progress=None):
+    """Wait for ever, using nothing."""
+    import time
+
+    while True:
+        time.sleep(1)

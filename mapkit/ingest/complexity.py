@@ -52,11 +52,12 @@ class Complexity:
     over: str | None = None  # "vertices", "crossings" or "pairs"
 
 
-def measure(polygons: np.ndarray, *, max_vertices: int | None = None,
+def measure(polygons: np.ndarray, *, crossings: bool = True, max_vertices: int | None = None,
             max_crossings: int | None = None,
             max_near_pairs: int | None = None) -> Complexity:
-    """Count the vertices of ``polygons`` (an array of Polygons) and the points where their
-    edges cross, stopping at the first limit passed (default: this module's)."""
+    """Count the vertices of ``polygons`` (an array of Polygons) and, with ``crossings``, the
+    points where their edges cross, stopping at the first limit passed (default: this
+    module's)."""
     max_vertices = MAX_VERTICES if max_vertices is None else max_vertices
     max_crossings = MAX_CROSSINGS if max_crossings is None else max_crossings
     max_near_pairs = MAX_NEAR_PAIRS if max_near_pairs is None else max_near_pairs
@@ -65,15 +66,24 @@ def measure(polygons: np.ndarray, *, max_vertices: int | None = None,
     if vertices > max_vertices:
         counts = shapely.get_num_coordinates(polygons)
         return Complexity(vertices, busiest=int(np.argmax(counts)), over="vertices")
-    if len(polygons) == 0:
+    if len(polygons) == 0 or not crossings:
         return Complexity(vertices)
-    rings, polygon_of_ring = shapely.get_rings(polygons, return_index=True)
+    # A valid polygon's edges cross none of its own: only an invalid polygon's edges, and
+    # those of polygons whose boxes overlap another's, can cross at all.
+    valid = shapely.is_valid(polygons)
+    left, right = shapely.STRtree(polygons).query(polygons)
+    suspect = ~valid
+    suspect[left[left != right]] = True
+    suspects = np.flatnonzero(suspect)
+    if len(suspects) == 0:
+        return Complexity(vertices)
+    rings, polygon_of_ring = shapely.get_rings(polygons[suspects], return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     starts = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # edge k: coords[k] → coords[k + 1]
     if len(starts) < 2:
         return Complexity(vertices)
     a, b = coords[starts], coords[starts + 1]
-    owner = polygon_of_ring[ring_of[starts]]
+    owner = suspects[polygon_of_ring[ring_of[starts]]]
     # the edge before and after each edge in its ring (they share a point by construction)
     ring = ring_of[starts]
     first_of_ring = np.r_[True, ring[1:] != ring[:-1]]
@@ -93,7 +103,8 @@ def measure(polygons: np.ndarray, *, max_vertices: int | None = None,
         left, right = tree.query(tree.geometries[lo:hi])
         left = left + lo
         pairs += len(left)
-        keep = (right > left) & (right != following[left]) & (right != preceding[left])
+        keep = ((right > left) & (right != following[left]) & (right != preceding[left])
+                & ~((owner[left] == owner[right]) & valid[owner[left]]))
         left, right = left[keep], right[keep]
         meet = _segments_meet(a[left], b[left], a[right], b[right])
         found = int(meet.sum())

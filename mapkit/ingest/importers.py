@@ -755,9 +755,9 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
             groups[category] = _to_wgs84(groups[category], crs, path)
         else:
             _check_lonlat(groups[category], path)
-    if _overlaid(groups, sources, counted):
-        _check_complexity(path, [p for c in counted for p in groups[c]],
-                          [i for c in counted for i in feature_of[c]])
+    _check_complexity(path, [p for c in counted for p in groups[c]],
+                      [i for c in counted for i in feature_of[c]],
+                      crossings=_overlaid(groups, sources, counted))
     repaired = 0
     layers: dict[Category, Geometry] = {}
     for category in counted:
@@ -788,12 +788,15 @@ def _overlaid(groups: dict[Category, list[Geometry]], sources: Counter[Category]
                 and shapely.is_valid(np.asarray(groups[layers[0]], dtype=object)).all())
 
 
-def _check_complexity(path: Path, polygons: list[Geometry], feature_of: list[int]) -> None:
-    """Refuse polygons whose repair and overlays would take more than a file's budget
-    (:mod:`mapkit.ingest.complexity`), naming the feature that weighs most and what to do."""
+def _check_complexity(path: Path, polygons: list[Geometry], feature_of: list[int],
+                      crossings: bool = True) -> None:
+    """Refuse polygons with more vertices than a file may have or, with ``crossings`` (they
+    go through GEOS's overlays), whose repair and overlays would take more than a file's
+    budget (:mod:`mapkit.ingest.complexity`), naming the feature that weighs most and what
+    to do."""
     from mapkit.ingest import complexity
 
-    found = complexity.measure(np.asarray(polygons, dtype=object))
+    found = complexity.measure(np.asarray(polygons, dtype=object), crossings=crossings)
     if found.over is None:
         return
     polygon = polygons[found.busiest]

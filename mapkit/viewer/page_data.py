@@ -7,9 +7,17 @@ because each cached function defined in the page itself costs a couple of millis
 up again on every run. Snapshots are passed unhashed (``_frame``) with a ``key`` naming what
 they are made of (``app.frame_key``: the folders shown and a session's uploads): hashing the
 frames on every call cost more than the rest of a slider step.
+
+What is made from a session's uploads is that session's alone, and must not outlive it: those
+entries go to caches of the session's own (``scope="session"``, dropped when the visitor
+leaves), where a ``key`` names uploads (its last item, the session's upload keys, is not
+empty); the bundled snapshots' go to the caches every visitor shares (:func:`_by_visitor`).
 """
 
 from __future__ import annotations
+
+import functools
+import inspect
 
 import pandas as pd
 import streamlit as st
@@ -19,38 +27,64 @@ from mapkit.snapshots import load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
 
+#: The session's own caches (:func:`_by_visitor`), emptied by :func:`forget_uploads`.
+_SESSION_CACHES: list = []
+
+
+def forget_uploads() -> None:
+    """Drop what this session's caches made of its uploads: call it when they change (one is
+    added, or released), since no later key names the uploads of before."""
+    for cached in _SESSION_CACHES:
+        cached.clear()
+
+
+def _by_visitor(cache, **options):
+    """``cache(**options)`` (``st.cache_resource`` or ``st.cache_data``) twice over: shared
+    by every visitor for a ``key`` without uploads, the session's own for a key with them."""
+    def decorate(function):
+        shared = cache(**options)(function)
+        own = cache(scope="session", **options)(function)
+        _SESSION_CACHES.append(own)
+        at = list(inspect.signature(function).parameters).index("key")
+
+        @functools.wraps(function)
+        def cached(*args):
+            return (own if args[at][-1] else shared)(*args)
+        return cached
+    return decorate
+
 
 @st.cache_resource(show_spinner="Loading snapshots…")
 def bundled_snapshots(paths: tuple[str, ...]) -> pd.DataFrame:
     return load_snapshots(list(paths) or None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def combined(_bundled: pd.DataFrame, _uploads: dict, key: tuple) -> pd.DataFrame:
     """The bundled snapshots plus a session's uploads, joined once."""
     return combine(_bundled, list(_uploads.values()))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def series_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
     """The series a map can show (:func:`mapkit.figures.list_series`)."""
     return list_series(_frame)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]:
     """How the source choice names each series (:func:`map_data.series_labels`)."""
     return map_data.series_labels(_frame, lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def percent_data(_frame: pd.DataFrame, key: tuple, source: str | None,
                  lang: str) -> tuple[dict, str]:
     data = map_data.percent_map_data(_frame, source, lang)
     return data, map_data.data_id(data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
     """Every date's figures, built once: the table under the map reads the shown date's."""
     from mapkit.figures import build_timeline
@@ -58,7 +92,7 @@ def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
     return build_timeline(_frame, source=source)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_by_visitor(st.cache_data, show_spinner=False, max_entries=16)
 def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from: str,
                 date_to: str, lang: str) -> tuple[dict, str, pd.DataFrame]:
     data = map_data.change_map_data(_frame, source, date_from, date_to, lang)
@@ -66,7 +100,7 @@ def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from:
     return data, map_data.data_id(data), values
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@_by_visitor(st.cache_data, show_spinner=False, max_entries=256)
 def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
                date: str) -> tuple[pd.DataFrame, bytes]:
     """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV."""
@@ -75,7 +109,7 @@ def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
     return rows, tables.rows_csv(rows)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_by_visitor(st.cache_data, show_spinner=False, max_entries=16)
 def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
                     codes: tuple[str, ...]):
     from mapkit.period_changes import changes
