@@ -372,9 +372,10 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
         errors.append(error)
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
-    for column, text in (("note", note), ("note_uk", note_uk), ("series", series)):
-        if text and text[0] in FORMULA_STARTS and (error := formula_error(column, text)):
-            errors.append(error)
+    if note or note_uk or series:  # most rows have none of the three
+        for column, text in (("note", note), ("note_uk", note_uk), ("series", series)):
+            if text and text[0] in FORMULA_STARTS and (error := formula_error(column, text)):
+                errors.append(error)
 
     area, error = _parse_km2(area_text, "area_km2")
     if error:
