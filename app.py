@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import uuid
 
 import pandas as pd
 import streamlit as st
@@ -134,7 +135,9 @@ except SnapshotError as error:
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
     st.stop()
 
-session_default("uploads", {})  # file id + date -> Upload, oldest first (uploads.keep_upload)
+if "uploads" not in st.session_state:  # file id + date -> Upload, oldest first (keep_upload);
+    # emptied when the visitor leaves
+    st.session_state["uploads"] = page_data.session_uploads(uuid.uuid4().hex)
 uploaded = st.session_state.get("upload_file")
 is_geojson = uploaded is not None and uploaded.name.lower().endswith((".geojson", ".json"))
 upload_date = st.session_state.get("upload_date") if is_geojson else None

@@ -34,6 +34,7 @@ import orjson
 import shapely
 from shapely import Geometry
 
+from mapkit.ingest import complexity
 from mapkit.snapshots import parse_iso_date
 
 try:  # optional: reads coordinate arrays straight into numpy, ~6x faster than orjson + lists
@@ -794,8 +795,6 @@ def _check_complexity(path: Path, polygons: list[Geometry], feature_of: list[int
     go through GEOS's overlays), whose repair and overlays would take more than a file's
     budget (:mod:`mapkit.ingest.complexity`), naming the feature that weighs most and what
     to do."""
-    from mapkit.ingest import complexity
-
     found = complexity.measure(np.asarray(polygons, dtype=object), crossings=crossings)
     if found.over is None:
         return

@@ -31,6 +31,17 @@ from mapkit.viewer.uploads import combine
 _SESSION_CACHES: list = []
 
 
+@st.cache_resource(scope="session", on_release=dict.clear)
+def session_uploads(token: str) -> dict:
+    """The session's uploads (file id and date → :class:`~mapkit.viewer.uploads.Upload`),
+    emptied as soon as the visitor leaves: Streamlit keeps a closed session's state a while
+    (for a reconnection) and lets it go only at a later visit, and an upload's rows are the
+    biggest thing in it. A visitor who comes back within that while finds the upload box's
+    file read again. ``token`` is the session's own (Streamlit's test runner gives every
+    session one id)."""
+    return {}
+
+
 def forget_uploads() -> None:
     """Drop what this session's caches made of its uploads: call it when they change (one is
     added, or released), since no later key names the uploads of before."""

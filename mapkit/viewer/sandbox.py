@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.spawn
 import os
 import signal
 import sys
@@ -73,17 +74,33 @@ def run_limited(function: Callable, *args, limits: Limits = Limits(),
     ``function`` must be importable by name (a module-level function); it gets a ``progress``
     callable whose argument reaches ``on_progress`` here. An exception of a type in ``raises``
     is raised here as the child raised it (it must pickle). Raises :class:`LimitExceeded`
-    when a limit is reached and :class:`WorkFailed` for any other failure.
+    when a limit is reached and :class:`WorkFailed` for any other failure. No more children
+    than cores run at once (:data:`_SLOTS`); a call waits for a free one, up to its wall-clock
+    limit.
     """
+    if not _SLOTS.acquire(timeout=limits.wall_seconds):
+        raise WorkFailed("the server is busy reading other visitors' files; try again in a "
+                         "minute")
+    try:
+        return _run_child(function, args, kwargs, limits, on_progress, raises)
+    finally:
+        _SLOTS.release()
+
+
+def _run_child(function: Callable, args: tuple, kwargs: dict, limits: Limits,
+               on_progress: Callable[[object], object] | None, raises: tuple):
+    """:func:`run_limited`'s work, once a slot is free."""
     context = _context()
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_child, daemon=True,
                             args=(function, args, kwargs, writer, limits, raises))
+    _starting.child = True
     try:
         child.start()
     except OSError as error:  # the fork server is gone (killed from outside)
         raise WorkFailed(f"no process could be started to read it ({error})") from None
     finally:
+        _starting.child = False
         writer.close()
     deadline = time.monotonic() + limits.wall_seconds
     try:
@@ -128,23 +145,43 @@ def _death(child, limits: Limits) -> Exception:
 
 
 _lock = threading.Lock()
+#: Children at work at once: one per core. Each may use its memory limit, so the server's
+#: memory for uploads is bounded whatever the number of visitors uploading at the same time.
+_SLOTS = threading.BoundedSemaphore(max(os.cpu_count() or 1, 1))
 
 
 def _context():
     """The fork server's context, started once with :data:`PRELOAD` (spawn where there is no
-    fork server).
-
-    The program's main script is preloaded too: a child made by ``multiprocessing`` runs it
-    again (as ``__mp_main__``) unless its fork server already has, and for ``streamlit run``
-    that is Streamlit's whole command line to import, once per upload."""
+    fork server)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    main = getattr(sys.modules.get("__main__"), "__file__", None)
     with _lock:
-        context.set_forkserver_preload(
-            [*(["__main__"] if main and os.path.isfile(main) else []), *PRELOAD])
+        context.set_forkserver_preload(PRELOAD)
     return context
+
+
+#: Set in a thread while it starts a child of :func:`run_limited`.
+_starting = threading.local()
+
+
+def _preparation_data(name: str, _original=multiprocessing.spawn.get_preparation_data) -> dict:
+    """``multiprocessing``'s preparation of a new process, without the program's main module
+    for a child of :func:`run_limited`.
+
+    A new process runs the parent's ``__main__`` again (as ``__mp_main__``), so that what
+    was defined there can be found. In the viewer that is the page: Streamlit runs ``app.py``
+    as ``__main__``, and each upload's child would run the whole page again, loading every
+    snapshot. A child here runs a function of a module, found by its module's name: it needs
+    no main module. Other users of ``multiprocessing`` get what they always got."""
+    data = _original(name)
+    if getattr(_starting, "child", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+multiprocessing.spawn.get_preparation_data = _preparation_data
 
 
 def _child(function, args, kwargs, writer, limits: Limits, raises: tuple) -> None:
