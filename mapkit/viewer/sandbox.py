@@ -71,7 +71,8 @@ def run_limited(function: Callable, *args, limits: Limits = Limits(),
     """``function(*args, progress=…, **kwargs)`` in a child process within ``limits``; its
     answer.
 
-    ``function`` must be importable by name (a module-level function); it gets a ``progress``
+    ``function`` must be importable by name (a function at the top of a module, not of the
+    program's main script: the child does not run that again); it gets a ``progress``
     callable whose argument reaches ``on_progress`` here. An exception of a type in ``raises``
     is raised here as the child raised it (it must pickle). Raises :class:`LimitExceeded`
     when a limit is reached and :class:`WorkFailed` for any other failure. No more children
