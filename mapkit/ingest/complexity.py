@@ -52,12 +52,12 @@ class Complexity:
     over: str | None = None  # "vertices", "crossings" or "pairs"
 
 
-def measure(polygons: np.ndarray, *, crossings: bool = True, max_vertices: int | None = None,
-            max_crossings: int | None = None,
+def measure(polygons: np.ndarray, *, crossings: bool = True, valid: np.ndarray | None = None,
+            max_vertices: int | None = None, max_crossings: int | None = None,
             max_near_pairs: int | None = None) -> Complexity:
     """Count the vertices of ``polygons`` (an array of Polygons) and, with ``crossings``, the
     points where their edges cross, stopping at the first limit passed (default: this
-    module's)."""
+    module's). ``valid``: each polygon's validity, when it is known already."""
     max_vertices = MAX_VERTICES if max_vertices is None else max_vertices
     max_crossings = MAX_CROSSINGS if max_crossings is None else max_crossings
     max_near_pairs = MAX_NEAR_PAIRS if max_near_pairs is None else max_near_pairs
@@ -70,7 +70,7 @@ def measure(polygons: np.ndarray, *, crossings: bool = True, max_vertices: int |
         return Complexity(vertices)
     # A valid polygon's edges cross none of its own: only an invalid polygon's edges, and
     # those of polygons whose boxes overlap another's, can cross at all.
-    valid = shapely.is_valid(polygons)
+    valid = shapely.is_valid(polygons) if valid is None else np.asarray(valid, dtype=bool)
     left, right = shapely.STRtree(polygons).query(polygons)
     suspect = ~valid
     suspect[left[left != right]] = True

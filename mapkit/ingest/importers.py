@@ -352,16 +352,18 @@ def _polygon_parts(geometry: Geometry) -> list[Geometry]:
     return []
 
 
-def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int, bool]:
+def _clean(polygons: list[Geometry], valid: np.ndarray | None = None,
+           ) -> tuple[list[Geometry], int, bool]:
     """Drop Z, repair invalid polygons; return the polygons, how many needed repair and
-    whether anything changed (if not, the polygons are the list given)."""
+    whether anything changed (if not, the polygons are the list given). ``valid``: each
+    polygon's validity, when it is known already."""
     if not polygons:
         return [], 0, False
     array = np.asarray(polygons, dtype=object)
     has_z = shapely.has_z(array).any()
     if has_z:
         array = shapely.force_2d(array)
-    invalid = ~shapely.is_valid(array)
+    invalid = ~(shapely.is_valid(array) if valid is None else valid)
     repaired = int(invalid.sum())
     if repaired:
         array[invalid] = shapely.make_valid(array[invalid], method="structure",
@@ -756,14 +758,16 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
             groups[category] = _to_wgs84(groups[category], crs, path)
         else:
             _check_lonlat(groups[category], path)
+    valid = {c: shapely.is_valid(np.asarray(groups[c], dtype=object)) for c in counted}
     _check_complexity(path, [p for c in counted for p in groups[c]],
                       [i for c in counted for i in feature_of[c]],
-                      crossings=_overlaid(groups, sources, counted))
+                      crossings=_overlaid(groups, sources, counted, valid),
+                      valid=np.concatenate([valid[c] for c in counted]))
     repaired = 0
     layers: dict[Category, Geometry] = {}
     for category in counted:
         polygons = groups[category]
-        cleaned, fixed, changed = _clean(polygons)
+        cleaned, fixed, changed = _clean(polygons, valid[category])
         repaired += fixed
         whole = shapes.get(category)
         if (not crs and sources[category] == 1 and not changed
@@ -781,21 +785,21 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
 
 
 def _overlaid(groups: dict[Category, list[Geometry]], sources: Counter[Category],
-              counted: tuple[Category, ...]) -> bool:
+              counted: tuple[Category, ...], valid: dict[Category, np.ndarray]) -> bool:
     """Whether a file's polygons go through GEOS's overlays (repair, union, one layer cut
     out of another): all but one valid (Multi)Polygon feature in one layer, a daily file."""
     layers = [category for category in counted if groups[category]]
-    return not (len(layers) == 1 and sources[layers[0]] == 1
-                and shapely.is_valid(np.asarray(groups[layers[0]], dtype=object)).all())
+    return not (len(layers) == 1 and sources[layers[0]] == 1 and valid[layers[0]].all())
 
 
 def _check_complexity(path: Path, polygons: list[Geometry], feature_of: list[int],
-                      crossings: bool = True) -> None:
+                      crossings: bool = True, valid: np.ndarray | None = None) -> None:
     """Refuse polygons with more vertices than a file may have or, with ``crossings`` (they
     go through GEOS's overlays), whose repair and overlays would take more than a file's
     budget (:mod:`mapkit.ingest.complexity`), naming the feature that weighs most and what
-    to do."""
-    found = complexity.measure(np.asarray(polygons, dtype=object), crossings=crossings)
+    to do. ``valid``: each polygon's validity, when it is known already."""
+    found = complexity.measure(np.asarray(polygons, dtype=object), crossings=crossings,
+                               valid=valid)
     if found.over is None:
         return
     polygon = polygons[found.busiest]
