@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import uuid
 
 import pandas as pd
 import streamlit as st
@@ -31,7 +32,12 @@ from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
-from mapkit.viewer.uploads import read_upload
+from mapkit.viewer.uploads import (
+    MAX_UPLOAD_MB_PER_SESSION,
+    MAX_UPLOADS_PER_SESSION,
+    keep_upload,
+    read_upload_isolated,
+)
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 #: Choices whose labels are in the reader's language. Their widgets are keyed per language
@@ -139,11 +145,14 @@ except SnapshotError as error:
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
     st.stop()
 
-session_default("uploads", {})  # file id + date -> Upload
+if "uploads" not in st.session_state:  # file id + date -> Upload, oldest first (keep_upload);
+    # emptied when the visitor leaves
+    st.session_state["uploads"] = page_data.session_uploads(uuid.uuid4().hex)
 uploaded = st.session_state.get("upload_file")
 is_geojson = uploaded is not None and uploaded.name.lower().endswith((".geojson", ".json"))
 upload_date = st.session_state.get("upload_date") if is_geojson else None
 upload_problems = None  # the problems of an upload that could not be used
+released_uploads: list[str] = []  # earlier uploads let go to make room for this one
 if uploaded is not None:
     upload_key = f"{uploaded.file_id}:{upload_date}"
     if upload_key not in st.session_state["uploads"]:
@@ -151,9 +160,11 @@ if uploaded is not None:
         try:
             with progress.status(t("upload_computing", lang,
                                    name=markdown_text(uploaded.name))) as status:
-                done = st.session_state["uploads"][upload_key] = read_upload(
+                done = read_upload_isolated(  # in a process of its own, within limits
                     uploaded.name, uploaded.getvalue(), date=upload_date,
                     on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
+            released_uploads = keep_upload(st.session_state["uploads"], upload_key, done)
+            page_data.forget_uploads()  # made of the uploads of before: no key names them now
             progress.empty()
             # The reader uploaded it to see it: the map shows it (its first series), at its
             # newest date.
@@ -478,6 +489,9 @@ with st.sidebar:
         done = st.session_state["uploads"][upload_key]
         st.success(t("upload_ok", lang, name=markdown_text(done.name), rows=len(done.rows),
                      source=markdown_text(", ".join(done.sources))))
+        if released_uploads:
+            st.info(t("upload_released", lang, names=markdown_text(", ".join(released_uploads)),
+                      count=MAX_UPLOADS_PER_SESSION, mb=MAX_UPLOAD_MB_PER_SESSION))
     # A radio, not a select box: every series' name shows in full, and the reader sees at
     # once which there are.
     described = page_data.series_labels(frame, frame_key(), lang)

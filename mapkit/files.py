@@ -135,8 +135,13 @@ def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = 
     mid-write left behind (:func:`remove_temporaries`); the writer's process id follows it, and
     a temporary file a killed writer left beside ``path`` (its process is gone) is removed
     first.
+
+    A ``path`` that is a symbolic link is written through: the file it points to is replaced
+    (atomically, beside it), and the link stays a link.
     """
-    path = Path(path)
+    given = path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
     name = path.name[:MAX_NAME_IN_TEMPORARY]
     leftovers = re.compile(re.escape(f".{name}.{tag}") + r"(?P<pid>\d+)-\w+"
@@ -155,7 +160,7 @@ def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = 
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return given
 
 
 def write_problem(error: OSError, path: str | Path) -> str:

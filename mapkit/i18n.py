@@ -178,6 +178,13 @@ STRINGS.update({
         "uk": "{name}: прочитано рядків: {rows}; показано як джерело «{source}».",
     },
     "upload_failed": {"en": "{name} was not loaded:", "uk": "{name} не завантажено:"},
+    "upload_released": {
+        "en": "No longer shown: {names}. A visit keeps at most {count} uploads, {mb} MB in all, "
+              "and one file per series; upload a file again to see it again.",
+        "uk": "Більше не показано: {names}. Один візит зберігає щонайбільше {count} "
+              "завантаження, разом до {mb} МБ, і один файл на серію; завантажте файл знову, "
+              "щоб побачити його знову.",
+    },
     "upload_geojson_date": {
         "en": "Date of the occupied areas in {name}",
         "uk": "Дата окупованих територій у {name}",

@@ -45,7 +45,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import math
 import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -128,8 +127,36 @@ class SnapshotError(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # pickled with its problems (the viewer reads uploads in a child)
+        return type(self), (self.problems,)
+
 
 # --- Checking one row -------------------------------------------------------------------------
+
+
+#: A number as a snapshot writes it: ASCII digits, at most one decimal point, an optional sign
+#: (a range check follows). Python's ``float`` also takes "1_0" (10), "1e2", "inf", "nan" and
+#: other scripts' digits ("١٠"), none of which a reader of the CSV would read as that number.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: A date as the format writes it: exactly YYYY-MM-DD (``date.fromisoformat`` also takes
+#: "2025-W01-1", the Monday of ISO week 1, which is 2024-12-30).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_iso_date(text: str) -> dt.date | None:
+    """The date ``text`` writes as YYYY-MM-DD, or None: no other form of ISO 8601 (week
+    dates, "20250101") and no impossible day (2025-02-30)."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _plain_number(text: str) -> float | None:
+    """``text`` as a number if it is a plain decimal (:data:`_PLAIN_DECIMAL`), else None."""
+    return float(text) if _PLAIN_DECIMAL.fullmatch(text) else None
 
 
 def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | None, str | None]:
@@ -143,13 +170,13 @@ def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | 
                           f"'{PARTIAL_MARKER}' if the source says partly controlled without a "
                           "figure")
         return None, None
-    try:
-        value = float(text)
-    except ValueError:
-        hint = " (use a dot as decimal separator)" if "," in text else ""
+    value = _plain_number(text)
+    if value is None:
+        hint = (" (use a dot as decimal separator)" if "," in text else
+                " (write it in plain digits, like 12.5)" if text[:1].isdigit() else "")
         extra = f", or '{PARTIAL_MARKER}'" if allow_partial else ""
         return None, f"{column} {raw.strip()!r} is not a number from 0 to 100{extra}{hint}"
-    if math.isnan(value) or not 0 <= value <= 100:
+    if not 0 <= value <= 100:
         return None, f"{column} {raw.strip()!r} is outside 0–100"
     return value, None
 
@@ -159,13 +186,13 @@ def _parse_km2(raw: str, column: str) -> tuple[float | None, str | None]:
     text = raw.strip()
     if not text:
         return None, None
-    try:
-        value = float(text)
-    except ValueError:
+    value = _plain_number(text)
+    if value is None:
         hint = (" (write it without thousands separators, with a dot as decimal separator)"
-                if any(c in text for c in ", '\u00a0") else "")
+                if any(c in text for c in ", '_\u00a0") else
+                " (write it in plain digits, like 1250.5)" if text[:1].isdigit() else "")
         return None, f"{column} {text!r} is not a number of square kilometres{hint}"
-    if math.isnan(value) or math.isinf(value) or value < 0:
+    if value < 0:
         return None, f"{column} {text!r} must be a number of km² from 0 up"
     return value, None
 
@@ -216,11 +243,8 @@ def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
 
 def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     text = raw.strip()
-    try:
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        return None, f"date {text!r} is not a date in the form YYYY-MM-DD"
-    if len(text) != 10:
+    value = parse_iso_date(text)
+    if value is None:
         return None, f"date {text!r} is not a date in the form YYYY-MM-DD"
     if value > dt.date.today():
         return None, f"date {text} is in the future"
@@ -235,7 +259,7 @@ _SIGNED_NUMBER = re.compile(r"[+-]\s*(\d+([.,]\d*)?|[.,]\d+)\s*%?")
 
 
 def formula_error(column: str, text: str) -> str | None:
-    """Why a text cell (source, note) must not be written as it is, or None.
+    """Why a text cell (source, note, note_uk, series) must not be written as it is, or None.
 
     A cell starting with ``=``, ``+``, ``-`` or ``@`` is read by Excel, LibreOffice and Google
     Sheets as a formula: "-2 km" shows as an error instead of the text, and a crafted one
@@ -357,8 +381,10 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
         errors.append(error)
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
-    if note and note[0] in FORMULA_STARTS and (error := formula_error("note", note)):
-        errors.append(error)
+    if note or note_uk or series:  # most rows have none of the three
+        for column, text in (("note", note), ("note_uk", note_uk), ("series", series)):
+            if text and text[0] in FORMULA_STARTS and (error := formula_error(column, text)):
+                errors.append(error)
 
     area, error = _parse_km2(area_text, "area_km2")
     if error:

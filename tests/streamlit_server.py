@@ -29,8 +29,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run script -- script_args`` and yield its URL; stop it afterwards."""
+def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
+                  cwd: Path = REPO_ROOT) -> Iterator[str]:
+    """Run ``streamlit run script -- script_args`` in ``cwd`` (whose ``mapkit`` it imports)
+    and yield its URL; stop it afterwards."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -41,7 +43,7 @@ def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0) 
     if script_args:
         command += ["--", *script_args]
     log = open(os.devnull, "wb")
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -148,13 +148,27 @@ OUTSIDE_WARNING_SHARE = 0.05
 def _outside_warning(path: Path, shares: RegionShares) -> tuple[str, ...]:
     """A warning when much of what a file draws lies outside Ukraine: the row UA counts the
     polygons as drawn (DeepStateMap's measure, which keeps the coast and islands a coarser
-    outline leaves out), so a file that also covers another country must be clipped first."""
-    if shares.drawn_km2 <= 0 or shares.beyond_km2 <= OUTSIDE_WARNING_SHARE * shares.drawn_km2:
+    outline leaves out), so a file that also covers another country must be clipped first;
+    and when more lies beyond our outline than Ukraine has there (:func:`_ukraine_beyond`),
+    which the row UA then leaves out."""
+    if shares.drawn_km2 <= 0 or (shares.beyond_km2 <= OUTSIDE_WARNING_SHARE * shares.drawn_km2
+                                 and shares.beyond_km2 <= _ukraine_beyond(shares)):
         return ()
     share = 100.0 * shares.beyond_km2 / shares.drawn_km2
     return (f"{path.name}: {shares.beyond_km2:,.0f} km² ({share:.0f} %) of the occupied "
-            "polygons lie outside Ukraine's outline; the row UA counts polygons as drawn, so "
-            "if they cover another country, clip them to Ukraine's borders first",)
+            "polygons lie outside Ukraine's outline; the row UA counts polygons as drawn "
+            f"(beyond our outline, at most the {_ukraine_beyond(shares):,.0f} km² of Ukraine "
+            "that lie there), so if they cover another country, clip them to Ukraine's "
+            "borders first",)
+
+
+def _ukraine_beyond(shares: RegionShares) -> float:
+    """How much of Ukraine lies beyond our regions' outline, km²: its official area less our
+    outline's (Natural Earth leaves out islands, spits and inland water). No more of what a
+    file draws beyond our outline can be Ukraine, so no more of it counts in the row UA:
+    otherwise a polygon drawn a little past the border would put more than the whole country
+    under control (104.53 % for one drawn about 5 km past it)."""
+    return max(COUNTRY.official_area_km2 - float(shares.region_km2.sum()), 0.0)
 
 
 def country_row(shares: RegionShares, source: str, source_url: str, source_note: str,
@@ -173,6 +187,11 @@ def country_row(shares: RegionShares, source: str, source_url: str, source_note:
             f"rows add {strips:.1f} km² of coast/border strips")
     if shares.filled_km2:
         note += f" and {shares.filled_km2:.1f} km² of our Crimea outline the layer leaves out"
+    counted = shares.drawn_km2
+    if shares.beyond_km2 > (room := _ukraine_beyond(shares)):
+        counted = inside + room
+        note += (f"; of what lies beyond, {room:.1f} km² counted: no more of Ukraine lies there "
+                 "(its official area less our regions')")
     note += f"; percent of Ukraine's official {area:,.0f} km²"
     contested = shares.contested_km2
     grey = None if contested is None else float(contested.sum())
@@ -181,12 +200,12 @@ def country_row(shares: RegionShares, source: str, source_url: str, source_note:
     return {
         "date": shares.date.isoformat(),
         "region": COUNTRY.code,
-        "percent": f"{100.0 * shares.drawn_km2 / area:.2f}",
+        "percent": f"{100.0 * counted / area:.2f}",
         "source": source,
         "method": "computed",
         "source_url": source_url,
         "contested_percent": "" if grey is None else f"{100.0 * grey / area:.2f}",
-        "area_km2": f"{shares.drawn_km2:.1f}",
+        "area_km2": f"{counted:.1f}",
         "contested_km2": "" if grey is None else f"{grey:.1f}",
         "note": note + no_contested,
     }

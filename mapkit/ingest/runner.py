@@ -47,7 +47,7 @@ from mapkit.ingest.day import (
 )
 from mapkit.ingest.importers import MAKERS, snapshot_date_from_filename
 from mapkit.ingest.region_index import load_region_index
-from mapkit.snapshots import SnapshotError, validate_rows
+from mapkit.snapshots import SnapshotError, parse_iso_date, validate_rows
 
 __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
            "compute_timeline", "expand_inputs", "snapshot_path"]
@@ -78,7 +78,7 @@ def snapshot_path(out_dir: Path, date: dt.date) -> Path:
 
 # --- Running many files ---------------------------------------------------------------------
 #
-# Workers (forked with the region index loaded; the parent is one of them) read, compute and
+# Workers (forked with the region index loaded; the parent only coordinates) read, compute and
 # write each snapshot to a hidden temporary file beside its target (mapkit.files.write_temporary,
 # the first half of an atomic write); the parent takes the results in input order and moves each
 # file into place with one ``os.replace`` (or deletes it: a date already written, a duplicate).
@@ -255,11 +255,10 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     if date is not None and len(paths) > 1:
         raise InputError(f"--date applies to one input file, but {len(paths)} were given; "
                          "name the date in each file name (YYYY-MM-DD) instead.")
-    if date is not None:
-        try:
-            date = dt.date.fromisoformat(str(date))
-        except ValueError:
-            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
+    if date is not None and not isinstance(date, dt.date):
+        if (parsed := parse_iso_date(str(date))) is None:
+            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.")
+        date = parsed
     check_run_settings(source, source_url, date)
     summary = ComputeSummary(inputs=len(paths))
     # one file per date: the last one by name (a later dump of the same day) wins
@@ -347,14 +346,19 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
     Consecutive days share most cells, so each process should work through consecutive files
     (its cell cache keeps hitting) and start cold as few times as possible. Processes work in
     pairs on one run of files, one from each end, until they meet: two cold starts per pair,
-    and the pair finishes together however the machine's load falls. The parent is the first
-    worker of the first pair: it starts at once on the first file (nothing is computed before
-    forking) and finishes results in order as they come in.
+    and the pair finishes together however the machine's load falls.
+
+    The files are computed in forked workers, never in this process: it only takes their
+    results in order (and tells ``on_stage`` the steps of the first worker's files). So Ctrl-C
+    or SIGTERM stops the run at once even while a worker is inside one long GEOS call, which
+    no signal handler can interrupt: this process handles the signal and kills the workers,
+    which die of it on the spot (:func:`_child`). Only where processes cannot be forked are
+    the files computed here, one after the other.
     """
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     summary.workers = n_workers
-    work = _Worker(context, on_stage)  # the parent's
-    if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        work = _Worker(context, on_stage)
         for task in tasks:
             result = work(task)
             arrived()
@@ -375,30 +379,28 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
 
     children, readers = [], []
     try:
-        for worker in range(1, n_workers):
+        for worker in range(n_workers):
             reader, writer = processes.Pipe(duplex=False)
             child = processes.Process(target=_child,
                                       args=(context, tasks, bounds, worker, writer,
-                                            os.getpid(), readers),
+                                            os.getpid(), readers,
+                                            worker == 0 and on_stage is not None),
                                       daemon=True)
             child.start()
             writer.close()
             children.append(child)
             readers.append(reader)
-
-        def receive(reader) -> None:
-            try:
-                take(*reader.recv())
-            except EOFError:  # that worker is done (or died: see below)
-                readers.remove(reader)
-
-        while (i := _claim(bounds, 0)) is not None:
-            take(i, work(tasks[i]))
-            for reader in multiprocessing.connection.wait(readers, timeout=0):
-                receive(reader)
         while readers:
             for reader in multiprocessing.connection.wait(readers):
-                receive(reader)
+                try:
+                    message = reader.recv()
+                except EOFError:  # that worker is done (or died: see below)
+                    readers.remove(reader)
+                    continue
+                if message[0] == _STAGE:
+                    on_stage(message[1])
+                else:
+                    take(*message)
         for child in children:
             child.join()
         lost = sorted(set(range(next_to_finish, len(tasks))) - set(pending))
@@ -406,10 +408,15 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
             take(i, _Result(tasks[i][0], error=f"{tasks[i][0]}: the worker process computing "
                                                "it stopped unexpectedly; run again"))
     finally:
-        for child in children:
+        for child in children:  # stopped (Ctrl-C, SIGTERM) or failed: no worker goes on
             if child.is_alive():
-                child.terminate()
-                child.join()
+                child.kill()
+        for child in children:
+            child.join()
+
+
+#: First item of a worker's message that names the step it starts (the rest are results).
+_STAGE = "stage"
 
 
 def _segment_bounds(n_tasks: int, n_workers: int) -> list[int]:
@@ -436,21 +443,28 @@ def _claim(bounds, worker: int) -> int | None:
 
 
 def _child(context: WorkerContext, tasks, bounds, worker: int, writer, parent: int,
-           siblings: list) -> None:
-    """A forked worker: compute its files, send each (index, result) to the parent.
+           siblings: list, report_stages: bool) -> None:
+    """A forked worker: compute its files, send each (index, result) to the parent, and,
+    with ``report_stages``, each step as it starts.
 
-    It dies with its parent: the kernel sends it SIGTERM when the parent exits (Linux), and it
-    checks before each file that its parent is still the one that started it. It keeps no end
-    of its siblings' pipes open, so none of them can block writing to a parent that is gone.
+    It leaves signals to the parent: SIGTERM kills it on the spot, even inside a GEOS call
+    (the parent's handler, inherited, would wait for the call to end), and Ctrl-C, which a
+    terminal sends to every process of the command, is the parent's to act on. It dies with
+    its parent: the kernel sends it SIGTERM when the parent exits (Linux), and it checks
+    before each file that its parent is still the one that started it. It keeps no end of its
+    siblings' pipes open, so none of them can block writing to a parent that is gone.
     """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for reader in siblings:
         reader.close()
     _die_with_parent(parent)
-    work = _Worker(context)
+    work = _Worker(context, (lambda step: writer.send((_STAGE, step))) if report_stages
+                   else None)
     try:
         while os.getppid() == parent and (i := _claim(bounds, worker)) is not None:
             writer.send((i, work(tasks[i])))
-    except (KeyboardInterrupt, BrokenPipeError):  # stopped, or the parent is gone
+    except BrokenPipeError:  # the parent is gone
         pass
     finally:
         writer.close()
