@@ -479,6 +479,48 @@ def _oblast_in(key: str) -> Iterable[tuple[str, str]]:
                 yield region.code, " ".join(rest)
 
 
+# --- A level's units as a table ------------------------------------------------------------------
+
+#: The columns of :func:`unit_table` (``mapkit regions --format csv|json``): the unit table's,
+#: then the names of the oblast and raion a unit lies in.
+UNIT_COLUMNS = ("code", "name_en", "name_uk", "kind", "parent", "raion", "area_km2",
+                "parent_name", "raion_name")
+
+
+def unit_table(level: str | Level | None = None) -> list[dict]:
+    """A level's units as rows of :data:`UNIT_COLUMNS`: ``parent`` and ``raion`` are ""
+    where a unit has none (an oblast; a raion); ``area_km2`` is in our boundaries."""
+    level = get_level(level)
+    raions = get_level("raion") if level.name == "hromada" else None
+    rows = []
+    for unit in level.units:
+        parent = level.parent_of(unit.code)
+        raion = raions.get(unit.raion) if raions is not None and unit.raion else None
+        rows.append({"code": unit.code, "name_en": unit.name_en, "name_uk": unit.name_uk,
+                     "kind": unit.kind, "parent": unit.parent or "", "raion": unit.raion or "",
+                     "area_km2": level.areas_km2[unit.code],
+                     "parent_name": parent.name_en if parent is not None else "",
+                     "raion_name": raion.name_en if raion is not None else ""})
+    return rows
+
+
+def format_unit_table(rows: list[dict], fmt: str) -> str:
+    """:func:`unit_table` as "csv" (areas to 0.1 km²) or "json" (a list of records, null where
+    a unit has no parent or raion)."""
+    import io
+    import json
+
+    if fmt == "json":
+        return json.dumps([{k: (None if v == "" else v) for k, v in row.items()} for row in rows],
+                          ensure_ascii=False, indent=1) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(UNIT_COLUMNS)
+    for row in rows:
+        writer.writerow([f"{row[c]:.1f}" if c == "area_km2" else row[c] for c in UNIT_COLUMNS])
+    return buffer.getvalue()
+
+
 # --- The levels ----------------------------------------------------------------------------------
 
 #: Columns every unit table has.

@@ -640,6 +640,13 @@ def file_level(path: str | Path) -> str:
     return folder if folder in LEVEL_NAMES[1:] else DEFAULT_LEVEL
 
 
+def level_folder(folder: str | Path, level: str = DEFAULT_LEVEL) -> Path:
+    """Where a series' folder keeps a level's snapshots: the folder itself for the oblasts,
+    ``folder/raion``, ``folder/hromada`` for the finer levels (:func:`file_level`)."""
+    name = get_level(level).name
+    return Path(folder) if name == DEFAULT_LEVEL else Path(folder) / name
+
+
 def _other_level_folders(level: str | None) -> frozenset[str]:
     """Folders a search for ``level``'s files does not enter (None: every level's files)."""
     if level is None:

@@ -19,8 +19,8 @@ import pandas as pd
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.figures import build_timeline, list_series, series_of
 from mapkit.i18n import t
+from mapkit.levels import get_level
 from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
-from mapkit.regions import REGIONS
 from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
 from mapkit.web_geometry import read_web_geometry
 
@@ -81,7 +81,7 @@ def geometry_payload() -> dict:
     return {
         "geometry": geometry,
         "geometry_id": data_id(geometry),
-        "region_codes": [region.code for region in REGIONS],
+        "region_codes": list(get_level().codes),
         "bounds": [[south, west], [north, east]],
     }
 
@@ -180,10 +180,10 @@ def change_values(snapshots: pd.DataFrame, source: str | None, date_from, date_t
 
     A change is only given where both dates have a figure; partial or missing gives none.
     """
-    before = build_timeline(snapshots, date=date_from, source=source).frame(0)
-    after = build_timeline(snapshots, date=date_to, source=source).frame(0)
+    before = build_timeline(snapshots, date=date_from, source=source)
+    after = build_timeline(snapshots, date=date_to, source=source)
     rows = []
-    for region, a, b in zip(REGIONS, before, after):
+    for region, a, b in zip(before.regions, before.frame(0), after.frame(0)):
         change = None
         if a.percent is not None and b.percent is not None:
             change = round(b.percent - a.percent, 2)
@@ -200,6 +200,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
                     lang: str = "en") -> dict:
     """One frame: the change in percentage points, coloured on the diverging scale."""
     values = change_values(snapshots, source, date_from, date_to)
+    units = get_level(snapshots.attrs.get("level")).units
     palette: list[str] = []
     codes = encode_colours((change_colour(None if change is None or _nan(change) else change)
                             for change in values["change_pp"]), palette)
@@ -213,7 +214,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
         "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],
         "date_labels": [f"{label_from} → {label_to}"],
         "date_labels_pair": [label_from, label_to],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
         "palette": palette,
         "sources": [],
         "frames": [{
