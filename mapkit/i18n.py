@@ -480,8 +480,15 @@ def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | 
     ``origins`` gives the Ukrainian of an input's description (``scripts/build_timeline.py``
     describes the layers it used); a file name stays as it is."""
     clauses = note.split("; ")
-    if not clauses[0].startswith(_COMPUTED_FROM):
-        return None
+    if not clauses[0].startswith(_COMPUTED_FROM):  # a raion's or hromada's: its clauses alone
+        out = []
+        for clause in clauses:
+            found = next(((pattern.fullmatch(clause), text) for pattern, text in _CLAUSES_UK
+                          if pattern.fullmatch(clause)), None)
+            if found is None:
+                return None
+            out.append(found[1].format(*map(_uk_number, found[0].groups())))
+        return "; ".join(out)
     origin = clauses[0][len(_COMPUTED_FROM):]
     daily = _DAILY_FILE.fullmatch(origin)
     if daily:

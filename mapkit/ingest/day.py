@@ -100,7 +100,15 @@ def snapshot_rows(shares: RegionShares, source: str, source_url: str, origin: st
     no_contested = "; no contested layer in the input" if (
         contested is None and says_no_contested) else ""
     every_unit = level == DEFAULT_LEVEL
-    for i, code in enumerate(shares.codes):
+    listed = range(len(shares.codes))
+    if not every_unit:  # those that may write a figure above 0 (checked as written below)
+        grey_km2 = (shares.contested_km2 if shares.contested_km2 is not None
+                    else np.zeros(len(shares.codes)))
+        listed = np.flatnonzero((shares.occupied_pct >= 0.004) | (shares.occupied_km2 >= 0.04)
+                                | (grey_km2 >= 0.04) | ((contested if contested is not None
+                                                          else grey_km2) >= 0.004))
+    for i in listed:
+        code = shares.codes[i]
         percent, km2 = f"{shares.occupied_pct[i]:.2f}", f"{shares.occupied_km2[i]:.1f}"
         grey = "" if contested is None else f"{contested[i]:.2f}"
         grey_km2 = "" if contested is None else f"{shares.contested_km2[i]:.1f}"
