@@ -280,7 +280,7 @@ def stand_columns(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo],
     days = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
     names = (frame["series"] if series is None else series).astype(str).to_numpy()
     regions = frame["region"].astype(str).to_numpy()
-    unique, at = np.unique(regions, return_inverse=True)
+    at, unique = pd.factorize(regions)
     if any(len(code) > 6 for code in unique):  # a finer level's units: by their oblasts
         regions = np.asarray(oblasts_of(unique), dtype=object)[at]
     until = days + np.timedelta64(DEFAULT_STANDS_DAYS, "D")

@@ -77,8 +77,8 @@ def resolve(names: tuple[str, ...], level: str) -> None:
 
 
 @cli.command()
-@_level_option("The units to list: the 27 regions (oblast), the 138 raions or the 1,486 "
-               "hromada-level units.")
+@_level_option("The units to list: the 27 regions (oblast), the raions or the hromadas "
+               "(with a unit wherever there is no hromada).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for reading, csv or json for other programs.")
 def regions(level: str, fmt: str) -> None:

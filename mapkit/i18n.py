@@ -51,10 +51,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "uk": "Частка площі кожного регіону під військовим контролем Росії на {date}",
     },
     "export_embed_description": {
-        "en": "Map of Ukraine's 27 regions, each coloured by the share of its area under Russian "
+        "en": "Map of Ukraine's {units}, each coloured by the share of its area under Russian "
               "military control, from {first} to {last}. Move the date slider or press play; "
               "the table after the map lists each region's figure and source for the date shown.",
-        "uk": "Карта 27 регіонів України: колір показує частку площі регіону під військовим "
+        "uk": "Карта {units} України: колір показує частку площі регіону під військовим "
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },

@@ -150,7 +150,8 @@ def town_stems(text: str) -> set[str]:
       Novosilkivsk-a);
     * a final vowel is dropped and -sk added (Sumy → Sumsk-a), also with the last syllable's o
       or e as i (Huliaipole → Huliaipilsk-a, Selydove → Selydivsk-a); -ia becomes -iisk
-      (Balakliia → Balakliisk-a), -y may add -iv- (Oleshky → Oleshkivsk-a), -o may add -v-
+      (Balakliia → Balakliisk-a), -y may add -iv- (Oleshky → Oleshkivsk-a), -tsi becomes -etsk
+      (Chernivtsi → Chernivetsk-a), -o may add -v-
       (Dnipro → Dniprovsk-a), s and -sk merge (Odesa → Odesk-a), and zh before the ending
       becomes z (Zaporizhzhia → Zaporizk-a);
     * any other name adds -sk (Bakhmut → Bakhmutsk-a, Kharkiv → Kharkivsk-a);
@@ -194,6 +195,8 @@ def _word_stems(word: str) -> set[str]:
                 stems.add(base + ("ій" if cyrillic else "i") + sk)
             if ending in ("y", "и", "i", "і"):  # Олешки → Олешківська
                 stems.add(word[:-1] + ("ів" if cyrillic else "iv") + sk)
+            if word.endswith(("tsi", "ці")):  # Чернівці → Чернівецька
+                stems.add(word[:-(2 if cyrillic else 3)] + ("ецк" if cyrillic else "etsk"))
             if ending in ("o", "о"):  # Дніпро → Дніпровська
                 stems.add(word + ("в" if cyrillic else "v") + sk)
             if base.endswith(("s", "с")):  # Одеса → Одеська
@@ -223,6 +226,10 @@ class Level:
     table_path: Path | None = None  # the unit table as CSV (raions, hromadas)
     plural: str = ""  # "oblasts", "raions", "hromadas"
     plural_uk: str = ""
+    #: How a count of the units reads: "27 regions", "138 raions" (en); "27 регіонів" (uk,
+    #: the genitive plural the counts here take)
+    noun: str = ""
+    noun_uk: str = ""
     #: Whose boundaries: credit and licence every map and export drawn from them must carry
     #: (None: public domain, Natural Earth's).
     credit: str | None = None
@@ -292,6 +299,14 @@ class Level:
         if parent is None or parent.name(lang) == unit.name(lang):
             return unit.name(lang)
         return f"{unit.name(lang)} ({parent.name(lang)})"
+
+    def count_text(self, lang: str = "en") -> str:
+        """How many units the level has, in words: "27 regions", "1,486 hromadas",
+        "1 486 громад"."""
+        count = f"{len(self.units):,}"
+        if lang == "uk":
+            return count.replace(",", "\u00a0") + " " + self.noun_uk
+        return f"{count} {self.noun}"
 
     @functools.cached_property
     def areas_km2(self) -> dict[str, float]:
@@ -575,22 +590,23 @@ def _oblast_level() -> Level:
     from mapkit.regions import REGIONS
 
     return Level("oblast", REGIONS, BOUNDARIES_PATH, DATA_DIR / "oblasts_index.bin",
-                 plural="oblasts", plural_uk="області")
+                 plural="oblasts", plural_uk="області", noun="regions", noun_uk="регіонів")
 
 
-def _table_level(name: str, plural: str, plural_uk: str,
+def _table_level(name: str, plural: str, plural_uk: str, noun_uk: str,
                  computed_from: str | None = None) -> Level:
     table = DATA_DIR / f"{plural}.csv"
     return Level(name, read_unit_table(table, name), DATA_DIR / f"{plural}.geojson",
                  DATA_DIR / "hromadas_index.bin", table_path=table, plural=plural,
-                 plural_uk=plural_uk, credit=OSM_CREDIT, licence=ODBL, licence_url=ODBL_URL,
-                 computed_from=computed_from)
+                 plural_uk=plural_uk, noun=plural, noun_uk=noun_uk, credit=OSM_CREDIT,
+                 licence=ODBL, licence_url=ODBL_URL, computed_from=computed_from)
 
 
 _MAKERS = {
     "oblast": _oblast_level,
-    "raion": lambda: _table_level("raion", "raions", "райони", computed_from="hromada"),
-    "hromada": lambda: _table_level("hromada", "hromadas", "громади"),
+    "raion": lambda: _table_level("raion", "raions", "райони", "районів",
+                                  computed_from="hromada"),
+    "hromada": lambda: _table_level("hromada", "hromadas", "громади", "громад"),
 }
 #: Other ways of writing a level's name.
 _ALIASES = {"oblasts": "oblast", "region": "oblast", "regions": "oblast", "raions": "raion",

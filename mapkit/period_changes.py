@@ -225,6 +225,7 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
         known = np.flatnonzero(~np.isnan(change))
         region = chosen_level.unit(code)
         parent = chosen_level.parent_of(code)
+        label = chosen_level.label(region, lang)
         for i in range(len(bounds)):
             row = {
                 "period_start": bounds[i], "period_end": ends[i], "region": code,
@@ -238,7 +239,7 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
                 # what the sentence needs beyond the row (made once the rows are chosen)
                 "_first": bounds[known[0]] if len(known) else None,
                 "_previous": bounds[i - 1] if i else None,
-                "_label": chosen_level.label(region, lang),
+                "_label": label,
             }
             out.append(row)
     table = pd.DataFrame(out, columns=[*COLUMNS, "_first", "_previous", "_label"])

@@ -579,17 +579,27 @@ def _implied_zeros(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    markers = frame[(frame["region"] == COUNTRY.code) & (frame["method"] == "computed")]
-    if markers.empty or not lists_units_above_zero(level):
+    is_marker = ((frame["region"] == COUNTRY.code) & (frame["method"] == "computed")).to_numpy()
+    if not is_marker.any() or not lists_units_above_zero(level):
         return frame.iloc[:0]
-    codes = np.array(get_level(level).codes)
-    present = pd.MultiIndex.from_frame(frame[["date", "series", "region"]])
-    repeat = np.repeat(np.arange(len(markers)), len(codes))
-    implied = markers.iloc[repeat].reset_index(drop=True)
-    implied["region"] = np.tile(codes, len(markers))
-    keep = ~pd.MultiIndex.from_frame(implied[["date", "series", "region"]]).isin(present)
-    implied = implied[keep].reset_index(drop=True)
-    grey = implied["contested_percent"].notna()
+    codes = get_level(level).codes
+    markers = frame[is_marker]
+    at = {key: m for m, key in enumerate(zip(markers["date"], markers["series"]))}
+    unit = {code: i for i, code in enumerate(codes)}
+    listed = np.zeros(len(markers) * len(codes), dtype=bool)
+    for day, series, code in zip(frame["date"], frame["series"], frame["region"]):
+        m, i = at.get((day, series)), unit.get(code)
+        if m is not None and i is not None:
+            listed[m * len(codes) + i] = True
+    keep = np.flatnonzero(~listed)
+    which = keep // len(codes)
+    columns = {}
+    for column in frame.columns:
+        values = markers[column].to_numpy()
+        columns[column] = values[which]
+    implied = pd.DataFrame(columns)
+    implied["region"] = np.asarray(codes, dtype=object)[keep % len(codes)]
+    grey = implied["contested_percent"].notna().to_numpy()
     implied["percent"] = 0.0
     implied["partial"] = False
     implied["area_km2"] = 0.0
@@ -597,7 +607,7 @@ def _implied_zeros(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     implied["contested_km2"] = np.where(grey, 0.0, np.nan)
     implied["note"] = IMPLIED_ZERO_NOTE
     implied["note_uk"] = IMPLIED_ZERO_NOTE_UK
-    return implied
+    return implied.astype(frame.dtypes.to_dict())
 
 
 def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None,
