@@ -53,8 +53,8 @@ from offline_assets import BLANK_TILE_PNG, local_file_for  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
 from mapkit.figures import build_timeline, default_series  # noqa: E402
+from mapkit.i18n import date_text  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
-from mapkit.viewer.map_data import format_date  # noqa: E402
 
 GOAL_FIRST_PAINT_S = 6.0
 GOAL_TABLE_P95_MS = 500.0
@@ -180,7 +180,7 @@ async def protocol_visitor(url: str, days: list[dt.date], seconds: float, start_
         painted = time.perf_counter() - started
         await socket.send(_rerun(map_id, {"event": "ready", "date": None, "selected": None,
                                           "n": 1}, fragment))
-        await _element(socket, _heading_with(format_date(days[-1])))
+        await _element(socket, _heading_with(date_text(days[-1])))
         full = time.perf_counter() - started
         latencies, index = [], len(days) - 1
         until = time.perf_counter() + seconds
@@ -190,7 +190,7 @@ async def protocol_visitor(url: str, days: list[dt.date], seconds: float, start_
             await socket.send(_rerun(map_id, {"event": "date", "date": days[index].isoformat(),
                                               "selected": None, "n": len(latencies) + 2},
                                      fragment))
-            await _element(socket, _heading_with(format_date(days[index])))
+            await _element(socket, _heading_with(date_text(days[index])))
             latencies.append((pressed, (time.perf_counter() - pressed) * 1000))
             await asyncio.sleep(STEP_PAUSE_S)
     return {"number": number, "map_s": painted, "page_s": full, "latencies": latencies,
@@ -333,7 +333,7 @@ def main() -> None:
     frame = load_snapshots(options.snapshots)
     # the dates of the series on the map: its slider steps through these only
     dates = build_timeline(frame, source=default_series(frame)).dates
-    labels = [format_date(day) for day in dates]
+    labels = [date_text(day) for day in dates]
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
     print(f"before: {load_text()}", flush=True)

@@ -171,6 +171,12 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None)
                                "snapshots' series column. Default: the densest computed series "
                                "(DeepStateMap). Other sources' figures are shown beside it "
                                "(tooltips, csv), never in its colours.")
+@click.option("--compare", "compare", metavar="SERIES",
+              help="With --format csv: this series beside the map's (--source), region by "
+                   "region, each figure with its own date and source (\"no map\" where a "
+                   "series has none for the day), and the difference in pp and km². Dates: "
+                   "--date, or --from/--to (default: the days both series span). Columns: "
+                   "docs/exports.md.")
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
@@ -187,8 +193,8 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None)
                "hromadas (their snapshots: the raion/ and hromada/ folders).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
-def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang, frames,
-           seconds, snapshot_paths, level, out) -> None:
+def export(fmt, date, date_from, date_to, source, compare, title, subtitle, credit, lang,
+           frames, seconds, snapshot_paths, level, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     \b
@@ -196,6 +202,7 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
       mapkit export --format embed --out map.html
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
+      mapkit export --format csv --compare ISW/CTP --out compare.csv
     """
     from mapkit.files import write_problem
     from mapkit.publish import (
@@ -233,6 +240,8 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
         sys.exit(1)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
                    subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
+    if compare is not None:
+        options["compare"] = compare
     try:
         if FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
@@ -429,8 +438,9 @@ class _Size(click.ParamType):
 @click.option("--source", "source_spec", default="deepstate", show_default=True,
               metavar="NAME|URL|FOLDER",
               help="Where the polygons come from: 'deepstate' (DeepStateMap's API), 'mirror' "
-                   "(daily files of a DeepStateMap mirror), a URL template with {date:%Y%m%d}, "
-                   "a URL, or a folder of GeoJSON/GeoPackage files.")
+                   "(daily files of a DeepStateMap mirror), 'isw' (ISW/CTP's assessed-control "
+                   "layer, dated by its last edit), a URL template with {date:%Y%m%d}, a URL, "
+                   "or a folder of GeoJSON/GeoPackage files.")
 @click.option("--since", type=str, callback=_date_option, metavar="YYYY-MM-DD",
               help="First date wanted [default: the day after the folder's newest; a new "
                    "folder gets the newest map only].")
@@ -441,19 +451,21 @@ class _Size(click.ParamType):
                    "folder's cadence].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder of snapshot CSVs to bring up to date [default: the bundled "
-                   "data/control_snapshots/deepstate/].")
+                   "data/control_snapshots/deepstate/, or isw/ for --source isw].")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Keep every raw response here, compressed (a rerun downloads nothing twice; "
                    "`mapkit compute CACHE/<source>` reproduces the figures offline).")
 @click.option("--base-url", help="Another address for a named source, e.g. "
-                                 "https://deepstatemap.live/api for 'deepstate' (a mirror, a "
-                                 "proxy, a test server).")
+                                 "https://deepstatemap.live/api for 'deepstate', the layer's "
+                                 "…/FeatureServer/<n> for 'isw' (a mirror, a proxy, a test "
+                                 "server).")
 @click.option("--force", is_flag=True,
               help="Write maps whose occupied area changed by more than --max-change.")
 @click.option("--dry-run", is_flag=True,
               help="Say what would be fetched; download no map and write nothing.")
 @click.option("--name", help="Source name written in every row [default: DeepStateMap for "
-                             "'deepstate' and 'mirror', else the folder's].")
+                             "'deepstate' and 'mirror', ISW/CTP for 'isw', else the "
+                             "folder's].")
 @click.option("--max-change", type=click.FloatRange(min=0), default=2.0, show_default=True,
               metavar="PERCENT",
               help="Largest change of the occupied area in Ukraine from the previous date "
@@ -504,6 +516,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     Examples:
       mapkit update
       mapkit update --source mirror --every day --out my_folder --cache ~/.cache/mapkit
+      mapkit update --source isw
       mapkit update --source "https://example.org/front_{date:%Y-%m-%d}.geojson" --out out/
     """
     from mapkit.constants import SNAPSHOTS_DIR
@@ -528,7 +541,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
     try:
         with client:
             summary = update_folder(
-                source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / "deepstate",
+                source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / source.series_folder,
                 since=since, until=until, every=every, cache_dir=cache_dir, force=force,
                 dry_run=dry_run, max_change=max_change, name=name, max_age=max_age,
                 levels=levels or None, progress=bar.update,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,17 @@ class Cell:
     @property
     def colour(self) -> str:
         return percent_colour(self.percent, self.partial)
+
+
+def status_of(cell: Cell, held: bool = True) -> str:
+    """"figure", "partial, no figure", "no data", or, on a date its series has no map for
+    (``held`` False: :meth:`Timeline.holds`), "no map": the ``status`` column of every CSV
+    mapkit writes, and of the viewer's tables."""
+    if not held:
+        return "no map"
+    if not cell.has_data:
+        return "no data"
+    return "partial, no figure" if cell.percent is None else "figure"
 
 
 @dataclass(frozen=True)
@@ -396,6 +408,7 @@ def build_timeline(
     source: str | None = None,
     latest_only: bool = False,
     gaps: bool = False,
+    gap_days: Iterable[dt.date] = (),
     level: str | Level | None = None,
 ) -> Timeline:
     """Pick the series and dates to show from validated snapshots (``load_snapshots``).
@@ -411,7 +424,10 @@ def build_timeline(
     closed range; neither keeps every date of the series, or only the latest when
     ``latest_only`` (the default of one-date formats). ``gaps`` adds, to a timeline of many
     dates, the first day of each gap of the series within the range: a frame that says "no map"
-    (:meth:`Timeline.notice`) instead of the map before it standing in for the gap.
+    (:meth:`Timeline.notice`) instead of the map before it standing in for the gap; and those of
+    ``gap_days`` that fall in a gap within the range (the viewer gives the days other series
+    have maps for, so its slider stops there and a reader can switch to such a series on
+    that very day).
     """
     if date is not None and (date_from is not None or date_to is not None):
         raise FiguresError("give either a date, or a from/to range, not both")
@@ -464,8 +480,10 @@ def build_timeline(
             dates = dates[-1:]
         elif gaps:
             low, high = start or dates[0], end or dates[-1]
-            dates = sorted({*dates, *(max(gap.first, low) for gap in coverage.gaps
-                                      if gap.first <= high and gap.last >= low)})
+            inside = [gap for gap in coverage.gaps if gap.first <= high and gap.last >= low]
+            dates = sorted({*dates, *(max(gap.first, low) for gap in inside),
+                            *(day for day in gap_days if low <= day <= high
+                              and any(day in gap for gap in inside))})
 
     history = _history_by_region(rows[pd.to_datetime(rows["date"]).dt.date <= dates[-1]])
     cells = []

@@ -42,11 +42,15 @@ def change_over(timeline: Timeline, code: str, day: dt.date,
     it is measured from: its figure on ``day`` less its figure on ``day`` − ``days``, each the
     one the series vouches for on that day (:meth:`Timeline.figure_on`: the latest on or
     before it while it still stands; a figure older than ``day`` − ``days`` counts only
-    within its series' cadence). None when the series has no figure standing on either day:
-    no change is computed across a gap."""
+    within its series' cadence). None when the series has no figure standing on either day
+    (no change is computed across a gap), or when both days show the same figure (a figure
+    that stands for years, such as the 2015 line: ±0 would be no measurement, only the
+    absence of one)."""
     now = timeline.figure_on(code, day)
     then = timeline.figure_on(code, day - dt.timedelta(days=days))
     if now.area_km2 is None or then.area_km2 is None or then.as_of is None:
+        return None
+    if then.as_of == now.as_of:
         return None
     return round(now.area_km2 - then.area_km2, 1), then.as_of
 

@@ -10,9 +10,11 @@ of :data:`COLUMNS`. One series (source) at a time: by default the densest comput
 1 January to 1 January. A boundary's figures are those of the latest snapshot on or before it —
 a snapshot dated D being the map at the end of day D (docs/methodology.md, "Dates"), so a month
 measures from the end of its 1st to the end of the next month's 1st, as DeepStateMap does.
-No figure is made up: a boundary has none when the series has no snapshot on or before it, or
-when its latest one is older than the period is long (a snapshot from 2014 says nothing about
-2018); a period missing a figure at either boundary has no change.
+No figure is made up: a boundary has none when the series has no snapshot on or before it, when
+its latest one is older than the period is long (a snapshot from 2014 says nothing about 2018),
+or when it no longer stands on it (its series' cadence and breaks: :mod:`mapkit.cadence`;
+DeepStateMap's map of 23 February 2022 says nothing about 1 March 2022); a period missing a
+figure at either boundary has no change.
 
 **To date.** The period holding the series' newest snapshot is not over: it is measured to that
 snapshot instead (``period_end`` is its date, ``complete`` is False, the table says "to date").
@@ -219,7 +221,7 @@ def changes(snapshots: pd.DataFrame | str | Path | Iterable[str | Path] | None =
                            group["percent"].to_numpy(dtype=float))
         km2_at, percent_at = _at_boundaries(
             group_days, [group["area_km2"].to_numpy(dtype=float), percent], points, last,
-            staleness)
+            staleness, _stands_until(group))
         change = np.round(km2_at[1:] - km2_at[:-1], 1)
         since, kind = _largest_since_by_kind(change)
         known = np.flatnonzero(~np.isnan(change))
@@ -323,23 +325,38 @@ def _periods(first: dt.date, last: dt.date, period: str) -> tuple[list[dt.date],
 
 
 def _at_boundaries(days: np.ndarray, values: list[np.ndarray], bounds: np.ndarray,
-                   last: dt.date, staleness: dt.timedelta) -> list[np.ndarray]:
+                   last: dt.date, staleness: dt.timedelta,
+                   until: np.ndarray | None = None) -> list[np.ndarray]:
     """Each of ``values`` (one per snapshot ``days``, sorted) at each boundary: the latest on
-    or before it; NaN where there is none, it is older than ``staleness``, or the boundary is
-    after ``last``."""
+    or before it; NaN where there is none, it is older than ``staleness``, the boundary is
+    after ``last``, or (``until``: the last day each snapshot's figure stands, its series'
+    cadence: :mod:`mapkit.cadence`) the figure no longer stands on the boundary — a gap of
+    the series is no figure, never the one before it."""
     at = np.searchsorted(days, bounds, side="right") - 1
     known = (at >= 0) & (bounds <= np.datetime64(last, "D"))
     age = bounds - days[np.maximum(at, 0)]
     known &= age <= np.timedelta64(staleness.days, "D")
+    if until is not None:
+        known &= until[np.maximum(at, 0)] >= bounds
     return [np.where(known, value[np.maximum(at, 0)], np.nan) for value in values]
 
 
+def _stands_until(group: pd.DataFrame) -> np.ndarray | None:
+    """The last day each snapshot row's figure stands (the column ``stands_until`` that
+    :func:`mapkit.snapshots.load_snapshots` gives every row), or None for a frame without it."""
+    if "stands_until" not in group or group["stands_until"].isna().any():
+        return None
+    return pd.to_datetime(group["stands_until"]).to_numpy().astype("datetime64[D]")
+
+
 def series_changes(days, km2, *, period: str = "month", last: dt.date | None = None,
-                   first: dt.date | None = None) -> list[tuple[dt.date, dt.date, float]]:
+                   first: dt.date | None = None,
+                   until=None) -> list[tuple[dt.date, dt.date, float]]:
     """(period start, period end, change in km²; NaN: no figure) for one series of figures
-    (``days`` ascending, ``km2`` NaN where a snapshot has none), by the rules of
-    :func:`changes`, for the periods from the one holding ``first`` (default: the first day)
-    to the one holding ``last`` (default: the last day). What the change charts draw."""
+    (``days`` ascending, ``km2`` NaN where a snapshot has none, ``until`` the last day each
+    figure stands), by the rules of :func:`changes`, for the periods from the one holding
+    ``first`` (default: the first day) to the one holding ``last`` (default: the last day).
+    What the change charts draw."""
     if not len(days):
         return []
     last = last or days[-1]
@@ -348,7 +365,8 @@ def series_changes(days, km2, *, period: str = "month", last: dt.date | None = N
         bounds = [b for b in bounds if _next(b, period) > first] or bounds[-1:]
     (at,) = _at_boundaries(np.array(days, dtype="datetime64[D]"), [np.asarray(km2, float)],
                            np.array(bounds, dtype="datetime64[D]"), last,
-                           dt.timedelta(days=PERIODS[period]))
+                           dt.timedelta(days=PERIODS[period]),
+                           None if until is None else np.array(until, dtype="datetime64[D]"))
     change = np.round(at[1:] - at[:-1], 1)
     return [(bounds[i], bounds[i + 1], float(change[i])) for i in range(len(bounds) - 1)]
 
@@ -507,6 +525,7 @@ def _terminal_table(table: pd.DataFrame, cells: list[list[str]]) -> str:
                   f"{period} under way is measured to the newest snapshot (to date).",
               "largest_since: the last earlier " + period + " with a larger gain (or a larger "
               "loss); \"largest\": none earlier. no figure: no snapshot within a " + period +
-              " before the boundary. UA: Ukraine as a whole (polygons as drawn, % of 603,628 "
+              " before the boundary, or its series no longer vouches for the latest (its "
+              "series.toml: a gap). UA: Ukraine as a whole (polygons as drawn, % of 603,628 "
               "km²)."]
     return "\n".join(lines) + "\n"

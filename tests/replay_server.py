@@ -9,7 +9,15 @@
   ``/data/deepstatemap_data_YYYYMMDD.geojson`` serves ``YYYY-MM-DD.geojson``; 404 otherwise;
   and under their own names, ``/files/YYYY-MM-DD.geojson``, for a URL template.
 
-A test chooses which files are served (``raw``, ``daily``) and queues faults for a path
+- ``../shared/isw/`` in the shape of ISW/CTP's ArcGIS feature layer (:class:`ArcgisLayer`, at
+  :data:`ISW_LAYER_PATH`): ``?f=json`` its description (``editingInfo.lastEditDate`` the time a
+  test gives), ``/query?…returnCountOnly=true`` its count, ``/query?f=geojson&…&resultOffset=K
+  &resultRecordCount=N`` a page of a real file's features — at most ``limit`` of them, with
+  ``exceededTransferLimit: true`` (under ``properties`` as ArcGIS Online writes it, or at the
+  top) while more follow. A fault may be queued for ``"layer"``, ``"count"`` or ``"page@K"``
+  (the page at offset K) whatever the rest of the query says.
+
+A test chooses which files are served (``raw``, ``daily``, ``layer``) and queues faults for a path
 (:meth:`ReplayServer.fault`): an HTTP status with headers (a redirect, a Retry-After), a
 truncated body, a delay, another body, or a dropped connection — and what a hostile server
 does: headers or a body sent a byte at a time (slow-loris), a body that never ends, a gzip bomb,
@@ -28,6 +36,7 @@ import re
 import socket
 import threading
 import time
+import urllib.parse
 import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -36,6 +45,9 @@ from pathlib import Path
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "deepstate"
 RAW = SHARED / "raw"
 DAILY = SHARED / "daily"
+ISW_FILES = SHARED.parent / "isw"
+#: Where ISW/CTP's assessed-control layer is served (the path of ArcGIS's own address).
+ISW_LAYER_PATH = "/arcgis/rest/services/VIEW_RussiaCoTinUkraine_V3/FeatureServer/49"
 
 
 def dump_time(path: Path) -> dt.datetime:
@@ -75,6 +87,75 @@ def gzip_bomb(size: int) -> bytes:
 
 
 @dataclass
+class ArcgisLayer:
+    """A feature layer as ArcGIS serves it: a real file's features (each with an ``id``, an
+    ``OBJECTID`` and an ``EditDate``, its copy's ``layer`` property removed: ArcGIS's features
+    have none), the time its data was last edited, the most features one answer holds
+    (``limit``, the server's transfer limit) and where ``exceededTransferLimit`` is written
+    (``flag``: "properties" or "top"). ``forever`` makes its paging go wrong for ever:
+    "repeat" (every page is the first), "empty" (past the end, pages without features still
+    say more follow), "new" (every page holds features never seen)."""
+
+    features: list[dict]
+    edited: dt.datetime
+    limit: int = 2
+    flag: str = "properties"
+    forever: str | None = None
+    name: str = "Assessed Russian-controlled Ukrainian Territory"
+
+    @classmethod
+    def from_file(cls, path: Path, edited: dt.datetime, **options) -> ArcgisLayer:
+        document = json.loads(path.read_bytes())
+        features = []
+        for number, feature in enumerate(document["features"], start=1):
+            properties = {k: v for k, v in (feature.get("properties") or {}).items()
+                          if k != "layer"}
+            properties.update(OBJECTID=number, EditDate=edited_ms(edited))
+            features.append({"type": "Feature", "id": number, "geometry": feature["geometry"],
+                             "properties": properties})
+        return cls(features, edited, **options)
+
+    def description(self, edited: dt.datetime | None = None) -> bytes:
+        edited_at = edited_ms(edited or self.edited)
+        return json.dumps({
+            "currentVersion": 11.3, "id": 49, "name": self.name, "type": "Feature Layer",
+            "copyrightText": "Institute for the Study of War and American Enterprise "
+                             "Institute's Critical Threats Project",
+            "editingInfo": {"lastEditDate": edited_at, "schemaLastEditDate": edited_at,
+                            "dataLastEditDate": edited_at},
+            "editFieldsInfo": {"editDateField": "EditDate"},
+            "objectIdField": "OBJECTID", "maxRecordCount": self.limit,
+            "supportedQueryFormats": "JSON, geoJSON, PBF"}).encode()
+
+    def query(self, params: dict[str, str]) -> tuple[int, bytes]:
+        if params.get("returnCountOnly") == "true":
+            return 200, json.dumps({"count": len(self.features)}).encode()
+        if params.get("f") != "geojson":
+            return 200, b'{"error": {"code": 400, "message": "Invalid format"}}'
+        offset = int(params.get("resultOffset", 0))
+        size = min(int(params.get("resultRecordCount", self.limit)), self.limit)
+        page = self.features[offset:offset + size]
+        more = offset + len(page) < len(self.features)
+        if self.forever == "repeat":
+            page, more = self.features[:size], True
+        elif self.forever == "empty":
+            more = True
+        elif self.forever == "new":
+            page = [{**f, "id": offset + n + 1000} for n, f in enumerate(self.features[:size])]
+            more = True
+        document = {"type": "FeatureCollection", "features": page}
+        if more and self.flag == "top":
+            document["exceededTransferLimit"] = True
+        elif more:
+            document["properties"] = {"exceededTransferLimit": True}
+        return 200, json.dumps(document).encode()
+
+
+def edited_ms(when: dt.datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+@dataclass
 class Request:
     path: str
     time: float
@@ -86,9 +167,11 @@ class Request:
 class ReplayServer:
     """The server's state; see the module docstring. ``url`` is its address."""
 
-    def __init__(self, raw: list[Path] | None = None, daily: list[Path] | None = None):
+    def __init__(self, raw: list[Path] | None = None, daily: list[Path] | None = None,
+                 layer: ArcgisLayer | None = None):
         self.raw: list[Path] = list(raw or [])
         self.daily: list[Path] = list(daily or [])
+        self.layer = layer
         self.areas: dict[int, bytes] = {}
         self.replacements: dict[str, bytes] = {}  # path -> body served instead, every time
         self.delay: dict[str, float] = {}  # path -> delay before every answer
@@ -130,6 +213,24 @@ class ReplayServer:
     def paths(self, prefix: str = "") -> list[str]:
         return [r.path for r in self.requests if r.path.startswith(prefix)]
 
+    @property
+    def isw(self) -> str:
+        """The address of the replayed ISW/CTP layer (``--base-url`` of ``--source isw``)."""
+        return self.url + ISW_LAYER_PATH
+
+    @staticmethod
+    def fault_key(path: str) -> str | None:
+        """The key a fault for the ArcGIS layer is queued under: "layer", "count", "page@K"."""
+        base, _, query = path.partition("?")
+        params = dict(urllib.parse.parse_qsl(query))
+        if base == ISW_LAYER_PATH:
+            return "layer"
+        if base == ISW_LAYER_PATH + "/query":
+            if params.get("returnCountOnly") == "true":
+                return "count"
+            return f"page@{params.get('resultOffset', 0)}"
+        return None
+
     # --- the answers ------------------------------------------------------------------------
 
     def history(self) -> list[dict]:
@@ -142,6 +243,11 @@ class ReplayServer:
     def answer(self, path: str) -> tuple[int, bytes]:
         if path in self.replacements:
             return 200, self.replacements[path]
+        key = self.fault_key(path)
+        if key is not None and self.layer is not None:
+            if key == "layer":
+                return 200, self.layer.description()
+            return self.layer.query(dict(urllib.parse.parse_qsl(path.partition("?")[2])))
         if path == "/api/history/public":
             return 200, json.dumps(self.history()).encode()
         if path == "/api/history/last" and self.raw:
@@ -195,7 +301,8 @@ def _handler(server: ReplayServer):
             request = Request(self.path, time.monotonic(), dict(self.headers.items()))
             with server._lock:
                 server.requests.append(request)
-                queue = server.faults.get(self.path)
+                queue = server.faults.get(self.path) or server.faults.get(
+                    server.fault_key(self.path))
                 fault = queue.popleft() if queue else None
             delay = server.delay.get(self.path, 0.0) + (fault.delay if fault else 0.0)
             if delay:

@@ -314,3 +314,13 @@ def test_each_series_says_where_it_has_maps_and_which_other_has_a_date(two_serie
     assert series_holding(snapshots, "2022-03-15") == ["Daily desk"]
     assert series_holding(snapshots, "2022-02-25") == ["Weekly desk"]
     assert series_holding(snapshots, "2022-03-20") == []
+
+
+def test_a_figure_that_stands_for_years_is_not_a_change_of_zero(bundled):
+    """Mid-2020 shows the 2015 line, which stands by its series' exception: there is no
+    figure of 30 days before other than the same one, so no change is claimed ("±0 km²")."""
+    timeline = build_timeline(bundled)
+    text = headline_text(timeline, dt.date(2020, 6, 15))
+    assert text.startswith("Russia controls 7.2 % of Ukraine")
+    assert "km² in the 30 days" not in text
+    assert "+" in headline_text(timeline, dt.date(2025, 6, 1)).split("·")[1]  # weekly: measured

@@ -548,7 +548,7 @@ def test_a_url_template_is_a_source_and_404_means_no_file_that_day(replay, tmp_p
 def test_usage_errors_exit_2_and_say_what_to_do(tmp_path):
     unknown = update("--source", "nowhere", "--out", tmp_path / "out")
     assert unknown.exit_code == 2
-    assert "'nowhere' is not a source name (deepstate, mirror), an http(s) URL" in \
+    assert "'nowhere' is not a source name (deepstate, mirror, isw), an http(s) URL" in \
         unknown.output
     backwards = update("--since", "2025-07-01", "--until", "2025-06-01", "--out", tmp_path)
     assert backwards.exit_code == 2 and "--since 2025-07-01 is after --until 2025-06-01" in \

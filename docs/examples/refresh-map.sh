@@ -5,8 +5,8 @@
 #
 # Options go to `mapkit update` (e.g. --source mirror).
 # MAPKIT_HOME is a checkout of mapkit with its virtualenv in .venv (`python3 run.py mapkit
-# --version` makes it); the bundled folder data/control_snapshots/deepstate/ is brought up to date
-# in place. The embed is written even when some dates were rejected (the others are in it);
+# --version` makes it); the bundled folder data/control_snapshots/deepstate/ (isw/ with --source
+# isw) is brought up to date in place. The embed is written even when some dates were rejected (the others are in it);
 # the script then exits with mapkit update's code, so cron mails and systemd marks the failure:
 # 0 up to date, 1 some dates rejected (see the output), 2 bad usage, 3 no network, 4 the source
 # is stale (nothing new for more than --max-age days), 5 the folder or cache cannot be written.

@@ -18,6 +18,7 @@
   (:func:`~mapkit.ingest.runner.compute_timeline`, behind ``mapkit compute``).
 - :mod:`~mapkit.ingest.update` — a folder of snapshots brought up to date from a source
   (:func:`~mapkit.ingest.update.update_folder`, behind ``mapkit update``): the sources in
-  :mod:`~mapkit.ingest.fetchers`, over the HTTP client of :mod:`~mapkit.ingest.http`; each new
-  map computed by ``day``, as ``mapkit compute`` does.
+  :mod:`~mapkit.ingest.fetchers` (ISW/CTP's ArcGIS layer read by :mod:`~mapkit.ingest.arcgis`),
+  over the HTTP client of :mod:`~mapkit.ingest.http`; each new map computed by ``day``, as
+  ``mapkit compute`` does.
 """

@@ -12,15 +12,18 @@ a URL template or a folder works too (:func:`open_source`):
 - ``mirror`` — daily occupied-area files by URL template, DeepStateMap's daily format; a 404
   means no file that day, so dates are probed rather than listed (the newest file first, in a
   few requests: :class:`UrlTemplate`).
+- ``isw`` — ISW/CTP's assessed-control layer, a public ArcGIS feature layer that holds the
+  current assessment only (:class:`IswLayer`): each run takes the layer as it is, read page by
+  page (:mod:`mapkit.ingest.arcgis`), as the map of the day (UTC) it was last edited.
 - a URL template (``https://host/{date:%Y%m%d}.geojson``), a URL, a folder or a file of
   GeoJSON / GeoPackage: every polygon counts as occupied, as in ``mapkit compute``.
 
 The date a map shows is decided by the importer's rule (:func:`date_shown`; a URL template
 learns from its newest file whether its files are DeepStateMap's daily format, a folder reads
 each file's first bytes), so ``mapkit update`` from any source and ``mapkit compute`` over the
-same files give the same dates. Files recognised as DeepStateMap's are credited to it, with its
-licence notice (:meth:`Source.recognise`). Raw responses can be kept compressed in a cache
-(:class:`ResponseCache`) that ``mapkit compute`` reads as it is.
+same files give the same dates. Files recognised as DeepStateMap's or ISW/CTP's are credited to
+their maker, with its notice (:meth:`Source.recognise`). Raw responses can be kept compressed
+in a cache (:class:`ResponseCache`) that ``mapkit compute`` reads as it is.
 """
 
 from __future__ import annotations
@@ -38,14 +41,16 @@ from pathlib import Path
 import orjson
 
 from mapkit.files import write_atomically
+from mapkit.ingest.arcgis import FeatureLayer, LayerInfo
 from mapkit.ingest.http import FetchError, HttpClient, NotFound, Unauthorized
 from mapkit.ingest.importers import (
+    ISW,
     date_from_filename,
     snapshot_date_from_filename,
     snapshot_date_from_name,
 )
 
-__all__ = ["SOURCES", "Candidate", "DeepStateApi", "Folder", "Listing", "OwnAreas",
+__all__ = ["SOURCES", "Candidate", "DeepStateApi", "Folder", "IswLayer", "Listing", "OwnAreas",
            "ResponseCache", "Source", "SourceSpecError", "UrlTemplate", "date_shown",
            "open_source"]
 
@@ -54,6 +59,16 @@ DEEPSTATE = "DeepStateMap"
 DEEPSTATE_NOTICE = (
     "DeepStateMap's licence (https://deepstatemap.live/license-en.html) limits who may use its "
     "API and data: check that it allows your use before publishing, and credit \"DeepStateMap\".")
+#: What ``mapkit update --source isw`` (or any source of ISW/CTP's files) says once to a new
+#: user: what is known of ISW's terms, and that it is known only as others quote it.
+ISW_NOTICE = (
+    "ISW/CTP's layer is the Institute for the Study of War's. As others quote them (mapkit has "
+    "not read them itself), ISW's Fair Use and Attribution Policy "
+    "(https://www.understandingwar.org/fair-use-and-attribution-policy/) requires ISW's prior "
+    "written permission to incorporate its materials into other datasets, mapping platforms or "
+    "analytic products, and the layer's ArcGIS item says its geodata may not be used without "
+    "ISW's written consent: read both, and have ISW's permission for your use before fetching "
+    "the layer or publishing figures from it; credit \"ISW/CTP\".")
 
 
 class SourceSpecError(ValueError):
@@ -130,6 +145,9 @@ class Source:
     #: Whether :meth:`available` reads a file to tell whose maps they are
     #: (:meth:`recognise`), so that a missing ``--name`` may still be found.
     may_recognise: bool = False
+    #: The bundled folder (under ``data/control_snapshots/``) brought up to date without
+    #: ``--out``.
+    series_folder: str = "deepstate"
 
     def __init__(self, label: str):
         self.label = label
@@ -143,11 +161,12 @@ class Source:
 
     def recognise(self, maker: str | None) -> None:
         """The maps turned out to be ``maker``'s (:func:`mapkit.ingest.importers.made_by`):
-        DeepStateMap's data is credited to it and carries its licence notice, from whatever
-        address it comes."""
-        if maker == DEEPSTATE:
-            self.row_source = self.row_source or DEEPSTATE
-            self.notice = DEEPSTATE_NOTICE
+        DeepStateMap's and ISW/CTP's data is credited to its maker and carries its notice,
+        from whatever address it comes."""
+        notices = {DEEPSTATE: DEEPSTATE_NOTICE, ISW: ISW_NOTICE}
+        if maker in notices:
+            self.row_source = self.row_source or maker
+            self.notice = notices[maker]
 
     def fetch(self, candidate: Candidate) -> bytes:
         raise NotImplementedError
@@ -643,12 +662,112 @@ class Folder(Source):
         return candidate.path.read_bytes()
 
 
+# --- ISW/CTP's assessed-control layer -----------------------------------------------------------
+
+
+class IswLayer(Source):
+    """ISW/CTP's assessed-control layer: a public ArcGIS feature layer that holds the current
+    assessment only, no history (:mod:`mapkit.ingest.arcgis` reads it).
+
+    **Its date.** The layer does not say which day's assessment it shows; its metadata says
+    when its data was last edited (``editingInfo.dataLastEditDate``, else ``lastEditDate``).
+    Each run takes the layer as it is, as the map of that edit's day (UTC) — the day ISW/CTP
+    last changed it, never the day of the run (a layer left unedited for a week is a week old,
+    and ``--max-age`` says so). Its files are not DeepStateMap's daily files: no day's shift.
+    The listing offers that one map when its day is inside the dates asked for; after the
+    pages are read the metadata is read again, and a layer edited meanwhile, or whose features
+    say they were edited on a later day, is not taken (:meth:`fetch`).
+
+    The map is written as one GeoJSON FeatureCollection named by the edit's time
+    (``2026-09-11T054324Z.geojson``: the cache keeps one per edit), each polygon's
+    ``properties.layer`` naming ISW's layer (:data:`LAYER`) so that ``mapkit compute`` of the
+    cached file credits ISW/CTP as this source does."""
+
+    DEFAULT_BASE = ("https://services5.arcgis.com/SaBe5HMtmnbqSWlu/arcgis/rest/services/"
+                    "VIEW_RussiaCoTinUkraine_V3/FeatureServer/49")
+    #: ``properties.layer`` written on every feature that has none: the importer recognises
+    #: ISW/CTP's assessed-control layer by it (:func:`mapkit.ingest.importers.is_isw_format`).
+    LAYER = "VIEW_RussiaCoTinUkraine_V3 (assessed Russian control of terrain)"
+    row_source = ISW
+    notice = ISW_NOTICE
+    cache_key = "isw"
+    series_folder = "isw"
+
+    def __init__(self, base_url: str | None, client: HttpClient):
+        self.layer = FeatureLayer(base_url or self.DEFAULT_BASE, client)
+        self.client = client
+        self.cache_key = ("isw" if self.layer.url == self.DEFAULT_BASE
+                          else cache_folder_name(self.layer.url, "isw"))
+        self._info: LayerInfo | None = None  # as the listing read it
+        super().__init__(f"ISW/CTP's layer at {self.layer.url}")
+
+    def example_url(self) -> str:
+        return self.layer.info_url()
+
+    def available(self, since: dt.date | None, until: dt.date, *, look: bool = True
+                  ) -> Listing:
+        info = self._info = self.layer.info()
+        if info.edited is None:
+            raise FetchError(self.layer.info_url(), "the layer's description gives no "
+                             "editingInfo.lastEditDate: it does not say when its map was last "
+                             "changed, so the map cannot be dated")
+        day = info.edited.date()
+        candidate = Candidate(date=day, name=f"{info.edited:%Y-%m-%dT%H%M%SZ}.geojson",
+                              url=self.layer.url, created=info.edited, description=info.name)
+        said = (f"ISW/CTP's layer holds one map, last edited {info.edited:%Y-%m-%d %H:%M} UTC "
+                f"(the map of {day})")
+        if since is not None and day < since:
+            return Listing([], [f"{said}; it is before the dates asked for ({since} … "
+                                f"{until}): nothing new"], newest=day)
+        if day > until:
+            return Listing([], [f"{said}; it is after the dates asked for (up to {until}): "
+                                "a later run takes it"], newest=day)
+        return Listing([candidate], newest=day)
+
+    def fetch(self, candidate: Candidate) -> bytes:
+        info = self._info or self.layer.info()
+        count = self.layer.count()
+        if count == 0:
+            raise FetchError(self.layer.count_url(), "the layer has no features (it counts "
+                             "0): an empty map is never written")
+        features, crs = self.layer.features(info, count)
+        again = self.layer.info()
+        if again.edited != info.edited:
+            raise FetchError(self.layer.info_url(), f"the layer was edited while it was read "
+                             f"(last edited {info.edited:%Y-%m-%d %H:%M:%S} UTC, then "
+                             f"{_utc(again.edited)}): run again")
+        newest = FeatureLayer.last_feature_edit(features, info)
+        if newest is not None and newest.date() > info.edited.date():
+            raise FetchError(self.layer.info_url(), f"a feature was edited {_utc(newest)}, "
+                             f"after the layer's last edit ({_utc(info.edited)}) that dates "
+                             "its map: the layer's description is behind; run again later")
+        for feature in features:
+            properties = feature.get("properties")
+            if not isinstance(properties, dict):
+                properties = feature["properties"] = {}
+            if not isinstance(properties.get("layer"), str) or not properties["layer"].strip():
+                properties["layer"] = self.LAYER
+        document = {"type": "FeatureCollection", "features": features}
+        if crs is not None:
+            document["crs"] = crs
+        return orjson.dumps(document)
+
+    def origin(self, candidate: Candidate) -> str:
+        edited = f", last edited {_utc(candidate.created)}" if candidate.created else ""
+        return f"{candidate.name} ({self.label}{edited})"
+
+
+def _utc(when: dt.datetime | None) -> str:
+    return f"{when:%Y-%m-%d %H:%M:%S} UTC" if when is not None else "no edit time"
+
+
 #: Named sources: name → (class, what it is).
 SOURCES: dict[str, tuple[type[Source], str]] = {
     "deepstate": (DeepStateApi, "DeepStateMap's API (one map per UTC day, the day's last "
                                 "update)"),
     "mirror": (DailyMirror, "a mirror of DeepStateMap's daily occupied-area files "
                             "(deepstatemap_data_YYYYMMDD.geojson)"),
+    "isw": (IswLayer, "ISW/CTP's assessed-control layer (ArcGIS), as last edited"),
 }
 
 

@@ -114,6 +114,7 @@ def render_export(
     progress: Progress | None = None,
     frames: int | None = None,
     seconds: float | None = None,
+    compare: str | None = None,
     level: str | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
@@ -153,6 +154,9 @@ def render_export(
     frames, seconds:
         An animation's (gif's) number of frames and length, spread evenly over its dates by
         time (default 60 frames in 12 seconds: :func:`mapkit.publish.static.gif_schedule`).
+    compare:
+        Another series: the CSV is then the two side by side, region by region, with the
+        difference (:func:`mapkit.series_comparison.compare_series`; csv only).
     level:
         The level the snapshots are figures of (default: the one they were loaded at,
         ``snapshots.attrs["level"]``, else the oblasts); a format that cannot be made at it
@@ -175,6 +179,9 @@ def render_export(
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
+    if compare is not None:
+        return _comparison(fmt, snapshots, compare, source=source, date=date,
+                           date_from=date_from, date_to=date_to, generated_at=generated_at)
     try:
         instead_of = None
         if date is not None and date_from is None and date_to is None:
@@ -196,6 +203,25 @@ def render_export(
     if export_format.animated:
         texts.update(frames=frames, seconds=seconds)
     return export_format.render(timeline, provenance, texts, progress)
+
+
+def _comparison(fmt: str, snapshots: pd.DataFrame, other: str, *, source: str | None,
+                date, date_from, date_to, generated_at: dt.datetime | None) -> bytes:
+    """Two series side by side as CSV (``--compare``)."""
+    from mapkit.publish.csv_table import render_comparison_csv
+    from mapkit.series_comparison import compare_series
+
+    if fmt != "csv":
+        raise ExportInputError(f"--compare puts two series side by side in a table: use "
+                               f"--format csv, not {fmt}")
+    try:
+        table = compare_series(snapshots, other, source=source, date=date, date_from=date_from,
+                               date_to=date_to)
+        timeline = build_timeline(snapshots, source=table.attrs["series_a"], latest_only=True)
+    except FiguresError as error:
+        raise ExportInputError(str(error)) from error
+    provenance = Provenance.of(timeline, generated_at)
+    return render_comparison_csv(table, provenance)
 
 
 def check_export_target(out: str | Path, snapshot_inputs: list[str | Path] | None = None,

@@ -48,6 +48,12 @@ def series_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def computed_series(_frame: pd.DataFrame, key: tuple) -> list[str]:
+    """The series with computed figures (:func:`map_data.computed_series`)."""
+    return map_data.computed_series(_frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]:
     """How the source choice names each series (:func:`map_data.series_labels`)."""
     return map_data.series_labels(_frame, lang)
@@ -56,16 +62,47 @@ def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]
 @st.cache_resource(show_spinner=False, max_entries=32)
 def percent_data(_frame: pd.DataFrame, key: tuple, source: str | None,
                  lang: str) -> tuple[dict, str]:
-    data = map_data.percent_map_data(_frame, source, lang)
+    data = map_data.percent_map_data(_frame, source, lang,
+                                     timeline=timeline_of(_frame, key, source))
     return data, map_data.data_id(data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
-    """Every date's figures, built once: the table under the map reads the shown date's."""
-    from mapkit.figures import build_timeline
+    """Every date's figures as the map has them (:func:`map_data.viewer_timeline`: its gaps
+    too), built once: the table under the map reads the shown date's."""
+    return map_data.viewer_timeline(_frame, source)
 
-    return build_timeline(_frame, source=source)
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def coverage_of(_frame: pd.DataFrame, key: tuple):
+    """Where each series has maps (:func:`mapkit.figures.series_coverage`)."""
+    from mapkit.figures import series_coverage
+
+    return series_coverage(_frame)
+
+
+def gap_at(_frame: pd.DataFrame, key: tuple, source: str | None, date: str):
+    """(timeline, date index, the series to offer) for :func:`map_data.gap_text`, on a date of
+    the series' timeline it has no map for."""
+    timeline = timeline_of(_frame, key, source)
+    index = timeline.dates.index(pd.Timestamp(date).date())
+    return timeline, index, map_data.switch_target(timeline, index, coverage_of(_frame, key))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def series_comparison(_frame: pd.DataFrame, key: tuple, source: str | None, other: str,
+                      lang: str) -> tuple[pd.DataFrame, dict, str]:
+    """"Compare series": the two side by side on every day either has a map of its own
+    (:func:`mapkit.series_comparison.compare_series`), and the map's frames of it."""
+    from mapkit.series_comparison import compare_series
+
+    coverage = coverage_of(_frame, key)
+    name = source if source is not None else default_series(_frame)
+    maps = [day for series in (name, other) for day in coverage[series].maps]
+    table = compare_series(_frame, other, source=name, date_from=min(maps), date_to=max(maps))
+    data = map_data.series_compare_data(table, coverage, lang)
+    return table, data, map_data.data_id(data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
