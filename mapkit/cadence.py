@@ -280,8 +280,8 @@ def stand_columns(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo],
     days = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
     names = (frame["series"] if series is None else series).astype(str).to_numpy()
     regions = frame["region"].astype(str).to_numpy()
-    at, unique = pd.factorize(regions)
-    if any(len(code) > 6 for code in unique):  # a finer level's units: by their oblasts
+    if len(frame) and frame["region"].astype(str).str.len().max() > 6:  # a finer level's
+        at, unique = pd.factorize(regions)  # units: by their oblasts
         regions = np.asarray(oblasts_of(unique), dtype=object)[at]
     until = days + np.timedelta64(DEFAULT_STANDS_DAYS, "D")
     note = np.full(len(frame), None, dtype=object)

@@ -298,6 +298,7 @@ class _FileMemo:
     contesteds: dict = field(default_factory=dict)
     suggestions_left: int = SUGGESTED_NAMES_PER_FILE
     level: str = DEFAULT_LEVEL
+    _level: Level | None = None
 
     def region(self, text: str) -> tuple[str | None, str | None, str | None]:
         """(code, note, error) for a region cell: the note says how a spelling that is not a
@@ -305,8 +306,12 @@ class _FileMemo:
         found = self.regions.get(text)
         if found is not None:
             return found
-        level = get_level(self.level)
+        level = self._level or get_level(self.level)
+        self._level = level
         unit = level.get(text)
+        if unit is not None and unit.code == text:  # a code, as computed files write them
+            found = self.regions[text] = (text, None, None)
+            return found
         error = None
         if unit is None:
             matches = level.match(text)
@@ -579,8 +584,10 @@ def _implied_zeros(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
+    if not lists_units_above_zero(level):
+        return frame.iloc[:0]
     is_marker = ((frame["region"] == COUNTRY.code) & (frame["method"] == "computed")).to_numpy()
-    if not is_marker.any() or not lists_units_above_zero(level):
+    if not is_marker.any():
         return frame.iloc[:0]
     codes = get_level(level).codes
     markers = frame[is_marker]
@@ -625,9 +632,10 @@ def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None,
         frame[column] = frame[column].astype(float)
     frame["partial"] = frame["partial"].astype(bool)
     frame["line"] = frame["line"].astype(int)
-    implied = _implied_zeros(frame, level)
-    if len(implied):
-        frame = pd.concat([frame, implied], ignore_index=True)
+    if lists_units_above_zero(level):
+        implied = _implied_zeros(frame, level)
+        if len(implied):
+            frame = pd.concat([frame, implied], ignore_index=True)
     for column, values in stand_columns(frame, series or {}).items():
         frame[column] = values
     frame = frame.sort_values(["date", "source", "region"]).reset_index(drop=True)
@@ -678,7 +686,7 @@ def snapshot_files(paths: Iterable[str | Path] | None = None, level: str | None 
         return files, problems
     name = get_level(level).name
     named = {Path(p).resolve() for p in paths if Path(p).is_file()}
-    kept = [f for f in files if f.resolve() in named or file_level(f) == name]
+    kept = [f for f in files if file_level(f) == name or (named and f.resolve() in named)]
     for item in paths:
         if Path(item).is_dir() and file_level(Path(item) / "x.csv") not in (name, DEFAULT_LEVEL):
             problems.append(Problem(str(item), None, (
