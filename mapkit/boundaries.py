@@ -46,15 +46,24 @@ def _read(path: Path, level_name: str = DEFAULT_LEVEL) -> gpd.GeoDataFrame:
         what = ("the 27 ISO 3166-2:UA codes" if level.name == DEFAULT_LEVEL
                 else f"the {len(expected):,} {level.plural}' codes of {level.table_path.name}")
         raise BoundaryError(
-            f"{path}: expected {what} once each; missing "
-            f"{sorted(expected - found)[:5] or 'none'}, unexpected "
-            f"{sorted(found - expected)[:5] or 'none'}, {len(frame)} features.")
+            f"{path}: expected {what} once each; missing {_listed(expected - found)}, "
+            f"unexpected {_listed(found - expected)}, {len(frame)} features.")
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise BoundaryError(f"{path}: coordinates must be WGS 84 (EPSG:4326), got {frame.crs}.")
     if not frame.geometry.is_valid.all():
         bad = ", ".join(frame.loc[~frame.geometry.is_valid, "code"])
         raise BoundaryError(f"{path}: invalid geometry for {bad}.")
     return frame[COLUMNS].sort_values("code").reset_index(drop=True)
+
+
+def _listed(codes: set, most: int = 30) -> str:
+    """Codes for a message: all of them (the 27 regions fit), or the first ``most`` and how
+    many more."""
+    if not codes:
+        return "none"
+    ordered = sorted(codes)
+    more = f" and {len(ordered) - most:,} more" if len(ordered) > most else ""
+    return f"{ordered[:most]}{more}"
 
 
 def load_boundaries(path: str | Path | None = None,
