@@ -67,6 +67,7 @@ from mapkit.levels import (
     level_of_code,
 )
 from mapkit.regions import COUNTRY, unknown_region_message
+from mapkit.regions import find as find_region
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
     import pandas as pd
@@ -314,7 +315,11 @@ class _FileMemo:
             return found
         error = None
         if unit is None:
-            matches = level.match(text)
+            if level.name == DEFAULT_LEVEL:  # a name of a region: no tiers to go through
+                region = find_region(text)
+                matches = [region] if region is not None else []
+            else:
+                matches = level.match(text)
             if len(matches) == 1:
                 unit = matches[0]
             elif matches:
@@ -352,10 +357,14 @@ class _FileMemo:
         return found
 
 
+#: An oblast's code, as another level's file might hold it by mistake.
+_ISO_CODE = re.compile(r"UA-\d\d")
+
+
 def _unknown_unit(text: str, level: Level, suggest: bool) -> str:
     """Why a region cell names no unit of ``level``: a code of another level says which
     (and where such figures go), anything else gets the closest names when ``suggest``."""
-    other = level_of_code(text) if (KATOTTG_CODE.fullmatch(text) or text in get_level()) \
+    other = level_of_code(text) if (KATOTTG_CODE.fullmatch(text) or _ISO_CODE.fullmatch(text)) \
         else None
     if other is not None and other != level.name:
         unit = get_level(other).unit(text)
