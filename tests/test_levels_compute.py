@@ -227,3 +227,20 @@ def test_compute_at_one_finer_level_writes_it_alone_and_skips_it_when_written(tm
                                "hromada", "--out", str(tmp_path), "--workers", "1"])
     assert "1 snapshot(s) written" in more.output
     assert (tmp_path / "raion" / "2026-01-01.csv").is_file()
+
+
+def test_the_committed_hromada_index_was_made_from_the_committed_boundaries():
+    from mapkit.ingest.areas import CELL_SIZE_M
+    from mapkit.ingest.region_index import LEVEL_TOLERANCE_M, index_path, read_index
+
+    level = get_level("hromada")
+    stored = read_index(LEVEL_TOLERANCE_M["hromada"], CELL_SIZE_M,
+                        index_path(level.boundaries_path), level.boundaries_path)
+    assert stored is not None, (
+        f"{index_path(level.boundaries_path)} is missing or stale: rebuild it with "
+        "`python -m mapkit.ingest.region_index`")
+    assert stored["codes"] == level.codes
+    index = load_level_index("raion")  # the raion level is computed on the hromadas' index
+    assert index.index_note is None and index.codes == level.codes
+    assert index.regions is None  # left out of the file; read when needed (outline())
+    assert np.isclose(index.areas.sum() / 1e6, sum(u.area_km2 for u in level.units), rtol=1e-4)
