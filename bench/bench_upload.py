@@ -53,7 +53,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from pathological import star_geojson  # noqa: E402
 
-from mapkit.regions import REGIONS  # noqa: E402
+from mapkit.levels import get_level  # noqa: E402
 from mapkit.snapshots import SnapshotError  # noqa: E402
 from mapkit.viewer.sandbox import run_limited  # noqa: E402
 from mapkit.viewer.uploads import UPLOAD_LIMITS, read_upload  # noqa: E402
@@ -100,7 +100,7 @@ def occupied_geojson(megabytes: float) -> bytes:
 def snapshot_csv(megabytes: float, source: str = "Desk") -> bytes:
     """Valid snapshot rows of one source, 27 regions a date, until the file holds
     ``megabytes``."""
-    codes = [r.code for r in REGIONS]
+    codes = [unit.code for unit in get_level("oblast").units]
     start, lines, size, i = dt.date(1900, 1, 1), ["date,region,percent,source,method\n"], 0, 0
     while size < megabytes * 1e6:
         line = (f"{start + dt.timedelta(days=i // 27)},{codes[i % 27]},"

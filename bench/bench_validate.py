@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mapkit.regions import REGIONS  # noqa: E402
+from mapkit.levels import get_level  # noqa: E402
 
 GOAL_S = 10.0
 HEADER = "date,region,percent,source,method\n"
@@ -54,7 +54,7 @@ def write_file(path: Path, megabytes: float, row) -> int:
 
 
 def make_files(folder: Path, megabytes: float) -> dict[str, tuple[Path, int]]:
-    codes = [r.code for r in REGIONS]
+    codes = list(get_level().codes)
     rng = random.Random(13)
     names = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(200_000)]
     start = dt.date(1900, 1, 1)

@@ -52,10 +52,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "uk": "Частка площі кожного регіону під військовим контролем Росії на {date}",
     },
     "export_embed_description": {
-        "en": "Map of Ukraine's 27 regions, each coloured by the share of its area under Russian "
+        "en": "Map of Ukraine's {units}, each coloured by the share of its area under Russian "
               "military control, from {first} to {last}. Move the date slider or press play; "
               "the table after the map lists each region's figure and source for the date shown.",
-        "uk": "Карта 27 регіонів України: колір показує частку площі регіону під військовим "
+        "uk": "Карта {units} України: колір показує частку площі регіону під військовим "
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },
@@ -550,8 +550,15 @@ def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | 
     ``origins`` gives the Ukrainian of an input's description (``scripts/build_timeline.py``
     describes the layers it used); a file name stays as it is."""
     clauses = note.split("; ")
-    if not clauses[0].startswith(_COMPUTED_FROM):
-        return None
+    if not clauses[0].startswith(_COMPUTED_FROM):  # a raion's or hromada's: its clauses alone
+        out = []
+        for clause in clauses:
+            found = next(((pattern.fullmatch(clause), text) for pattern, text in _CLAUSES_UK
+                          if pattern.fullmatch(clause)), None)
+            if found is None:
+                return None
+            out.append(found[1].format(*map(_uk_number, found[0].groups())))
+        return "; ".join(out)
     origin = clauses[0][len(_COMPUTED_FROM):]
     daily = _DAILY_FILE.fullmatch(origin)
     if daily:

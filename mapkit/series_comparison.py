@@ -25,7 +25,7 @@ from mapkit.figures import (
     list_series,
     status_of,
 )
-from mapkit.regions import COUNTRY, REGIONS
+from mapkit.regions import COUNTRY
 
 #: The columns of :func:`compare_series`, in order (``mapkit export --format csv --compare``
 #: adds the provenance columns ``mapkit_version`` and ``generated_at`` after them). ``_a`` is
@@ -54,7 +54,7 @@ def compare_series(snapshots: pd.DataFrame, other: str, *, source: str | None = 
     (its latest on or before the day, while it stands); ``status_a``/``status_b`` are
     "figure", "partial, no figure", "no data" or "no map" (the series has no map for the day:
     no figure, never an older one). ``difference_pp``/``difference_km2`` (b − a) only where
-    both give a figure. ``attrs`` holds ``series_a`` and ``series_b``.
+    both give a figure. ``attrs`` holds ``series_a``, ``series_b`` and ``level``.
     """
     a = source if source is not None else default_series(snapshots)
     if other == a:
@@ -64,7 +64,8 @@ def compare_series(snapshots: pd.DataFrame, other: str, *, source: str | None = 
     timeline_b = build_timeline(snapshots, source=other)
     days = _days(timeline_a, timeline_b, _as_date(date, "date"),
                  _as_date(date_from, "from date"), _as_date(date_to, "to date"))
-    regions = [*REGIONS, *([COUNTRY] if timeline_a.country[0] or timeline_b.country[0] else [])]
+    regions = [*timeline_a.regions,
+               *([COUNTRY] if timeline_a.country[0] or timeline_b.country[0] else [])]
     rows = []
     for day in days:
         held_a, held_b = timeline_a.coverage.holds(day), timeline_b.coverage.holds(day)
@@ -90,7 +91,7 @@ def compare_series(snapshots: pd.DataFrame, other: str, *, source: str | None = 
         table[column] = pd.to_numeric(table[column], errors="coerce")
     table["difference_pp"] = np.round(table["percent_b"] - table["percent_a"], 2)
     table["difference_km2"] = np.round(table["area_km2_b"] - table["area_km2_a"], 1)
-    table.attrs.update(series_a=a, series_b=other)
+    table.attrs.update(series_a=a, series_b=other, level=timeline_a.level.name)
     return table
 
 

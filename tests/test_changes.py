@@ -301,7 +301,8 @@ def test_cli_csv_has_exactly_the_columns_and_empty_cells_for_no_figure(monthly):
                        "km2_start": "100000.0", "km2_end": "100300.0", "change_km2": "300.0",
                        "percent_start": "16.57", "percent_end": "16.62", "largest_since": "",
                        "region_name": "Ukraine", "largest_since_kind": "gain",
-                       "complete": "true", "summary": "Russia gained 300 km² in January 2025."}
+                       "complete": "true", "summary": "Russia gained 300 km² in January 2025.",
+                       "parent": "", "parent_name": ""}
     weeks = list(csv.DictReader(io.StringIO(CliRunner().invoke(
         cli, ["changes", "--snapshots", str(monthly), "--period", "week", "--region", "UA",
               "--format", "csv"]).output)))

@@ -284,13 +284,14 @@ def _unknown_names(count: int) -> str:
 def test_validate_looks_each_spelling_up_once_and_suggests_for_the_first_names_only(
         tmp_path, monkeypatch):
     from mapkit import regions, snapshots
+    from mapkit.levels import Level
 
     looked_up, suggested = [], []
-    find, suggest = regions.find, regions.suggest
+    find, suggest = regions.find, Level.suggest
     monkeypatch.setattr(snapshots, "find_region", lambda name: looked_up.append(name)
                         or find(name))
-    monkeypatch.setattr(snapshots, "suggest", lambda name: suggested.append(name)
-                        or suggest(name))
+    monkeypatch.setattr(Level, "suggest", lambda self, name: suggested.append(name)
+                        or suggest(self, name))
     same = write(tmp_path, "same.csv", "2024-01-01,Atlantis,50,X,reported,,,\n" * 5000)
     assert len(validate_paths([same]).problems) == 5000
     assert looked_up == ["Atlantis"] and suggested == ["Atlantis"]

@@ -2,10 +2,12 @@
 
 Each date becomes ``OUT/YYYY-MM-DD.csv`` in the snapshot format of :mod:`mapkit.snapshots`
 (27 rows, method ``computed``, with ``contested_percent`` when the input has a grey zone), made
-by :func:`mapkit.ingest.day.compute_snapshot`. Files are written atomically as they are
-finished, so an interrupted run loses nothing and a re-run skips the dates already written
-(unless ``force``). Work is spread over all cores; the region index is loaded once, before the
-workers fork, and each worker keeps its own :class:`~mapkit.ingest.areas.DaySeries`.
+by :func:`mapkit.ingest.day.compute_snapshot`; and, for each finer level asked for (one pass
+over the polygons for all), ``OUT/raion/YYYY-MM-DD.csv`` and ``OUT/hromada/YYYY-MM-DD.csv``.
+Files are written atomically as they are finished, so an interrupted run loses nothing and a
+re-run skips the dates already written (unless ``force``). Work is spread over all cores; the
+region index is loaded once, before the workers fork, and each worker keeps its own
+:class:`~mapkit.ingest.areas.DaySeries`.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from mapkit.ingest.day import (
     unnamed_source,
 )
 from mapkit.ingest.importers import MAKERS, snapshot_date_from_filename
-from mapkit.ingest.region_index import load_region_index
-from mapkit.snapshots import SnapshotError, parse_iso_date, validate_rows
+from mapkit.ingest.region_index import load_level_index, load_region_index
+from mapkit.levels import DEFAULT_LEVEL, level_names
+from mapkit.snapshots import SnapshotError, level_folder, parse_iso_date, validate_rows
 
 __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
            "compute_timeline", "expand_inputs", "snapshot_path"]
@@ -72,8 +75,11 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def snapshot_path(out_dir: Path, date: dt.date) -> Path:
-    return out_dir / f"{date.isoformat()}.csv"
+def snapshot_path(out_dir: Path, date: dt.date, level: str = DEFAULT_LEVEL) -> Path:
+    """Where a run into ``out_dir`` writes the snapshot of ``date`` at ``level``: the oblasts'
+    in ``out_dir``, a finer level's in the folder named after it
+    (:func:`mapkit.snapshots.level_folder`)."""
+    return level_folder(out_dir, level) / f"{date.isoformat()}.csv"
 
 
 # --- Running many files ---------------------------------------------------------------------
@@ -97,13 +103,16 @@ class WorkerContext:
     unnamed_source: str  # the source of files nobody is recognised as the maker of
     run_tag: str  # in every temporary file's name, to clean up after an interrupted run
     allow_empty: bool = False  # a file covering none of Ukraine gives 0 % instead of an error
+    levels: tuple[str, ...] = (DEFAULT_LEVEL,)  # the levels each file is computed at
+    indexes: dict = field(default_factory=dict)  # a finer level's index (loaded before forking)
 
 
 @dataclass
 class _Result:
     path: Path
     date: dt.date | None = None
-    temporary: Path | None = None  # the snapshot CSV, written by the worker
+    #: the snapshot CSV of each level, written by the worker beside its target
+    temporaries: dict[str, Path] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     error: str | None = None
     repaired: int = 0
@@ -136,15 +145,20 @@ class _Worker:
                                         source=context.source, source_url=context.source_url,
                                         date=date, allow_empty=context.allow_empty,
                                         on_stage=self.on_stage,
-                                        unnamed_source_name=context.unnamed_source)
-            target = snapshot_path(context.out_dir, snapshot.date)
-            try:
-                temporary = write_temporary(
-                    target, snapshot.rows.csv(),
-                    f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
-            except OSError as error:
-                return _Result(path, cannot_write=write_problem(error, target))
-            return _Result(path, snapshot.date, temporary, snapshot.warnings,
+                                        unnamed_source_name=context.unnamed_source,
+                                        levels=context.levels, indexes=context.indexes)
+            temporaries = {}
+            for level, rows in snapshot.levels.items():
+                target = snapshot_path(context.out_dir, snapshot.date, level)
+                try:
+                    temporaries[level] = write_temporary(
+                        target, rows.csv(),
+                        f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
+                except OSError as error:
+                    for written in temporaries.values():
+                        written.unlink(missing_ok=True)
+                    return _Result(path, cannot_write=write_problem(error, target))
+            return _Result(path, snapshot.date, temporaries, snapshot.warnings,
                            repaired=snapshot.repaired, source=snapshot.source,
                            credit=snapshot.credit)
         except SnapshotError as error:
@@ -198,6 +212,9 @@ class ComputeSummary:
     workers: int = 1
     #: How many snapshots each (source, how it was chosen) was written with.
     sources: Counter = field(default_factory=Counter)
+    #: The levels computed, and where each one's snapshots went (a run of the default level
+    #: alone says nothing of them).
+    levels: dict[str, Path] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         dates = sorted(self.written)
@@ -205,6 +222,9 @@ class ComputeSummary:
         out = [f"{len(self.written)} snapshot(s) written{span}, {len(self.skipped)} skipped "
                f"(already written; --force to redo), {len(self.failed)} failed — "
                f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
+        if set(self.levels) - {DEFAULT_LEVEL}:
+            out.append("levels: " + "; ".join(f"{level} → {folder}/"
+                                              for level, folder in self.levels.items()))
         for (source, credit), count in sorted(self.sources.items()):
             if credit == SOURCE_RECOGNISED:
                 out.append(f"source: {source} — {count} input(s) recognised as {source}'s own "
@@ -233,7 +253,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
                      progress: Callable[[int], object] | None = None,
                      on_total: Callable[[int], object] | None = None,
                      on_stage: Callable[[str], object] | None = None,
-                     allow_empty: bool = False) -> ComputeSummary:
+                     allow_empty: bool = False,
+                     levels: Iterable[str] | str | None = None) -> ComputeSummary:
     """Compute a snapshot CSV per date for every input file; see the module docstring.
 
     ``index`` is the region index (default: the project's, prepared); ``progress(n)`` is
@@ -241,7 +262,9 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     files to compute is known, ``on_stage(step)`` as this process starts reading, computing
     and checking each file (:func:`~mapkit.ingest.day.compute_snapshot`; for one big file).
     ``allow_empty`` writes 0 % for a file whose polygons cover none of Ukraine instead of
-    failing it.
+    failing it. ``levels``: the levels to compute (:func:`mapkit.levels.level_names`:
+    ``"all"``, names; default the oblasts), each file read once for all of them; a date is
+    skipped when every level's snapshot of it is written.
 
     Raises :class:`InputError` for settings or inputs that cannot be used, before anything is
     read, and :class:`OutputError` when ``out_dir`` cannot take the files (the run stops;
@@ -251,6 +274,10 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    try:
+        wanted = level_names(levels)
+    except ValueError as error:
+        raise InputError(f"--level: {error}.") from None
     paths = expand_inputs(inputs)
     if date is not None and len(paths) > 1:
         raise InputError(f"--date applies to one input file, but {len(paths)} were given; "
@@ -260,7 +287,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.")
         date = parsed
     check_run_settings(source, source_url, date)
-    summary = ComputeSummary(inputs=len(paths))
+    summary = ComputeSummary(inputs=len(paths),
+                             levels={level: level_folder(out_dir, level) for level in wanted})
     # one file per date: the last one by name (a later dump of the same day) wins
     by_date: dict[object, Path] = {}
     tasks: list[tuple[Path, dt.date | None]] = []
@@ -272,29 +300,37 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             tasks = [t for t in tasks if t[0] != by_date[when]]
         if when is not None:
             by_date[when] = path
-        if when is not None and not force and snapshot_path(out_dir, when).exists():
+        if when is not None and not force and all(
+                snapshot_path(out_dir, when, level).exists() for level in wanted):
             summary.skipped.append(path)
             continue
         tasks.append((path, when if date is not None else None))
     if on_total:
         on_total(len(tasks))
     index = index or load_region_index()
-    if index.index_note:
-        summary.notes.append(index.index_note)
+    indexes = ({"hromada": load_level_index("hromada")}
+               if {"raion", "hromada"} & set(wanted) else {})
+    for note in dict.fromkeys(i.index_note for i in (index, *indexes.values()) if i.index_note):
+        summary.notes.append(note)
     context = WorkerContext(index=index, out_dir=out_dir, source=source, source_url=source_url,
                             unnamed_source=unnamed_source(paths), run_tag=f"run{os.getpid()}",
-                            allow_empty=allow_empty)
-    stale = remove_stale_temporaries(out_dir, _RUN_TEMPORARY, b"date,")
-    if stale:
-        summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left in "
-                             f"{out_dir}")
+                            allow_empty=allow_empty, levels=wanted, indexes=indexes)
+    folders = [level_folder(out_dir, level) for level in wanted]
+    for folder in folders:
+        stale = remove_stale_temporaries(folder, _RUN_TEMPORARY, b"date,")
+        if stale:
+            summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left "
+                                 f"in {folder}")
     if not tasks:
         summary.seconds = time.perf_counter() - started
         return summary
+    made: list[Path] = []
     try:
-        made = make_folder(out_dir)
+        for folder in folders:
+            made += make_folder(folder)
     except OSError as error:
-        raise OutputError(write_problem(error, out_dir)) from None
+        remove_if_empty(made)
+        raise OutputError(write_problem(error, folder)) from None
     written: dict[dt.date, Path] = {}
 
     def arrived() -> None:
@@ -313,15 +349,20 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         if result.date in written:
             summary.duplicates.append(f"{written[result.date].name} and {result.path.name} "
                                       f"are both {result.date}; kept {result.path.name}")
-        target = snapshot_path(out_dir, result.date)
-        if not force and result.date not in written and target.exists():
+        moved = 0
+        for level, temporary in result.temporaries.items():
+            target = snapshot_path(out_dir, result.date, level)
+            if not force and result.date not in written and target.exists():
+                temporary.unlink()
+                continue
+            try:
+                os.replace(temporary, target)
+            except OSError as error:
+                raise OutputError(write_problem(error, target)) from None
+            moved += 1
+        if not moved:
             summary.skipped.append(result.path)
-            result.temporary.unlink()
             return
-        try:
-            os.replace(result.temporary, target)
-        except OSError as error:
-            raise OutputError(write_problem(error, target)) from None
         written[result.date] = result.path
         summary.written.append(result.date)
         if result.credit in (SOURCE_RECOGNISED, SOURCE_FILE_NAME):
@@ -330,7 +371,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     try:
         _run(tasks, context, workers, summary, finish, arrived, on_stage)
     finally:  # an interrupted run: no temporary file is left behind, nor a folder it made
-        remove_temporaries(out_dir, f"{context.run_tag}-")
+        for folder in folders:
+            remove_temporaries(folder, f"{context.run_tag}-")
         remove_if_empty(made)
     summary.written = sorted(set(summary.written))
     summary.seconds = time.perf_counter() - started

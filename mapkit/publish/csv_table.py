@@ -16,7 +16,7 @@ CSV_COLUMNS = (
     "map_date", "region", "region_name_en", "region_name_uk", "percent", "status",
     "contested_percent", "area_km2", "contested_km2", "figure_date", "source", "source_url",
     "method", "note", "series", "other_sources", "stands_because", "map_note", "mapkit_version",
-    "generated_at",
+    "generated_at", "level", "parent", "parent_name", "boundaries",
 )
 
 
@@ -34,8 +34,15 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
     …"), which the map never shows in colour; ``map_note`` what the map says beside its date
     ("DeepStateMap has no map for 24 Feb – 2 Apr 2022", "Figures as of …"). The last two
     columns carry the provenance, so it
-    survives copy and paste.
+    survives copy and paste. ``level`` is the level the regions are units of (``oblast``,
+    ``raion``, ``hromada``); ``parent`` and ``parent_name`` a raion's or hromada's oblast
+    (names repeat across oblasts); ``boundaries`` whose boundaries those units are, where they
+    must be credited ("© OpenStreetMap contributors, ODbL 1.0 …" at the raion and hromada
+    levels).
     """
+    level = timeline.level
+    boundaries = (f"{level.credit}; {level.licence} ({level.licence_url})" if level.credit
+                  else "")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -58,6 +65,8 @@ def render_csv(timeline: Timeline, provenance: Provenance) -> bytes:
                 spreadsheet_text(timeline.series), spreadsheet_text(others_text(others)),
                 spreadsheet_text(cell.stands_note if cell.as_of != day else None),
                 spreadsheet_text(notice), provenance.tool_version, provenance.generated_text,
+                level.name, region.parent or "",
+                (level.parent_of(region.code).name_en if region.parent else ""), boundaries,
             ])
     return buffer.getvalue().encode("utf-8")
 

@@ -27,8 +27,9 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_target",
-           "check_export_texts", "iframe_snippet", "render_export", "write_export"]
+__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_level",
+           "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
+           "write_export"]
 
 #: The most characters a map's title, subtitle and credit may have: about three lines of a
 #: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
@@ -79,6 +80,24 @@ def check_export_texts(**texts: str | None) -> None:
                        f"{limit}: shorten it")
 
 
+def check_export_level(fmt: str, level: str | None) -> None:
+    """Refuse a format that cannot be made at ``level`` yet (:attr:`ExportFormat.levels`):
+    the maps draw the oblasts only for now; the csv has every level's figures."""
+    from mapkit.levels import LevelError, get_level
+
+    try:
+        name = get_level(level).name
+    except LevelError as error:
+        raise ExportInputError(str(error)) from None
+    export_format = FORMATS.get(fmt)
+    if export_format is not None and name not in export_format.levels:
+        able = [n for n, f in FORMATS.items() if name in f.levels]
+        raise ExportInputError(
+            f"--format {fmt} cannot draw the {name} level yet: maps are drawn at the "
+            f"{', '.join(export_format.levels)} level; --format {' or '.join(able)} gives "
+            f"the {name} figures")
+
+
 def render_export(
     fmt: str,
     snapshots: pd.DataFrame,
@@ -96,6 +115,7 @@ def render_export(
     frames: int | None = None,
     seconds: float | None = None,
     compare: str | None = None,
+    level: str | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -137,6 +157,10 @@ def render_export(
     compare:
         Another series: the CSV is then the two side by side, region by region, with the
         difference (:func:`mapkit.series_comparison.compare_series`; csv only).
+    level:
+        The level the snapshots are figures of (default: the one they were loaded at,
+        ``snapshots.attrs["level"]``, else the oblasts); a format that cannot be made at it
+        yet is refused (:func:`check_export_level`).
 
     Raises
     ------
@@ -150,6 +174,8 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    level = level or snapshots.attrs.get("level")
+    check_export_level(fmt, level)
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
@@ -162,7 +188,7 @@ def render_export(
             source, instead_of = series_for_date(snapshots, date, source)
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
-            latest_only=export_format.one_date, gaps=True,
+            latest_only=export_format.one_date, gaps=True, level=level,
         )
     except FiguresError as error:
         raise ExportInputError(str(error)) from error

@@ -27,6 +27,7 @@ from mapkit.figures import (
     series_of,
 )
 from mapkit.i18n import date_text, t
+from mapkit.levels import get_level
 from mapkit.publish.payload import (
     HATCH,
     encode_colours,
@@ -34,7 +35,6 @@ from mapkit.publish.payload import (
     time_axis,
     timeline_payload,
 )
-from mapkit.regions import REGIONS
 from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
 from mapkit.viewer import tables
 from mapkit.web_geometry import read_web_geometry
@@ -81,7 +81,7 @@ def geometry_payload() -> dict:
     return {
         "geometry": geometry,
         "geometry_id": data_id(geometry),
-        "region_codes": [region.code for region in REGIONS],
+        "region_codes": list(get_level().codes),
         "bounds": [[south, west], [north, east]],
     }
 
@@ -203,13 +203,14 @@ def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
     figure (``a``, ``b``: a percent, or "m" no map, "d" no data, "p" partial) with its date
     where older than the day (``da``, ``db``) and the difference in km² (``km``)."""
     a, b = table.attrs["series_a"], table.attrs["series_b"]
-    index = {region.code: i for i, region in enumerate(REGIONS)}
+    units = get_level(table.attrs.get("level")).units
+    index = {region.code: i for i, region in enumerate(units)}
     palette: list[str] = []
     frames, headlines, days = [], [], []
     for day, rows in table.groupby("date", sort=True):
         days.append(dt.date.fromisoformat(day))
         rows = rows[rows["region"].isin(index)].set_index("region").reindex(
-            [region.code for region in REGIONS])
+            [region.code for region in units])
         differences = [None if pd.isna(v) else float(v) for v in rows["difference_pp"]]
         frame = {"p": [None if v is None else shown_figure(v) for v in differences],
                  "c": encode_colours((change_colour(v) for v in differences), palette)}
@@ -228,7 +229,7 @@ def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
         "mode": "series", "series": [a, b], **time_axis(days), "steps": step_durations(days),
         "dates": [day.isoformat() for day in days],
         "date_labels": [date_text(day, lang) for day in days],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
         "palette": palette, "sources": [], "frames": frames, "headlines": headlines,
         "coverage": coverage_payload(a, days[0], days[-1], coverage, [b]),
     }
@@ -328,10 +329,10 @@ def change_values(snapshots: pd.DataFrame, source: str | None, date_from, date_t
 
     A change is only given where both dates have a figure; partial or missing gives none.
     """
-    before = build_timeline(snapshots, date=date_from, source=source).frame(0)
-    after = build_timeline(snapshots, date=date_to, source=source).frame(0)
+    before = build_timeline(snapshots, date=date_from, source=source)
+    after = build_timeline(snapshots, date=date_to, source=source)
     rows = []
-    for region, a, b in zip(REGIONS, before, after):
+    for region, a, b in zip(before.regions, before.frame(0), after.frame(0)):
         change = None
         if a.percent is not None and b.percent is not None:
             change = round(b.percent - a.percent, 2)
@@ -348,6 +349,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
                     lang: str = "en") -> dict:
     """One frame: the change in percentage points, coloured on the diverging scale."""
     values = change_values(snapshots, source, date_from, date_to)
+    units = get_level(snapshots.attrs.get("level")).units
     palette: list[str] = []
     codes = encode_colours((change_colour(None if change is None or _nan(change) else change)
                             for change in values["change_pp"]), palette)
@@ -361,7 +363,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
         "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],
         "date_labels": [f"{label_from} → {label_to}"],
         "date_labels_pair": [label_from, label_to],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
         "palette": palette,
         "sources": [],
         "frames": [{

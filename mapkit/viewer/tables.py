@@ -12,7 +12,6 @@ import pandas as pd
 from mapkit.figures import Timeline, build_timeline, series_of, status_of
 from mapkit.i18n import date_text, note_text, number_text, t
 from mapkit.publish.csv_table import others_text, spreadsheet_text
-from mapkit.regions import REGIONS, region_by_code
 
 #: Columns of the shown-date CSV: the snapshot format's names, plus the figure's own date.
 CSV_COLUMNS = [
@@ -24,8 +23,9 @@ CSV_COLUMNS = [
 
 def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
                     timeline: Timeline | None = None) -> pd.DataFrame:
-    """All 27 regions on ``date`` as the map shows them (the series' latest figure on or
-    before the date), with the figures other series give near that date.
+    """Every unit of the snapshots' level (the 27 regions by default) on ``date`` as the map
+    shows them (the series' latest figure on or before the date), with the figures other
+    series give near that date.
 
     ``percent`` is empty where the series has no figure; ``partial`` says "partial, no figure";
     ``status`` is "figure", "partial, no figure", "no data" or "no map" (a date the series has
@@ -45,7 +45,8 @@ def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
         index = timeline.dates.index(day)
     rows = []
     held, notice = timeline.holds(index), timeline.notice(index)
-    for region, cell, others in zip(REGIONS, timeline.frame(index), timeline.others_on(index)):
+    for region, cell, others in zip(timeline.regions, timeline.frame(index),
+                                    timeline.others_on(index)):
         rows.append({
             "date": day.isoformat(), "region": region.code,
             "name_en": region.name_en, "name_uk": region.name_uk,
@@ -176,7 +177,9 @@ def region_series(snapshots: pd.DataFrame, code: str, series: str,
     a row; ``until`` is the date of the series' next figure, the end of the band that marks
     it). The other sources' figures are points beside them.
     """
-    region_by_code(code)  # fails loudly for an unknown code
+    from mapkit.levels import get_level
+
+    get_level(snapshots.attrs.get("level")).unit(code)  # fails loudly for an unknown code
     rows = snapshots[snapshots["region"] == code]
     out = pd.DataFrame({
         "date": pd.to_datetime(rows["date"]),
