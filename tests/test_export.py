@@ -221,10 +221,14 @@ def test_real_timeline_embed_fits_in_150_kb():
 
 
 def test_iframe_snippet_escapes_its_address_and_title():
-    snippet = iframe_snippet('map.html?a=1&b="x"', title=ATTR_ATTACK)
-    assert 'src="map.html?a=1&amp;b=&quot;x&quot;"' in snippet
-    assert "<img" not in snippet
-    assert "mapkit-embed-height" in snippet
+    codes = iframe_snippet('map.html?a=1&b="x"', title=ATTR_ATTACK, loader_url='e.js?"<b>')
+    for snippet in codes:  # the resizing one and the script-free one
+        assert 'src="map.html?a=1&amp;b=&quot;x&quot;"' in snippet
+        assert "<img" not in snippet and "<b>" not in snippet
+    assert 'src="e.js?&quot;&lt;b&gt;"' in codes.resizing
+    inline = iframe_snippet("map.html").resizing  # the loader itself, inline
+    assert "mapkit-embed-height" in inline and "xPYMx" in inline and "embed-size" in inline
+    assert "<script" not in codes.fixed and "data-mapkit-embed" not in codes.fixed
 
 
 # --- static maps -----------------------------------------------------------------------------
