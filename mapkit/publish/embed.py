@@ -19,6 +19,7 @@ every embed on it take its height (:func:`embed_loader_js`, :func:`mapkit.publis
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -356,20 +357,24 @@ def embed_loader_js() -> str:
     return _asset("embed_loader.js")
 
 
-#: The script-free snippet's height, ``FIXED_HEIGHT_BASE + width × FIXED_HEIGHT_PER_PX``:
-#: the map at full width is 0.68 of it; title, controls, legend and source lines take about
-#: 330 px at 320 px wide (they wrap) and 250 at 1200. Measured in Chromium on the bundled
-#: timeline (tests/test_embed_browser.py checks it fits at 320, 600 and 1200 px); inside a
-#: shorter iframe the map shrinks so that nothing is cut (embed.css: .mk-framed).
-FIXED_HEIGHT_BASE = 340
-FIXED_HEIGHT_PER_PX = 0.62
+#: Besides the map, an embed's text takes about ``_TEXT_HEIGHT + _TEXT_WRAP / width`` px: title,
+#: headline, controls, legend and source lines, which wrap onto more lines the narrower it is
+#: (measured in Chromium on the bundled timeline, in English and Ukrainian: 480 px of text at
+#: 320 px wide, 330 at 600, 230 at 1200).
+_TEXT_HEIGHT = 180
+_TEXT_WRAP = 95_000
 
 
 def fixed_height(width: int) -> int:
-    """A sensible iframe height for an embed shown ``width`` px wide, for hosts that run no
-    script (the embed then fits the map into it)."""
+    """A sensible iframe height for an embed ``width`` px wide, for hosts that run no script:
+    the map at full width and its text (tests/test_embed_browser.py checks that it fits at 320,
+    600 and 1200 px). Where a long title needs more, the map is drawn a little smaller inside
+    it and nothing is cut (embed.css: .mk-framed)."""
     width = min(max(int(width), 300), 1200)
-    return int(round((FIXED_HEIGHT_BASE + width * FIXED_HEIGHT_PER_PX) / 10) * 10)
+    view_width, view_height, _ = svg_regions()
+    padding = 16 if width < 480 else 24  # embed.css: .mk's padding
+    map_height = (width - padding) * view_height / view_width
+    return int(math.ceil((map_height + _TEXT_HEIGHT + _TEXT_WRAP / width) / 10) * 10)
 
 
 @lru_cache(maxsize=8)
