@@ -20,6 +20,7 @@ import datetime as dt
 import html
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -82,6 +83,19 @@ def check_export_texts(**texts: str | None) -> None:
             raise ExportTextError(
                 field, f"is {len(text):,} characters long; a map's {field} may have at most "
                        f"{limit}: shorten it")
+
+
+def check_data_url(url: str) -> None:
+    """Refuse a "Get the data" address a reader's browser would not open as a file's: only a
+    relative address (``data/figures.csv``, which works under any path and from ``file://``)
+    or an ``http(s)`` one, without spaces or control characters (a browser drops those, so
+    ``java\tscript:`` would run)."""
+    if not url or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+        raise ExportInputError(f"the data URL {url!r} is empty or holds a space or control "
+                               "character: write it as a link would (%20 for a space)")
+    if urlsplit(url).scheme.lower() not in ("", "http", "https"):
+        raise ExportInputError(f"the data URL {url!r} is not a file's address: give a relative "
+                               "one (data/figures.csv) or an http(s) one")
 
 
 def render_export(
@@ -171,6 +185,8 @@ def render_export(
     if data_url is not None and not export_format.links_data:
         raise ExportInputError(f"a data URL is the embed's \"Get the data\" link: {fmt} has "
                                "none (use --format embed)")
+    if data_url is not None:
+        check_data_url(data_url)
     if tiles is not None and not export_format.has_basemap:
         raise ExportInputError(f"{fmt} has no basemap to leave out or draw: tiles are the "
                                "html export's (use --format html)")

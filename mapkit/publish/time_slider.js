@@ -272,7 +272,7 @@
     reader.thinYears(yearRow);
     window.addEventListener("resize", function () { reader.thinYears(yearRow); });
   }
-  map.fitBounds(regions.getBounds(), {padding: [10, 10]});
+  map.fitBounds(regions.getBounds(), {padding: [10, 10], animate: false});  // drawn in place
   show(current);
   window.mapkitMap = {show: show, data: data, layers: layers, map: map, speed: speed};
 })();
