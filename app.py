@@ -120,6 +120,13 @@ def synced(name: str) -> str:
     return localised(name)
 
 
+def chosen(name: str) -> None:
+    """Keep the choice a widget of ``synced(name)`` just made. A widget inside a fragment
+    needs it (``on_change``): a fragment's rerun skips the copy below, and ``synced`` would
+    set the widget back to the choice before."""
+    st.session_state[name] = st.session_state[localised(name)]
+
+
 for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice made in another
     if localised(_name) in st.session_state:
         st.session_state[_name] = st.session_state[localised(_name)]
@@ -287,7 +294,8 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         else:
             session_default("export_scope", export_scope_first(fmt))
             scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
-                             key=synced("export_scope"),
+                             key=synced("export_scope"), on_change=chosen,
+                             args=("export_scope",),
                              format_func=lambda s: t(f"export_range_{s}", lang, date=(
                                  date_text(shown_date, lang))))
         if no_map is not None and scope == "one":  # never another date's map under this one
