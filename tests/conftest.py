@@ -54,3 +54,24 @@ def pytest_collection_modifyitems(config, items) -> None:
                         yellow=True)
     for reason, count in reasons.most_common():
         reporter.write_line(f"  {count:4d}  {reason}", yellow=True)
+
+
+#: The address the bundled site is published for in the tests (never asked for anything).
+PUBLISHED_BASE_URL = "https://maps.example.org/ukraine/"
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory):
+    """``mapkit publish`` of the bundled snapshots, once for the whole run (its print maps
+    take a minute on two cores): (folder, the command's result). Tests that change a site
+    work on a copy (``tests/test_site.py``: ``copy_site``)."""
+    from click.testing import CliRunner
+
+    from mapkit.cli import cli
+
+    out = tmp_path_factory.mktemp("published") / "site"
+    result = CliRunner().invoke(cli, ["publish", str(out), "--base-url", PUBLISHED_BASE_URL,
+                                      "--workers", "2"],
+                                env={"SOURCE_DATE_EPOCH": "1786000000"})
+    assert result.exit_code == 0, result.output
+    return out, result

@@ -173,6 +173,7 @@
       var month = data.dates[index].slice(0, 7) + "-01";
       var at = chart.months.indexOf(month);
       band.setAttribute("x", at < 0 ? -100 : left + at * width);
+      band.setAttribute("data-month", at < 0 ? "" : month);
       bars.forEach(function (bar, i) {
         if (bar) bar.setAttribute("class", i === at ? "site-shown" : "");
       });

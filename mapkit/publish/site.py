@@ -692,7 +692,7 @@ def publish_site(
     if "file" in snapshots:
         inside = {Path(name).resolve().parent for name in snapshots["file"].unique()}
         target = out.resolve()
-        if any(target == folder or target in folder.parents for folder in inside):
+        if any(folder == target or folder in target.parents for folder in inside):
             raise PublishError(f"{out} is inside a snapshots folder this site is made from: "
                                "publish it somewhere else")
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,187 @@
+"""The published site's reader page (``mapkit publish``, issue 21 points 1 and 6) in headless
+Chromium, served by a plain static server under a sub-path as a CDN would, and from
+``file://``: a painted map with slider and play, the headline, the change by month, the table
+of the date shown, the language switch; a permalink restores the view (date, language, marked
+region, the table of that date) and the address follows the reader; nothing is asked of
+another host.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from offline_assets import LOCAL_HOSTS
+from static_site import serve_under
+from streamlit_server import CHROMIUM
+
+from mapkit.figures import build_timeline
+from mapkit.snapshots import load_snapshots
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+]
+PREFIX = "/news/2026/ukraine-map/"
+
+
+@pytest.fixture(scope="module")
+def served(published_site):
+    site, _ = published_site
+    with serve_under(site, PREFIX) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def latest_fills():
+    """The fills of the 27 regions on the latest date, by code (hatch: the partial pattern)."""
+    timeline = build_timeline(load_snapshots(), latest_only=True)
+    return {region.code: ("url(#mk-hatch)" if cell.partial and cell.percent is None
+                          else cell.colour)
+            for region, cell in zip(timeline.regions, timeline.frame(0))}
+
+
+def open_page(browser, url: str, width: int = 1200):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    outside, errors = [], []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("data:", "file:", "blob:"))
+            and request.url.split("/")[2].split(":")[0] not in LOCAL_HOSTS else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_function("() => window.mapkitEmbed && window.mapkitSite")
+    page.outside, page.errors = outside, errors
+    return context, page
+
+
+FILLS = "() => Object.fromEntries(Array.from(document.querySelectorAll('#mk-regions path'), " \
+        "p => [p.getAttribute('data-code'), p.getAttribute('fill')]))"
+
+
+def test_the_reader_page_paints_every_part_under_a_sub_path(browser, served, latest_fills):
+    context, page = open_page(browser, f"{served.url}{PREFIX}")
+    try:
+        assert page.evaluate(FILLS) == latest_fills  # the map, painted with the latest date
+        assert page.locator("#mk-slider").is_visible() and page.locator("#mk-play").is_visible()
+        assert page.locator("#mk-date").text_content() == "2026-08-21"
+        assert page.locator("#mk-headline").text_content().startswith(
+            "Russia controls 19.4 % of Ukraine (117,000 km²)")
+        # the change by month: a bar a month, gains red and losses blue, its month marked
+        bars = page.locator("#site-chart-box rect[data-month]")
+        assert bars.count() > 40
+        # (August 2026 is under way: no bar yet, as in the chart export)
+        assert page.locator("#site-chart-box rect.site-band").get_attribute(
+            "data-month") == "2026-08-01"
+        assert page.locator("#site-chart-box svg").bounding_box()["height"] > 100
+        # the table of the date shown: 27 regions, the most held first
+        assert page.locator("#site-table-title").text_content() == "Figures of 21 August 2026"
+        rows = page.locator("#site-rows tr")
+        assert rows.count() == 27
+        assert rows.first.locator("th").text_content() in ("Crimea", "Sevastopol")
+        assert rows.first.locator("td").first.text_content() == "100.0 %"
+        # sources, with the boundaries' credit, and the language switch
+        assert "DeepStateMap" in page.locator("#site-sources").text_content()
+        assert "Natural Earth" in page.locator("#site-sources").text_content()
+        assert page.locator(".site-lang[data-lang=uk]").text_content() == "Українська"
+        assert page.outside == [] and page.errors == []
+        asked = set(served.requests)
+        assert asked and all(path.startswith(PREFIX) for path in asked), asked
+    finally:
+        context.close()
+
+
+def test_a_permalink_restores_the_view_and_the_address_follows_the_reader(browser, served):
+    context, page = open_page(
+        browser, f"{served.url}{PREFIX}index.html?date=2025-03-17&lang=uk&region=UA-14")
+    try:
+        # the map's date on or before the one asked for, in Ukrainian, Donetsk marked
+        assert page.locator("#mk-date").text_content() == "2025-03-16"
+        assert page.evaluate("document.documentElement.lang") == "uk"
+        assert page.locator("#mk-title").text_content() == \
+            "Територія під військовим контролем Росії"
+        assert page.locator("#mk-mark").get_attribute("d") == \
+            page.locator("#mk-UA-14").get_attribute("d")
+        assert page.locator("#mk-focus").text_content().startswith("Донецька область: 69,1 %")
+        assert page.locator("#site-table-title").text_content() == "Дані на 16 березня 2025"
+        marked = page.locator("#site-rows tr.site-marked")
+        assert marked.get_attribute("data-code") == "UA-14"
+        assert marked.locator("td").first.text_content() == "69,1 %"
+        assert page.locator("#site-chart-title").text_content().startswith("Чиста зміна")
+        assert page.locator("#site-chart-box rect.site-shown").get_attribute(
+            "data-month") == "2025-03-01"
+        assert page.locator("#site-chart-box rect.site-band").get_attribute(
+            "data-month") == "2025-03-01"
+        english = page.locator(".site-lang[data-lang=en]").get_attribute("href")
+        assert english == "?date=2025-03-16&lang=en&region=UA-14"
+        # a step back on the slider: the address, table and chart follow
+        page.locator("#mk-slider").focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => location.search.includes('date=2025-03-09')")
+        assert page.url.endswith("index.html?date=2025-03-09&lang=uk&region=UA-14")
+        assert page.locator("#site-table-title").text_content() == "Дані на 9 березня 2025"
+        # a click on another region marks it, in the address too
+        page.locator("#mk-UA-23").dispatch_event("click")
+        page.wait_for_function("() => location.search.includes('region=UA-23')")
+        assert page.locator("#site-rows tr.site-marked").get_attribute("data-code") == "UA-23"
+        # and that address, opened afresh, shows the same
+        context2, again = open_page(browser, page.url)
+        try:
+            assert again.locator("#mk-date").text_content() == "2025-03-09"
+            assert again.locator("#site-rows tr.site-marked").get_attribute(
+                "data-code") == "UA-23"
+        finally:
+            context2.close()
+        assert page.outside == [] and page.errors == []
+    finally:
+        context.close()
+
+
+def test_the_language_switch_keeps_the_date(browser, served):
+    context, page = open_page(browser, f"{served.url}{PREFIX}?date=2024-06-01")
+    try:
+        page.locator(".site-lang[data-lang=uk]").click()
+        page.wait_for_function("() => document.documentElement.lang === 'uk' && "
+                               "window.mapkitSite")
+        assert page.locator("#mk-date").text_content() == "2024-06-01"
+        assert page.locator("#mk-play").text_content() == "Відтворити"
+        assert page.locator("#site-sources h2").text_content() == "Джерела"
+    finally:
+        context.close()
+
+
+def test_the_reader_page_works_from_a_file(browser, published_site, latest_fills):
+    site, _ = published_site
+    context, page = open_page(browser, (site / "index.html").as_uri() + "?date=2023-01-01")
+    try:
+        assert page.locator("#mk-date").text_content() == "2023-01-01"
+        assert page.locator("#site-rows tr").count() == 27
+        page.locator("#mk-slider").focus()
+        page.keyboard.press("End")
+        page.wait_for_function("() => location.search.includes('date=2026-08-21')")
+        assert page.evaluate(FILLS) == latest_fills
+        assert page.outside == [] and page.errors == []
+    finally:
+        context.close()
+
+
+def test_the_site_embed_takes_its_flags_and_links_its_data(browser, served):
+    context = browser.new_context(viewport={"width": 600, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{served.url}{PREFIX}embed.html?date=2025-03-17&lang=uk&region=UA-14"
+                  "&static&dark=1")
+        page.wait_for_function("() => window.mapkitEmbed")
+        assert page.locator("#mk-oneday").text_content() == "Дані на 16 березня 2025"
+        assert page.locator("#mk-controls").is_hidden()
+        assert "mk-dark" in page.evaluate("document.documentElement.className")
+        link = page.locator("#mk-data-link")
+        assert link.get_attribute("href") == "data/figures.csv"
+        address = page.evaluate("document.getElementById('mk-data-link').href")
+        assert address == f"{served.url}{PREFIX}data/figures.csv"
+        response = page.request.get(address)
+        assert response.status == 200 and response.text().startswith("date,region,")
+    finally:
+        context.close()
