@@ -373,10 +373,10 @@ def view() -> None:
                            file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv",
                            on_click="ignore")
     else:
-        rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
+        shown_table, rows_csv = page_data.shown_table(frame, frame_key(), source, shown_date,
+                                                      lang)
         st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
-        st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
-                     width="stretch")
+        st.dataframe(shown_table, hide_index=True, width="stretch")
         # on_click="ignore": a download changes nothing on the page, so nothing reruns
         st.download_button(t("download_csv", lang), rows_csv,
                            file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",

@@ -19,6 +19,7 @@ visitors.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from mapkit.figures import default_series, list_series
@@ -76,13 +77,30 @@ def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from:
     return data, map_data.data_id(data), values
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=1024)
 def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
                date: str) -> tuple[pd.DataFrame, bytes]:
-    """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV."""
+    """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV.
+
+    Shared, not copied (``cache_resource``): a copy for every call (``cache_data`` unpickles
+    one) cost each step of every visitor's slider; nothing changes them once made."""
     rows = tables.shown_date_rows(_frame, source, date,
                                   timeline=timeline_of(_frame, key, source))
     return rows, tables.rows_csv(rows)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def shown_table(_frame: pd.DataFrame, key: tuple, source: str | None, date: str,
+                lang: str) -> tuple[pa.Table, bytes]:
+    """The table under the map for ``date`` in ``lang``, ready to draw, and its CSV.
+
+    The table is :func:`mapkit.viewer.tables.shown_date_display` as an Arrow table: what
+    ``st.dataframe`` sends to the browser, so a move of the slider only looks it up. Made
+    afresh on every step (some 2 ms of pandas and Arrow work, in many calls that each let go
+    of the GIL), it held up every other visitor's step behind it: ``bench/bench_load.py``."""
+    rows, rows_csv = shown_rows(_frame, key, source, date)
+    shown = pa.Table.from_pandas(tables.shown_date_display(rows, lang), preserve_index=False)
+    return shown, rows_csv
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
