@@ -432,3 +432,7 @@ with st.sidebar:
         st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
                      on_change=shown_date_chosen, args=(localised("date_to"),),
                      format_func=lambda d: map_data.format_date(d, lang))
+
+# The page is built: what it made to last (libraries, snapshots, timelines, map data) is left
+# out of the garbage collector's full passes from now on (page_data.settle_heap).
+page_data.settle_heap(SNAPSHOT_PATHS, SNAPSHOTS_NOW)

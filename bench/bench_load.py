@@ -36,12 +36,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import io
 import json
 import mimetypes
 import os
 import re
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,6 +62,8 @@ from mapkit.viewer.map_data import format_date  # noqa: E402
 
 GOAL_FIRST_PAINT_S = 6.0
 GOAL_TABLE_P95_MS = 500.0
+#: Issue 18, the server alone (``--no-browsers``, 50 visitors): first page p95, no errors.
+GOAL_SERVER_PAGE_P95_S = 1.5
 STEP_PAUSE_S = 1.0
 
 MAP_PAINTED = """() => {
@@ -148,15 +154,27 @@ def _rerun(widget_id: str | None = None, value: dict | None = None,
 async def _element(socket, wanted):
     """Read the server's messages until an element for which ``wanted(element)`` is true
     (a minute at most); returns what ``wanted`` returned and the element's fragment."""
+    from streamlit.proto.Alert_pb2 import Alert
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     while True:
         message = ForwardMsg()
         message.ParseFromString(await asyncio.wait_for(socket.recv(), timeout=60))
         if (message.WhichOneof("type") == "delta"
-                and message.delta.WhichOneof("type") == "new_element"
-                and (found := wanted(message.delta.new_element))):
-            return found, message.delta.fragment_id
+                and message.delta.WhichOneof("type") == "new_element"):
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "exception" or (
+                    element.WhichOneof("type") == "alert"
+                    and element.alert.format == Alert.ERROR):
+                raise VisitorError("the page showed an error: " + (
+                    element.exception.message if element.WhichOneof("type") == "exception"
+                    else element.alert.body)[:200])
+            if found := wanted(element):
+                return found, message.delta.fragment_id
+
+
+class VisitorError(Exception):
+    """What a visitor without a browser saw go wrong: an error on the page."""
 
 
 def _heading_with(label: str):
@@ -171,6 +189,15 @@ async def protocol_visitor(url: str, days: list[dt.date], seconds: float, start_
 
     await asyncio.sleep(start_delay)
     started = time.perf_counter()
+    try:
+        return await _protocol_visit(websockets, url, days, seconds, started, number)
+    except (OSError, TimeoutError, websockets.exceptions.WebSocketException,
+            VisitorError) as error:  # counted: the goal is none
+        return {"number": number, "error": f"{type(error).__name__}: {error}"[:300]}
+
+
+async def _protocol_visit(websockets, url: str, days: list[dt.date], seconds: float,
+                          started: float, number: int) -> dict:
     async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream",
                                   subprotocols=["streamlit"], max_size=None) as socket:
         await socket.send(_rerun())
@@ -280,6 +307,14 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def report(name: str, results: list[dict]) -> dict:
+    failed = [r["error"] for r in results if "error" in r]
+    results = [r for r in results if "error" not in r]
+    for error in sorted(set(failed)):
+        print(f"{name}: {failed.count(error)} visitor(s) failed: {error}", flush=True)
+    if not results:
+        return {"map_max": float("nan"), "page_max": float("nan"), "page_p95": float("nan"),
+                "p50": float("nan"), "p95": float("nan"), "steady_p95": float("nan"),
+                "steps": 0, "errors": len(failed)}
     maps = [r["map_s"] for r in results]
     pages = [r["page_s"] for r in results]
     steps = [ms for r in results for _, ms in r["latencies"]]
@@ -288,17 +323,19 @@ def report(name: str, results: list[dict]) -> dict:
     all_up = max(r["loaded_at"] for r in results)
     steady = [ms for r in results for at, ms in r["latencies"] if at > all_up]
     summary = {"map_max": max(maps), "page_max": max(pages),
+               "page_p95": percentile(pages, 0.95),
                "p50": statistics.median(steps) if steps else float("nan"),
                "p95": percentile(steps, 0.95) if steps else float("nan"),
-               "steady_p95": percentile(steady, 0.95) if steady else float("nan")}
+               "steady_p95": percentile(steady, 0.95) if steady else float("nan"),
+               "steps": len(steps), "errors": len(failed)}
     print(f"{name:<14} first paint: map median {statistics.median(maps):.1f} s, worst "
-          f"{max(maps):.1f} s; full page median {statistics.median(pages):.1f} s, worst "
-          f"{max(pages):.1f} s | slider → table over {len(steps)} steps: p50 "
-          f"{summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, max "
+          f"{max(maps):.1f} s; full page median {statistics.median(pages):.1f} s, p95 "
+          f"{summary['page_p95']:.1f} s, worst {max(pages):.1f} s | slider → table over "
+          f"{len(steps)} steps: p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, max "
           f"{max(steps) if steps else float('nan'):.0f} ms; once every page was up "
           f"({len(steady)} steps): p50 "
           f"{statistics.median(steady) if steady else float('nan'):.0f} ms, p95 "
-          f"{summary['steady_p95']:.0f} ms", flush=True)
+          f"{summary['steady_p95']:.0f} ms; errors {len(failed)}", flush=True)
     return summary
 
 
@@ -315,6 +352,135 @@ def load_text() -> str:
     return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+async def protocol_run(url: str, days: list[dt.date], visitors: int, seconds: float) -> dict:
+    """:func:`protocol_crowd`, and what the visitors' own process cost meanwhile: its CPU, and
+    how late its event loop ran a 10 ms timer (were this one process too slow to drive all the
+    websockets, it would read the server's answers late and its loop would run late)."""
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        while not done.is_set():
+            asked = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append((time.perf_counter() - asked - 0.01) * 1000)
+
+    watcher = asyncio.ensure_future(watch())
+    cpu, started = time.process_time(), time.perf_counter()
+    results = await protocol_crowd(url, days, visitors, seconds)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - started
+    done.set()
+    await watcher
+    return {"visitors": results, "client_cpu": cpu, "wall": wall,
+            "client_lag_p99": percentile(lags, 0.99)}
+
+
+def server_rss_mb(port: str) -> float:
+    """The resident memory of the Streamlit server on ``port``, in MB."""
+    for pid, (_, _, command) in _processes().items():
+        if "streamlit" in command and f"--server.port {port}" in command:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    return float("nan")
+
+
+def checkout(ref: str, into: Path) -> str:
+    """The files of commit ``ref`` of this repository, written into ``into``; returns the
+    commit's short hash."""
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", ref],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return commit
+
+
+def measure_server(name: str, app: Path, args: list[str], days: list[dt.date], visitors: int,
+                   seconds: float, cwd: Path | None = None) -> dict:
+    """One page on a fresh server, visitors without browsers: 1 visitor, then ``visitors``
+    at once. ``cwd``: another checkout, whose ``mapkit`` the page imports."""
+    env = None if cwd is None else {**os.environ, "PYTHONPATH": str(cwd)}
+    with streamlit_app(app, *args, timeout=120, cwd=cwd, env=env) as url:
+        port = url.rsplit(":", 1)[1]
+        asyncio.run(protocol_crowd(url, days, 1, 3))  # the server's first visitor: caches fill
+        alone = report(f"{name}, 1 visitor",
+                       asyncio.run(protocol_crowd(url, days, 1, min(seconds, 20.0))))
+        load = os.getloadavg()
+        print(f"{name}: {visitors} visitors from {load_text()}", flush=True)
+        before, _ = cpu_split(port)
+        run = asyncio.run(protocol_run(url, days, visitors, seconds))
+        server = cpu_split(port)[0] - before
+        rss = server_rss_mb(port)
+    many = report(f"{name}, {visitors} visitors", run["visitors"])
+    per_step = server / max(many["steps"], 1) * 1000
+    print(f"{name}: server CPU {server:.1f} s in {run['wall']:.0f} s ({server / run['wall']:.0%} "
+          f"of one core; {per_step:.1f} ms a step, first pages included), RSS {rss:.0f} MB; the "
+          f"visitors' own process: CPU {run['client_cpu']:.1f} s "
+          f"({run['client_cpu'] / run['wall']:.0%} of one core), its event loop late by "
+          f"{run['client_lag_p99']:.1f} ms at p99; {load_text()}", flush=True)
+    return {**many, "alone_p95": alone["p95"], "cpu_step": per_step,
+            "core_share": server / run["wall"] * 100, "rss": rss,
+            "client_share": run["client_cpu"] / run["wall"] * 100,
+            "client_lag": run["client_lag_p99"], "load": load[0]}
+
+
+def server_goal_text(summary: dict) -> str:
+    """"table p95 ≤ 500 ms: met (258 ms); first page p95 ≤ 1.5 s: met (0.1 s); errors: none"."""
+    table, page, errors = summary["p95"], summary["page_p95"], summary["errors"]
+    return (f"table p95 ≤ {GOAL_TABLE_P95_MS:g} ms: "
+            f"{'met' if table <= GOAL_TABLE_P95_MS else 'NOT met'} ({table:.0f} ms); "
+            f"first page p95 ≤ {GOAL_SERVER_PAGE_P95_S:g} s: "
+            f"{'met' if page <= GOAL_SERVER_PAGE_P95_S else 'NOT met'} ({page:.1f} s); "
+            f"errors: {'none' if not errors else f'{errors} — NOT met'}")
+
+
+#: The side-by-side table of ``--no-browsers``: (label, key, format).
+COMPARED = [
+    ("slider → table p95", "p95", "{:.0f} ms"),
+    ("slider → table p50", "p50", "{:.0f} ms"),
+    ("… once every page was up, p95", "steady_p95", "{:.0f} ms"),
+    ("first page p95", "page_p95", "{:.2f} s"),
+    ("errors", "errors", "{:d}"),
+    ("server CPU a step", "cpu_step", "{:.1f} ms"),
+    ("server CPU, share of one core", "core_share", "{:.0f} %"),
+    ("server RSS", "rss", "{:.0f} MB"),
+    ("visitors' process CPU, of one core", "client_share", "{:.1f} %"),
+    ("visitors' event loop late, p99", "client_lag", "{:.1f} ms"),
+    ("1 visitor alone: slider → table p95", "alone_p95", "{:.0f} ms"),
+    ("load average (1 min) at the start", "load", "{:.2f}"),
+]
+
+
+def no_browsers(options, days: list[dt.date], args: list[str]) -> None:
+    """``--no-browsers``: the server alone, this checkout's page and, with ``--baseline``,
+    an older commit's, run in turns (``--rounds``) and printed side by side."""
+    pages = [("this checkout", options.app, None)]
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        if options.baseline:
+            commit = checkout(options.baseline, Path(folder))
+            pages.insert(0, (f"baseline {commit}", Path(folder) / "app.py", Path(folder)))
+        measured: dict[str, list[dict]] = {name: [] for name, _, _ in pages}
+        for turn in range(options.rounds):
+            for name, app, cwd in pages:
+                label = name if options.rounds == 1 else f"{name} (round {turn + 1})"
+                measured[name].append(measure_server(label, app, args, days, options.visitors,
+                                                     options.seconds, cwd))
+    print(f"\n{options.visitors} visitors without browsers, each moving the slider once a "
+          f"second for {options.seconds:g} s ({options.rounds} round(s), in turns; after the "
+          f"comma, the next rounds):")
+    print(f"{'':<38}" + "".join(f"{name:<26}" for name in measured))
+    for label, key, form in COMPARED:
+        print(f"{label:<38}" + "".join(f"{', '.join(form.format(r[key]) for r in rows):<26}"
+                                        for rows in measured.values()))
+    for name, rows in measured.items():
+        print(f"goal with {options.visitors} visitors, {name}: "
+              + " | ".join(server_goal_text(r) for r in rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visitors", type=int, default=10)
@@ -328,7 +494,17 @@ def main() -> None:
     parser.add_argument("--app", type=Path, default=REPO / "app.py",
                         help="another page to measure (an experiment: it must show the map and "
                              "the table heading as app.py does)")
+    parser.add_argument("--no-browsers", action="store_true",
+                        help="the server alone: visitors speaking Streamlit's protocol only, "
+                             "no Chromium (issue 18's goal)")
+    parser.add_argument("--baseline", metavar="COMMIT",
+                        help="with --no-browsers: also measure the page as of COMMIT (its own "
+                             "mapkit and .streamlit/config.toml), side by side")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --no-browsers: measure each page this many times, in turns")
     options = parser.parse_args()
+    if (options.baseline or options.rounds != 1) and not options.no_browsers:
+        parser.error("--baseline and --rounds go with --no-browsers")
 
     frame = load_snapshots(options.snapshots)
     # the dates of the series on the map: its slider steps through these only
@@ -337,6 +513,10 @@ def main() -> None:
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
     print(f"before: {load_text()}", flush=True)
+    if options.no_browsers:
+        no_browsers(options, dates, args)
+        print(f"after: {load_text()}")
+        return
     with streamlit_app(options.app, *args, timeout=120) as url:
         warm = asyncio.run(crowd(url, labels, 1, 3))  # the server's first visitor: caches fill
         print(f"server warmed by one visitor (first paint {warm[0]['page_s']:.1f} s)")

@@ -29,8 +29,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run script -- script_args`` and yield its URL; stop it afterwards."""
+def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
+                  cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run script -- script_args`` and yield its URL; stop it afterwards.
+
+    ``cwd`` (default: this checkout) is where Streamlit reads ``.streamlit/config.toml``;
+    ``env`` replaces the environment (bench/bench_load.py runs an older checkout's page with
+    its own ``mapkit`` first on ``PYTHONPATH``)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -41,7 +46,8 @@ def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0) 
     if script_args:
         command += ["--", *script_args]
     log = open(os.devnull, "wb")
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd or REPO_ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

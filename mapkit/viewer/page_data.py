@@ -18,6 +18,8 @@ visitors.
 
 from __future__ import annotations
 
+import gc
+
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -110,3 +112,22 @@ def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
 
     return changes(_frame, source=source or default_series(_frame), period="month",
                    regions=list(codes))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def settle_heap(paths: tuple[str, ...], fingerprint: str) -> int:
+    """Set what the page has made to last aside from the garbage collector's full passes, once
+    a page has been built on the snapshots of ``paths`` as of ``fingerprint``; returns how many
+    objects that is.
+
+    Python's collector now and then walks every object the process holds: the imported
+    libraries, the snapshots, their timelines and map data. That walk stopped every visitor's
+    step for 0.2–0.3 s a few times a minute under load (``bench/bench_load.py``), the slowest
+    steps of all. Frozen (:func:`gc.freeze`), those objects are left out of the walks; what
+    is made afterwards is collected as before. On new snapshots (a new ``fingerprint``) the
+    objects frozen before are thawed and collected first, so data no page uses any more is
+    freed and not kept for good."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
