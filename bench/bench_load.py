@@ -375,16 +375,29 @@ async def protocol_run(url: str, days: list[dt.date], visitors: int, seconds: fl
             "client_lag_p99": percentile(lags, 0.99)}
 
 
-def server_rss_mb(port: str) -> float:
-    """The resident memory of the Streamlit server on ``port``, in MB."""
-    for pid, (_, _, command) in _processes().items():
-        if "streamlit" in command and f"--server.port {port}" in command:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-    return float("nan")
+def server_rss_mb(pid: int | None) -> float:
+    """The resident memory of the server process ``pid``, in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+
+def server_pid(port: str) -> int | None:
+    return next((pid for pid, (_, _, command) in _processes().items()
+                 if "streamlit" in command and f"--server.port {port}" in command), None)
+
+
+def cpu_wait(pid: int | None) -> tuple[float, float]:
+    """Seconds the server's main thread (its event loop: every visitor's messages pass
+    through it) has run on a CPU, and has waited, runnable, for one (Linux's schedstat): on a
+    shared machine the cores are taken by others' work while the server has work to do."""
+    try:
+        ran, waited, _ = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return float("nan"), float("nan")
+    return int(ran) / 1e9, int(waited) / 1e9
 
 
 def checkout(ref: str, into: Path) -> str:
@@ -411,21 +424,25 @@ def measure_server(name: str, app: Path, args: list[str], days: list[dt.date], v
                        asyncio.run(protocol_crowd(url, days, 1, min(seconds, 20.0))))
         load = os.getloadavg()
         print(f"{name}: {visitors} visitors from {load_text()}", flush=True)
-        before, _ = cpu_split(port)
+        pid = server_pid(port)
+        before, (ran, waited) = cpu_split(port)[0], cpu_wait(pid)
         run = asyncio.run(protocol_run(url, days, visitors, seconds))
         server = cpu_split(port)[0] - before
-        rss = server_rss_mb(port)
+        ran, waited = (now - then for now, then in zip(cpu_wait(pid), (ran, waited)))
+        rss = server_rss_mb(pid)
     many = report(f"{name}, {visitors} visitors", run["visitors"])
     per_step = server / max(many["steps"], 1) * 1000
     print(f"{name}: server CPU {server:.1f} s in {run['wall']:.0f} s ({server / run['wall']:.0%} "
-          f"of one core; {per_step:.1f} ms a step, first pages included), RSS {rss:.0f} MB; the "
-          f"visitors' own process: CPU {run['client_cpu']:.1f} s "
+          f"of one core; {per_step:.1f} ms a step, first pages included), RSS {rss:.0f} MB; its "
+          f"event loop's thread ran {ran:.1f} s and waited {waited:.1f} s for a CPU taken by "
+          f"other work; the visitors' own process: CPU {run['client_cpu']:.1f} s "
           f"({run['client_cpu'] / run['wall']:.0%} of one core), its event loop late by "
           f"{run['client_lag_p99']:.1f} ms at p99; {load_text()}", flush=True)
     return {**many, "alone_p95": alone["p95"], "cpu_step": per_step,
             "core_share": server / run["wall"] * 100, "rss": rss,
             "client_share": run["client_cpu"] / run["wall"] * 100,
-            "client_lag": run["client_lag_p99"], "load": load[0]}
+            "client_lag": run["client_lag_p99"], "loop_ran": ran, "loop_waited": waited,
+            "load": load[0]}
 
 
 def server_goal_text(summary: dict) -> str:
@@ -448,6 +465,8 @@ COMPARED = [
     ("server CPU a step", "cpu_step", "{:.1f} ms"),
     ("server CPU, share of one core", "core_share", "{:.0f} %"),
     ("server RSS", "rss", "{:.0f} MB"),
+    ("event loop's thread on a CPU", "loop_ran", "{:.1f} s"),
+    ("… waiting for a CPU others held", "loop_waited", "{:.1f} s"),
     ("visitors' process CPU, of one core", "client_share", "{:.1f} %"),
     ("visitors' event loop late, p99", "client_lag", "{:.1f} ms"),
     ("1 visitor alone: slider → table p95", "alone_p95", "{:.0f} ms"),
