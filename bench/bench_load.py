@@ -413,11 +413,15 @@ def checkout(ref: str, into: Path) -> str:
 
 
 def measure_server(name: str, app: Path, args: list[str], days: list[dt.date], visitors: int,
-                   seconds: float, cwd: Path | None = None) -> dict:
+                   seconds: float, cwd: Path | None = None,
+                   file_watcher: str | None = None) -> dict:
     """One page on a fresh server, visitors without browsers: 1 visitor, then ``visitors``
-    at once. ``cwd``: another checkout, whose ``mapkit`` the page imports."""
+    at once. ``cwd``: another checkout, whose ``mapkit`` and ``.streamlit/config.toml`` the
+    page reads. The server runs as ``python3 run.py`` runs it (its config files decide),
+    unless ``file_watcher`` sets Streamlit's ``server.fileWatcherType``."""
     env = None if cwd is None else {**os.environ, "PYTHONPATH": str(cwd)}
-    with streamlit_app(app, *args, timeout=120, cwd=cwd, env=env) as url:
+    with streamlit_app(app, *args, timeout=120, cwd=cwd, env=env,
+                       file_watcher=file_watcher) as url:
         port = url.rsplit(":", 1)[1]
         asyncio.run(protocol_crowd(url, days, 1, 3))  # the server's first visitor: caches fill
         alone = report(f"{name}, 1 visitor",
@@ -487,7 +491,8 @@ def no_browsers(options, days: list[dt.date], args: list[str]) -> None:
             for name, app, cwd in pages:
                 label = name if options.rounds == 1 else f"{name} (round {turn + 1})"
                 measured[name].append(measure_server(label, app, args, days, options.visitors,
-                                                     options.seconds, cwd))
+                                                     options.seconds, cwd,
+                                                     options.file_watcher))
     print(f"\n{options.visitors} visitors without browsers, each moving the slider once a "
           f"second for {options.seconds:g} s ({options.rounds} round(s), in turns; after the "
           f"comma, the next rounds):")
@@ -521,9 +526,14 @@ def main() -> None:
                              "mapkit and .streamlit/config.toml), side by side")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --no-browsers: measure each page this many times, in turns")
+    parser.add_argument("--file-watcher", metavar="TYPE",
+                        help="with --no-browsers: Streamlit's server.fileWatcherType for every "
+                             "page measured (default: as its config files say, as python3 "
+                             "run.py runs it; 'auto' is Streamlit's own default)")
     options = parser.parse_args()
-    if (options.baseline or options.rounds != 1) and not options.no_browsers:
-        parser.error("--baseline and --rounds go with --no-browsers")
+    if (options.baseline or options.rounds != 1 or options.file_watcher) \
+            and not options.no_browsers:
+        parser.error("--baseline, --rounds and --file-watcher go with --no-browsers")
 
     frame = load_snapshots(options.snapshots)
     # the dates of the series on the map: its slider steps through these only

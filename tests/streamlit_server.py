@@ -30,19 +30,23 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
-                  cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+                  cwd: Path | None = None, env: dict[str, str] | None = None,
+                  file_watcher: str | None = "none") -> Iterator[str]:
     """Run ``streamlit run script -- script_args`` and yield its URL; stop it afterwards.
 
     ``cwd`` (default: this checkout) is where Streamlit reads ``.streamlit/config.toml``;
     ``env`` replaces the environment (bench/bench_load.py runs an older checkout's page with
-    its own ``mapkit`` first on ``PYTHONPATH``)."""
+    its own ``mapkit`` first on ``PYTHONPATH``); ``file_watcher`` is Streamlit's
+    ``server.fileWatcherType`` (``None``: as the config files say, as ``python3 run.py``
+    runs it)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.port", str(port),
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
     ]
+    if file_watcher is not None:
+        command += ["--server.fileWatcherType", file_watcher]
     if script_args:
         command += ["--", *script_args]
     log = open(os.devnull, "wb")

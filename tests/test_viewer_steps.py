@@ -9,6 +9,8 @@ queue. These tests count the work, not the time (times are the benchmark's to me
 from __future__ import annotations
 
 import gc
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 from mapkit.snapshots import snapshots_fingerprint
 from mapkit.viewer import page_data, tables
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
 
 SNAPSHOT = """date,region,percent,source,method,source_url,contested_percent,note
 2024-01-01,UA-14,60,Test Desk,computed,https://example.org/a,,
@@ -109,3 +112,13 @@ def test_what_every_page_shares_is_left_out_of_full_collections(folder):
     newer = page_data.bundled_snapshots(paths, snapshots_fingerprint(paths))
     assert newer is not frame
     assert not any(item is newer for item in gc.get_objects())
+
+
+def test_the_server_watches_no_source_files():
+    """Streamlit's settings as ``python3 run.py`` starts the viewer (the project's
+    ``.streamlit/config.toml``): watching its sources, every visitor's session scanned every
+    imported module on the event loop all visitors share."""
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout
+    assert re.search(r'^fileWatcherType = "none"$', shown, re.MULTILINE), \
+        "server.fileWatcherType is not 'none'"
