@@ -23,10 +23,23 @@ Goal (issue 13), on this 2-core machine with 10 visitors: first paint ≤ 6 s, t
 ≤ 500 ms. The load average is printed before and after: other work on the machine moves these
 figures by seconds, so judge them against the baselines next to them.
 
+``--no-browsers`` (issue 18): the server alone, no Chromium. The page is measured on a fresh
+server as ``python3 run.py`` runs it (its ``.streamlit/config.toml`` decides), with 1 visitor,
+then with ``--visitors`` speaking Streamlit's protocol at once; with ``--baseline COMMIT``, the
+page as of that commit too (its own ``mapkit`` and config, from ``git archive``), the two in
+turns ``--rounds`` times, printed side by side: slider → table p50/p95, first page p95, errors
+(a visitor that timed out, lost its connection or saw an error on the page), the server's CPU
+a step and its memory, how long its event loop ran and waited for a CPU that other work held
+(Linux's schedstat), and the visitors' own process's CPU and event-loop lateness (were one
+Python process too slow to drive all the websockets, they would show it). Goal, on this
+2-core machine with 50 visitors: table p95 ≤ 500 ms, first page p95 ≤ 1.5 s, no errors.
+
 Usage::
 
     python bench/bench_load.py [--visitors 10] [--seconds 60] [--snapshots DIR ...]
                                [--no-protocol] [--no-floor] [--app PAGE]
+    python bench/bench_load.py --no-browsers [--visitors 50] [--seconds 60] [--baseline COMMIT]
+                               [--rounds 2] [--file-watcher auto|none]
 
 No internet needed: Leaflet ships in the package, tiles are blank.
 """
@@ -507,7 +520,8 @@ def no_browsers(options, days: list[dt.date], args: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--visitors", type=int, default=10)
+    parser.add_argument("--visitors", type=int,
+                        help="visitors at once (default 10 in browsers, 50 without)")
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="how long each visitor moves the slider")
     parser.add_argument("--snapshots", action="append", help="snapshot CSV file or folder")
@@ -534,6 +548,8 @@ def main() -> None:
     if (options.baseline or options.rounds != 1 or options.file_watcher) \
             and not options.no_browsers:
         parser.error("--baseline, --rounds and --file-watcher go with --no-browsers")
+    if options.visitors is None:
+        options.visitors = 50 if options.no_browsers else 10
 
     frame = load_snapshots(options.snapshots)
     # the dates of the series on the map: its slider steps through these only
