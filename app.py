@@ -19,19 +19,25 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import uuid
 
 import pandas as pd
 import streamlit as st
 
 from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series
-from mapkit.i18n import LANGUAGES, t
+from mapkit.i18n import LANGUAGES, date_text, t
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
 from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
 from mapkit.viewer.messages import markdown_text, one_line, problem_lines
-from mapkit.viewer.uploads import read_upload
+from mapkit.viewer.uploads import (
+    MAX_UPLOAD_MB_PER_SESSION,
+    MAX_UPLOADS_PER_SESSION,
+    keep_upload,
+    read_upload_isolated,
+)
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 #: Choices whose labels are in the reader's language. Their widgets are keyed per language
@@ -139,11 +145,14 @@ except SnapshotError as error:
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
     st.stop()
 
-session_default("uploads", {})  # file id + date -> Upload
+if "uploads" not in st.session_state:  # file id + date -> Upload, oldest first (keep_upload);
+    # emptied when the visitor leaves
+    st.session_state["uploads"] = page_data.session_uploads(uuid.uuid4().hex)
 uploaded = st.session_state.get("upload_file")
 is_geojson = uploaded is not None and uploaded.name.lower().endswith((".geojson", ".json"))
 upload_date = st.session_state.get("upload_date") if is_geojson else None
 upload_problems = None  # the problems of an upload that could not be used
+released_uploads: list[str] = []  # earlier uploads let go to make room for this one
 if uploaded is not None:
     upload_key = f"{uploaded.file_id}:{upload_date}"
     if upload_key not in st.session_state["uploads"]:
@@ -151,13 +160,17 @@ if uploaded is not None:
         try:
             with progress.status(t("upload_computing", lang,
                                    name=markdown_text(uploaded.name))) as status:
-                done = st.session_state["uploads"][upload_key] = read_upload(
+                done = read_upload_isolated(  # in a process of its own, within limits
                     uploaded.name, uploaded.getvalue(), date=upload_date,
                     on_stage=lambda stage: status.update(label=t(f"upload_stage_{stage}", lang)))
+            released_uploads = keep_upload(st.session_state["uploads"], upload_key, done)
+            page_data.forget_uploads()  # made of the uploads of before: no key names them now
             progress.empty()
-            # The reader uploaded it to see it: the map shows it (its first series).
+            # The reader uploaded it to see it: the map shows it (its first series), at its
+            # newest date.
             st.session_state["source"] = done.series[0]
             st.session_state.pop(localised("source"), None)
+            st.session_state.pop("date", None)
         except SnapshotError as error:
             progress.empty()
             upload_problems = error.problems
@@ -212,28 +225,50 @@ session_default("map_seen", 0)
 session_default("map_ready", False)
 
 
-def read_map_event() -> None:
+def read_map_event(shown_dates: list[str]) -> None:
     """What the map has said since the last run: the date the reader moved to, the
-    region clicked, and that it has painted.
+    region clicked, and that it has painted. ``shown_dates`` are the dates of the map's view.
 
     The map goes to the page's date whenever it gets other data (another view, source or
     language) or ``date_rev`` changes (:func:`move_date`), so a date it reports is the one it
-    shows; a map asking for its data again (``resend``) shows nothing yet."""
+    shows; a map asking for its data again (``resend``) shows nothing yet. A view without the
+    page's date shows its latest date on or before it (else its first)."""
     event = st.session_state.get("map")
     if isinstance(event, dict) and event.get("n", 0) != st.session_state["map_seen"]:
         st.session_state["map_seen"] = event.get("n", 0)
         st.session_state["map_ready"] = True  # it has painted (or said why it cannot)
-        if event.get("date") in dates and event.get("event") != "resend":
+        if event.get("date") in shown_dates and event.get("event") != "resend":
             st.session_state["date"] = event["date"]  # the map shows it already: no rev bump
         if event.get("event") == "click":
             st.session_state["selected"] = event.get("selected")
-    if st.session_state["date"] not in dates:  # e.g. another source: open on its latest date
-        move_date(dates[-1])
+        if event.get("event") == "switch" and event.get("series") in sources:
+            # "…has no map for this date; ISW/CTP has": that series, on the same date.
+            st.session_state["source"] = event["series"]
+            st.session_state.pop(localised("source"), None)
+            st.rerun()  # the whole page: the series is chosen outside this fragment
+    if st.session_state["date"] not in shown_dates:  # e.g. another source or view
+        earlier = [day for day in shown_dates if day <= st.session_state["date"]]
+        move_date(earlier[-1] if earlier else shown_dates[0])
 
 
-def export_panel(shown_date: str) -> None:
+def other_series() -> str | None:
+    """The series "Compare series" puts beside the map's: the reader's choice, else the first
+    other computed series (ISW/CTP beside DeepStateMap), else the first other; None if there is
+    no other."""
+    others = [name for name in sources if name != source]
+    if not others:
+        return None
+    if st.session_state.get("compare_with") not in others:
+        computed = [name for name in page_data.computed_series(frame, frame_key())
+                    if name in others]
+        st.session_state["compare_with"] = (computed or others)[0]
+    return st.session_state["compare_with"]
+
+
+def export_panel(shown_date: str, no_map: str | None = None) -> None:
     """The export panel, drawn only while open: its widgets would otherwise cost every
-    visitor's browser a third of a second at each page load."""
+    visitor's browser a third of a second at each page load. ``no_map``: what the map says
+    when its series has no map for the shown date (then nothing of that date is offered)."""
     # Its label, in the reader's language, is part of its identity: a new language makes a new
     # panel, which opens as the one before was (so a switch of language does not close it).
     panel = st.expander(t("export", lang), expanded=bool(st.session_state.get("export_open")),
@@ -245,17 +280,21 @@ def export_panel(shown_date: str) -> None:
         if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
             scope = "one"
             st.caption(t("export_one_date", lang, format=fmt.upper(),
-                         date=map_data.format_date(shown_date, lang)))
+                         date=date_text(shown_date, lang)))
         else:
             session_default("export_scope", "one")
             scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
                              key=synced("export_scope"),
                              format_func=lambda s: t(f"export_range_{s}", lang, date=(
-                                 map_data.format_date(shown_date, lang))))
+                                 date_text(shown_date, lang))))
+        if no_map is not None and scope == "one":  # never another date's map under this one
+            st.warning(t("export_no_map", lang, series=markdown_text(source),
+                         date=date_text(shown_date, lang)))
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
-        if st.button(t("export_make", lang), key="export_make"):
+        if st.button(t("export_make", lang), key="export_make",
+                     disabled=no_map is not None and scope == "one"):
             bar = st.progress(0.0)
             try:
                 content = render_export(
@@ -293,12 +332,28 @@ def view() -> None:
     A fragment: a move of the slider or a click on the map reruns this part only, so
     the sidebar and the captions above are neither rebuilt on the server nor drawn
     again in the visitor's browser at each step (bench/bench_load.py)."""
-    read_map_event()
+    mode = st.session_state["mode"]
+    other = other_series() if mode == "series" else None
+    if mode == "series" and other is None:
+        st.info(t("series_only_one", lang))
+        mode = "map"
+    if mode == "series":  # both series on every day either has a map of its own
+        comparison, shown, shown_id = page_data.series_comparison(frame, frame_key(), source,
+                                                                  other, lang)
+        read_map_event(shown["dates"])
+    else:
+        read_map_event(dates)
     shown_date: str = st.session_state["date"]
     selected: str | None = st.session_state["selected"]
 
-    compare = st.session_state["mode"] == "compare"
-    if compare:  # from a date chosen to the shown date
+    compare = mode == "compare"
+    no_map = None  # what the map says when its series has no map for the shown date
+    if mode == "series":
+        title = t("series_title", lang, a=source, b=other, date="{date}")
+        legend, legend_title = (map_data.change_legend(lang),
+                                t("series_legend", lang, a=source, b=other))
+        source_line = t("source_line", lang, sources=f"{source}; {other}")
+    elif compare:  # from a date chosen to the shown date
         session_default("date_from", dates[0])
         if st.session_state["date_from"] not in dates:
             st.session_state["date_from"] = dates[0]
@@ -318,7 +373,8 @@ def view() -> None:
         "percent", "contested", "date", "source", "method", "note", "no_data", "partial", "as_of",
         "other_sources", "change", "play", "pause", "previous", "next", "date_slider", "map_label",
         "reported", "computed", "leaflet_missing", "pp", "km2", "km2_value", "change_7d",
-        "change_30d", "no_national_figure",
+        "change_30d", "no_national_figure", "sources_beside", "status_no_map", "switch_series",
+        "coverage_maps", "difference",
     )}
     labels["months"] = map_data.month_names(lang)
 
@@ -334,9 +390,11 @@ def view() -> None:
             height=540, key="map",
         )
         newest = dates[-1]  # of the shown source: stale data must not pass for today's
-        st.caption(t("data_as_of", lang, date=map_data.format_date(newest, lang)))
+        if mode == "series":  # what the colour means: never one series' figure
+            st.caption(markdown_text(t("series_caption", lang, a=source, b=other)))
+        st.caption(t("data_as_of", lang, date=date_text(newest, lang)))
         if (behind := map_data.days_behind(newest)) > STALE_AFTER_DAYS:
-            st.warning(t("data_stale", lang, date=map_data.format_date(newest, lang), days=behind))
+            st.warning(t("data_stale", lang, date=date_text(newest, lang), days=behind))
 
     # The rest of the page waits until the map has painted: it tells us so through its value,
     # which reruns this fragment. Tables and panels then load while the reader looks at the map,
@@ -347,22 +405,33 @@ def view() -> None:
     # Beside the map: the chosen region over time.
 
     with side_column:
-        if st.session_state["mode"] == "changes":
+        if mode == "changes":
             change_charts(frame, source, selected, shown_date, lang)
         elif selected:
             from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
 
             region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
             st.subheader(t("time_series", lang, region=region_name))
-            st.altair_chart(region_chart(frame, selected, source, shown_date, lang),
+            st.altair_chart(region_chart(frame, selected, source, shown_date, lang, also=other),
                             width="stretch")
-            st.caption(t("chart_caption", lang, series=markdown_text(source)))
+            st.caption(t("chart_caption", lang, series=markdown_text(source)) if other is None
+                       else t("chart_caption_series", lang, a=markdown_text(source),
+                              b=markdown_text(other)))
         else:
             st.info(t("click_hint", lang))
 
     # Under it: the table of the shown date, or the biggest changes.
 
-    if compare:
+    if mode == "series":
+        rows = comparison[comparison["date"] == shown_date]
+        st.subheader(t("series_table_heading", lang, a=markdown_text(source),
+                       b=markdown_text(other), date=date_text(shown_date, lang)))
+        st.dataframe(tables.series_comparison_display(rows, lang), hide_index=True,
+                     width="stretch")
+        st.download_button(t("download_csv", lang), tables.rows_csv(rows),
+                           file_name=f"compare_{shown_date}.csv", mime="text/csv",
+                           key="series_csv", on_click="ignore")
+    elif compare:
         st.subheader(t("biggest_changes", lang))
         ranked = tables.biggest_changes(change, lang, date_from, date_to)
         if ranked.empty:
@@ -373,16 +442,21 @@ def view() -> None:
                            file_name=f"change_{date_from}_{date_to}.csv", mime="text/csv",
                            on_click="ignore")
     else:
-        shown_table, rows_csv = page_data.shown_table(frame, frame_key(), source, shown_date,
-                                                      lang)
-        st.subheader(t("table_heading", lang, date=map_data.format_date(shown_date, lang)))
-        st.dataframe(shown_table, hide_index=True, width="stretch")
+        rows, rows_csv = page_data.shown_rows(frame, frame_key(), source, shown_date)
+        st.subheader(t("table_heading", lang, date=date_text(shown_date, lang)))
+        if (rows["status"] == "no map").all():  # what the map says, not an empty table alone
+            no_map = map_data.gap_text(*page_data.gap_at(frame, frame_key(), source, shown_date),
+                                       lang)
+            st.warning(markdown_text(no_map))
+        # made once a date and language for every visitor: a step only looks it up
+        st.dataframe(page_data.shown_table(frame, frame_key(), source, shown_date, lang),
+                     hide_index=True, width="stretch")
         # on_click="ignore": a download changes nothing on the page, so nothing reruns
         st.download_button(t("download_csv", lang), rows_csv,
                            file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",
                            on_click="ignore")
 
-    export_panel(shown_date)
+    export_panel(shown_date, no_map)
 
 
 # --- The page: the map first, so it paints first; the sidebar after it ------------------------
@@ -416,22 +490,30 @@ with st.sidebar:
         done = st.session_state["uploads"][upload_key]
         st.success(t("upload_ok", lang, name=markdown_text(done.name), rows=len(done.rows),
                      source=markdown_text(", ".join(done.sources))))
+        if released_uploads:
+            st.info(t("upload_released", lang, names=markdown_text(", ".join(released_uploads)),
+                      count=MAX_UPLOADS_PER_SESSION, mb=MAX_UPLOAD_MB_PER_SESSION))
     # A radio, not a select box: every series' name shows in full, and the reader sees at
     # once which there are.
     described = page_data.series_labels(frame, frame_key(), lang)
     st.radio(t("source_select", lang), sources, key=synced("source"),
              format_func=lambda name: markdown_text(described.get(name, name)),
              help=t("source_select_help", lang))
-    st.radio(t("mode", lang), ["map", "compare", "changes"], key=synced("mode"),
+    st.radio(t("mode", lang), ["map", "compare", "series", "changes"], key=synced("mode"),
              format_func=lambda m: t({"map": "mode_map", "compare": "mode_compare",
-                                      "changes": "mode_changes"}[m], lang))
+                                      "series": "mode_series", "changes": "mode_changes"}[m],
+                                     lang))
+    if st.session_state["mode"] == "series" and len(sources) > 1:
+        st.selectbox(t("compare_with", lang), [name for name in sources if name != source],
+                     key="compare_with", help=t("compare_with_help", lang),
+                     format_func=lambda name: described.get(name, name))  # plain text
     if st.session_state["mode"] == "compare":
         st.selectbox(t("date_from", lang), dates, key=synced("date_from"),
-                     format_func=lambda d: map_data.format_date(d, lang))
+                     format_func=lambda d: date_text(d, lang))
         st.session_state[localised("date_to")] = st.session_state["date"]
         st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
                      on_change=shown_date_chosen, args=(localised("date_to"),),
-                     format_func=lambda d: map_data.format_date(d, lang))
+                     format_func=lambda d: date_text(d, lang))
 
 # The page is built: what it made to last (libraries, snapshots, timelines, map data) is left
 # out of the garbage collector's full passes from now on (page_data.settle_heap).

@@ -70,8 +70,8 @@ from offline_assets import BLANK_TILE_PNG, local_file_for  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
 from mapkit.figures import build_timeline, default_series  # noqa: E402
+from mapkit.i18n import date_text  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
-from mapkit.viewer.map_data import format_date  # noqa: E402
 
 GOAL_FIRST_PAINT_S = 6.0
 GOAL_TABLE_P95_MS = 500.0
@@ -220,7 +220,7 @@ async def _protocol_visit(websockets, url: str, days: list[dt.date], seconds: fl
         painted = time.perf_counter() - started
         await socket.send(_rerun(map_id, {"event": "ready", "date": None, "selected": None,
                                           "n": 1}, fragment))
-        await _element(socket, _heading_with(format_date(days[-1])))
+        await _element(socket, _heading_with(date_text(days[-1])))
         full = time.perf_counter() - started
         latencies, index = [], len(days) - 1
         until = time.perf_counter() + seconds
@@ -230,7 +230,7 @@ async def _protocol_visit(websockets, url: str, days: list[dt.date], seconds: fl
             await socket.send(_rerun(map_id, {"event": "date", "date": days[index].isoformat(),
                                               "selected": None, "n": len(latencies) + 2},
                                      fragment))
-            await _element(socket, _heading_with(format_date(days[index])))
+            await _element(socket, _heading_with(date_text(days[index])))
             latencies.append((pressed, (time.perf_counter() - pressed) * 1000))
             await asyncio.sleep(STEP_PAUSE_S)
     return {"number": number, "map_s": painted, "page_s": full, "latencies": latencies,
@@ -432,8 +432,7 @@ def measure_server(name: str, app: Path, args: list[str], days: list[dt.date], v
     at once. ``cwd``: another checkout, whose ``mapkit`` and ``.streamlit/config.toml`` the
     page reads. The server runs as ``python3 run.py`` runs it (its config files decide),
     unless ``file_watcher`` sets Streamlit's ``server.fileWatcherType``."""
-    env = None if cwd is None else {**os.environ, "PYTHONPATH": str(cwd)}
-    with streamlit_app(app, *args, timeout=120, cwd=cwd, env=env,
+    with streamlit_app(app, *args, timeout=120, cwd=cwd or REPO,
                        file_watcher=file_watcher) as url:
         port = url.rsplit(":", 1)[1]
         asyncio.run(protocol_crowd(url, days, 1, 3))  # the server's first visitor: caches fill
@@ -554,7 +553,7 @@ def main() -> None:
     frame = load_snapshots(options.snapshots)
     # the dates of the series on the map: its slider steps through these only
     dates = build_timeline(frame, source=default_series(frame)).dates
-    labels = [format_date(day) for day in dates]
+    labels = [date_text(day) for day in dates]
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]
     print(f"data: {len(dates)} dates, {len(frame)} rows; {os.cpu_count()} cores")
     print(f"before: {load_text()}", flush=True)

@@ -11,7 +11,8 @@ row over and over: four problems a row) and ``unique names`` (a different made-u
 every row). The baseline, measured in
 the same run on the same files, is Python's ``csv`` module reading them: the floor any
 validator in Python stands on. Each figure is the command as a user runs it, its output
-included, with the load average beside it: the machine is shared.
+included — its wall time and its peak memory (resident) — with the load average beside it: the
+machine is shared.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mapkit.regions import REGIONS  # noqa: E402
+from mapkit.levels import get_level  # noqa: E402
 
 GOAL_S = 10.0
 HEADER = "date,region,percent,source,method\n"
@@ -53,7 +54,7 @@ def write_file(path: Path, megabytes: float, row) -> int:
 
 
 def make_files(folder: Path, megabytes: float) -> dict[str, tuple[Path, int]]:
-    codes = [r.code for r in REGIONS]
+    codes = list(get_level().codes)
     rng = random.Random(13)
     names = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(200_000)]
     start = dt.date(1900, 1, 1)
@@ -76,12 +77,17 @@ def make_files(folder: Path, megabytes: float) -> dict[str, tuple[Path, int]]:
     return out
 
 
-def run(command: list[str]) -> tuple[float, str]:
+def run(command: list[str]) -> tuple[float, float, str]:
+    """The command's wall time, its peak memory (MB, resident) and the last line it printed."""
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
-    summary = (done.stdout + done.stderr).strip().splitlines()
-    return time.perf_counter() - started, summary[-1] if summary else "(nothing printed)"
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                 env={**os.environ, "PYTHONPATH": str(REPO)})
+        _, _, usage = os.wait4(child.pid, 0)  # this command's own resources
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        summary = out.read().decode("utf-8", "replace").strip().splitlines()
+    return seconds, usage.ru_maxrss / 1024, summary[-1] if summary else "(nothing printed)"
 
 
 def csv_floor(path: Path) -> float:
@@ -99,14 +105,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mapkit-bench-validate-") as folder:
         files = make_files(Path(folder), args.mb)
         print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-        print(f"{'file':<14} {'rows':>10} {'csv.reader':>11} {'validate':>9}  last line")
+        print(f"{'file':<14} {'rows':>10} {'csv.reader':>11} {'validate':>9} {'peak':>8}"
+              "  last line")
         worst = 0.0
         for label, (path, rows) in files.items():
             floor = csv_floor(path)
-            seconds, last = run([sys.executable, "-m", "mapkit", "validate", "-q", str(path)])
+            seconds, peak, last = run([sys.executable, "-m", "mapkit", "validate", "-q",
+                                       str(path)])
             if label != "valid":
                 worst = max(worst, seconds)
-            print(f"{label:<14} {rows:>10,} {floor:>10.1f}s {seconds:>8.1f}s  {last}")
+            print(f"{label:<14} {rows:>10,} {floor:>10.1f}s {seconds:>8.1f}s {peak:>5,.0f} MB"
+                  f"  {last}")
         print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         verdict = "met" if worst < GOAL_S else "NOT met"
         print(f"goal: every all-invalid {args.mb:g} MB file under {GOAL_S:g} s — {verdict} "

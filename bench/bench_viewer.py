@@ -41,6 +41,7 @@ from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E40
 
 from mapkit.figures import build_timeline, default_series  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
+from mapkit.viewer.map_data import viewer_timeline  # noqa: E402
 
 GOAL_P95_MS = 250.0
 GOAL_FIRST_PAINT_MS = 3000.0
@@ -181,9 +182,11 @@ def main() -> None:
             frame = synthetic_timeline_snapshots(Path(scratch))
             paths = [scratch]
             print("data: made-up timeline of the computed one's shape (timing only)")
-        # the dates of the series on the map: the slider steps through these only
+        # the dates of the series on the map: the slider steps through these only (the
+        # viewer's also through the days of its gaps: mapkit.viewer.map_data.viewer_timeline)
         dates = [day.isoformat() for day in
                  build_timeline(frame, source=default_series(frame)).dates]
+        viewer_dates = [day.isoformat() for day in viewer_timeline(frame, None).dates]
         print(f"data: {len(dates)} dates x 27 regions, {len(frame)} rows")
         args = [a for p in paths or [] for a in ("--snapshots", str(p))]
 
@@ -193,7 +196,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             results.append(measure(
-                browser, REPO / "app.py", args, frame, dates, **counts,
+                browser, REPO / "app.py", args, frame, viewer_dates, **counts,
                 name="viewer (recolour in place)", hatch="url(#mapkit-partial-hatch)",
                 slider=lambda page: page.frame_locator("iframe[title*='control_map']")
                 .locator("#slider"),

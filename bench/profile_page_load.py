@@ -36,8 +36,8 @@ sys.path[:0] = [str(REPO), str(REPO / "bench"), str(REPO / "tests")]
 from bench_load import MAP_PAINTED, TABLE_SHOWS, _processes, route_offline  # noqa: E402
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, streamlit_app  # noqa: E402
 
+from mapkit.i18n import date_text  # noqa: E402
 from mapkit.snapshots import load_snapshots  # noqa: E402
-from mapkit.viewer.map_data import format_date  # noqa: E402
 
 #: Top-level main-thread trace events and the names they are reported under.
 KINDS = {
@@ -279,7 +279,7 @@ def main() -> None:
                                             "map and the table ('': for the map only)")
     options = parser.parse_args()
     frame = load_snapshots(options.snapshots)
-    label = format_date(max(frame["date"]).date())
+    label = date_text(max(frame["date"]).date())
     if options.wait_text is not None:
         label = "text:" + options.wait_text
     args = [a for p in options.snapshots or [] for a in ("--snapshots", p)]

@@ -229,13 +229,39 @@ def _regions(table: Mapping, key: str, where: str, problems: list[str]) -> froze
 
 def series_files(snapshot_files: Iterable[Path], given: Iterable[str | Path] = ()) -> list[Path]:
     """The series files that go with these snapshot files: the ``series.toml`` of each folder
-    they lie in, and any ``.toml`` file named directly among the paths ``given``."""
+    they lie in (for a finer level's folder, ``deepstate/raion/``, the one of the series'
+    folder above it: a series says once how long its figures stand, at every level), and any
+    ``.toml`` file named directly among the paths ``given``."""
+    from mapkit.levels import LEVEL_NAMES
+
     found = [Path(item) for item in given
              if Path(item).suffix.lower() == ".toml" and Path(item).is_file()]
     for folder in dict.fromkeys(Path(f).parent for f in snapshot_files):
         if (folder / SERIES_FILE).is_file():
             found.append(folder / SERIES_FILE)
+        elif folder.name.lower() in LEVEL_NAMES[1:] and (folder.parent / SERIES_FILE).is_file():
+            found.append(folder.parent / SERIES_FILE)
     return list(dict.fromkeys(found))
+
+
+def oblasts_of(codes: Iterable[str]) -> list[str]:
+    """Each code's oblast, as a series file names regions: a raion's or hromada's parent
+    (:mod:`mapkit.levels`), an oblast's or the country's own code. So an exception for
+    ``UA-14`` holds for Donetsk oblast's raions and hromadas too."""
+    from mapkit.levels import KATOTTG_CODE, get_level
+
+    found: dict[str, str] = {}
+    out = []
+    for code in codes:
+        oblast = found.get(code)
+        if oblast is None:
+            oblast = code
+            if KATOTTG_CODE.fullmatch(code):
+                unit = get_level("hromada").get(code) or get_level("raion").get(code)
+                oblast = unit.parent if unit is not None else code
+            found[code] = oblast
+        out.append(oblast)
+    return out
 
 
 # --- Each row's last standing day -------------------------------------------------------------
@@ -254,6 +280,9 @@ def stand_columns(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo],
     days = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
     names = (frame["series"] if series is None else series).astype(str).to_numpy()
     regions = frame["region"].astype(str).to_numpy()
+    if len(frame) and frame["region"].astype(str).str.len().max() > 6:  # a finer level's
+        at, unique = pd.factorize(regions)  # units: by their oblasts
+        regions = np.asarray(oblasts_of(unique), dtype=object)[at]
     until = days + np.timedelta64(DEFAULT_STANDS_DAYS, "D")
     note = np.full(len(frame), None, dtype=object)
     note_uk = np.full(len(frame), None, dtype=object)

@@ -77,7 +77,9 @@ def sentence(row: dict, period: str, lang: str = "en", first_figure: dt.date | N
     start, end = _day(row["period_start"]), _day(row["period_end"])
     complete = bool(row["complete"])
     when = when_text(start, end, period, complete, lang)
-    place = "" if row["region"] == COUNTRY.code else f"{row['region_name']}: "
+    # a raion's or hromada's name with its oblast, as names repeat across oblasts
+    place = ("" if row["region"] == COUNTRY.code
+             else f"{row.get('_label') or row['region_name']}: ")
     change = row["change_km2"]
     if change is None or math.isnan(change):
         return t("changes_no_figure", lang, place=place, when=when,

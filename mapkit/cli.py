@@ -20,7 +20,20 @@ import click
 
 from mapkit import __version__
 from mapkit.i18n import LANGUAGES
+from mapkit.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from mapkit.publish.formats import FORMATS, formats_help
+
+
+def _level_option(help_text: str, *, many: bool = False):
+    """``--level``: one of the levels (:mod:`mapkit.levels`); with ``many``, repeatable and
+    ``all`` too (``compute``, ``update``: one pass over the polygons for every level)."""
+    if many:
+        return click.option("--level", "levels", multiple=True, metavar="LEVEL",
+                            type=click.Choice([*LEVEL_NAMES, "all"], case_sensitive=False),
+                            help=help_text + f" One of {', '.join(LEVEL_NAMES)} or all; "
+                                             "repeatable. [default: oblast]")
+    return click.option("--level", type=click.Choice(LEVEL_NAMES, case_sensitive=False),
+                        default=DEFAULT_LEVEL, show_default=True, help=help_text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,37 +47,72 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
-def resolve(names: tuple[str, ...]) -> None:
-    """Resolve region NAMES (ISO codes, English, Ukrainian, Russian-era spellings) to ISO codes.
+@_level_option("Whose names: the 27 regions (oblast), the raions or the hromadas (a town's "
+               "name finds its hromada or raion: Huliaipole, Pokrovsk).")
+def resolve(names: tuple[str, ...], level: str) -> None:
+    """Resolve NAMES (codes, English, Ukrainian, Russian-era spellings; at the raion and
+    hromada levels also towns) to the codes of a level's units.
 
-    Prints one line per name: the name as given, the ISO 3166-2 code, the English and Ukrainian
-    names. Exits with code 2 if any name is unknown, with the closest suggestions.
+    Prints one line per name: the name as given, the code, the English and Ukrainian names,
+    and for a raion or hromada its oblast. Exits with code 2 if any name is unknown (with the
+    closest suggestions) or fits several units (each named with its oblast).
     """
+    from mapkit.levels import AmbiguousNameError, get_level
     from mapkit.regions import UnknownRegionError
-    from mapkit.regions import resolve as resolve_name
 
+    chosen = get_level(level)
     failed = False
     for name in names:
         try:
-            region = resolve_name(name)
-        except UnknownRegionError as error:
+            unit = chosen.resolve(name)
+        except (UnknownRegionError, AmbiguousNameError) as error:
             click.echo(f"error: {error}", err=True)
             failed = True
             continue
-        click.echo(f"{name}\t{region.code}\t{region.name_en}\t{region.name_uk}")
+        parent = chosen.parent_of(unit.code)
+        click.echo(f"{name}\t{unit.code}\t{unit.name_en}\t{unit.name_uk}"
+                   + (f"\t{parent.code} {parent.name_en}" if parent is not None else ""))
     if failed:
         sys.exit(2)
 
 
 @cli.command()
-def regions() -> None:
-    """List the 27 regions with ISO code, English and Ukrainian names, and area in km²."""
-    from mapkit.boundaries import load_boundaries
+@_level_option("The units to list: the 27 regions (oblast), the raions or the hromadas "
+               "(with a unit wherever there is no hromada).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table for reading, csv or json for other programs.")
+def regions(level: str, fmt: str) -> None:
+    """List a level's units: code, English and Ukrainian names, kind, oblast, area in km².
 
-    frame = load_boundaries()
-    click.echo(f"{'code':<6} {'name':<16} {'Ukrainian name':<26} {'area km²':>9}")
-    for row in frame.itertuples():
-        click.echo(f"{row.code:<6} {row.name_en:<16} {row.name_uk:<26} {row.area_km2:>9,.0f}")
+    The columns are the unit table's (docs/data.md): code, name_en, name_uk, kind, parent
+    (the oblast's ISO code; empty for an oblast), raion (hromadas: the raion's code) and
+    area_km2 (in our boundaries, the area a computed percentage is of). The table shows the
+    oblast's name beside a raion or hromada: names repeat across oblasts.
+    """
+    from mapkit.levels import get_level, unit_table
+
+    chosen = get_level(level)
+    table = unit_table(chosen)
+    if fmt != "table":
+        from mapkit.levels import format_unit_table
+
+        click.echo(format_unit_table(table, fmt), nl=False)
+        return
+    if chosen.name == DEFAULT_LEVEL:
+        click.echo(f"{'code':<6} {'name':<16} {'Ukrainian name':<26} {'area km²':>9}")
+        for row in table:
+            click.echo(f"{row['code']:<6} {row['name_en']:<16} {row['name_uk']:<26} "
+                       f"{row['area_km2']:>9,.0f}")
+        return
+    width = max(len(row["name_en"]) for row in table)
+    width_uk = max(len(row["name_uk"]) for row in table)
+    click.echo(f"{'code':<24} {'name':<{width}} {'Ukrainian name':<{width_uk}} "
+               f"{'oblast':<16} {'area km²':>9}")
+    for row in table:
+        click.echo(f"{row['code']:<24} {row['name_en']:<{width}} {row['name_uk']:<{width_uk}} "
+                   f"{row['parent_name']:<16} {row['area_km2']:>9,.1f}")
+    click.echo(f"{len(table):,} {chosen.plural}; boundaries {chosen.credit} "
+               f"({chosen.licence})")
 
 
 #: Problems (and notes) ``mapkit validate`` prints unless told otherwise.
@@ -76,18 +124,24 @@ SHOWN_PROBLEMS = 100
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, not the notes.")
 @click.option("--limit", type=click.IntRange(min=0), default=SHOWN_PROBLEMS, show_default=True,
               help="Print at most this many problems (and notes); 0 prints them all.")
-def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
+@click.option("--level", type=click.Choice(LEVEL_NAMES, case_sensitive=False), default=None,
+              help="Check only this level's files, and files named directly as its figures "
+                   "[default: every level's, each by its folder: raion/ and hromada/ hold "
+                   "those levels' figures, any other folder the oblasts'].")
+def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None) -> None:
     """Check snapshot CSV files (default: data/control_snapshots/).
 
     Checks columns, dates, regions (any spelling; noted with its ISO code), 0 ≤ percent ≤ 100 or
     'partial', methods, sources (and notes) a spreadsheet would not take for a formula,
     duplicate regions per date and source, and the series.toml beside them (how long a figure
-    stands: docs/data.md). Every problem is printed as file:line: what is
+    stands: docs/data.md). A raion's or hromada's figures must name its KATOTTG code (or its
+    name), and a computed snapshot at those levels must end with its row UA, which says that
+    the units it does not list are 0 %. Every problem is printed as file:line: what is
     wrong (the first --limit of them, then how many more). Exits 1 if there are any.
     """
     from mapkit.snapshots import validate_paths
 
-    report = validate_paths(paths or None)
+    report = validate_paths(paths or None, level)
     if not quiet:
         _echo_capped([f"note: {note}" for note in report.notes[:limit or None]],
                      len(report.notes), "note(s)")
@@ -117,6 +171,12 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
                                "snapshots' series column. Default: the densest computed series "
                                "(DeepStateMap). Other sources' figures are shown beside it "
                                "(tooltips, csv), never in its colours.")
+@click.option("--compare", "compare", metavar="SERIES",
+              help="With --format csv: this series beside the map's (--source), region by "
+                   "region, each figure with its own date and source (\"no map\" where a "
+                   "series has none for the day), and the difference in pp and km². Dates: "
+                   "--date, or --from/--to (default: the days both series span). Columns: "
+                   "docs/exports.md.")
 @click.option("--title", help="Title shown on the map (default: what the map shows).")
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
@@ -129,10 +189,12 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int) -> None:
               help="gif: length of the clip, the last frame held 2 s [default: 12].")
 @click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
+@_level_option("The units the map shows: the 27 regions (oblast), the raions or the "
+               "hromadas (their snapshots: the raion/ and hromada/ folders).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
-def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang, frames,
-           seconds, snapshot_paths, out) -> None:
+def export(fmt, date, date_from, date_to, source, compare, title, subtitle, credit, lang,
+           frames, seconds, snapshot_paths, level, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     \b
@@ -140,11 +202,13 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
       mapkit export --format embed --out map.html
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
+      mapkit export --format csv --compare ISW/CTP --out compare.csv
     """
     from mapkit.files import write_problem
     from mapkit.publish import (
         ExportInputError,
         ExportTextError,
+        check_export_level,
         check_export_target,
         check_export_texts,
         iframe_snippet,
@@ -155,12 +219,16 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
     out = Path(out)
     try:
         check_export_texts(title=title, subtitle=subtitle, credit=credit)
+        check_export_level(fmt, level)
     except ExportTextError as error:
         click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
         sys.exit(2)
+    except ExportInputError as error:
+        click.echo(f"error: {error}; nothing was written.", err=True)
+        sys.exit(2)
     try:
         check_export_target(out, list(snapshot_paths))
-        snapshots = load_snapshots(list(snapshot_paths) or None)
+        snapshots = load_snapshots(list(snapshot_paths) or None, level=level)
     except ExportInputError as error:
         click.echo(f"error: {error}; nothing was written.", err=True)
         sys.exit(2)
@@ -172,6 +240,8 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
         sys.exit(1)
     options = dict(date=date, date_from=date_from, date_to=date_to, source=source, title=title,
                    subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
+    if compare is not None:
+        options["compare"] = compare
     try:
         if FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
@@ -216,7 +286,11 @@ def export(fmt, date, date_from, date_to, source, title, subtitle, credit, lang,
 @click.option("--allow-empty", is_flag=True,
               help="Write 0 % for an input whose polygons cover none of Ukraine, instead of "
                    "failing it (it usually means a wrong file or swapped coordinates).")
-def compute(inputs, out_dir, source, source_url, date, force, workers, allow_empty) -> None:
+@_level_option("The units to compute: the 27 regions (OUT/YYYY-MM-DD.csv), the raions "
+               "(OUT/raion/) or the hromadas (OUT/hromada/); several or all in one pass over "
+               "the polygons.", many=True)
+def compute(inputs, out_dir, source, source_url, date, force, workers, allow_empty,
+            levels) -> None:
     """Compute percent occupied and contested per region from front-line polygon files.
 
     INPUT is a file, a folder or a glob: DeepStateMap raw dumps (layers classified by name),
@@ -224,7 +298,9 @@ def compute(inputs, out_dir, source, source_url, date, force, workers, allow_emp
     gzip-compressed, .geojson.gz or .json.gz, as `mapkit update --cache` keeps it). The date comes
     from --date, a 'date' property or the file name. Writes one snapshot CSV per date (method
     'computed'), skipping dates already written unless --force; the rows follow the rules of
-    `mapkit validate`. An input covering none of Ukraine fails (exit 1) unless --allow-empty.
+    `mapkit validate`. With --level raion, hromada or all, each file is read once and
+    measured at every level asked for; the row UA (Ukraine as a whole) is the same at every
+    level. An input covering none of Ukraine fails (exit 1) unless --allow-empty.
     Ctrl-C or SIGTERM stops every worker and leaves no temporary file. Method:
     docs/methodology.md.
 
@@ -233,6 +309,7 @@ def compute(inputs, out_dir, source, source_url, date, force, workers, allow_emp
       mapkit compute ../shared/deepstate/daily --out data/control_snapshots/deepstate
       mapkit compute "dumps/*.json" --out out/ --force
       mapkit compute my_front.gpkg --date 2025-03-17 --source "My team" --out out/
+      mapkit compute ../shared/deepstate/daily --level all --out /tmp/levels
     """
     from mapkit.ingest.runner import InputError, OutputError, compute_timeline
 
@@ -243,7 +320,7 @@ def compute(inputs, out_dir, source, source_url, date, force, workers, allow_emp
                                    progress=bar.update,
                                    on_total=lambda n: setattr(bar, "total", n) or bar.refresh(),
                                    on_stage=lambda step: bar.set_postfix_str(step),
-                                   allow_empty=allow_empty)
+                                   allow_empty=allow_empty, levels=levels or None)
     except (InputError, OutputError) as error:
         _fail(error, 2, bar)
     bar.close()
@@ -285,8 +362,14 @@ def _echo_capped(lines: list[str], total: int, what: str, err: bool = False) -> 
               help="Language of the region names and of the sentences.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for reading, csv or json for other programs.")
+@_level_option("The units measured: the 27 regions (oblast), the raions or the hromadas "
+               "(their snapshots: the raion/ and hromada/ folders).")
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep, of each period, UA and the N units whose area changed most (by "
+                   "absolute km²); without --from/--to, the newest period only: where the "
+                   "front moved this month.")
 def changes(snapshot_paths, source, date_from, date_to, period, regions, changed_only, lang,
-            fmt) -> None:
+            fmt, level, top) -> None:
     """km² and share under Russian control at each period's start and end, and the change.
 
     Columns: period_start, period_end, region, km2_start, km2_end, change_km2, percent_start,
@@ -303,6 +386,7 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, changed
       mapkit changes --from 2025-01-01 --to 2025-12-31
       mapkit changes --period week --region UA --region Donetsk --from 2026-06-01
       mapkit changes --period year --format csv > years.csv
+      mapkit changes --level raion --period month --top 10
     """
     from mapkit.period_changes import ChangesError, InvalidSnapshotsError, format_changes
     from mapkit.period_changes import changes as changes_table
@@ -312,7 +396,7 @@ def changes(snapshot_paths, source, date_from, date_to, period, regions, changed
     try:
         table = changes_table(list(snapshot_paths) or None, source=source, date_from=date_from,
                               date_to=date_to, period=period, regions=regions or None,
-                              lang=lang, changed_only=changed_only)
+                              lang=lang, changed_only=changed_only, level=level, top=top)
     except ChangesError as error:
         _fail(error, 1 if isinstance(error, InvalidSnapshotsError) else 2)
     click.echo(format_changes(table, fmt), nl=False)
@@ -409,9 +493,12 @@ class _Size(click.ParamType):
 @click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,
               metavar="SECONDS", help="First wait before trying again (then doubled each time); "
                                       "Retry-After wins when the server sends one.")
+@_level_option("The levels each new map is computed at, as `mapkit compute --level` does "
+               "(OUT/raion/, OUT/hromada/ beside the oblasts' files) [default: oblast, and "
+               "every finer level the folder already has].", many=True)
 def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force, dry_run,
            name, max_change, max_age, rate, timeout, max_bytes, redirect_hosts, retries,
-           backoff) -> None:
+           backoff, levels) -> None:
     """Bring a folder of snapshot CSVs up to date: fetch new maps, compute, write.
 
     Asks the source which dates it has, downloads only those the folder lacks (at the folder's
@@ -457,7 +544,7 @@ def update(source_spec, since, until, every, out_dir, cache_dir, base_url, force
                 source, Path(out_dir) if out_dir else SNAPSHOTS_DIR / source.series_folder,
                 since=since, until=until, every=every, cache_dir=cache_dir, force=force,
                 dry_run=dry_run, max_change=max_change, name=name, max_age=max_age,
-                progress=bar.update,
+                levels=levels or None, progress=bar.update,
                 on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
     except UpdateError as error:
         _fail(error, 2, bar)

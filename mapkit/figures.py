@@ -1,5 +1,6 @@
-"""The figures shown on a date: for each chosen date, each of the 27 regions with its figure and
-source, from one consistent series.
+"""The figures shown on a date: for each chosen date, each unit of a level (the 27 regions by
+default; raions or hromadas: :mod:`mapkit.levels`) with its figure and source, from one
+consistent series.
 
 Every export (embed, html, png, svg, gif, csv) and the viewer draw from one :class:`Timeline`, so
 they agree on which figure a region has on a date, which colour it gets and where that figure
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +39,8 @@ import pandas as pd
 
 from mapkit.cadence import stand_columns
 from mapkit.i18n import date_text, note_text, span_text, t
-from mapkit.regions import COUNTRY, REGIONS, Region
+from mapkit.levels import Level, get_level
+from mapkit.regions import COUNTRY, Region
 from mapkit.scale import percent_colour
 
 
@@ -89,6 +92,17 @@ class Cell:
     @property
     def colour(self) -> str:
         return percent_colour(self.percent, self.partial)
+
+
+def status_of(cell: Cell, held: bool = True) -> str:
+    """"figure", "partial, no figure", "no data", or, on a date its series has no map for
+    (``held`` False: :meth:`Timeline.holds`), "no map": the ``status`` column of every CSV
+    mapkit writes, and of the viewer's tables."""
+    if not held:
+        return "no map"
+    if not cell.has_data:
+        return "no data"
+    return "partial, no figure" if cell.percent is None else "figure"
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,8 @@ _NO_OTHERS: tuple[OtherFigure, ...] = ()
 
 @dataclass(frozen=True)
 class Timeline:
-    """Regions (27, by ISO code) x dates (ascending), each cell a :class:`Cell`, all from one
+    """A level's units (``regions``: the 27 regions by ISO code by default, or the raions or
+    hromadas of :attr:`level`) x dates (ascending), each cell a :class:`Cell`, all from one
     series; ``others[date_index][region_index]`` are other series' figures beside it."""
 
     dates: tuple[dt.date, ...]
@@ -208,6 +223,8 @@ class Timeline:
     #: Set when this map is drawn from its series because the series asked for has no map for
     #: the date (:func:`series_for_date`): the map says so.
     instead_of: GapOf | None = None
+    #: The level the units are of: their names, parents, boundaries and their credit.
+    level: Level = field(default_factory=get_level, compare=False, repr=False)
 
     def frame(self, date_index: int) -> tuple[Cell, ...]:
         return self.cells[date_index]
@@ -391,8 +408,13 @@ def build_timeline(
     source: str | None = None,
     latest_only: bool = False,
     gaps: bool = False,
+    gap_days: Iterable[dt.date] = (),
+    level: str | Level | None = None,
 ) -> Timeline:
     """Pick the series and dates to show from validated snapshots (``load_snapshots``).
+
+    ``level`` is the level the snapshots are figures of (default: the one they were loaded
+    at, ``snapshots.attrs["level"]``, else the oblasts): its units are the timeline's regions.
 
     ``source`` names the series (a source's name, or a ``series`` cell's); default:
     :func:`default_series`. ``date`` gives a one-date map (any day from the series' first
@@ -402,10 +424,14 @@ def build_timeline(
     closed range; neither keeps every date of the series, or only the latest when
     ``latest_only`` (the default of one-date formats). ``gaps`` adds, to a timeline of many
     dates, the first day of each gap of the series within the range: a frame that says "no map"
-    (:meth:`Timeline.notice`) instead of the map before it standing in for the gap.
+    (:meth:`Timeline.notice`) instead of the map before it standing in for the gap; and those of
+    ``gap_days`` that fall in a gap within the range (the viewer gives the days other series
+    have maps for, so its slider stops there and a reader can switch to such a series on
+    that very day).
     """
     if date is not None and (date_from is not None or date_to is not None):
         raise FiguresError("give either a date, or a from/to range, not both")
+    level = get_level(level or snapshots.attrs.get("level"))
     if snapshots.empty:
         raise FiguresError(
             "there are no snapshots to draw: add a CSV to data/control_snapshots/"
@@ -454,18 +480,20 @@ def build_timeline(
             dates = dates[-1:]
         elif gaps:
             low, high = start or dates[0], end or dates[-1]
-            dates = sorted({*dates, *(max(gap.first, low) for gap in coverage.gaps
-                                      if gap.first <= high and gap.last >= low)})
+            inside = [gap for gap in coverage.gaps if gap.first <= high and gap.last >= low]
+            dates = sorted({*dates, *(max(gap.first, low) for gap in inside),
+                            *(day for day in gap_days if low <= day <= high
+                              and any(day in gap for gap in inside))})
 
     history = _history_by_region(rows[pd.to_datetime(rows["date"]).dt.date <= dates[-1]])
     cells = []
     for day in dates:
         cells.append(tuple(_standing(history.get(region.code, ((), ())), day)
-                           for region in REGIONS))
-    others = _others_beside(snapshots[(~chosen).to_numpy()], snapshot_dates, dates)
-    return Timeline(tuple(dates), REGIONS, tuple(cells),
+                           for region in level.units))
+    others = _others_beside(snapshots[(~chosen).to_numpy()], snapshot_dates, dates, level.units)
+    return Timeline(tuple(dates), level.units, tuple(cells),
                     {code: (tuple(days), tuple(found)) for code, (days, found) in history.items()},
-                    series=source, others=others, coverage=coverage)
+                    series=source, others=others, coverage=coverage, level=level)
 
 
 def _standing(history: tuple, day: dt.date) -> Cell:
@@ -570,8 +598,8 @@ def _unknown_series(snapshots: pd.DataFrame, series: pd.Series, name: str) -> st
     return f"no snapshot has source {name!r}; sources are: {known}"
 
 
-def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date],
-                   dates: list[dt.date]) -> tuple[tuple[tuple[OtherFigure, ...], ...], ...]:
+def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date], dates: list[dt.date],
+                   units: tuple[Region, ...]) -> tuple[tuple[tuple[OtherFigure, ...], ...], ...]:
     """Other series' figures beside each date of the map.
 
     Each figure stands beside the date nearest to its own among the series' dates and the
@@ -579,7 +607,7 @@ def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date],
     :data:`OTHERS_WITHIN_DAYS`); a map date shows, of each other series, the figure nearest to
     it for each region.
     """
-    empty = tuple((_NO_OTHERS,) * len(REGIONS) for _ in dates)
+    empty = tuple((_NO_OTHERS,) * len(units) for _ in dates)
     if rows.empty:
         return empty
     anchors = np.array(sorted(set(series_dates) | set(dates)), dtype="datetime64[D]")
@@ -603,23 +631,28 @@ def _others_beside(rows: pd.DataFrame, series_dates: list[dt.date],
         "row": np.flatnonzero(keep),
     }).sort_values(["distance", "day"], kind="stable")
     picked = picked.drop_duplicates(["date_index", "region", "series"])
-    region_index = {region.code: i for i, region in enumerate(REGIONS)}
+    region_index = {region.code: i for i, region in enumerate(units)}
     picked = picked[picked["region"].isin(region_index)]  # the country row UA is no region
     found: list[dict[int, list[OtherFigure]]] = [{} for _ in dates]
     urls = rows.get("source_url", pd.Series("", index=rows.index)).to_numpy()
+    # the columns as arrays once: a cell read from the frame costs 20 µs, and another series
+    # as long as the map's (an upload) has a figure beside every date
+    partials = rows["partial"].to_numpy(dtype=object)
+    sources = rows["source"].to_numpy(dtype=object)
+    methods = rows["method"].to_numpy(dtype=object)
+    percents = rows["percent"].to_numpy(dtype=object)
     for index, region, series_name, row, figure_day in zip(
         picked["date_index"], picked["region"], picked["series"], picked["row"], picked["day"]
     ):
-        partial = bool(rows["partial"].iat[row])
+        partial = bool(partials[row])
         found[index].setdefault(region_index[region], []).append(OtherFigure(
-            source=str(rows["source"].iat[row]), source_url=_clean(urls[row]),
-            method=str(rows["method"].iat[row]),
-            percent=None if partial else _number(rows["percent"].iat[row]),
+            source=str(sources[row]), source_url=_clean(urls[row]), method=str(methods[row]),
+            percent=None if partial else _number(percents[row]),
             partial=partial, as_of=pd.Timestamp(figure_day).date(), series=str(series_name),
         ))
     return tuple(
         tuple(tuple(sorted(by_region.get(i, ()), key=lambda o: (o.as_of, o.source)))
-              for i in range(len(REGIONS)))
+              for i in range(len(units)))
         for by_region in found
     )
 

@@ -30,7 +30,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 #: Suffix of every temporary file mapkit writes.
@@ -135,8 +135,13 @@ def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = 
     mid-write left behind (:func:`remove_temporaries`); the writer's process id follows it, and
     a temporary file a killed writer left beside ``path`` (its process is gone) is removed
     first.
+
+    A ``path`` that is a symbolic link is written through: the file it points to is replaced
+    (atomically, beside it), and the link stays a link.
     """
-    path = Path(path)
+    given = path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
     name = path.name[:MAX_NAME_IN_TEMPORARY]
     leftovers = re.compile(re.escape(f".{name}.{tag}") + r"(?P<pid>\d+)-\w+"
@@ -155,7 +160,7 @@ def write_atomically(path: str | Path, content: bytes | str, *, durable: bool = 
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return given
 
 
 def write_problem(error: OSError, path: str | Path) -> str:
@@ -216,13 +221,25 @@ def stamp_matches(stored: Mapping, stamp: Mapping) -> bool:
 # --- Paths a reader names ----------------------------------------------------------------------
 
 
+def _files_beneath(folder: Path, skip_folders: Collection[str]) -> Iterable[Path]:
+    """Every file beneath ``folder``, as ``Path.rglob("*")`` finds them (symlinked folders
+    are not entered), except inside folders named one of ``skip_folders``."""
+    for root, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if name.lower() not in skip_folders]
+        for name in files:
+            yield Path(root, name)
+
+
 def expand_paths(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
                  recursive: bool = False, empty_folders: bool = True,
+                 skip_folders: Collection[str] = frozenset(),
                  ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files, folders and glob patterns → (files, problems).
 
     A folder gives its files whose suffix (any case) is one of ``suffixes`` — those beneath it
-    too when ``recursive``; a pattern gives the files it matches; a file is taken as it is,
+    too when ``recursive``, except in folders named one of ``skip_folders`` (lower case: a
+    finer level's snapshots, when another level's are asked for); a pattern gives the files
+    it matches; a file is taken as it is,
     whatever its suffix. Files come sorted within each item, each once. ``problems`` pairs each
     unusable item (as given) with what is wrong with it: no such file or folder, a pattern that
     matches no file, or (unless ``empty_folders``) a folder without such files.
@@ -232,7 +249,7 @@ def expand_paths(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
     for item in items:
         path = Path(item)
         if path.is_dir():
-            candidates = path.rglob("*") if recursive else path.iterdir()
+            candidates = _files_beneath(path, skip_folders) if recursive else path.iterdir()
             matches = sorted(p for p in candidates
                              if p.suffix.lower() in suffixes and p.is_file())
             if not matches and not empty_folders:
@@ -253,7 +270,8 @@ def expand_paths(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
 
 
 def paths_fingerprint(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
-                      recursive: bool = False) -> str:
+                      recursive: bool = False,
+                      skip_folders: Collection[str] = frozenset()) -> str:
     """A short digest of the files :func:`expand_paths` finds for ``items``: each one's path,
     size, modification time and inode, read from the folders' listings (``os.scandir``) and
     without opening a file.
@@ -277,7 +295,7 @@ def paths_fingerprint(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
             return
         for entry in listed:
             if entry.is_dir(follow_symlinks=False):  # as Path.rglob: no symlinked folders
-                if recursive:
+                if recursive and entry.name.lower() not in skip_folders:
                     walk(entry.path)
             elif os.path.splitext(entry.name)[1].lower() in suffixes:
                 try:

@@ -7,6 +7,7 @@ Helpers of each part of the product add their keys in their own block below.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from mapkit.constants import FIGURE_DECIMALS
@@ -51,10 +52,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "uk": "Частка площі кожного регіону під військовим контролем Росії на {date}",
     },
     "export_embed_description": {
-        "en": "Map of Ukraine's 27 regions, each coloured by the share of its area under Russian "
+        "en": "Map of Ukraine's {units}, each coloured by the share of its area under Russian "
               "military control, from {first} to {last}. Move the date slider or press play; "
               "the table after the map lists each region's figure and source for the date shown.",
-        "uk": "Карта 27 регіонів України: колір показує частку площі регіону під військовим "
+        "uk": "Карта {units} України: колір показує частку площі регіону під військовим "
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },
@@ -177,6 +178,13 @@ STRINGS.update({
         "uk": "{name}: прочитано рядків: {rows}; показано як джерело «{source}».",
     },
     "upload_failed": {"en": "{name} was not loaded:", "uk": "{name} не завантажено:"},
+    "upload_released": {
+        "en": "No longer shown: {names}. A visit keeps at most {count} uploads, {mb} MB in all, "
+              "and one file per series; upload a file again to see it again.",
+        "uk": "Більше не показано: {names}. Один візит зберігає щонайбільше {count} "
+              "завантаження, разом до {mb} МБ, і один файл на серію; завантажте файл знову, "
+              "щоб побачити його знову.",
+    },
     "upload_geojson_date": {
         "en": "Date of the occupied areas in {name}",
         "uk": "Дата окупованих територій у {name}",
@@ -335,6 +343,64 @@ STRINGS.update({
     "status_no_map": {"en": "no map", "uk": "немає карти"},
 })
 
+# the viewer: a series' gaps, and two series side by side (issue 19)
+STRINGS.update({
+    "switch_series": {"en": "Show {series}'s map", "uk": "Показати карту {series}"},
+    "coverage_maps": {"en": "{series}: maps", "uk": "{series}: карти"},
+    "mode_series": {"en": "Compare series", "uk": "Порівняти ряди"},
+    "compare_with": {"en": "Compare with", "uk": "Порівняти з"},
+    "compare_with_help": {
+        "en": "The series on the map beside another, region by region: each with its own "
+              "figure date, and the difference.",
+        "uk": "Ряд на карті поруч з іншим, регіон за регіоном: кожен зі своєю датою цифри, "
+              "і різниця.",
+    },
+    "series_only_one": {
+        "en": "These snapshots have one series only: there is nothing to compare it with.",
+        "uk": "У цих знімках лише один ряд: його нема з чим порівняти.",
+    },
+    "series_title": {
+        "en": "{b} against {a}, {date}", "uk": "{b} порівняно з {a}, {date}",
+    },
+    "series_legend": {"en": "{b} − {a}, pp", "uk": "{b} − {a}, в. п."},
+    "series_caption": {
+        "en": "Colour: the difference, {b} minus {a}, in percentage points (red: {b} gives more "
+              "territory under Russian control, blue: less; grey: either has no figure). "
+              "Neither series' own figure is a colour here: both are in the tooltip and the "
+              "table, each with its date.",
+        "uk": "Колір: різниця, {b} мінус {a}, у відсоткових пунктах (червоний: за {b} під "
+              "контролем Росії більше, синій: менше; сірий: в одного з рядів немає цифри). "
+              "Власні цифри рядів тут не є кольором: обидві — у підказці й таблиці, кожна зі "
+              "своєю датою.",
+    },
+    "series_headline": {
+        "en": "Ukraine as a whole: {a} {percent_a}, {b} {percent_b}",
+        "uk": "Україна загалом: {a} {percent_a}, {b} {percent_b}",
+    },
+    "series_table_heading": {
+        "en": "{a} and {b}, {date}", "uk": "{a} і {b}, {date}",
+    },
+    "col_series_percent": {"en": "{series}, %", "uk": "{series}, %"},
+    "col_series_as_of": {"en": "{series}: figure dated", "uk": "{series}: дата цифри"},
+    "col_difference_pp": {"en": "{b} − {a}, pp", "uk": "{b} − {a}, в. п."},
+    "col_difference_km2": {"en": "{b} − {a}, km²", "uk": "{b} − {a}, км²"},
+    "difference": {"en": "Difference", "uk": "Різниця"},
+    "chart_caption_series": {
+        "en": "Lines: {a}, the series on the map, and {b} (each figure holds until the next; "
+              "shaded: partial, no figure). Points: other sources.",
+        "uk": "Лінії: {a}, ряд на карті, і {b} (кожна цифра діє до наступної; затінено: "
+              "частково, без цифри). Точки: інші джерела.",
+    },
+    "export_no_map": {
+        "en": "{series} has no map for {date}: there is no map of this date to export from it. "
+              "Show another series' map of this date (the button above the map), or export all "
+              "dates.",
+        "uk": "{series} не має карти за {date}: з цього ряду немає карти цієї дати для "
+              "експорту. Покажіть карту іншого ряду на цю дату (кнопка над картою) або "
+              "експортуйте всі дати.",
+    },
+})
+
 # quotable changes: the sentences of `mapkit changes` (mapkit.change_sentences, issue 17)
 STRINGS.update({
     "changes_gain": {
@@ -419,7 +485,11 @@ MONTHS_SHORT = {
 
 
 def date_text(day, lang: str = "en", short: bool = False, year: bool = True) -> str:
-    """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022"."""
+    """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022".
+    ``day`` is a date, a datetime or Timestamp (its day), or "YYYY-MM-DD…": every page and
+    export writes its dates through here."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
     if short:
         months = MONTHS_SHORT.get(lang, MONTHS_SHORT["en"])
     else:  # "23 лютого": a day's month is in the genitive
@@ -480,8 +550,15 @@ def computed_note_uk(note: str, origins: dict[str, str] | None = None) -> str | 
     ``origins`` gives the Ukrainian of an input's description (``scripts/build_timeline.py``
     describes the layers it used); a file name stays as it is."""
     clauses = note.split("; ")
-    if not clauses[0].startswith(_COMPUTED_FROM):
-        return None
+    if not clauses[0].startswith(_COMPUTED_FROM):  # a raion's or hromada's: its clauses alone
+        out = []
+        for clause in clauses:
+            found = next(((pattern.fullmatch(clause), text) for pattern, text in _CLAUSES_UK
+                          if pattern.fullmatch(clause)), None)
+            if found is None:
+                return None
+            out.append(found[1].format(*map(_uk_number, found[0].groups())))
+        return "; ".join(out)
     origin = clauses[0][len(_COMPUTED_FROM):]
     daily = _DAILY_FILE.fullmatch(origin)
     if daily:

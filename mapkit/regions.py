@@ -1,4 +1,8 @@
-"""Ukraine's 27 first-level regions, and resolving any spelling of their names to one of them.
+"""The oblast level's units: Ukraine's 27 first-level regions, and resolving any spelling of
+their names to one of them.
+
+:data:`REGIONS` is the oblast level's own definition: everything else reaches the units of a
+level through :func:`mapkit.levels.get_level` (``get_level("oblast").units`` are these).
 
 People type region names in many ways: ISO codes, today's official romanisation, Russian-era
 spellings from older reporting, Ukrainian or Russian Cyrillic, with or without "oblast".
@@ -11,22 +15,17 @@ import difflib
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from mapkit.levels import Unit
 
-@dataclass(frozen=True)
-class Region:
-    """A first-level administrative unit of Ukraine."""
+if TYPE_CHECKING:
+    from mapkit.levels import Level
 
-    code: str  # ISO 3166-2:UA, e.g. "UA-14"
-    name_en: str  # today's official romanisation (2010 national system)
-    name_uk: str
-    kind: str  # "oblast", "autonomous republic" or "city with special status"
-    official_area_km2: float  # State Statistics Service of Ukraine
-
-    def name(self, lang: str = "en") -> str:
-        """The region's name in ``lang`` ("en" or "uk")."""
-        return self.name_uk if lang == "uk" else self.name_en
+#: A first-level administrative unit of Ukraine: a :class:`mapkit.levels.Unit` of the oblast
+#: level (code: ISO 3166-2:UA, e.g. "UA-14"; ``official_area_km2``: State Statistics Service
+#: of Ukraine; ``kind``: "oblast", "autonomous republic" or "city with special status").
+Region = Unit
 
 
 OBLAST = "oblast"
@@ -137,7 +136,7 @@ _DROP_APOSTROPHES = {ord(c): None for c in _APOSTROPHES}
 _SEPARATORS = re.compile(r"[\s\-–—_.,()]+")
 
 
-def _normalise(name: str) -> str:
+def normalise(name: str) -> str:
     """Lower case, accents and apostrophes dropped, hyphens and spaces folded to one space."""
     if name.isascii():  # no accents to drop, nothing NFKC changes
         text = name.lower()
@@ -173,24 +172,30 @@ def _spellings() -> dict[str, str]:
         if region.code == "UA-32":
             names += _KYIV_OBLAST_ALIASES
         for name in names:
-            key, _ = _split_region_words(_normalise(name))
+            key, _ = _split_region_words(normalise(name))
             index.setdefault(key, region.code)
     return index
 
 
 class UnknownRegionError(LookupError):
-    """A name that matches none of the 27 regions; carries the closest known names."""
+    """A name that matches no unit of a level (default: the 27 regions); carries the closest
+    known names."""
 
-    def __init__(self, name: str, suggestions: list[str]):
+    def __init__(self, name: str, suggestions: list[str], level: Level | None = None):
         self.name = name
         self.suggestions = suggestions
-        super().__init__(unknown_region_message(name, suggestions))
+        self.level = level
+        super().__init__(unknown_region_message(name, suggestions, level))
 
 
-def unknown_region_message(name: str, suggestions: list[str]) -> str:
+def unknown_region_message(name: str, suggestions: list[str],
+                           level: Level | None = None) -> str:
     """What :class:`UnknownRegionError` says: the name, the closest names, where to look."""
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    return f"unknown region {name!r}.{hint} Run `mapkit regions` to list all 27."
+    if level is None or level.name == "oblast":
+        return f"unknown region {name!r}.{hint} Run `mapkit regions` to list all 27."
+    return (f"unknown {level.name} {name!r}.{hint} Run `mapkit regions --level {level.name}` "
+            f"to list all {len(level.units):,}.")
 
 
 def region_by_code(code: str) -> Region:
@@ -202,17 +207,16 @@ def region_by_code(code: str) -> Region:
         raise UnknownRegionError(code, suggest(code)) from None
 
 
+def suggest_codes(name: str, limit: int = 3) -> list[str]:
+    """Codes of the regions whose spellings are closest to ``name``, best first."""
+    key, _ = _split_region_words(normalise(name))
+    matches = difflib.get_close_matches(key, list(_spellings()), n=limit * 4, cutoff=0.6)
+    return list(dict.fromkeys(_spellings()[match] for match in matches))[:limit]
+
+
 def suggest(name: str, limit: int = 3) -> list[str]:
     """Closest region names (English, with code) to ``name``, best first."""
-    key, _ = _split_region_words(_normalise(name))
-    matches = difflib.get_close_matches(key, list(_spellings()), n=limit * 4, cutoff=0.6)
-    seen: list[str] = []
-    for match in matches:
-        region = _BY_CODE[_spellings()[match]]
-        label = f"{region.name_en} ({region.code})"
-        if label not in seen:
-            seen.append(label)
-    return seen[:limit]
+    return [f"{_BY_CODE[code].name_en} ({code})" for code in suggest_codes(name, limit)]
 
 
 def resolve(name: str) -> Region:
@@ -236,7 +240,7 @@ def find(name: str) -> Region | None:
         return _BY_CODE[name]
     if not isinstance(name, str) or not name.strip():
         return None
-    normalised = _normalise(name)
+    normalised = normalise(name)
     key, said_oblast = _split_region_words(normalised)
     if said_oblast and key in _OBLAST_ONLY:
         return _BY_CODE[_OBLAST_ONLY[key]]

@@ -45,7 +45,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import math
 import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -56,14 +55,17 @@ from typing import TYPE_CHECKING, NamedTuple
 from mapkit.cadence import STAND_COLUMNS, SeriesInfo, read_series_file, series_files, stand_columns
 from mapkit.constants import METHODS, PARTIAL_MARKER, SNAPSHOTS_DIR
 from mapkit.files import expand_paths, paths_fingerprint, write_atomically
-from mapkit.regions import (
-    REGIONS,
-    Region,
-    boundary_areas_km2,
-    resolve,
-    suggest,
-    unknown_region_message,
+from mapkit.levels import (
+    DEFAULT_LEVEL,
+    KATOTTG_CODE,
+    LEVEL_NAMES,
+    AmbiguousNameError,
+    Level,
+    Unit,
+    get_level,
+    level_of_code,
 )
+from mapkit.regions import COUNTRY, unknown_region_message
 from mapkit.regions import find as find_region
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: `mapkit compute` never needs it
@@ -128,8 +130,36 @@ class SnapshotError(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # pickled with its problems (the viewer reads uploads in a child)
+        return type(self), (self.problems,)
+
 
 # --- Checking one row -------------------------------------------------------------------------
+
+
+#: A number as a snapshot writes it: ASCII digits, at most one decimal point, an optional sign
+#: (a range check follows). Python's ``float`` also takes "1_0" (10), "1e2", "inf", "nan" and
+#: other scripts' digits ("١٠"), none of which a reader of the CSV would read as that number.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: A date as the format writes it: exactly YYYY-MM-DD (``date.fromisoformat`` also takes
+#: "2025-W01-1", the Monday of ISO week 1, which is 2024-12-30).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_iso_date(text: str) -> dt.date | None:
+    """The date ``text`` writes as YYYY-MM-DD, or None: no other form of ISO 8601 (week
+    dates, "20250101") and no impossible day (2025-02-30)."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _plain_number(text: str) -> float | None:
+    """``text`` as a number if it is a plain decimal (:data:`_PLAIN_DECIMAL`), else None."""
+    return float(text) if _PLAIN_DECIMAL.fullmatch(text) else None
 
 
 def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | None, str | None]:
@@ -143,13 +173,13 @@ def _parse_percent(raw: str, column: str, allow_partial: bool) -> tuple[float | 
                           f"'{PARTIAL_MARKER}' if the source says partly controlled without a "
                           "figure")
         return None, None
-    try:
-        value = float(text)
-    except ValueError:
-        hint = " (use a dot as decimal separator)" if "," in text else ""
+    value = _plain_number(text)
+    if value is None:
+        hint = (" (use a dot as decimal separator)" if "," in text else
+                " (write it in plain digits, like 12.5)" if text[:1].isdigit() else "")
         extra = f", or '{PARTIAL_MARKER}'" if allow_partial else ""
         return None, f"{column} {raw.strip()!r} is not a number from 0 to 100{extra}{hint}"
-    if math.isnan(value) or not 0 <= value <= 100:
+    if not 0 <= value <= 100:
         return None, f"{column} {raw.strip()!r} is outside 0–100"
     return value, None
 
@@ -159,13 +189,13 @@ def _parse_km2(raw: str, column: str) -> tuple[float | None, str | None]:
     text = raw.strip()
     if not text:
         return None, None
-    try:
-        value = float(text)
-    except ValueError:
+    value = _plain_number(text)
+    if value is None:
         hint = (" (write it without thousands separators, with a dot as decimal separator)"
-                if any(c in text for c in ", '\u00a0") else "")
+                if any(c in text for c in ", '_\u00a0") else
+                " (write it in plain digits, like 1250.5)" if text[:1].isdigit() else "")
         return None, f"{column} {text!r} is not a number of square kilometres{hint}"
-    if math.isnan(value) or math.isinf(value) or value < 0:
+    if value < 0:
         return None, f"{column} {text!r} must be a number of km² from 0 up"
     return value, None
 
@@ -181,14 +211,16 @@ def _last_unit(text: str) -> float:
 
 
 @functools.cache
-def _areas_of(code: str) -> tuple[Region, float, float]:
-    """A region, its area in our boundaries and its official area (km²)."""
-    region = resolve(code)
-    return region, boundary_areas_km2()[code], region.official_area_km2
+def _areas_of(code: str, level: str = DEFAULT_LEVEL) -> tuple[Unit, float, float | None]:
+    """A unit of ``level``, its area in our boundaries and its official area (km²; None for
+    raions and hromadas, which have none in our data)."""
+    found = get_level(level)
+    unit = found.unit(code)
+    return unit, found.areas_km2[code], unit.official_area_km2
 
 
 def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
-               percent_text: str, what: str) -> str | None:
+               percent_text: str, what: str, level: str = DEFAULT_LEVEL) -> str | None:
     """Whether ``km2`` of region ``code`` goes with ``percent`` (None: no figure), as an error.
 
     A percentage is of a region's area in our boundaries (computed figures) or of its official
@@ -197,30 +229,31 @@ def _check_km2(code: str, km2: float, km2_text: str, percent: float | None,
     printed 116,165 km² as 19.25 % of 603,628 km², which is 19.2446 %). ``what`` names the
     two columns ("area_km2 and percent")."""
     km2_column, percent_column = what.split(" and ")
-    region, ours, official = _areas_of(code)
-    if km2 > max(ours, official) + _last_unit(km2_text):
+    region, ours, official = _areas_of(code, level)
+    areas = (ours,) if official is None else (ours, official)
+    if km2 > max(areas) + _last_unit(km2_text):
+        whole = max(areas)
         return (f"{km2_column} {km2_text} is more than {region.name_en}'s whole area "
-                f"({max(ours, official):,.0f} km²)")
+                f"({whole:,.{0 if whole >= 100 else 1}f} km²)")
     if percent is None:
         return None
-    for area in (ours, official):
+    for area in areas:
         tolerance = _last_unit(percent_text) + 100.0 * _last_unit(km2_text) / area
         if abs(100.0 * km2 / area - percent) <= tolerance + 1e-9:
             return None
+    official_text = ("" if official is None else
+                     f" and {100.0 * km2 / official:.2f} % of its official area "
+                     f"({official:,.0f} km²)")
     return (f"{km2_column} {km2_text} does not go with {percent_column} {percent_text}: "
             f"{km2_text} km² is {100.0 * km2 / ours:.2f} % of {region.name_en}'s area in our "
-            f"boundaries ({ours:,.1f} km²) and {100.0 * km2 / official:.2f} % of its official "
-            f"area ({official:,.0f} km²); give both figures of the same area, or leave one "
-            "empty")
+            f"boundaries ({ours:,.1f} km²){official_text}; give both figures of the same "
+            "area, or leave one empty")
 
 
 def _parse_date(raw: str) -> tuple[dt.date | None, str | None]:
     text = raw.strip()
-    try:
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        return None, f"date {text!r} is not a date in the form YYYY-MM-DD"
-    if len(text) != 10:
+    value = parse_iso_date(text)
+    if value is None:
         return None, f"date {text!r} is not a date in the form YYYY-MM-DD"
     if value > dt.date.today():
         return None, f"date {text} is in the future"
@@ -235,7 +268,7 @@ _SIGNED_NUMBER = re.compile(r"[+-]\s*(\d+([.,]\d*)?|[.,]\d+)\s*%?")
 
 
 def formula_error(column: str, text: str) -> str | None:
-    """Why a text cell (source, note) must not be written as it is, or None.
+    """Why a text cell (source, note, note_uk, series) must not be written as it is, or None.
 
     A cell starting with ``=``, ``+``, ``-`` or ``@`` is read by Excel, LibreOffice and Google
     Sheets as a formula: "-2 km" shows as an error instead of the text, and a crafted one
@@ -281,29 +314,49 @@ _REMEMBERED = 10_000
 @dataclass
 class _FileMemo:
     """The checks one file's rows have in common, done once a file: the cells they share
-    (:func:`_check_shared`), each region spelling (:meth:`region`) and each percent cell."""
+    (:func:`_check_shared`), each region spelling (:meth:`region`) and each percent cell.
+    ``level`` is the level the file holds figures of (:func:`file_level`)."""
 
     shared: dict = field(default_factory=dict)
     regions: dict = field(default_factory=dict)
     percents: dict = field(default_factory=dict)
     contesteds: dict = field(default_factory=dict)
     suggestions_left: int = SUGGESTED_NAMES_PER_FILE
+    level: str = DEFAULT_LEVEL
+    _level: Level | None = None
 
     def region(self, text: str) -> tuple[str | None, str | None, str | None]:
-        """(ISO code, note, error) for a region cell: the note says how a spelling that is
-        not a code was read; the error says it is unknown."""
+        """(code, note, error) for a region cell: the note says how a spelling that is not a
+        code was read; the error says it is unknown, or another level's."""
         found = self.regions.get(text)
         if found is not None:
             return found
-        region = find_region(text)
-        if region is None:
-            suggestions = suggest(text) if self.suggestions_left > 0 and text else []
-            self.suggestions_left -= 1
-            found = (None, None, unknown_region_message(text, suggestions))
+        level = self._level or get_level(self.level)
+        self._level = level
+        unit = level.get(text)
+        if unit is not None and unit.code == text:  # a code, as computed files write them
+            found = self.regions[text] = (text, None, None)
+            return found
+        error = None
+        if unit is None:
+            if level.name == DEFAULT_LEVEL:  # a name of a region: no tiers to go through
+                region = find_region(text)
+                matches = [region] if region is not None else []
+            else:
+                matches = level.match(text)
+            if len(matches) == 1:
+                unit = matches[0]
+            elif matches:
+                error = str(AmbiguousNameError(text, matches, level))
+            else:
+                error = _unknown_unit(text, level, self.suggestions_left > 0)
+                self.suggestions_left -= 1
+        if unit is None:
+            found = (None, None, error)
         else:
-            note = (None if text == region.code
-                    else f"region {text!r} read as {region.code} ({region.name_en})")
-            found = (region.code, note, None)
+            note = (None if text == unit.code
+                    else f"region {text!r} read as {unit.code} ({level.label(unit)})")
+            found = (unit.code, note, None)
         if len(self.regions) < _REMEMBERED:
             self.regions[text] = found
         return found
@@ -326,6 +379,27 @@ class _FileMemo:
             if len(self.contesteds) < _REMEMBERED:
                 self.contesteds[text] = found
         return found
+
+
+#: An oblast's code, as another level's file might hold it by mistake.
+_ISO_CODE = re.compile(r"UA-\d\d")
+
+
+def _unknown_unit(text: str, level: Level, suggest: bool) -> str:
+    """Why a region cell names no unit of ``level``: a code of another level says which
+    (and where such figures go), anything else gets the closest names when ``suggest``."""
+    other = level_of_code(text) if (KATOTTG_CODE.fullmatch(text) or _ISO_CODE.fullmatch(text)) \
+        else None
+    if other is not None and other != level.name:
+        unit = get_level(other).unit(text)
+        where = ("at the oblast level: outside a raion/ or hromada/ folder" if other ==
+                 DEFAULT_LEVEL else f"in a folder named {other}/ (or: --level {other})")
+        return (f"region {text!r} is a{'n' if other[0] in 'aeiou' else ''} {other} "
+                f"({get_level(other).label(unit)}), not a{'n' if level.name[0] in 'aeiou' else ''}"
+                f" {level.name}: a snapshot holds the figures of one level; {other} figures go "
+                f"{where}")
+    suggestions = level.suggest(text) if suggest and text else []
+    return unknown_region_message(text, suggestions, level)
 
 
 def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Problem],
@@ -357,8 +431,10 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
         errors.append(error)
     if percent is not None and contested is not None and percent + contested > 100.0001:
         errors.append(f"percent {percent:g} plus contested_percent {contested:g} is over 100")
-    if note and note[0] in FORMULA_STARTS and (error := formula_error("note", note)):
-        errors.append(error)
+    if note or note_uk or series:  # most rows have none of the three
+        for column, text in (("note", note), ("note_uk", note_uk), ("series", series)):
+            if text and text[0] in FORMULA_STARTS and (error := formula_error(column, text)):
+                errors.append(error)
 
     area, error = _parse_km2(area_text, "area_km2")
     if error:
@@ -373,12 +449,13 @@ def _read_record(cells: Sequence[str], name: str, line: int, problems: list[Prob
                           "empty")
         elif area is not None:
             error = _check_km2(region_code, area, area_text, percent, percent_text,
-                               "area_km2 and percent")
+                               "area_km2 and percent", memo.level)
             if error:
                 errors.append(error)
         if contested_km2 is not None:
             error = _check_km2(region_code, contested_km2, contested_km2_text, contested,
-                               contested_text, "contested_km2 and contested_percent")
+                               contested_text, "contested_km2 and contested_percent",
+                               memo.level)
             if error:
                 errors.append(error)
 
@@ -423,8 +500,10 @@ def _duplicates(rows: list[dict]) -> list[Problem]:
 # --- Reading files ----------------------------------------------------------------------------
 
 
-def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[Problem]]:
-    """Parse one file's text; return its good rows, its problems and its notes."""
+def _check_rows(text: str, name: str, level: str = DEFAULT_LEVEL,
+                ) -> tuple[list[dict], list[Problem], list[Problem]]:
+    """Parse one file's text (figures of ``level``); return its good rows, its problems and
+    its notes."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     rows: list[dict] = []
@@ -460,7 +539,7 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
     # each row's cells in COLUMNS order; a column the file lacks reads as the "" added last
     in_order = operator.itemgetter(*(header.index(c) if c in header else len(header)
                                      for c in COLUMNS))
-    memo = _FileMemo()
+    memo = _FileMemo(level=level)
     while True:
         try:
             cells = next(reader)
@@ -481,12 +560,104 @@ def _check_rows(text: str, name: str) -> tuple[list[dict], list[Problem], list[P
         row = _read_record(in_order(stripped), name, line, problems, notes, memo)
         if row is not None:
             rows.append(row)
+    problems += _incomplete_lists(rows, level)
     return rows, problems, notes
 
 
-def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None) -> pd.DataFrame:
-    """The rows as a frame; ``series`` gives the rules of how long figures stand (a series
-    without one: its figures stand on their own date only)."""
+# --- Computed snapshots of raions and hromadas: units not listed are 0 % ----------------------
+#
+# A computed snapshot at the raion or hromada level lists only the units with a figure above 0
+# as written (percent, km², contested): most of 1,486 hromadas are 0 % on every date, and
+# writing them would make the bundled files twenty times larger. What it does not list is not
+# "no data": the snapshot's own row UA (computed, of the same date and source, in the same
+# file, written last) says the list is complete, and every unit of the level without a row of
+# that date and series is 0 % — 0 km², and contested 0 where the UA row has a contested figure
+# (empty where the input had no grey zone). The loader writes those rows out
+# (:func:`_implied_zeros`), so a frame, a map and a table never see the difference. A computed
+# unit row without that UA row (a file cut short) is refused (:func:`_incomplete_lists`). The
+# oblast level lists all 27 regions, and reported rows list what their source says, nothing
+# more, at every level.
+
+#: The note of a unit a computed snapshot does not list, in English and in Ukrainian.
+IMPLIED_ZERO_NOTE = ("not listed in the computed snapshot, which lists the units with a "
+                     "figure above 0: 0 %")
+IMPLIED_ZERO_NOTE_UK = ("не вказано в обчисленому знімку, який перелічує одиниці з часткою "
+                        "понад 0: 0 %")
+
+
+def lists_units_above_zero(level: str) -> bool:
+    """Whether a computed snapshot of ``level`` lists only its units above 0 (the raion and
+    hromada levels; the oblast level lists all 27)."""
+    return level != DEFAULT_LEVEL
+
+
+def _incomplete_lists(rows: list[dict], level: str) -> list[Problem]:
+    """One problem for each date and source of a file whose computed unit rows come without
+    the computed row UA that says the list of units above 0 is complete."""
+    if not lists_units_above_zero(level):
+        return []
+    marked = {(r["date"], r["source"]) for r in rows
+              if r["region"] == COUNTRY.code and r["method"] == "computed"}
+    problems, seen = [], set()
+    for row in rows:
+        key = (row["date"], row["source"])
+        if (row["method"] == "computed" and row["region"] != COUNTRY.code
+                and key not in marked and key not in seen):
+            seen.add(key)
+            problems.append(Problem(row["file"], row["line"], (
+                f"computed {level} rows of {row['date']} from {row['source']!r} without the "
+                f"computed row UA of that date and source: a computed {level} snapshot lists "
+                "only the units above 0 %, and its UA row (written last) says the list is "
+                "complete, so a file without it looks cut short; compute it again, or mark "
+                "the rows reported")))
+    return problems
+
+
+def _implied_zeros(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The rows of the units a computed snapshot of ``level`` does not list: 0 %, on its date,
+    from its source, in its series (see above)."""
+    import numpy as np
+    import pandas as pd
+
+    if not lists_units_above_zero(level):
+        return frame.iloc[:0]
+    is_marker = ((frame["region"] == COUNTRY.code) & (frame["method"] == "computed")).to_numpy()
+    if not is_marker.any():
+        return frame.iloc[:0]
+    codes = get_level(level).codes
+    markers = frame[is_marker]
+    at = {key: m for m, key in enumerate(zip(markers["date"], markers["series"]))}
+    unit = {code: i for i, code in enumerate(codes)}
+    listed = np.zeros(len(markers) * len(codes), dtype=bool)
+    for day, series, code in zip(frame["date"], frame["series"], frame["region"]):
+        m, i = at.get((day, series)), unit.get(code)
+        if m is not None and i is not None:
+            listed[m * len(codes) + i] = True
+    keep = np.flatnonzero(~listed)
+    which = keep // len(codes)
+    columns = {}
+    for column in frame.columns:
+        values = markers[column].to_numpy()
+        columns[column] = values[which]
+    implied = pd.DataFrame(columns)
+    implied["region"] = np.asarray(codes, dtype=object)[keep % len(codes)]
+    grey = implied["contested_percent"].notna().to_numpy()
+    implied["percent"] = 0.0
+    implied["partial"] = False
+    implied["area_km2"] = 0.0
+    implied["contested_percent"] = np.where(grey, 0.0, np.nan)
+    implied["contested_km2"] = np.where(grey, 0.0, np.nan)
+    implied["note"] = IMPLIED_ZERO_NOTE
+    implied["note_uk"] = IMPLIED_ZERO_NOTE_UK
+    return implied.astype(frame.dtypes.to_dict())
+
+
+def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None,
+              level: str = DEFAULT_LEVEL) -> pd.DataFrame:
+    """The rows as a frame (with the units a computed snapshot of ``level`` does not list, at
+    0 %: :func:`_implied_zeros`); ``series`` gives the rules of how long figures stand (a
+    series without one: its figures stand on their own date only). ``attrs["level"]`` names
+    the level."""
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS[:-len(STAND_COLUMNS)])
@@ -496,33 +667,88 @@ def _to_frame(rows: list[dict], series: Mapping[str, SeriesInfo] | None = None) 
         frame[column] = frame[column].astype(float)
     frame["partial"] = frame["partial"].astype(bool)
     frame["line"] = frame["line"].astype(int)
+    if lists_units_above_zero(level):
+        implied = _implied_zeros(frame, level)
+        if len(implied):
+            frame = pd.concat([frame, implied], ignore_index=True)
     for column, values in stand_columns(frame, series or {}).items():
         frame[column] = values
-    return frame.sort_values(["date", "source", "region"]).reset_index(drop=True)
+    frame = frame.sort_values(["date", "source", "region"]).reset_index(drop=True)
+    frame.attrs["level"] = level
+    return frame
 
 
-def snapshot_files(paths: Iterable[str | Path] | None = None) -> tuple[list[Path], list[Problem]]:
-    """Expand files, folders (every ``*.csv`` beneath) and globs; problems for missing paths."""
-    files, missing = expand_paths([SNAPSHOTS_DIR] if paths is None else paths,
-                                  SNAPSHOT_SUFFIXES, recursive=True)
-    return files, [Problem(item, None, message) for item, message in missing]
+# --- Where each level's files are ---------------------------------------------------------------
+#
+# The oblast level's snapshots are where they always were (``deepstate/YYYY-MM-DD.csv``); a
+# finer level's are in a folder named after it beside them (``deepstate/raion/…``,
+# ``deepstate/hromada/…``), under the same series.toml. A folder named after a level holds that
+# level's figures, anything else the oblast level's; the default (oblast) view never reads a
+# finer level's folder, so loading it stays as fast as before.
+
+def file_level(path: str | Path) -> str:
+    """The level a snapshot file holds figures of: its folder's name when that names a finer
+    level (``raion``, ``hromada``), else the oblast level."""
+    folder = Path(path).parent.name.lower()
+    return folder if folder in LEVEL_NAMES[1:] else DEFAULT_LEVEL
 
 
-def snapshots_fingerprint(paths: Iterable[str | Path] | None = None) -> str:
-    """A digest that changes when a snapshot file :func:`snapshot_files` finds is added,
-    removed or changed, taken from the folders' listings without reading a file
+def level_folder(folder: str | Path, level: str = DEFAULT_LEVEL) -> Path:
+    """Where a series' folder keeps a level's snapshots: the folder itself for the oblasts,
+    ``folder/raion``, ``folder/hromada`` for the finer levels (:func:`file_level`)."""
+    name = get_level(level).name
+    return Path(folder) if name == DEFAULT_LEVEL else Path(folder) / name
+
+
+def _other_level_folders(level: str | None) -> frozenset[str]:
+    """Folders a search for ``level``'s files does not enter (None: every level's files)."""
+    if level is None:
+        return frozenset()
+    return frozenset(name for name in LEVEL_NAMES[1:] if name != get_level(level).name)
+
+
+def snapshot_files(paths: Iterable[str | Path] | None = None, level: str | None = None,
+                   ) -> tuple[list[Path], list[Problem]]:
+    """Expand files, folders (every ``*.csv`` beneath) and globs; problems for missing paths.
+
+    With ``level``, a folder gives only that level's files (:func:`file_level`), and a folder
+    that holds only another level's says so; files named directly are taken as they are."""
+    paths = [SNAPSHOTS_DIR] if paths is None else list(paths)
+    skip = _other_level_folders(level)
+    files, missing = expand_paths(paths, SNAPSHOT_SUFFIXES, recursive=True, skip_folders=skip)
+    problems = [Problem(item, None, message) for item, message in missing]
+    if level is None:
+        return files, problems
+    name = get_level(level).name
+    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    kept = [f for f in files if file_level(f) == name or (named and f.resolve() in named)]
+    for item in paths:
+        if Path(item).is_dir() and file_level(Path(item) / "x.csv") not in (name, DEFAULT_LEVEL):
+            problems.append(Problem(str(item), None, (
+                f"holds {file_level(Path(item) / 'x.csv')} figures (its folder's name says "
+                f"so), not {name} figures: give --level {file_level(Path(item) / 'x.csv')}")))
+    return kept, problems
+
+
+def snapshots_fingerprint(paths: Iterable[str | Path] | None = None,
+                          level: str | None = DEFAULT_LEVEL) -> str:
+    """A digest that changes when a snapshot file :func:`snapshot_files` finds for ``level``
+    is added, removed or changed, taken from the folders' listings without reading a file
     (:func:`mapkit.files.paths_fingerprint`): the viewer reads the snapshots again only when
     it changes."""
     return paths_fingerprint([SNAPSHOTS_DIR] if paths is None else paths, SNAPSHOT_SUFFIXES,
-                             recursive=True)
+                             recursive=True, skip_folders=_other_level_folders(level))
 
 
-def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list[dict]]:
+def _collect(paths: Iterable[str | Path] | None, level: str | None = DEFAULT_LEVEL,
+             ) -> tuple[ValidationReport, dict[str, list[dict]]]:
+    """Read and check the files of ``level`` (None: every level's, each by its folder):
+    the report, and the good rows by level."""
     paths = [SNAPSHOTS_DIR] if paths is None else list(paths)
-    files, problems = snapshot_files(paths)
+    files, problems = snapshot_files(paths, level)
     files = [f for f in files if f.suffix.lower() != ".toml"]  # a series file named directly
     report = ValidationReport(files=[str(f) for f in files], problems=problems)
-    rows: list[dict] = []
+    by_level: dict[str, list[dict]] = {}
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -533,14 +759,17 @@ def _collect(paths: Iterable[str | Path] | None) -> tuple[ValidationReport, list
         except OSError as error:
             report.problems.append(Problem(str(path), None, f"cannot be read ({error.strerror})"))
             continue
-        file_rows, file_problems, file_notes = _check_rows(text, str(path))
-        rows.extend(file_rows)
+        its_level = file_level(path) if level is None else get_level(level).name
+        file_rows, file_problems, file_notes = _check_rows(text, str(path), its_level)
+        by_level.setdefault(its_level, []).extend(file_rows)
         report.problems.extend(file_problems)
         report.notes.extend(file_notes)
-    report.problems.extend(_duplicates(rows))
-    report.rows = len(rows)
-    _read_series_files(series_files(files, paths), rows, report)
-    return report, rows
+    for rows in by_level.values():  # each level's UA row is the same figure: not a duplicate
+        report.problems.extend(_duplicates(rows))
+    report.rows = sum(len(rows) for rows in by_level.values())
+    _read_series_files(series_files(files, paths),
+                       [row for rows in by_level.values() for row in rows], report)
+    return report, by_level
 
 
 def _read_series_files(paths: list[Path], rows: list[dict], report: ValidationReport) -> None:
@@ -573,46 +802,58 @@ def _read_series_files(paths: list[Path], rows: list[dict], report: ValidationRe
                     "among the snapshots read")))
 
 
-def validate_paths(paths: Iterable[str | Path] | None = None) -> ValidationReport:
-    """Check snapshot files (default: ``data/control_snapshots/``) and report everything found."""
-    return _collect(paths)[0]
+def validate_paths(paths: Iterable[str | Path] | None = None,
+                   level: str | None = None) -> ValidationReport:
+    """Check snapshot files (default: ``data/control_snapshots/``) and report everything found:
+    every level's files, each by its folder (:func:`file_level`), or only ``level``'s."""
+    return _collect(paths, level)[0]
 
 
-def load_snapshots(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
-    """Every snapshot row from ``paths`` (default: ``data/control_snapshots/``), validated,
-    with how long each figure stands from the series files beside them (``stands_until``).
+def load_snapshots(paths: Iterable[str | Path] | None = None,
+                   level: str | Level = DEFAULT_LEVEL) -> pd.DataFrame:
+    """Every snapshot row of ``level`` (default: the oblasts) from ``paths`` (default:
+    ``data/control_snapshots/``), validated, with how long each figure stands from the series
+    files beside them (``stands_until``); at the raion and hromada levels with the units a
+    computed snapshot does not list, at 0 % (:func:`_implied_zeros`). ``attrs["level"]``
+    names the level.
 
     Raises :class:`SnapshotError` listing every problem if anything is wrong.
     """
-    report, rows = _collect(paths)
+    name = get_level(level).name
+    report, by_level = _collect(paths, name)
     if report.problems:
         raise SnapshotError(report.problems)
-    return _to_frame(rows, report.series)
+    return _to_frame(by_level.get(name, []), report.series, name)
 
 
-def read_snapshot_records(path: str | Path) -> list[dict]:
-    """One snapshot file's rows, validated, as typed values (the keys of
-    :data:`FRAME_COLUMNS`), without pandas: for ``mapkit update``, which compares a few files
-    and must start fast. Raises :class:`SnapshotError` listing every problem."""
+def read_snapshot_records(path: str | Path, level: str | None = None) -> list[dict]:
+    """One snapshot file's rows (of ``level``; default: its folder's, :func:`file_level`),
+    validated, as typed values (the keys of :data:`FRAME_COLUMNS`), without pandas: for
+    ``mapkit update``, which compares a few files and must start fast. Raises
+    :class:`SnapshotError` listing every problem."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SnapshotError([Problem(str(path), None, f"cannot be read ({error})")]) from None
-    rows, problems, _ = _check_rows(text, str(path))
+    rows, problems, _ = _check_rows(text, str(path), file_level(path) if level is None
+                                    else get_level(level).name)
     problems += _duplicates(rows)
     if problems:
         raise SnapshotError(problems)
     return rows
 
 
-def read_snapshot_text(text: str, name: str) -> pd.DataFrame:
-    """Validate and load one snapshot given as text (an upload); ``name`` is used in messages."""
-    rows, problems, _ = _check_rows(text, name)
+def read_snapshot_text(text: str, name: str, level: str | Level = DEFAULT_LEVEL,
+                       ) -> pd.DataFrame:
+    """Validate and load one snapshot of ``level`` given as text (an upload); ``name`` is
+    used in messages."""
+    level = get_level(level).name
+    rows, problems, _ = _check_rows(text, name, level)
     problems += _duplicates(rows)
     if problems:
         raise SnapshotError(problems)
-    return _to_frame(rows)
+    return _to_frame(rows, level=level)
 
 
 # --- Rows made in memory, and writing them ----------------------------------------------------
@@ -627,10 +868,11 @@ class SnapshotRows:
     cells: tuple[tuple[str, ...], ...]  # each row's cells, in :data:`COLUMNS` order
     values: tuple[dict, ...] = field(repr=False)  # each row's typed values (FRAME_COLUMNS)
     notes: tuple[Problem, ...] = ()
+    level: str = DEFAULT_LEVEL  # the level the rows are figures of
 
     def frame(self) -> pd.DataFrame:
         """The rows as :func:`load_snapshots` would give them from the written file."""
-        return _to_frame(list(self.values))
+        return _to_frame(list(self.values), level=self.level)
 
     def csv(self) -> str:
         """The CSV text of the snapshot: a header of :data:`COLUMNS`, then one line a row
@@ -654,11 +896,17 @@ class SnapshotRows:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, name: str) -> SnapshotRows:
+    def from_frame(cls, frame: pd.DataFrame, name: str,
+                   level: str | None = None) -> SnapshotRows:
         """Rows of a frame as :func:`load_snapshots` gives it (numbers written in their
-        shortest form), validated again."""
+        shortest form), validated again; ``level`` defaults to the frame's
+        (``attrs["level"]``). The units a computed snapshot of a finer level does not list
+        are left out again."""
         import pandas as pd
 
+        level = level or frame.attrs.get("level", DEFAULT_LEVEL)
+        if lists_units_above_zero(level) and "note" in frame:
+            frame = frame[frame["note"] != IMPLIED_ZERO_NOTE]
         def number(value) -> str:
             return "" if pd.isna(value) else f"{value:.15g}"
 
@@ -674,20 +922,22 @@ class SnapshotRows:
             if cells["series"] == cells["source"]:  # the default: left out, as it was read
                 cells["series"] = ""
             records.append(cells)
-        return validate_rows(records, name)
+        return validate_rows(records, name, level)
 
 
-def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRows:
-    """Rows made in memory (each a cell per column of :data:`COLUMNS`; optional ones may be
-    left out) checked by the same
+def validate_rows(records: Iterable[Mapping[str, str]], name: str,
+                  level: str | Level = DEFAULT_LEVEL) -> SnapshotRows:
+    """Rows of ``level`` made in memory (each a cell per column of :data:`COLUMNS`; optional
+    ones may be left out) checked by the same
     rules, with the same messages, as the file ``name`` they make (:meth:`SnapshotRows.csv`):
     problems name the line where the row ends in it, as for a file. Raises
     :class:`SnapshotError` listing every problem."""
+    level = get_level(level).name
     problems: list[Problem] = []
     notes: list[Problem] = []
     cells: list[tuple[str, ...]] = []
     values: list[dict] = []
-    memo = _FileMemo()
+    memo = _FileMemo(level=level)
     line = 1  # the header
     for record in records:
         try:
@@ -700,10 +950,10 @@ def validate_rows(records: Iterable[Mapping[str, str]], name: str) -> SnapshotRo
         if row is not None:
             cells.append(row_cells)
             values.append(row)
-    problems += _duplicates(values)
+    problems += _duplicates(values) + _incomplete_lists(values, level)
     if problems:
         raise SnapshotError(problems)
-    return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes))
+    return SnapshotRows(name, tuple(cells), tuple(values), tuple(notes), level)
 
 
 _always_written_cells = operator.itemgetter(*ALWAYS_WRITTEN)
@@ -781,15 +1031,18 @@ def list_dates(frame: pd.DataFrame, source: str | None = None) -> list[pd.Timest
     return sorted(pd.to_datetime(frame["date"]).unique())
 
 
-def values_on(frame: pd.DataFrame, date, source: str) -> pd.DataFrame:
-    """All 27 regions on ``date`` for ``source``; regions it does not cover have ``has_data``
-    False and a NaN percent (shown as "no data")."""
+def values_on(frame: pd.DataFrame, date, source: str,
+              level: str | Level | None = None) -> pd.DataFrame:
+    """Every unit of ``level`` (default: the frame's, ``attrs["level"]``; the 27 regions) on
+    ``date`` for ``source``; units it does not cover have ``has_data`` False and a NaN percent
+    (shown as "no data")."""
     import pandas as pd
 
     date = pd.Timestamp(date)
+    units = get_level(level or frame.attrs.get("level")).units
     rows = frame[(frame["date"] == date) & (frame["source"] == source)].set_index("region")
     regions = pd.DataFrame(
-        [{"region": r.code, "name_en": r.name_en, "name_uk": r.name_uk} for r in REGIONS]
+        [{"region": r.code, "name_en": r.name_en, "name_uk": r.name_uk} for r in units]
     ).set_index("region")
     joined = regions.join(rows.drop(columns=["date"], errors="ignore"), how="left")
     joined["has_data"] = joined["source"].notna()

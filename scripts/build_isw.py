@@ -2,15 +2,17 @@
 
     python scripts/build_isw.py [--shared ../shared] [--out data/control_snapshots/isw]
 
-One CSV per file of ``../shared/isw/`` (ISW/CTP's assessed-control layer, 24 February 2022 to
-24 August 2023: daily to 10 April 2022, then each Sunday and each 1st of the month), 27 regions
-and the row ``UA`` each, method "computed", source "ISW/CTP" with its link: the importer
-recognises the files as ISW/CTP's own (``mapkit.ingest.importers.is_isw_format``), and the
-script stops if any is not, rather than bundle figures credited to a file name. Each snapshot
-is dated by the day the assessment describes (the file's date; no shift, unlike DeepStateMap's
-daily files). The areas are measured exactly as DeepStateMap's are (docs/methodology.md): the
-regions in our boundaries with the coast/border rule, the row ``UA`` as the polygons are drawn,
-over Ukraine's official 603,628 km². Nothing is tuned to any published figure.
+One CSV per file of ``../shared/isw/`` (ISW/CTP's assessed-control layer, 24 February 2022 to 24
+August 2023: daily to 10 April 2022, then each Sunday and each 1st of the month), 27 regions and
+the row ``UA`` each (and the same dates at the raion and hromada levels, in ``raion/`` and
+``hromada/``: each file read once for the three levels), method "computed", source "ISW/CTP"
+with its link: the importer recognises the files as ISW/CTP's own
+(``mapkit.ingest.importers.is_isw_format``), and the script stops if any is not, rather than
+bundle figures credited to a file name. Each snapshot is dated by the day the assessment
+describes (the file's date; no shift, unlike DeepStateMap's daily files). The areas are measured
+exactly as DeepStateMap's are (docs/methodology.md): the regions in our boundaries with the
+coast/border rule, the row ``UA`` as the polygons are drawn, over Ukraine's official 603,628
+km². Nothing is tuned to any published figure.
 
 The folder is emptied first, so the result depends on ../shared/isw and the boundaries only;
 the same input gives the same bytes. Afterwards the script prints, for the dates both series
@@ -31,7 +33,8 @@ from mapkit.ingest.day import SOURCE_RECOGNISED  # noqa: E402
 from mapkit.ingest.importers import ISW  # noqa: E402
 from mapkit.ingest.region_index import load_region_index  # noqa: E402
 from mapkit.ingest.runner import compute_timeline  # noqa: E402
-from mapkit.snapshots import load_snapshots  # noqa: E402
+from mapkit.levels import LEVEL_NAMES  # noqa: E402
+from mapkit.snapshots import level_folder, load_snapshots  # noqa: E402
 
 SNAPSHOTS = ROOT / "data/control_snapshots"
 
@@ -49,7 +52,8 @@ def compare_with_deepstate(isw_dir: Path, deepstate_dir: Path) -> list[str]:
     largest difference. Regions where the two never differ are left out."""
     import pandas as pd
 
-    from mapkit.regions import COUNTRY, REGIONS
+    from mapkit.levels import get_level
+    from mapkit.regions import COUNTRY
 
     isw = load_snapshots([isw_dir])
     deepstate = load_snapshots([deepstate_dir])
@@ -60,7 +64,7 @@ def compare_with_deepstate(isw_dir: Path, deepstate_dir: Path) -> list[str]:
     both["pp"] = (pd.to_numeric(both["percent_isw"], errors="coerce")
                   - pd.to_numeric(both["percent_dsm"], errors="coerce"))
     both = both.dropna(subset=["pp"])
-    names = {COUNTRY.code: COUNTRY.name_en, **{r.code: r.name_en for r in REGIONS}}
+    names = {COUNTRY.code: COUNTRY.name_en, **{r.code: r.name_en for r in get_level().units}}
     head, rule = ["region"], ["---"]
     for label, first, last in PERIODS:
         days = both.loc[both["day"].between(first, last), "day"].nunique()
@@ -125,11 +129,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.csv"):
-        old.unlink()
+    for level in LEVEL_NAMES:
+        for old in level_folder(args.out, level).glob("*.csv"):
+            old.unlink()
 
     summary = compute_timeline(files, args.out, source=None, force=True,
-                               workers=args.workers, index=load_region_index())
+                               workers=args.workers, index=load_region_index(),
+                               levels=LEVEL_NAMES)
     print("\n".join(summary.lines()))
     if summary.failed:
         return 1
@@ -137,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: not every file was recognised as {ISW}'s own (credited: "
               f"{sorted(summary.sources)}); nothing should be bundled under another name.",
               file=sys.stderr)
-        for old in args.out.glob("*.csv"):
-            old.unlink()
+        for level in LEVEL_NAMES:
+            for old in level_folder(args.out, level).glob("*.csv"):
+                old.unlink()
         return 1
     print("ISW/CTP − DeepStateMap, percentage points, on the dates both series hold: mean "
           "(smallest … largest)")

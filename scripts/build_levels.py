@@ -1,5 +1,6 @@
 """Build the raion and hromada levels from OpenStreetMap: data/raions.geojson, data/hromadas.geojson
-and their unit tables data/raions.csv, data/hromadas.csv.
+and their unit tables data/raions.csv, data/hromadas.csv; and the compute engine's index of
+the hromada level, data/hromadas_index.bin (:mod:`mapkit.ingest.region_index`).
 
 Reproducible: ``python scripts/build_levels.py`` reads ``../shared/boundaries/osm/`` (or
 ``--osm DIR``) and the oblast outlines (``data/oblasts.geojson``, for Sevastopol) and writes the
@@ -555,6 +556,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.oblasts_out:
         write_atomically(args.oblasts_out, oblast_collection(raions))
         written.append(args.oblasts_out)
+    # the compute engine's index of the hromada level (the raion level is computed on it too)
+    from mapkit.ingest.region_index import LEVEL_TOLERANCE_M, write_index
+
+    written.append(write_index(args.out_dir / HROMADAS_FILE, LEVEL_TOLERANCE_M["hromada"],
+                               [unit.code for unit in hromadas], with_outline=False))
     for path in written:
         say(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     kinds: dict[str, int] = {}

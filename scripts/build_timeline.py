@@ -2,7 +2,9 @@
 
     python scripts/build_timeline.py [--shared ../shared] [--out data/control_snapshots/deepstate]
 
-What it writes (one CSV per date, 27 regions each, method "computed", source "DeepStateMap"):
+What it writes (one CSV per date, 27 regions each, method "computed", source "DeepStateMap";
+and for every date the same at the raion and hromada levels, in ``raion/`` and ``hromada/``,
+each file read once for the three: ``mapkit compute --level all``):
 
 * 2014-03-18 — Crimea (and Tuzla) as DeepStateMap draws it: its Crimea layer, taken from the
   earliest raw dump (2022-04-03), dated to the annexation.
@@ -15,6 +17,9 @@ What it writes (one CSV per date, 27 regions each, method "computed", source "De
 * and, from either, the snapshot of the 1st of every month that has one: month boundaries, so
   that ``mapkit changes --period month`` over the bundled timeline measures from the 1st to the
   1st, as DeepStateMap does.
+
+A raion or hromada snapshot lists the units with a figure above 0, then the row UA (the same row
+as the oblasts' file's), which says that every unit not listed is 0 % (docs/data.md).
 
 Each week is represented by its last available snapshot. Dates are snapshot dates: a daily file
 holds the map at the end of the day before its name's date (docs/methodology.md, "Dates"). The
@@ -41,7 +46,8 @@ from mapkit.ingest.day import compute_snapshot  # noqa: E402
 from mapkit.ingest.importers import snapshot_date_from_filename  # noqa: E402
 from mapkit.ingest.region_index import load_region_index  # noqa: E402
 from mapkit.ingest.runner import compute_timeline, snapshot_path  # noqa: E402
-from mapkit.snapshots import COLUMNS, validate_rows, write_snapshot  # noqa: E402
+from mapkit.levels import LEVEL_NAMES  # noqa: E402
+from mapkit.snapshots import COLUMNS, level_folder, validate_rows, write_snapshot  # noqa: E402
 
 SOURCE = "DeepStateMap"
 CRIMEA = {"crimea", "tuzla"}
@@ -78,17 +84,19 @@ def weekly_and_monthly(paths: list[Path]) -> list[Path]:
 
 def write_historic(index: AreaIndex, dump: Path, date: dt.date, territories: set[str],
                    what: str, what_uk: str, out: Path) -> None:
-    """The snapshot of ``date`` from only the ``territories`` layers of ``dump`` (no contested
-    figures: those layers say nothing about a grey zone), its notes in Ukrainian too."""
+    """The snapshot of ``date`` at every level from only the ``territories`` layers of
+    ``dump`` (no contested figures: those layers say nothing about a grey zone), its notes in
+    Ukrainian too."""
     origin = f"{dump.name}, {what}"
     snapshot = compute_snapshot(dump, index=index, source=SOURCE, date=date,
-                                territories=territories, origin=origin)
-    records = [dict(zip(COLUMNS, cells)) for cells in snapshot.rows.cells]
-    for record in records:
-        record["note_uk"] = computed_note_uk(
-            record["note"], {origin: f"{dump.name}, {what_uk}"}) or ""
-    path = snapshot_path(out, date)
-    write_snapshot(validate_rows(records, str(path)), path)
+                                territories=territories, origin=origin, levels=LEVEL_NAMES)
+    for level, rows in snapshot.levels.items():
+        records = [dict(zip(COLUMNS, cells)) for cells in rows.cells]
+        for record in records:
+            record["note_uk"] = computed_note_uk(
+                record["note"], {origin: f"{dump.name}, {what_uk}"}) or ""
+        path = snapshot_path(out, date, level)
+        write_snapshot(validate_rows(records, str(path), level), path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     daily_start = min(map(snapshot_date_from_filename, daily))
     raw = [p for p in raw_dir.glob("*.json") if snapshot_date_from_filename(p) < daily_start]
     args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.csv"):
-        old.unlink()
+    for level in LEVEL_NAMES:
+        for old in level_folder(args.out, level).glob("*.csv"):
+            old.unlink()
 
     index = load_region_index()
     first_dump = min(raw, key=snapshot_date_from_filename)
@@ -118,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, files in (("raw dumps", weekly_and_monthly(raw)),
                          ("daily files", weekly_and_monthly(daily))):
         summary = compute_timeline(files, args.out, source=SOURCE, force=True,
-                                   workers=args.workers, index=index)
+                                   workers=args.workers, index=index, levels=LEVEL_NAMES)
         print(f"{label}: " + "\n  ".join(summary.lines()))
         if summary.failed:
             return 1

@@ -30,15 +30,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
-                  cwd: Path | None = None, env: dict[str, str] | None = None,
-                  file_watcher: str | None = "none") -> Iterator[str]:
-    """Run ``streamlit run script -- script_args`` and yield its URL; stop it afterwards.
+                  cwd: Path = REPO_ROOT, file_watcher: str | None = "none") -> Iterator[str]:
+    """Run ``streamlit run script -- script_args`` in ``cwd`` (whose ``mapkit`` it imports,
+    and whose ``.streamlit/config.toml`` it reads) and yield its URL; stop it afterwards.
 
-    ``cwd`` (default: this checkout) is where Streamlit reads ``.streamlit/config.toml``;
-    ``env`` replaces the environment (bench/bench_load.py runs an older checkout's page with
-    its own ``mapkit`` first on ``PYTHONPATH``); ``file_watcher`` is Streamlit's
-    ``server.fileWatcherType`` (``None``: as the config files say, as ``python3 run.py``
-    runs it)."""
+    ``file_watcher`` is Streamlit's ``server.fileWatcherType`` (``None``: as the config files
+    say, as ``python3 run.py`` runs the viewer)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -50,8 +47,7 @@ def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
     if script_args:
         command += ["--", *script_args]
     log = open(os.devnull, "wb")
-    process = subprocess.Popen(command, cwd=cwd or REPO_ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -19,8 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import default_series
+from mapkit.i18n import date_text
 from mapkit.snapshots import SnapshotError, list_dates, load_snapshots, read_snapshot_text
-from mapkit.viewer.map_data import days_behind, format_date
+from mapkit.viewer.map_data import days_behind
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -152,7 +153,9 @@ def test_source_selector_shows_another_series_on_its_own(app):
     assert table.loc["Donetsk", "Under Russian control, %"] == "70.0"
     assert table.loc["Donetsk", "Source"] == "Other Desk"
     assert table.loc["Luhansk", "Status"] == "no data"  # Test Desk's 99.5 never shows through
-    assert table.loc["Luhansk", "Other sources near this date"] == "Test Desk 2024-06-01: 99.5"
+    # with the link of its source, as the CSV export writes it (issue 19)
+    assert (table.loc["Luhansk", "Other sources near this date"]
+            == "Test Desk (https://example.org/a) 2024-06-01: 99.5")
 
 
 def test_compare_mode_lists_biggest_changes_in_points(app):
@@ -233,7 +236,7 @@ def test_no_warning_when_the_newest_figure_is_recent(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["app.py", "--snapshots", str(tmp_path)])
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception and not app.warning
-    assert f"Data as of {format_date(recent)}" in texts(app)
+    assert f"Data as of {date_text(recent)}" in texts(app)
 
 
 def test_figures_more_than_seven_days_old_are_stale():

@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -41,6 +42,13 @@ def write(folder: Path, name: str, rows: list[str]) -> Path:
     return path
 
 
+def stands(folder: Path, days: int, series: str = "Map desk") -> None:
+    """The series file of ``folder``: its figures stand ``days`` after their own date (a
+    series without one vouches for each figure on its own date only: mapkit.cadence)."""
+    (folder / "series.toml").write_text(f'series = "{series}"\nstands_days = {days}\n',
+                                        encoding="utf-8")
+
+
 @pytest.fixture()
 def monthly(tmp_path) -> Path:
     """UA at the end of each month's 1st (and once mid-January), Kyiv City on two dates."""
@@ -52,6 +60,7 @@ def monthly(tmp_path) -> Path:
         ua_row("2025-06-01", 101_200.0),
         kyiv_city_row("2025-01-01", 0.0), kyiv_city_row("2025-03-01", 83.38),
     ])
+    stands(folder, 59)  # Kyiv City's figure of 1 January stands on 1 February
     return folder
 
 
@@ -123,6 +132,7 @@ def test_a_figure_older_than_the_period_is_not_carried_forward(tmp_path):
     folder = tmp_path / "gap"
     write(folder, "ua.csv", [ua_row("2014-03-18", 27_000.0), ua_row("2022-02-23", 43_000.0),
                              ua_row("2022-03-01", 90_000.0), ua_row("2023-01-01", 108_702.0)])
+    stands(folder, 10_000)  # its series vouches for every figure: the period's length limits
     years = by_period(changes(folder, period="year"))
     assert years.loc["2015-01", "km2_start"] == 27_000.0  # 289 days old: within a year
     assert math.isnan(years.loc["2015-01", "km2_end"])  # 2016-01-01: nothing for 21 months
@@ -137,6 +147,7 @@ def test_weeks_run_monday_to_monday(tmp_path):
                              ua_row("2025-06-02", 1010.0),  # Monday
                              ua_row("2025-06-08", 1050.0),  # Sunday
                              ua_row("2025-06-15", 1060.0)])
+    stands(folder, 7)  # a weekly map
     weeks = changes(folder, period="week")
     # the series ends on Sunday 15: the week from Monday 16 is not begun
     assert list(weeks["period_start"].dt.strftime("%Y-%m-%d")) == ["2025-06-02", "2025-06-09"]
@@ -259,7 +270,10 @@ def test_default_series_is_the_densest_computed_one(monthly):
     ua = by_period(changes(frame))
     assert ua.loc["2025-02", "km2_end"] == 100_400.0
     paper = changes(frame, source="Paper", regions=["UA"], period="week")
-    assert paper[["km2_start", "km2_end"]].values.tolist() == [[99_000.0, 99_100.0]]
+    # Paper has no series.toml: its figure of Saturday 1 March stands on that day only, so it
+    # says nothing of Monday 3 March, the week's start; the week is measured to date (5 March)
+    start, end = paper[["km2_start", "km2_end"]].values.tolist()[0]
+    assert np.isnan(start) and end == 99_100.0
 
 
 def test_mapkit_changes_is_the_library_function(monthly):
@@ -287,7 +301,8 @@ def test_cli_csv_has_exactly_the_columns_and_empty_cells_for_no_figure(monthly):
                        "km2_start": "100000.0", "km2_end": "100300.0", "change_km2": "300.0",
                        "percent_start": "16.57", "percent_end": "16.62", "largest_since": "",
                        "region_name": "Ukraine", "largest_since_kind": "gain",
-                       "complete": "true", "summary": "Russia gained 300 km² in January 2025."}
+                       "complete": "true", "summary": "Russia gained 300 km² in January 2025.",
+                       "parent": "", "parent_name": ""}
     weeks = list(csv.DictReader(io.StringIO(CliRunner().invoke(
         cli, ["changes", "--snapshots", str(monthly), "--period", "week", "--region", "UA",
               "--format", "csv"]).output)))
@@ -320,3 +335,37 @@ def test_bundled_timeline_gives_deepstatemaps_june_2025_figure():
     ua = by_period(changes(period="month", regions=["UA"], date_from="2025-06-01",
                            date_to="2025-06-30"))
     assert ua.loc["2025-06", "change_km2"] == pytest.approx(556, rel=0.01)
+
+
+# --- Across a gap of the series (issue 19: no figure stands across its break) ----------------
+
+
+def test_a_boundary_in_a_gap_of_the_series_has_no_figure_not_the_one_before(tmp_path):
+    """A weekly series (a figure stands 8 days) with a break on 2025-02-20: its map of
+    2025-02-15 says nothing about 1 March, though it is within a month of it."""
+    folder = tmp_path / "snaps"
+    write(folder, "ua.csv", [ua_row("2025-01-01", 100_000.0), ua_row("2025-02-01", 100_300.0),
+                             ua_row("2025-02-15", 100_400.0), ua_row("2025-04-01", 130_000.0),
+                             ua_row("2025-05-01", 130_500.0)])
+    (folder / "series.toml").write_text(
+        'series = "Map desk"\nstands_days = 8\n[[breaks]]\ndate = 2025-02-20\n'
+        'why = "the war changed"\n', encoding="utf-8")
+    table = by_period(changes(folder, regions=["UA"]))
+    assert table.loc["2025-02", "km2_start"] == 100_300.0
+    assert math.isnan(table.loc["2025-02", "km2_end"])  # 1 March: in the gap
+    assert math.isnan(table.loc["2025-03", "km2_start"])
+    assert math.isnan(table.loc["2025-02", "change_km2"])
+    assert table.loc["2025-04", "change_km2"] == 500.0
+
+
+def test_changes_over_the_invasion_gap_give_no_pre_invasion_figure_on_1_march_2022():
+    """`mapkit changes --from 2022-02-01 --to 2022-05-01 --region UA`: DeepStateMap has no map
+    for 24 February – 2 April 2022, so 1 March 2022 has no figure (it was 43,419 km², the
+    map of 23 February)."""
+    result = CliRunner().invoke(cli, ["changes", "--from", "2022-02-01", "--to", "2022-05-01",
+                                      "--region", "UA", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {row["period_start"]: row for row in csv.DictReader(io.StringIO(result.output))}
+    assert rows["2022-02-01"]["km2_end"] == ""
+    assert rows["2022-03-01"]["km2_start"] == ""
+    assert "43419" not in result.output.replace(".", "").replace(",", "")

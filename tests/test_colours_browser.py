@@ -114,7 +114,8 @@ def test_embed_tooltips_and_colours_agree_with_the_legend_at_every_class_boundar
 def viewer_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("boundaries")
     write_csv(folder / "desk.csv", boundary_rows())
-    with viewer_on(folder, {}) as url:
+    # a monthly desk: each map stands until the next, so the slider has no gap days between
+    with viewer_on(folder, {"series.toml": 'series = "Desk"\nstands_days = 31\n'}) as url:
         yield url
 
 

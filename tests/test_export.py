@@ -409,7 +409,8 @@ def test_cli_offers_the_registered_formats_and_languages():
     export = cli.commands["export"]
     choices = {param.name: list(param.type.choices) for param in export.params
                if hasattr(param.type, "choices")}
-    assert choices == {"fmt": list(FORMATS), "lang": list(LANGUAGES)}
+    assert choices == {"fmt": list(FORMATS), "lang": list(LANGUAGES),
+                       "level": ["oblast", "raion", "hromada"]}
     assert list(FORMATS) == ["html", "embed", "png", "svg", "gif", "csv", "chart-png", "chart-svg"]
     assert [f.name for f in FORMATS.values() if f.one_date] == ["png", "svg"]
     help_text = CliRunner().invoke(cli, ["export", "--help"]).output

@@ -63,3 +63,24 @@ def test_a_batch_writes_temporaries_and_removes_its_own_leftovers(tmp_path):
     assert mine.read_text(encoding="utf-8") == "a,b\n" and not target.exists()
     remove_temporaries(tmp_path, "run7-")
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_an_out_that_is_a_symlink_is_written_through_and_stays_a_link(tmp_path):
+    """`mapkit export --out latest.png`, where latest.png links to the published file: the
+    published file gets the new content, atomically; the link is not replaced by a file."""
+    published = tmp_path / "site" / "map.png"
+    published.parent.mkdir()
+    published.write_bytes(b"yesterday")
+    latest = tmp_path / "latest.png"
+    latest.symlink_to(published)
+    hop = tmp_path / "hop.png"  # a link to a link
+    hop.symlink_to(latest)
+    write_atomically(latest, b"today")
+    assert latest.is_symlink() and published.read_bytes() == b"today"
+    write_atomically(hop, b"tomorrow")
+    assert hop.is_symlink() and latest.is_symlink() and published.read_bytes() == b"tomorrow"
+    assert sorted(p.name for p in published.parent.iterdir()) == ["map.png"]  # no temporary
+    dangling = tmp_path / "new.png"
+    dangling.symlink_to(tmp_path / "site" / "new-map.png")
+    write_atomically(dangling, b"first")
+    assert dangling.is_symlink() and (tmp_path / "site" / "new-map.png").read_bytes() == b"first"

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pathological import star_geojson
 
 REPO = Path(__file__).resolve().parent.parent
 DAILY = REPO.parent / "shared" / "deepstate" / "daily"
@@ -130,6 +131,72 @@ def test_a_killed_compute_takes_its_workers_along_and_the_next_run_cleans_up(inp
     assert "temporary file(s) an interrupted run left" in stderr + stdout
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
     assert len(list(out.glob("*.csv"))) == 200
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def compute_inside_a_long_repair(tmp_path) -> tuple[subprocess.Popen, list[int], Path]:
+    """``mapkit compute --workers 2`` on two 1,000-vertex stars, the repair budget lifted so
+    that GEOS repairs them (about 12 s and 1 GB each, in one uninterruptible call), once its
+    workers are a second into it. The run, its workers and its output folder."""
+    folder, out = tmp_path / "stars", tmp_path / "out"
+    folder.mkdir()
+    for day in ("2025-03-01", "2025-03-02"):
+        (folder / f"{day}.geojson").write_bytes(star_geojson(1000, day))
+    script = (
+        "import sys\n"
+        "try:\n"
+        "    from mapkit.ingest import complexity\n"
+        "    complexity.MAX_CROSSINGS = complexity.MAX_NEAR_PAIRS = 10 ** 12\n"
+        "except ImportError:  # the code before the budget: nothing to lift\n"
+        "    pass\n"
+        "from mapkit.cli import main\n"
+        f"sys.argv = ['mapkit', 'compute', {str(folder)!r}, '--out', {str(out)!r}, "
+        "'--workers', '2']\n"
+        "main()\n")
+    # output to a file: a pipe would stay open while any worker lives, and waiting for its
+    # end would hide how long they outlive the run
+    with open(tmp_path / "stderr.txt", "wb") as log:
+        run = subprocess.Popen([sys.executable, "-c", script], stdout=log, stderr=log,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    _STARTED.append(run)
+    wait_until(lambda: any(cpu_seconds(pid) > 1.0 for pid in children_of(run.pid)), 120,
+               "a worker inside the repair")
+    assert run.poll() is None
+    return run, children_of(run.pid), out
+
+
+def test_sigterm_stops_compute_at_once_even_inside_a_long_repair(tmp_path):
+    """A scheduler's ``timeout`` sends SIGTERM while the workers are inside one GEOS call
+    (issue 18: a 60 s timeout ran 154 s): the run ends, its workers killed, within seconds
+    of the signal, not when the repair is done."""
+    run, workers, out = compute_inside_a_long_repair(tmp_path)
+    run.send_signal(signal.SIGTERM)
+    try:
+        run.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("compute was still running 5 s after SIGTERM") from None
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert run.returncode == 1 and "Aborted!" in stderr and "Traceback" not in stderr
+    wait_until(lambda: not any(alive(pid) for pid in workers), 1, "the workers to stop")
+    assert not out.exists() or [p.name for p in out.iterdir()] == []
+
+
+def test_workers_die_within_a_second_of_a_killed_compute_even_inside_a_long_repair(tmp_path):
+    """kill -9 of compute: its workers, inside a GEOS call, die within a second (issue 18,
+    item 18)."""
+    run, workers, _ = compute_inside_a_long_repair(tmp_path)
+    run.kill()
+    run.wait(timeout=30)
+    wait_until(lambda: not any(alive(pid) for pid in workers), 1,
+               "the workers to die with their parent")
 
 
 def test_sigterm_while_an_export_is_written_leaves_no_temporary_file(tmp_path):

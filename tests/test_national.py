@@ -101,6 +101,28 @@ def test_compute_warns_when_a_file_draws_much_outside_ukraine(tmp_path):
     assert not any("outside Ukraine's outline" in w for w in inside.warnings)
 
 
+def test_a_polygon_drawn_a_little_past_the_border_is_all_of_ukraine_with_a_warning(tmp_path):
+    """All of Ukraine and about 5 km beyond its border (issue 18: "percent '104.53' is
+    outside 0–100", refused): no more of Ukraine lies beyond our outline than its official
+    area less our outline's, so no more of the polygon counts there — 100 %, and a warning."""
+    from mapkit.boundaries import load_boundaries
+
+    past = shapely.buffer(shapely.union_all(load_boundaries().geometry.values), 0.05)
+    path = tmp_path / "front_2025-03-17.geojson"
+    path.write_text(json.dumps({"type": "Feature", "properties": {},
+                                "geometry": shapely.geometry.mapping(past)}))
+    snapshot = compute_snapshot(path, source="Desk")
+    from mapkit.snapshots import COLUMNS
+
+    rows = {cells[1]: dict(zip(COLUMNS, cells)) for cells in snapshot.rows.cells}
+    assert rows["UA"]["percent"] == "100.00"
+    assert rows["UA"]["area_km2"] == f"{UKRAINE_KM2:.1f}"
+    assert {rows[code]["percent"] for code in rows if code != "UA"} == {"100.00"}
+    warning = [w for w in snapshot.warnings if "outside Ukraine's outline" in w]
+    assert len(warning) == 1 and "clip them to Ukraine's borders first" in warning[0]
+    assert "km² counted: no more of Ukraine lies there" in rows["UA"]["note"]
+
+
 def test_contested_km2_is_given_where_the_input_has_a_grey_zone(squares):
     grey = dense(shapely.box(33.0, 47.0, 33.25, 48.0))
     layers = ControlLayers(date=dt.date(2025, 3, 17), path=Path("t.json"),

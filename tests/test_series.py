@@ -40,14 +40,16 @@ def bundled() -> pd.DataFrame:
     return load_snapshots()
 
 
-def expected_frames(snapshots: pd.DataFrame, series: str,
-                    gaps: bool = False) -> dict[dt.date, dict[str, object]]:
+def expected_frames(snapshots: pd.DataFrame, series: str, gaps: bool = False,
+                    gap_days=()) -> dict[dt.date, dict[str, object]]:
     """What a map of ``series`` must show on each of its dates, worked out here without the
     figures module: each region's latest row of the series on or before the date, if it still
     stands on the date (its ``stands_until``, from the series file), as a percent rounded as
     the maps round it, "partial", or None for no data. ``gaps`` adds the first day of each
     gap of the series (after a date, the day after the last day any of its figures so far
-    stands, when that is before its next date): no figure at all."""
+    stands, when that is before its next date): no figure at all; and each of ``gap_days``
+    (the viewer's: other series' dates) between its first and last date on which no figure of
+    the series stands."""
     rows = snapshots[series_of(snapshots) == series].sort_values("date")
     dates = sorted({d.date() for d in rows["date"]})
     if gaps:
@@ -55,6 +57,12 @@ def expected_frames(snapshots: pd.DataFrame, series: str,
             end = rows[rows["date"] <= pd.Timestamp(day)]["stands_until"].max().date()
             if end + dt.timedelta(days=1) < later:
                 dates.append(end + dt.timedelta(days=1))
+        first, last = min(dates), max(dates)
+        for day in gap_days:
+            before = rows[rows["date"] <= pd.Timestamp(day)]
+            if (first < day < last and day not in dates
+                    and before["stands_until"].max() < pd.Timestamp(day)):
+                dates.append(day)
         dates.sort()
     frames = {}
     for day in dates:

@@ -104,6 +104,44 @@ def test_each_rule_reports_file_line_and_what_is_wrong(tmp_path, row, expected):
     assert expected in found[0]
 
 
+FULL_HEADER = HEADER.rstrip("\n") + ",area_km2,contested_km2,series,note_uk\n"
+
+
+@pytest.mark.parametrize("row, expected", [
+    # ISO 8601 allows more than the format writes: the Monday of week 1 is 2024-12-30
+    ("2025-W01-1,UA-14,50,X,reported,,,,,,,", "date '2025-W01-1' is not a date in the form "
+                                              "YYYY-MM-DD"),
+    ("2025-001,UA-14,50,X,reported,,,,,,,", "date '2025-001' is not a date in the form"),
+    # Python reads "1_0" as 10, "1e1" as 10, "١٠" (Arabic-Indic digits) as 10
+    ("2024-01-01,UA-14,1_0,X,reported,,,,,,,", "percent '1_0' is not a number from 0 to 100"),
+    ("2024-01-01,UA-14,1e1,X,reported,,,,,,,", "percent '1e1' is not a number from 0 to 100"),
+    ("2024-01-01,UA-14,\u0661\u0660,X,reported,,,,,,,", "percent '١٠' is not a number"),
+    ("2024-01-01,UA-14,nan,X,reported,,,,,,,", "percent 'nan' is not a number from 0 to 100"),
+    ("2024-01-01,UA-14,50,X,reported,,1_0,,,,,", "contested_percent '1_0' is not a number"),
+    ("2024-01-01,UA-14,50,X,reported,,,,1_0,,,", "area_km2 '1_0' is not a number of square "
+                                                 "kilometres"),
+    ("2024-01-01,UA-14,50,X,reported,,,,inf,,,", "area_km2 'inf' is not a number"),
+    ("2024-01-01,UA-14,50,X,reported,,5,,,1e3,,", "contested_km2 '1e3' is not a number"),
+    # series and note_uk are text cells like source and note: no formula
+    ("2024-01-01,UA-14,50,X,reported,,,,,,=1+1,", "series '=1+1' starts with '=', so a "
+                                                  "spreadsheet would read it as a formula"),
+    ('2024-01-01,UA-14,50,X,reported,,,,,,,"=HYPERLINK(""http://x.example"")"',
+     "note_uk '=HYPERLINK(\"http://x.example\")' starts with '='"),
+])
+def test_dates_numbers_and_text_cells_are_read_only_as_a_reader_would(tmp_path, row, expected):
+    path = write(tmp_path, "bad.csv", row + "\n", header=FULL_HEADER)
+    found = messages(path)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:2: ")
+    assert expected in found[0]
+
+
+def test_plain_decimals_and_signed_numbers_in_text_still_pass(tmp_path):
+    path = write(tmp_path, "good.csv", "2024-01-01,UA-14,12.5,X,reported,,0.,-2,,0.,"
+                 "Desk 2,+1.5 %\n", header=FULL_HEADER)
+    assert messages(path) == []
+
+
 def test_all_problems_reported_at_once_and_nothing_loaded(tmp_path):
     path = write(tmp_path, "many.csv", "2024-01-01,UA-14,50,X,reported,,,\n"
                                        "2024-01-01,Narnia,50,X,reported,,,\n"
@@ -246,13 +284,14 @@ def _unknown_names(count: int) -> str:
 def test_validate_looks_each_spelling_up_once_and_suggests_for_the_first_names_only(
         tmp_path, monkeypatch):
     from mapkit import regions, snapshots
+    from mapkit.levels import Level
 
     looked_up, suggested = [], []
-    find, suggest = regions.find, regions.suggest
+    find, suggest = regions.find, Level.suggest
     monkeypatch.setattr(snapshots, "find_region", lambda name: looked_up.append(name)
                         or find(name))
-    monkeypatch.setattr(snapshots, "suggest", lambda name: suggested.append(name)
-                        or suggest(name))
+    monkeypatch.setattr(Level, "suggest", lambda self, name: suggested.append(name)
+                        or suggest(self, name))
     same = write(tmp_path, "same.csv", "2024-01-01,Atlantis,50,X,reported,,,\n" * 5000)
     assert len(validate_paths([same]).problems) == 5000
     assert looked_up == ["Atlantis"] and suggested == ["Atlantis"]

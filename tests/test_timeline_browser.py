@@ -21,7 +21,7 @@ from test_export_fixtures import write_csv
 from test_series import expected_frames
 
 from mapkit.constants import NO_DATA_COLOUR
-from mapkit.figures import default_series
+from mapkit.figures import default_series, series_of
 from mapkit.publish import write_export
 from mapkit.snapshots import load_snapshots
 
@@ -71,6 +71,15 @@ def snapshots():
 @pytest.fixture(scope="module")
 def expected(snapshots):
     return expected_frames(snapshots, default_series(snapshots))
+
+
+@pytest.fixture(scope="module")
+def expected_in_the_viewer(snapshots):
+    """The viewer plays the days of the series' gaps too: their first days, and the days other
+    series have maps for (a reader can switch to them there): "no map", every region empty."""
+    series = default_series(snapshots)
+    others = {day.date() for day in snapshots.loc[series_of(snapshots) != series, "date"]}
+    return expected_frames(snapshots, series, gaps=True, gap_days=sorted(others))
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +164,8 @@ def test_with_the_network_blocked_the_app_paints_its_map_and_the_slider_works(of
     assert page.errors == []
 
 
-def test_the_viewer_plays_the_whole_default_series_and_nothing_else(offline_page, expected):
+def test_the_viewer_plays_the_whole_default_series_and_nothing_else(offline_page,
+                                                                   expected_in_the_viewer):
     page = offline_page()
     frame = painted(page)
     body = frame.locator("body")
@@ -168,7 +178,7 @@ def test_the_viewer_plays_the_whole_default_series_and_nothing_else(offline_page
     frame.locator("#play[aria-pressed=true]").wait_for(timeout=5_000)
     frame.locator("#play[aria-pressed=false]").wait_for(timeout=120_000)
     frames = body.evaluate("() => window.__frames")
-    assert_frames_are_the_series(frames, expected, "url(#mapkit-partial-hatch)")
+    assert_frames_are_the_series(frames, expected_in_the_viewer, "url(#mapkit-partial-hatch)")
 
 
 def test_space_on_the_slider_starts_and_stops_play(offline_page):

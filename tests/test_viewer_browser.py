@@ -34,11 +34,14 @@ SNAPSHOT = f"""date,region,percent,source,method,source_url,contested_percent,no
 """
 
 BAD_UPLOAD = "date,region,percent,source,method\n2024-02-30,Atlantis,150,X,guessed\n"
+#: Test Desk's figures stand until its next date (mapkit.cadence): the slider has no gap days.
+STANDS = 'series = "Test Desk"\nstands_days = 152\n'
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with viewer_on(tmp_path_factory.mktemp("snapshots"), {"test.csv": SNAPSHOT}) as url:
+    with viewer_on(tmp_path_factory.mktemp("snapshots"), {"test.csv": SNAPSHOT,
+                                                          "series.toml": STANDS}) as url:
         yield url
 
 
@@ -154,7 +157,8 @@ def test_a_held_key_reruns_the_page_once_and_the_table_follows(browser, tmp_path
     rows = ["date,region,percent,source,method,source_url,contested_percent,note"]
     rows += [f"2024-{month:02d}-01,UA-14,{40 + month},Test Desk,reported,https://example.org/a,,"
              for month in range(1, 13)]
-    with (viewer_on(tmp_path, {"months.csv": "\n".join(rows) + "\n"}) as url,
+    with (viewer_on(tmp_path, {"months.csv": "\n".join(rows) + "\n",
+                               "series.toml": 'series = "Test Desk"\nstands_days = 31\n'}) as url,
           viewer_page(browser, url) as page):
         page.get_by_text("Data for 1 December 2024").wait_for(timeout=30_000)
         frame = next(f for f in page.frames if "control_map" in f.url)

@@ -18,9 +18,8 @@ from viewer_pages import VIEWER_BROWSER_MARKS, viewer_on, viewer_page
 
 from mapkit.figures import build_timeline
 from mapkit.headline import headline_text
-from mapkit.i18n import t
+from mapkit.i18n import date_text, t
 from mapkit.snapshots import load_snapshots
-from mapkit.viewer.map_data import format_date
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -40,15 +39,22 @@ def _rows(source: str, days: list[str], start_km2: float) -> list[str]:
 #: another date after a switch of source.
 TEST_DAYS = ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"]
 OTHER_DAYS = ["2024-02-01", "2024-03-01", "2024-05-15"]
-FILES = {"test.csv": HEADER + "".join(_rows("Test Desk", TEST_DAYS, 100_000)),
-         "other.csv": HEADER + "".join(_rows("Other Desk", OTHER_DAYS, 90_000))}
+#: Each desk's figures stand until its next map (its series.toml), so neither has gaps here
+#: (a date in a gap is tested in test_viewer_series_browser.py).
+FILES = {"test/test.csv": HEADER + "".join(_rows("Test Desk", TEST_DAYS, 100_000)),
+         "test/series.toml": 'series = "Test Desk"\nstands_days = 31\n',
+         "other/other.csv": HEADER + "".join(_rows("Other Desk", OTHER_DAYS, 90_000)),
+         "other/series.toml": 'series = "Other Desk"\nstands_days = 75\n'}
 UPLOAD_DAYS = ["2024-01-15", "2024-03-01"]
 UPLOAD = HEADER + "".join(_rows("My Desk", UPLOAD_DAYS, 80_000))
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("snapshots")
+    folder = tmp_path_factory.mktemp("snapshots")
+    for desk in ("test", "other"):
+        (folder / desk).mkdir()
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +93,7 @@ def read_all(page) -> dict[str, str]:
 def wait_agree(page, day: str, headline: str, lang: str = "en", timeout: float = 30) -> None:
     """The map shows ``day`` (its slider, title and headline), the table is of ``day`` and the
     export panel exports ``day``."""
-    label = format_date(day, lang)
+    label = date_text(day, lang)
     table = t("table_heading", lang, date=label)
     export = t("export_range_one", lang, date=label)
     deadline = time.monotonic() + timeout

@@ -35,7 +35,10 @@ RECORD = """() => {
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with viewer_on(tmp_path_factory.mktemp("snapshots"), {"test.csv": SNAPSHOT}) as url:
+    # Test Desk's figures stand until its next date (mapkit.cadence): no gap days between
+    with viewer_on(tmp_path_factory.mktemp("snapshots"), {
+            "test.csv": SNAPSHOT,
+            "series.toml": 'series = "Test Desk"\nstands_days = 92\n'}) as url:
         yield url
 
 

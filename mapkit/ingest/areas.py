@@ -34,8 +34,11 @@ The cell size changes speed, not results. What a day reuses from the day before 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 EMPTY = shapely.Polygon()
 
 __all__ = [
+    "OSM_SHORELINE_TOLERANCE_M",
     "SHORELINE_TOLERANCE_M",
     "AreaIndex",
     "DaySeries",
@@ -66,6 +70,10 @@ __all__ = [
 #: thinner than this between an occupied polygon and Ukraine's outer boundary are mismatch, not
 #: land anyone holds.
 SHORELINE_TOLERANCE_M = 3000.0
+#: The same, measured the same way, for OpenStreetMap's outline (the raion and hromada levels):
+#: along Crimea's raions the largest gap is 157 m, along Sevastopol (whose unit keeps Natural
+#: Earth's coast, docs/data.md) 1.6 km; rounded up: 2 km.
+OSM_SHORELINE_TOLERANCE_M = 2000.0
 
 #: Layers naming a whole administrative unit → our regions for it (see importers).
 NAMED_TERRITORY_CODES = {"crimea": ("UA-43", "UA-40")}
@@ -97,6 +105,23 @@ class RegionShares:
     drawn_km2: float = 0.0
     filled_km2: float = 0.0
     date_note: str | None = None
+
+    def grouped(self, codes: tuple[str, ...], group: np.ndarray) -> RegionShares:
+        """The shares of the units these units make up exactly (a raion is the union of its
+        hromada-level units): ``group[i]`` is the position in ``codes`` of the unit that unit
+        ``i`` lies in. Areas add up; percentages are the sums over the sums."""
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=values, minlength=len(codes))
+
+        area, occupied, sliver = (total(self.region_km2), total(self.occupied_km2),
+                                  total(self.sliver_km2))
+        contested = None if self.contested_km2 is None else total(self.contested_km2)
+        return dataclasses.replace(
+            self, codes=codes, occupied_pct=np.clip(100.0 * occupied / area, 0.0, 100.0),
+            contested_pct=(None if contested is None
+                           else np.clip(100.0 * contested / area, 0.0, 100.0)),
+            sliver_pct=100.0 * sliver / area, occupied_km2=occupied, contested_km2=contested,
+            sliver_km2=sliver, region_km2=area)
 
     @property
     def inside_km2(self) -> float:
@@ -143,6 +168,9 @@ class _Edges:
     # (new, gone): indices of the edges the last polygon did not have, and of its edges this
     # one does not have (found while projecting against it, see :meth:`projected`)
     changes: tuple[np.ndarray, np.ndarray] | None = None
+    # the serial of the edges ``changes`` was found against (another day's may be asked for)
+    against: int | None = None
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
     @classmethod
     def of(cls, polygon: Geometry) -> _Edges:
@@ -195,13 +223,18 @@ class _Edges:
         projected = shapely.from_ragged_array(
             shapely.GeometryType.MULTIPOLYGON, coords,
             (ring_offsets, polygon_offsets, np.array([0, len(parts)])))[0]
-        return cls(coords, first, hashes, ranked, order, source, changes), projected
+        return (cls(coords, first, hashes, ranked, order, source, changes,
+                    last.serial if changes is not None else None), projected)
 
     def rows(self, which=None) -> np.ndarray:
         """Edges (all, or those at the indices ``which``) as rows of x0, y0, x1, y1."""
         first = self.first if which is None else self.first.take(which)
         return np.concatenate([self.coords.take(first, axis=0),
                                self.coords.take(first + 1, axis=0)], axis=1)
+
+
+#: Numbers each :class:`_Edges` (what its ``changes`` were found against).
+_SERIALS = itertools.count()
 
 
 def _rings_of(geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -225,7 +258,7 @@ def _edge_changes(now: _Edges, last: _Edges) -> tuple[np.ndarray, np.ndarray, np
         which = np.repeat(np.arange(len(unique)), np.abs(net))
         return (np.concatenate([now.rows(), last.rows()])[first[which]], unique[which],
                 np.sign(net[which]))
-    if now.changes is not None:  # found while projecting against ``last``
+    if now.changes is not None and now.against == last.serial:  # found projecting ``last``
         new, gone = now.changes
     else:
         new = np.flatnonzero(~_member(now.hashes, last_ranked))
@@ -273,15 +306,20 @@ def _project(geometry):
     return shapely.transform(geometry, _project_xy)
 
 
-def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
-    """ISO codes and WGS 84 geometries of the 27 regions in a boundaries GeoJSON, sorted by
-    code, with the checks of :func:`mapkit.boundaries.load_boundaries`.
+def read_region_file(path: Path, codes: Iterable[str] | None = None,
+                     ) -> tuple[tuple[str, ...], np.ndarray]:
+    """Codes and WGS 84 geometries of a level's units in a boundaries GeoJSON, sorted by code,
+    with the checks of :func:`mapkit.boundaries.load_boundaries`: each of ``codes`` (default:
+    the oblast level's 27 ISO codes) once, WGS 84, valid geometry.
 
     Reads the file with orjson and shapely (the same geometries, bit for bit, as geopandas
     gives): importing geopandas and pandas would cost ``mapkit compute`` 0.6 s of start-up.
     """
-    from mapkit.regions import REGIONS
+    if codes is None:
+        from mapkit.levels import get_level
 
+        codes = get_level().codes
+    expected = set(codes)
     try:
         document = orjson.loads(Path(path).read_bytes())
         features = {feature["properties"]["code"]: feature["geometry"]
@@ -291,16 +329,18 @@ def read_region_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
                                            for code in sorted(features)])
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError,
             shapely.errors.GEOSException) as error:
-        raise ValueError(f"{path}: cannot be read as the regions' GeoJSON ({error}). Rebuild "
-                         "it with `python scripts/build_oblasts.py`.") from error
-    expected = {region.code for region in REGIONS}
+        raise ValueError(f"{path}: cannot be read as a level's boundaries GeoJSON ({error}). "
+                         "Rebuild it with `python scripts/build_oblasts.py` (oblasts) or "
+                         "`python scripts/build_levels.py` (raions, hromadas).") from error
     if set(features) != expected or len(document["features"]) != len(expected):
-        raise ValueError(f"{path}: expected the 27 ISO 3166-2:UA codes once each; found "
-                         f"{len(document['features'])} features with codes {sorted(features)}.")
+        missing, unexpected = sorted(expected - set(features)), sorted(set(features) - expected)
+        raise ValueError(f"{path}: expected the level's {len(expected)} unit codes once each; "
+                         f"found {len(document['features'])} features, missing "
+                         f"{missing[:5] or 'none'}, unexpected {unexpected[:5] or 'none'}.")
     if not (crs.endswith(("4326", "CRS84"))):
         raise ValueError(f"{path}: coordinates must be WGS 84 (EPSG:4326), got {crs}.")
     if not shapely.is_valid(geometries).all():
-        raise ValueError(f"{path}: invalid geometry in the regions' GeoJSON.")
+        raise ValueError(f"{path}: invalid geometry in the level's boundaries GeoJSON.")
     return tuple(sorted(features)), geometries
 
 
@@ -345,6 +385,16 @@ class _DayAreas:
 
 
 @dataclass
+class _Projection:
+    """The last WGS 84 polygon projected, with its edges: shared by the series of one run of
+    days on several indexes (levels), so each day's polygon is projected once."""
+
+    source: Geometry | None = None  # the polygon as given, before projecting
+    edges: _Edges | None = None
+    polygon: Geometry | None = None
+
+
+@dataclass
 class DaySeries:
     """What each day of a run of days reuses from the day before: hand the same series to every
     day of a run computed on one :class:`AreaIndex` (days in date order reuse the most). The
@@ -366,6 +416,19 @@ class DaySeries:
     #: cell results by (cell, key of its edges, number of edges): kept for the whole series
     cache: dict = field(default_factory=dict)
     stats: dict = field(default_factory=lambda: {"hits": 0, "misses": 0})
+    #: the day's polygon, projected once for every index the days are computed on
+    projection: _Projection = field(default_factory=_Projection)
+    #: the same days on other indexes (:meth:`on`)
+    others: dict = field(default_factory=dict, repr=False)
+
+    def on(self, name: str) -> DaySeries:
+        """The series of the same days on another index (``name``: its level), sharing this
+        one's layers read and polygons projected: a run computing several levels reads and
+        projects each day once. Hand each day to this series first, then to the others."""
+        other = self.others.get(name)
+        if other is None:
+            other = self.others[name] = DaySeries(projection=self.projection)
+        return other
 
 
 # --- The index -----------------------------------------------------------------------------------
@@ -382,9 +445,11 @@ class AreaIndex:
     """
 
     codes: tuple[str, ...]
-    regions: np.ndarray  # projected geometries
+    #: projected geometries and their union; None in an index prepared without them (read
+    #: from ``boundaries_path`` when first needed: :meth:`outline`)
+    regions: np.ndarray | None
     areas: np.ndarray  # m²
-    ukraine: Geometry  # projected union
+    ukraine: Geometry | None
     regions_wgs84: np.ndarray | None  # None when loaded from a prepared index
     tolerance: float
     cell_size: float
@@ -408,18 +473,44 @@ class AreaIndex:
     piece_geom: np.ndarray
     piece_area: np.ndarray
     index_note: str | None = None  # why a prepared index was not used, when it should have been
+    #: each unit's oblast (ISO code), for a layer that names a whole oblast (Crimea); None:
+    #: the units are oblasts
+    parents: tuple[str, ...] | None = None
+    boundaries_path: Path | None = None
+
+    def unit_geometries(self) -> np.ndarray:
+        """The units' projected geometries. An index prepared without them (the hromadas':
+        they would double its file) reads them from its boundaries file the first time: only
+        a grey zone, a layer naming a whole territory and the reference computations need
+        them."""
+        if self.regions is None:
+            _, wgs84 = read_region_file(self.boundaries_path, self.codes)
+            object.__setattr__(self, "regions",
+                               np.asarray(shapely.make_valid(_project(wgs84)), dtype=object))
+        return self.regions
+
+    def outline(self) -> tuple[np.ndarray, Geometry]:
+        """The units' projected geometries (:meth:`unit_geometries`) and their union: Ukraine
+        in this level's boundaries."""
+        regions = self.unit_geometries()
+        if self.ukraine is None:
+            object.__setattr__(self, "ukraine", shapely.union_all(regions))
+        return regions, self.ukraine
 
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
     def from_boundaries(cls, boundaries=None, tolerance: float = SHORELINE_TOLERANCE_M,
-                        cell_size: float = CELL_SIZE_M) -> AreaIndex:
+                        cell_size: float = CELL_SIZE_M, *, codes: Iterable[str] | None = None,
+                        parents: Iterable[str] | None = None) -> AreaIndex:
         """Index the regions of ``boundaries``, built afresh: a GeoDataFrame with ``code``, or
         a boundaries GeoJSON file (default: the project's, read without geopandas — see
-        :func:`read_region_file`). To load the prepared index stored beside the project's
-        boundaries instead, use :func:`mapkit.ingest.region_index.load_region_index`."""
+        :func:`read_region_file`, which checks it holds ``codes``, default the 27 regions').
+        ``parents``: each unit's oblast, in the order of the sorted codes (finer levels). To
+        load the prepared index stored beside the boundaries instead, use
+        :func:`mapkit.ingest.region_index.load_region_index`."""
         if boundaries is None or isinstance(boundaries, (str, Path)):
-            codes, wgs84 = read_region_file(Path(boundaries or BOUNDARIES_PATH))
+            codes, wgs84 = read_region_file(Path(boundaries or BOUNDARIES_PATH), codes)
             regions = _project(wgs84)
         else:
             if boundaries.crs is None:
@@ -466,7 +557,9 @@ class AreaIndex:
             codes=codes, regions=regions, ukraine=ukraine, regions_wgs84=wgs84,
             tolerance=tolerance, cell_size=size, origin=(minx, miny), nx=nx, ny=ny,
             grid_ids=used, starts=starts, piece_region=region_idx, piece_geom=pieces,
-            piece_area=areas, near=near, whole=whole)
+            piece_area=areas, near=near, whole=whole, parents=parents,
+            boundaries_path=Path(boundaries) if isinstance(boundaries, (str, Path)) else (
+                BOUNDARIES_PATH if boundaries is None else None))
 
     @classmethod
     def assemble(cls, *, codes, regions, ukraine, regions_wgs84, tolerance: float,
@@ -474,7 +567,9 @@ class AreaIndex:
                  grid_ids: np.ndarray, starts: np.ndarray, piece_region: np.ndarray,
                  piece_geom: np.ndarray, piece_area: np.ndarray, near: np.ndarray,
                  whole: np.ndarray, contexts: list | None = None, areas=None,
-                 index_note: str | None = None) -> AreaIndex:
+                 index_note: str | None = None,
+                 parents: Iterable[str] | None = None,
+                 boundaries_path: Path | None = None) -> AreaIndex:
         """An index from its parts (as :meth:`from_boundaries` finds them, or as a prepared
         index stores them): the cells (``grid_ids``: row-major positions on the ``nx`` × ``ny``
         grid from ``origin``) and their pieces (cell ``k``'s are ``starts[k]`` up to the next).
@@ -510,7 +605,8 @@ class AreaIndex:
             row_centres=origin[1] + (np.arange(ny) + 0.5) * size,
             near_outer=near, whole_cell=np.asarray(whole, dtype=bool), sliver_box=sliver_box,
             piece_region=piece_region, piece_geom=piece_geom, piece_area=piece_area,
-            index_note=index_note)
+            index_note=index_note, parents=None if parents is None else tuple(parents),
+            boundaries_path=boundaries_path)
 
     @property
     def margin(self) -> float:
@@ -652,9 +748,14 @@ class AreaIndex:
         if occupied is None or occupied.is_empty:
             return np.zeros(len(self.codes)), np.zeros(len(self.codes)), None
         series = series or DaySeries()
-        last = series.cells.edges if series.cells else None
-        edges, polygon = _Edges.projected(shapely.orient_polygons(occupied), _project_xy, last)
-        return (*self._occupied_m2(polygon, edges, series), polygon)
+        memo = series.projection
+        if memo.source is not occupied:  # not projected yet for another index's series
+            last = memo.edges if memo.edges is not None else (
+                series.cells.edges if series.cells else None)
+            memo.edges, memo.polygon = _Edges.projected(shapely.orient_polygons(occupied),
+                                                        _project_xy, last)
+            memo.source = occupied
+        return (*self._occupied_m2(memo.polygon, memo.edges, series), memo.polygon)
 
     def _occupied_m2(self, polygon: Geometry, edges: _Edges,
                      series: DaySeries) -> tuple[np.ndarray, np.ndarray]:
@@ -725,16 +826,17 @@ class AreaIndex:
         if occupied_projected is None or occupied_projected.is_empty:
             zeros = np.zeros(len(self.codes))
             return zeros, zeros
-        raw = shapely.area(shapely.intersection(self.regions, occupied_projected))
-        free = shapely.difference(self.ukraine, occupied_projected)
+        regions, ukraine = self.outline()
+        raw = shapely.area(shapely.intersection(regions, occupied_projected))
+        free = shapely.difference(ukraine, occupied_projected)
         half = self.tolerance / 2.0
         core = _opening(free, half)
         band = shapely.intersection(
-            shapely.buffer(shapely.boundary(self.ukraine), self.tolerance), self.ukraine)
+            shapely.buffer(shapely.boundary(ukraine), self.tolerance), ukraine)
         near = shapely.buffer(occupied_projected, self.tolerance)
         thin = shapely.difference(shapely.intersection(shapely.intersection(band, near), free),
                                   core)
-        slivers = shapely.area(shapely.intersection(self.regions, thin))
+        slivers = shapely.area(shapely.intersection(regions, thin))
         return raw + slivers, slivers
 
     def contested_m2(self, contested_projected: Geometry,
@@ -745,7 +847,15 @@ class AreaIndex:
         grey = contested_projected
         if occupied_projected is not None and not occupied_projected.is_empty:
             grey = shapely.difference(grey, occupied_projected)
-        return shapely.area(shapely.intersection(self.regions, grey))
+        out = np.zeros(len(self.codes))
+        near = self._tree.query(grey)  # the units whose bounds meet the grey zone's parts
+        near = np.unique(near[1] if near.ndim == 2 else near)
+        out[near] = shapely.area(shapely.intersection(self.unit_geometries()[near], grey))
+        return out
+
+    @functools.cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.unit_geometries())
 
     def shares(self, layers: ControlLayers, series: DaySeries | None = None) -> RegionShares:
         """Percent occupied and contested per region for one :class:`ControlLayers`; with the
@@ -782,9 +892,10 @@ class AreaIndex:
                 and shapely.equals_exact(last.occupied, layers.occupied, tolerance=0.0)
                 and shapely.equals_exact(last.contested, layers.contested, tolerance=0.0)):
             return last.areas
-        whole = [self.regions[self.codes.index(code)]
-                 for name in sorted(layers.named_territories)
-                 for code in NAMED_TERRITORY_CODES.get(name, ()) if code in self.codes]
+        named = {code for name in layers.named_territories
+                 for code in NAMED_TERRITORY_CODES.get(name, ())}
+        whole = [self.unit_geometries()[i] for i, parent in enumerate(self.parents or self.codes)
+                 if parent in named]
         if whole:  # a layer that stands for whole regions: add our boundary of them
             drawn = self.project(layers.occupied) if not layers.occupied.is_empty else None
             parts = [drawn, *whole] if drawn is not None else whole
@@ -826,7 +937,8 @@ def measure_shoreline_mismatch(index: AreaIndex, occupied_wgs84: Geometry,
     (Crimea and Sevastopol, occupied since 2014). Its maximum is the basis of
     :data:`SHORELINE_TOLERANCE_M`."""
     occupied = index.project(occupied_wgs84)
-    chosen = [index.regions[index.codes.index(code)] for code in codes]
-    coast = shapely.intersection(shapely.boundary(index.ukraine), shapely.union_all(chosen))
+    regions, ukraine = index.outline()
+    chosen = [regions[index.codes.index(code)] for code in codes]
+    coast = shapely.intersection(shapely.boundary(ukraine), shapely.union_all(chosen))
     points = shapely.line_interpolate_point(coast, np.arange(0.0, coast.length, step_m))
     return shapely.distance(points, occupied)

@@ -38,6 +38,9 @@ import orjson
 import shapely
 from shapely import Geometry
 
+from mapkit.ingest import complexity
+from mapkit.snapshots import parse_iso_date
+
 try:  # optional: reads coordinate arrays straight into numpy, ~6x faster than orjson + lists
     import simdjson
 except ImportError:  # pragma: no cover - the plain orjson path gives the same geometries
@@ -359,16 +362,18 @@ def _polygon_parts(geometry: Geometry) -> list[Geometry]:
     return []
 
 
-def _clean(polygons: list[Geometry]) -> tuple[list[Geometry], int, bool]:
+def _clean(polygons: list[Geometry], valid: np.ndarray | None = None,
+           ) -> tuple[list[Geometry], int, bool]:
     """Drop Z, repair invalid polygons; return the polygons, how many needed repair and
-    whether anything changed (if not, the polygons are the list given)."""
+    whether anything changed (if not, the polygons are the list given). ``valid``: each
+    polygon's validity, when it is known already."""
     if not polygons:
         return [], 0, False
     array = np.asarray(polygons, dtype=object)
     has_z = shapely.has_z(array).any()
     if has_z:
         array = shapely.force_2d(array)
-    invalid = ~shapely.is_valid(array)
+    invalid = ~(shapely.is_valid(array) if valid is None else valid)
     repaired = int(invalid.sum())
     if repaired:
         array[invalid] = shapely.make_valid(array[invalid], method="structure",
@@ -678,11 +683,9 @@ def _resolve_date(path: Path, date: dt.date | str | None, document: dict,
     if date is not None:
         if isinstance(date, dt.date):
             return date
-        try:
-            return dt.date.fromisoformat(str(date))
-        except ValueError as error:
-            raise PolygonFileError(path, f"--date {date!r} is not a date; use YYYY-MM-DD."
-                                   ) from error
+        if (parsed := parse_iso_date(str(date))) is None:
+            raise PolygonFileError(path, f"--date {date!r} is not a date; use YYYY-MM-DD.")
+        return parsed
     for feature in features[:50]:
         properties = feature.get("properties") or {}
         for key in _DATE_PROPERTIES:
@@ -759,6 +762,7 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
     sources: Counter[Category] = Counter()  # features per category (2 for a collection)
     shapes: dict[Category, Geometry] = {}  # the last feature's geometry per category
     named: set[str] = set()
+    feature_of: dict[Category, list[int]] = {c: [] for c in Category}  # each part's feature
     for index, feature in enumerate(features):
         geometry = feature.get("geometry")
         if not geometry:
@@ -801,20 +805,28 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
         counts[category.value] += 1
         sources[category] += 1 if shapely.get_type_id(shape) in (3, 6) else 2
         groups[category].extend(parts)
+        feature_of[category].extend([index] * len(parts))
         shapes[category] = shape
     if not layered and not groups[Category.OCCUPIED]:
         found = ", ".join(f"{n} {k}" for k, n in non_polygon.items()) or "no features"
         raise PolygonFileError(path, f"no polygons to import (found {found}). Occupied areas "
                                "must be Polygon or MultiPolygon features.")
+    counted = (Category.OCCUPIED, Category.CONTESTED, Category.LIBERATED)
+    for category in counted:
+        if crs:
+            groups[category] = _to_wgs84(groups[category], crs, path)
+        else:
+            _check_lonlat(groups[category], path)
+    valid = {c: shapely.is_valid(np.asarray(groups[c], dtype=object)) for c in counted}
+    _check_complexity(path, [p for c in counted for p in groups[c]],
+                      [i for c in counted for i in feature_of[c]],
+                      crossings=_overlaid(groups, sources, counted, valid),
+                      valid=np.concatenate([valid[c] for c in counted]))
     repaired = 0
     layers: dict[Category, Geometry] = {}
-    for category in (Category.OCCUPIED, Category.CONTESTED, Category.LIBERATED):
+    for category in counted:
         polygons = groups[category]
-        if crs:
-            polygons = _to_wgs84(polygons, crs, path)
-        else:
-            _check_lonlat(polygons, path)
-        cleaned, fixed, changed = _clean(polygons)
+        cleaned, fixed, changed = _clean(polygons, valid[category])
         repaired += fixed
         whole = shapes.get(category)
         if (not crs and sources[category] == 1 and not changed
@@ -829,6 +841,45 @@ def _read_polygons(path: Path, features: list[dict], crs: str | None,
     return _Polygons(layers=layers, repaired=repaired, notes=tuple(dict.fromkeys(notes)),
                      unknown=unknown, counts=dict(counts), named=frozenset(named),
                      key=(features, crs, territories))
+
+
+def _overlaid(groups: dict[Category, list[Geometry]], sources: Counter[Category],
+              counted: tuple[Category, ...], valid: dict[Category, np.ndarray]) -> bool:
+    """Whether a file's polygons go through GEOS's overlays (repair, union, one layer cut
+    out of another): all but one valid (Multi)Polygon feature in one layer, a daily file."""
+    layers = [category for category in counted if groups[category]]
+    return not (len(layers) == 1 and sources[layers[0]] == 1 and valid[layers[0]].all())
+
+
+def _check_complexity(path: Path, polygons: list[Geometry], feature_of: list[int],
+                      crossings: bool = True, valid: np.ndarray | None = None) -> None:
+    """Refuse polygons with more vertices than a file may have or, with ``crossings`` (they
+    go through GEOS's overlays), whose repair and overlays would take more than a file's
+    budget (:mod:`mapkit.ingest.complexity`), naming the feature that weighs most and what
+    to do. ``valid``: each polygon's validity, when it is known already."""
+    found = complexity.measure(np.asarray(polygons, dtype=object), crossings=crossings,
+                               valid=valid)
+    if found.over is None:
+        return
+    polygon = polygons[found.busiest]
+    feature = (f"feature {feature_of[found.busiest]}, a polygon of "
+               f"{shapely.get_num_coordinates(polygon):,} vertices")
+    if found.over == "vertices":
+        raise PolygonFileError(path, (
+            f"its polygons have {found.vertices:,} vertices, more than the "
+            f"{complexity.MAX_VERTICES:,} a file may have (the largest is {feature}). "
+            "Simplify them (e.g. mapshaper -simplify 10%, or QGIS: Vector ▸ Geometry Tools ▸ "
+            "Simplify) and try again."))
+    what = (f"cross one another at more than {complexity.MAX_CROSSINGS:,} points"
+            if found.over == "crossings" else
+            f"lie close to one another in more than {complexity.MAX_NEAR_PAIRS:,} pairs")
+    raise PolygonFileError(path, (
+        f"its polygons' edges {what} (most of them in {feature}): too complex to repair, "
+        "as repairing splits every edge at every such point, which would take far more time "
+        "and memory than a file may use. Real front lines cross themselves at a handful of "
+        "points; a ring whose points are out of order crosses itself everywhere. Check the "
+        "polygons, fix them (QGIS: Vector ▸ Geometry Tools ▸ Fix Geometries; or mapshaper "
+        "-clean) and try again."))
 
 
 def _read_with_pyogrio(path: Path, data: bytes | None,
@@ -852,6 +903,8 @@ def _read_with_pyogrio(path: Path, data: bytes | None,
     features = [{"properties": {k: str(v) for k, v in row.items()}}
                 for row in frame.drop(columns="geometry").head(50).to_dict("records")]
     when = _resolve_date(path, date, {}, features)
+    _check_complexity(path, polygons, [i for i, geom in enumerate(frame.geometry)
+                                       if geom is not None for _ in _polygon_parts(geom)])
     polygons, repaired, _ = _clean(polygons)
     notes = [f"{repaired} invalid polygon(s) repaired"] if repaired else []
     return ControlLayers(date=when, path=path, occupied=_union(polygons), repaired=repaired,

@@ -2,10 +2,12 @@
 
 Each date becomes ``OUT/YYYY-MM-DD.csv`` in the snapshot format of :mod:`mapkit.snapshots`
 (27 rows, method ``computed``, with ``contested_percent`` when the input has a grey zone), made
-by :func:`mapkit.ingest.day.compute_snapshot`. Files are written atomically as they are
-finished, so an interrupted run loses nothing and a re-run skips the dates already written
-(unless ``force``). Work is spread over all cores; the region index is loaded once, before the
-workers fork, and each worker keeps its own :class:`~mapkit.ingest.areas.DaySeries`.
+by :func:`mapkit.ingest.day.compute_snapshot`; and, for each finer level asked for (one pass
+over the polygons for all), ``OUT/raion/YYYY-MM-DD.csv`` and ``OUT/hromada/YYYY-MM-DD.csv``.
+Files are written atomically as they are finished, so an interrupted run loses nothing and a
+re-run skips the dates already written (unless ``force``). Work is spread over all cores; the
+region index is loaded once, before the workers fork, and each worker keeps its own
+:class:`~mapkit.ingest.areas.DaySeries`.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from mapkit.ingest.day import (
     unnamed_source,
 )
 from mapkit.ingest.importers import MAKERS, snapshot_date_from_filename
-from mapkit.ingest.region_index import load_region_index
-from mapkit.snapshots import SnapshotError, validate_rows
+from mapkit.ingest.region_index import load_level_index, load_region_index
+from mapkit.levels import DEFAULT_LEVEL, level_names
+from mapkit.snapshots import SnapshotError, level_folder, parse_iso_date, validate_rows
 
 __all__ = ["ComputeSummary", "InputError", "OutputError", "check_run_settings",
            "compute_timeline", "expand_inputs", "snapshot_path"]
@@ -72,13 +75,16 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def snapshot_path(out_dir: Path, date: dt.date) -> Path:
-    return out_dir / f"{date.isoformat()}.csv"
+def snapshot_path(out_dir: Path, date: dt.date, level: str = DEFAULT_LEVEL) -> Path:
+    """Where a run into ``out_dir`` writes the snapshot of ``date`` at ``level``: the oblasts'
+    in ``out_dir``, a finer level's in the folder named after it
+    (:func:`mapkit.snapshots.level_folder`)."""
+    return level_folder(out_dir, level) / f"{date.isoformat()}.csv"
 
 
 # --- Running many files ---------------------------------------------------------------------
 #
-# Workers (forked with the region index loaded; the parent is one of them) read, compute and
+# Workers (forked with the region index loaded; the parent only coordinates) read, compute and
 # write each snapshot to a hidden temporary file beside its target (mapkit.files.write_temporary,
 # the first half of an atomic write); the parent takes the results in input order and moves each
 # file into place with one ``os.replace`` (or deletes it: a date already written, a duplicate).
@@ -97,13 +103,16 @@ class WorkerContext:
     unnamed_source: str  # the source of files nobody is recognised as the maker of
     run_tag: str  # in every temporary file's name, to clean up after an interrupted run
     allow_empty: bool = False  # a file covering none of Ukraine gives 0 % instead of an error
+    levels: tuple[str, ...] = (DEFAULT_LEVEL,)  # the levels each file is computed at
+    indexes: dict = field(default_factory=dict)  # a finer level's index (loaded before forking)
 
 
 @dataclass
 class _Result:
     path: Path
     date: dt.date | None = None
-    temporary: Path | None = None  # the snapshot CSV, written by the worker
+    #: the snapshot CSV of each level, written by the worker beside its target
+    temporaries: dict[str, Path] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     error: str | None = None
     repaired: int = 0
@@ -136,15 +145,20 @@ class _Worker:
                                         source=context.source, source_url=context.source_url,
                                         date=date, allow_empty=context.allow_empty,
                                         on_stage=self.on_stage,
-                                        unnamed_source_name=context.unnamed_source)
-            target = snapshot_path(context.out_dir, snapshot.date)
-            try:
-                temporary = write_temporary(
-                    target, snapshot.rows.csv(),
-                    f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
-            except OSError as error:
-                return _Result(path, cannot_write=write_problem(error, target))
-            return _Result(path, snapshot.date, temporary, snapshot.warnings,
+                                        unnamed_source_name=context.unnamed_source,
+                                        levels=context.levels, indexes=context.indexes)
+            temporaries = {}
+            for level, rows in snapshot.levels.items():
+                target = snapshot_path(context.out_dir, snapshot.date, level)
+                try:
+                    temporaries[level] = write_temporary(
+                        target, rows.csv(),
+                        f"{context.run_tag}-{os.getpid()}-{next(self.written)}")
+                except OSError as error:
+                    for written in temporaries.values():
+                        written.unlink(missing_ok=True)
+                    return _Result(path, cannot_write=write_problem(error, target))
+            return _Result(path, snapshot.date, temporaries, snapshot.warnings,
                            repaired=snapshot.repaired, source=snapshot.source,
                            credit=snapshot.credit)
         except SnapshotError as error:
@@ -198,6 +212,9 @@ class ComputeSummary:
     workers: int = 1
     #: How many snapshots each (source, how it was chosen) was written with.
     sources: Counter = field(default_factory=Counter)
+    #: The levels computed, and where each one's snapshots went (a run of the default level
+    #: alone says nothing of them).
+    levels: dict[str, Path] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         dates = sorted(self.written)
@@ -205,6 +222,9 @@ class ComputeSummary:
         out = [f"{len(self.written)} snapshot(s) written{span}, {len(self.skipped)} skipped "
                f"(already written; --force to redo), {len(self.failed)} failed — "
                f"{self.inputs} input file(s), {self.seconds:.1f} s on {self.workers} worker(s)."]
+        if set(self.levels) - {DEFAULT_LEVEL}:
+            out.append("levels: " + "; ".join(f"{level} → {folder}/"
+                                              for level, folder in self.levels.items()))
         for (source, credit), count in sorted(self.sources.items()):
             if credit == SOURCE_RECOGNISED:
                 out.append(f"source: {source} — {count} input(s) recognised as {source}'s own "
@@ -233,7 +253,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
                      progress: Callable[[int], object] | None = None,
                      on_total: Callable[[int], object] | None = None,
                      on_stage: Callable[[str], object] | None = None,
-                     allow_empty: bool = False) -> ComputeSummary:
+                     allow_empty: bool = False,
+                     levels: Iterable[str] | str | None = None) -> ComputeSummary:
     """Compute a snapshot CSV per date for every input file; see the module docstring.
 
     ``index`` is the region index (default: the project's, prepared); ``progress(n)`` is
@@ -241,7 +262,9 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     files to compute is known, ``on_stage(step)`` as this process starts reading, computing
     and checking each file (:func:`~mapkit.ingest.day.compute_snapshot`; for one big file).
     ``allow_empty`` writes 0 % for a file whose polygons cover none of Ukraine instead of
-    failing it.
+    failing it. ``levels``: the levels to compute (:func:`mapkit.levels.level_names`:
+    ``"all"``, names; default the oblasts), each file read once for all of them; a date is
+    skipped when every level's snapshot of it is written.
 
     Raises :class:`InputError` for settings or inputs that cannot be used, before anything is
     read, and :class:`OutputError` when ``out_dir`` cannot take the files (the run stops;
@@ -251,17 +274,21 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    try:
+        wanted = level_names(levels)
+    except ValueError as error:
+        raise InputError(f"--level: {error}.") from None
     paths = expand_inputs(inputs)
     if date is not None and len(paths) > 1:
         raise InputError(f"--date applies to one input file, but {len(paths)} were given; "
                          "name the date in each file name (YYYY-MM-DD) instead.")
-    if date is not None:
-        try:
-            date = dt.date.fromisoformat(str(date))
-        except ValueError:
-            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.") from None
+    if date is not None and not isinstance(date, dt.date):
+        if (parsed := parse_iso_date(str(date))) is None:
+            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD.")
+        date = parsed
     check_run_settings(source, source_url, date)
-    summary = ComputeSummary(inputs=len(paths))
+    summary = ComputeSummary(inputs=len(paths),
+                             levels={level: level_folder(out_dir, level) for level in wanted})
     # one file per date: the last one by name (a later dump of the same day) wins
     by_date: dict[object, Path] = {}
     tasks: list[tuple[Path, dt.date | None]] = []
@@ -273,29 +300,37 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
             tasks = [t for t in tasks if t[0] != by_date[when]]
         if when is not None:
             by_date[when] = path
-        if when is not None and not force and snapshot_path(out_dir, when).exists():
+        if when is not None and not force and all(
+                snapshot_path(out_dir, when, level).exists() for level in wanted):
             summary.skipped.append(path)
             continue
         tasks.append((path, when if date is not None else None))
     if on_total:
         on_total(len(tasks))
     index = index or load_region_index()
-    if index.index_note:
-        summary.notes.append(index.index_note)
+    indexes = ({"hromada": load_level_index("hromada")}
+               if {"raion", "hromada"} & set(wanted) else {})
+    for note in dict.fromkeys(i.index_note for i in (index, *indexes.values()) if i.index_note):
+        summary.notes.append(note)
     context = WorkerContext(index=index, out_dir=out_dir, source=source, source_url=source_url,
                             unnamed_source=unnamed_source(paths), run_tag=f"run{os.getpid()}",
-                            allow_empty=allow_empty)
-    stale = remove_stale_temporaries(out_dir, _RUN_TEMPORARY, b"date,")
-    if stale:
-        summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left in "
-                             f"{out_dir}")
+                            allow_empty=allow_empty, levels=wanted, indexes=indexes)
+    folders = [level_folder(out_dir, level) for level in wanted]
+    for folder in folders:
+        stale = remove_stale_temporaries(folder, _RUN_TEMPORARY, b"date,")
+        if stale:
+            summary.notes.append(f"removed {stale} temporary file(s) an interrupted run left "
+                                 f"in {folder}")
     if not tasks:
         summary.seconds = time.perf_counter() - started
         return summary
+    made: list[Path] = []
     try:
-        made = make_folder(out_dir)
+        for folder in folders:
+            made += make_folder(folder)
     except OSError as error:
-        raise OutputError(write_problem(error, out_dir)) from None
+        remove_if_empty(made)
+        raise OutputError(write_problem(error, folder)) from None
     written: dict[dt.date, Path] = {}
 
     def arrived() -> None:
@@ -314,15 +349,20 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
         if result.date in written:
             summary.duplicates.append(f"{written[result.date].name} and {result.path.name} "
                                       f"are both {result.date}; kept {result.path.name}")
-        target = snapshot_path(out_dir, result.date)
-        if not force and result.date not in written and target.exists():
+        moved = 0
+        for level, temporary in result.temporaries.items():
+            target = snapshot_path(out_dir, result.date, level)
+            if not force and result.date not in written and target.exists():
+                temporary.unlink()
+                continue
+            try:
+                os.replace(temporary, target)
+            except OSError as error:
+                raise OutputError(write_problem(error, target)) from None
+            moved += 1
+        if not moved:
             summary.skipped.append(result.path)
-            result.temporary.unlink()
             return
-        try:
-            os.replace(result.temporary, target)
-        except OSError as error:
-            raise OutputError(write_problem(error, target)) from None
         written[result.date] = result.path
         summary.written.append(result.date)
         if result.credit in (SOURCE_RECOGNISED, SOURCE_FILE_NAME):
@@ -331,7 +371,8 @@ def compute_timeline(inputs: Iterable[str | Path], out_dir: str | Path, *,
     try:
         _run(tasks, context, workers, summary, finish, arrived, on_stage)
     finally:  # an interrupted run: no temporary file is left behind, nor a folder it made
-        remove_temporaries(out_dir, f"{context.run_tag}-")
+        for folder in folders:
+            remove_temporaries(folder, f"{context.run_tag}-")
         remove_if_empty(made)
     summary.written = sorted(set(summary.written))
     summary.seconds = time.perf_counter() - started
@@ -347,14 +388,19 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
     Consecutive days share most cells, so each process should work through consecutive files
     (its cell cache keeps hitting) and start cold as few times as possible. Processes work in
     pairs on one run of files, one from each end, until they meet: two cold starts per pair,
-    and the pair finishes together however the machine's load falls. The parent is the first
-    worker of the first pair: it starts at once on the first file (nothing is computed before
-    forking) and finishes results in order as they come in.
+    and the pair finishes together however the machine's load falls.
+
+    The files are computed in forked workers, never in this process: it only takes their
+    results in order (and tells ``on_stage`` the steps of the first worker's files). So Ctrl-C
+    or SIGTERM stops the run at once even while a worker is inside one long GEOS call, which
+    no signal handler can interrupt: this process handles the signal and kills the workers,
+    which die of it on the spot (:func:`_child`). Only where processes cannot be forked are
+    the files computed here, one after the other.
     """
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     summary.workers = n_workers
-    work = _Worker(context, on_stage)  # the parent's
-    if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        work = _Worker(context, on_stage)
         for task in tasks:
             result = work(task)
             arrived()
@@ -375,30 +421,28 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
 
     children, readers = [], []
     try:
-        for worker in range(1, n_workers):
+        for worker in range(n_workers):
             reader, writer = processes.Pipe(duplex=False)
             child = processes.Process(target=_child,
                                       args=(context, tasks, bounds, worker, writer,
-                                            os.getpid(), readers),
+                                            os.getpid(), readers,
+                                            worker == 0 and on_stage is not None),
                                       daemon=True)
             child.start()
             writer.close()
             children.append(child)
             readers.append(reader)
-
-        def receive(reader) -> None:
-            try:
-                take(*reader.recv())
-            except EOFError:  # that worker is done (or died: see below)
-                readers.remove(reader)
-
-        while (i := _claim(bounds, 0)) is not None:
-            take(i, work(tasks[i]))
-            for reader in multiprocessing.connection.wait(readers, timeout=0):
-                receive(reader)
         while readers:
             for reader in multiprocessing.connection.wait(readers):
-                receive(reader)
+                try:
+                    message = reader.recv()
+                except EOFError:  # that worker is done (or died: see below)
+                    readers.remove(reader)
+                    continue
+                if message[0] == _STAGE:
+                    on_stage(message[1])
+                else:
+                    take(*message)
         for child in children:
             child.join()
         lost = sorted(set(range(next_to_finish, len(tasks))) - set(pending))
@@ -406,10 +450,15 @@ def _run(tasks: list[tuple[Path, dt.date | None]], context: WorkerContext,
             take(i, _Result(tasks[i][0], error=f"{tasks[i][0]}: the worker process computing "
                                                "it stopped unexpectedly; run again"))
     finally:
-        for child in children:
+        for child in children:  # stopped (Ctrl-C, SIGTERM) or failed: no worker goes on
             if child.is_alive():
-                child.terminate()
-                child.join()
+                child.kill()
+        for child in children:
+            child.join()
+
+
+#: First item of a worker's message that names the step it starts (the rest are results).
+_STAGE = "stage"
 
 
 def _segment_bounds(n_tasks: int, n_workers: int) -> list[int]:
@@ -436,21 +485,28 @@ def _claim(bounds, worker: int) -> int | None:
 
 
 def _child(context: WorkerContext, tasks, bounds, worker: int, writer, parent: int,
-           siblings: list) -> None:
-    """A forked worker: compute its files, send each (index, result) to the parent.
+           siblings: list, report_stages: bool) -> None:
+    """A forked worker: compute its files, send each (index, result) to the parent, and,
+    with ``report_stages``, each step as it starts.
 
-    It dies with its parent: the kernel sends it SIGTERM when the parent exits (Linux), and it
-    checks before each file that its parent is still the one that started it. It keeps no end
-    of its siblings' pipes open, so none of them can block writing to a parent that is gone.
+    It leaves signals to the parent: SIGTERM kills it on the spot, even inside a GEOS call
+    (the parent's handler, inherited, would wait for the call to end), and Ctrl-C, which a
+    terminal sends to every process of the command, is the parent's to act on. It dies with
+    its parent: the kernel sends it SIGTERM when the parent exits (Linux), and it checks
+    before each file that its parent is still the one that started it. It keeps no end of its
+    siblings' pipes open, so none of them can block writing to a parent that is gone.
     """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for reader in siblings:
         reader.close()
     _die_with_parent(parent)
-    work = _Worker(context)
+    work = _Worker(context, (lambda step: writer.send((_STAGE, step))) if report_stages
+                   else None)
     try:
         while os.getppid() == parent and (i := _claim(bounds, worker)) is not None:
             writer.send((i, work(tasks[i])))
-    except (KeyboardInterrupt, BrokenPipeError):  # stopped, or the parent is gone
+    except BrokenPipeError:  # the parent is gone
         pass
     finally:
         writer.close()

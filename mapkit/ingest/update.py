@@ -39,14 +39,14 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mapkit.files import remove_temporaries, write_problem
 from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, date_shown
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
-from mapkit.snapshots import SnapshotError, read_snapshot_records
+from mapkit.snapshots import SnapshotError, level_folder, read_snapshot_records
 
 __all__ = ["CADENCES", "DEFAULT_MAX_AGE", "DEFAULT_MAX_CHANGE", "CannotWrite", "FolderBusy",
            "NoNetwork", "SourceFailed", "UpdateError", "UpdateSummary", "folder_cadence",
@@ -441,6 +441,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                   dry_run: bool = False, max_change: float = DEFAULT_MAX_CHANGE,
                   name: str | None = None, today: dt.date | None = None,
                   max_age: int = DEFAULT_MAX_AGE,
+                  levels: Iterable[str] | str | None = None,
                   progress: Callable[[int], object] | None = None,
                   on_total: Callable[[int], object] | None = None) -> UpdateSummary:
     """Bring the snapshot folder ``out_dir`` up to date from ``source``; see the module
@@ -452,7 +453,10 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
     (default: the source's own, else the folder's). ``progress(1)`` is called as each date is
     done, ``on_total(n)`` once the number of dates is known. ``max_age``: when the newest map
     (the folder's, or the source's) is more days than this before ``until``, the summary's
-    ``stale`` says so (0: never); a dry run does not check.
+    ``stale`` says so (0: never); a dry run does not check. ``levels``: the levels each new
+    map is computed at (:func:`mapkit.levels.level_names`), written as ``mapkit compute``
+    writes them (``out_dir/raion/``, ``out_dir/hromada/``); default: the oblasts, and every
+    finer level whose folder ``out_dir`` already has, so a folder's levels stay in step.
 
     Raises :class:`UpdateError` (a bad request), :class:`NoNetwork`, :class:`SourceFailed` or
     :class:`FolderBusy`; dates rejected or not obtained are listed in the summary's
@@ -470,6 +474,10 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
         raise UpdateError(f"--every {every!r}: use one of {', '.join(CADENCES)}")
     if out_dir.exists() and not out_dir.is_dir():
         raise UpdateError(f"--out {out_dir} is a file, not a folder")
+    try:
+        wanted_levels = folder_levels(out_dir, levels)
+    except ValueError as error:
+        raise UpdateError(f"--level: {error}") from None
 
     existing = folder_dates(out_dir)
     folder_source, folder_url = _folder_source(out_dir, existing)
@@ -493,7 +501,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
             if out_dir.is_dir() and not dry_run:
                 stack.enter_context(_folder_lock(out_dir))
                 with _writing(out_dir):
-                    remove_temporaries(out_dir, TEMPORARY_TAG)
+                    for level in wanted_levels:
+                        remove_temporaries(level_folder(out_dir, level), TEMPORARY_TAG)
             listing = _list(source, since, until, look=not dry_run)
             summary.notes.extend(listing.notes)
             # the source's own name, or one it recognised in its files (DeepStateMap's)
@@ -510,7 +519,8 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
                 on_total(len(groups))
             if groups:
                 _run(groups, source, out_dir, existing, row_source, source_url, cache_dir,
-                     force, max_change, summary, progress, stack, (since, until))
+                     force, max_change, summary, progress, stack, (since, until),
+                     wanted_levels)
     except CannotWrite as error:
         summary.cannot_write = str(error)
     finally:
@@ -556,13 +566,27 @@ def _no_network(source: Source, error: Unreachable) -> str:
             "Nothing was changed.")
 
 
+def folder_levels(out_dir: Path, levels: Iterable[str] | str | None = None,
+                  ) -> tuple[str, ...]:
+    """The levels an update of ``out_dir`` computes: ``levels`` (with the oblasts, which the
+    folder's own files are), or the oblasts and each finer level it has a folder of."""
+    from mapkit.levels import DEFAULT_LEVEL, LEVEL_NAMES, level_names
+
+    if levels:
+        return level_names([DEFAULT_LEVEL, *([levels] if isinstance(levels, str) else levels)])
+    return (DEFAULT_LEVEL, *(name for name in LEVEL_NAMES[1:]
+                             if any((out_dir / name).glob("*.csv"))))
+
+
 def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.date],
          row_source: str, source_url: str | None, cache_dir, force: bool, max_change: float,
          summary: UpdateSummary, progress, stack: contextlib.ExitStack,
-         wanted: tuple[dt.date | None, dt.date]) -> None:
+         wanted: tuple[dt.date | None, dt.date],
+         levels: tuple[str, ...] = ("oblast",)) -> None:
     from mapkit.ingest.areas import DaySeries
     from mapkit.ingest.day import SOURCE_URLS, compute_snapshot
     from mapkit.ingest.region_index import load_region_index
+    from mapkit.ingest.runner import snapshot_path
     from mapkit.snapshots import write_snapshot
 
     if source_url is None or row_source in SOURCE_URLS:
@@ -623,7 +647,7 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 snapshot = compute_snapshot(candidate.path or candidate.name, data=body,
                                             index=index, series=series, source=row_source,
                                             source_url=source_url,
-                                            origin=source.origin(candidate))
+                                            origin=source.origin(candidate), levels=levels)
             except SnapshotError as error:
                 _keep_rejected(cache, candidate, body)
                 summary.rejected.append(f"{where}: {_first_problem(error)}; nothing written "
@@ -652,16 +676,18 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
                 locked = True
             if cache is not None and not cached and body is not None:
                 _keep(cache, candidate.name, body)
-            target = out_dir / f"{day.isoformat()}.csv"
-            with _writing(target):
-                write_snapshot(snapshot.rows, target, tag=TEMPORARY_TAG)
+            for level, rows in reversed(snapshot.levels.items()):  # the oblasts' last
+                target = snapshot_path(out_dir, day, level)
+                with _writing(target):
+                    write_snapshot(rows, target, tag=TEMPORARY_TAG)
             folder.records[day] = list(snapshot.rows.values)
             bisect.insort(folder.dates, day)
             summary.added.append(day)
             if group.replaces and group.replaces != day:
-                replaced = out_dir / f"{group.replaces.isoformat()}.csv"
-                with _writing(replaced):
-                    replaced.unlink(missing_ok=True)
+                for level in levels:
+                    replaced = snapshot_path(out_dir, group.replaces, level)
+                    with _writing(replaced):
+                        replaced.unlink(missing_ok=True)
                 folder.dates.remove(group.replaces)
                 summary.replaced.append((group.replaces, day))
             _compare_own_areas(source, candidate, cache, cached, folder.national(day), summary)
@@ -797,9 +823,9 @@ def _changes(before: list[dict] | None, after: list[dict] | None, folder: _Folde
     the occupied area in Ukraine."""
     if not after:
         return []
-    from mapkit.regions import REGIONS
+    from mapkit.levels import get_level
 
-    names = {r.code: r.name_en for r in REGIONS}
+    names = {r.code: r.name_en for r in get_level().units}
     old = {r["region"]: r["percent"] for r in before or [] if r["percent"] is not None}
     moved = []
     for row in after:

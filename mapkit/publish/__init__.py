@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         TEXT_LIMITS,
         ExportInputError,
         ExportTextError,
+        check_export_level,
         check_export_target,
         check_export_texts,
         iframe_snippet,
@@ -42,6 +43,7 @@ _HOMES = {
     "ExportInputError": "mapkit.publish.export",
     "ExportTextError": "mapkit.publish.export",
     "TEXT_LIMITS": "mapkit.publish.export",
+    "check_export_level": "mapkit.publish.export",
     "check_export_target": "mapkit.publish.export",
     "check_export_texts": "mapkit.publish.export",
     "iframe_snippet": "mapkit.publish.export",
@@ -53,8 +55,8 @@ _HOMES = {
 
 __all__ = [
     "FORMATS", "TEXT_LIMITS", "ExportFormat", "ExportInputError", "ExportTextError",
-    "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
-    "write_export",
+    "check_export_level", "check_export_target", "check_export_texts", "iframe_snippet",
+    "render_export", "write_export",
 ]
 
 

@@ -52,7 +52,8 @@ def monthly_bars(timeline: Timeline, code: str = COUNTRY.code) -> list[tuple]:
     days, cells = timeline.history.get(code, ((), ()))
     km2 = [math.nan if c.area_km2 is None else c.area_km2 for c in cells]
     bars = series_changes(list(days), km2, period="month", first=timeline.first_date,
-                          last=timeline.last_date)
+                          last=timeline.last_date,
+                          until=[c.stands_until or c.as_of for c in cells])
     while bars and math.isnan(bars[0][2]):
         bars.pop(0)
     return bars

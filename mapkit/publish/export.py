@@ -27,8 +27,9 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_target",
-           "check_export_texts", "iframe_snippet", "render_export", "write_export"]
+__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_level",
+           "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
+           "write_export"]
 
 #: The most characters a map's title, subtitle and credit may have: about three lines of a
 #: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
@@ -79,6 +80,24 @@ def check_export_texts(**texts: str | None) -> None:
                        f"{limit}: shorten it")
 
 
+def check_export_level(fmt: str, level: str | None) -> None:
+    """Refuse a format that cannot be made at ``level`` yet (:attr:`ExportFormat.levels`):
+    the maps draw the oblasts only for now; the csv has every level's figures."""
+    from mapkit.levels import LevelError, get_level
+
+    try:
+        name = get_level(level).name
+    except LevelError as error:
+        raise ExportInputError(str(error)) from None
+    export_format = FORMATS.get(fmt)
+    if export_format is not None and name not in export_format.levels:
+        able = [n for n, f in FORMATS.items() if name in f.levels]
+        raise ExportInputError(
+            f"--format {fmt} cannot draw the {name} level yet: maps are drawn at the "
+            f"{', '.join(export_format.levels)} level; --format {' or '.join(able)} gives "
+            f"the {name} figures")
+
+
 def render_export(
     fmt: str,
     snapshots: pd.DataFrame,
@@ -95,6 +114,8 @@ def render_export(
     progress: Progress | None = None,
     frames: int | None = None,
     seconds: float | None = None,
+    compare: str | None = None,
+    level: str | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -133,6 +154,13 @@ def render_export(
     frames, seconds:
         An animation's (gif's) number of frames and length, spread evenly over its dates by
         time (default 60 frames in 12 seconds: :func:`mapkit.publish.static.gif_schedule`).
+    compare:
+        Another series: the CSV is then the two side by side, region by region, with the
+        difference (:func:`mapkit.series_comparison.compare_series`; csv only).
+    level:
+        The level the snapshots are figures of (default: the one they were loaded at,
+        ``snapshots.attrs["level"]``, else the oblasts); a format that cannot be made at it
+        yet is refused (:func:`check_export_level`).
 
     Raises
     ------
@@ -146,16 +174,21 @@ def render_export(
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    level = level or snapshots.attrs.get("level")
+    check_export_level(fmt, level)
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
+    if compare is not None:
+        return _comparison(fmt, snapshots, compare, source=source, date=date,
+                           date_from=date_from, date_to=date_to, generated_at=generated_at)
     try:
         instead_of = None
         if date is not None and date_from is None and date_to is None:
             source, instead_of = series_for_date(snapshots, date, source)
         timeline = build_timeline(
             snapshots, date=date, date_from=date_from, date_to=date_to, source=source,
-            latest_only=export_format.one_date, gaps=True,
+            latest_only=export_format.one_date, gaps=True, level=level,
         )
     except FiguresError as error:
         raise ExportInputError(str(error)) from error
@@ -170,6 +203,25 @@ def render_export(
     if export_format.animated:
         texts.update(frames=frames, seconds=seconds)
     return export_format.render(timeline, provenance, texts, progress)
+
+
+def _comparison(fmt: str, snapshots: pd.DataFrame, other: str, *, source: str | None,
+                date, date_from, date_to, generated_at: dt.datetime | None) -> bytes:
+    """Two series side by side as CSV (``--compare``)."""
+    from mapkit.publish.csv_table import render_comparison_csv
+    from mapkit.series_comparison import compare_series
+
+    if fmt != "csv":
+        raise ExportInputError(f"--compare puts two series side by side in a table: use "
+                               f"--format csv, not {fmt}")
+    try:
+        table = compare_series(snapshots, other, source=source, date=date, date_from=date_from,
+                               date_to=date_to)
+        timeline = build_timeline(snapshots, source=table.attrs["series_a"], latest_only=True)
+    except FiguresError as error:
+        raise ExportInputError(str(error)) from error
+    provenance = Provenance.of(timeline, generated_at)
+    return render_comparison_csv(table, provenance)
 
 
 def check_export_target(out: str | Path, snapshot_inputs: list[str | Path] | None = None,

@@ -49,6 +49,10 @@ class ExportFormat:
     animated: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
+    #: The levels (:mod:`mapkit.levels`) it can be made at: every format draws the oblasts;
+    #: the csv has every level's figures. A format that draws raions and hromadas names them
+    #: here (its renderer gets the level as ``timeline.level``).
+    levels: tuple[str, ...] = ("oblast",)
 
 
 def _embed(timeline: Timeline, provenance: Provenance, texts: dict,
@@ -119,7 +123,8 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  description="print map of one date"),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
                  animated=True, stamped_by_day=True, description="animation"),
-    ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures"),
+    ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures",
+                 levels=("oblast", "raion", "hromada")),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
                  default_title="chart_title",
                  description="net change per month, whole country, as a bar chart"),

@@ -113,16 +113,17 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
     "s": "source index per region ('.' = none)", "k": [contested percent or null per region],
     "a": {region: as-of date}, "w": {region: why that older figure still stands}, "n":
     {region: note}, "o": [[source index, date, [figure per region] or {region: figure}], …],
-    "stale": date, "notice": text}``. "o" are other series' figures beside the map's own (they
-    never colour it), one group per source and date: a figure is a percent, "p" (partial, no
-    figure), "-" (no figure) or null/absent (none from this group) — a second computed series
-    beside the map gives every region a figure, and one list per date keeps that to a few
-    hundred bytes; a publication's few figures are a small object. "stale" is the date of the
-    figures when it is older than the map's; "notice" what the map says beside its date
+    "stale": date, "notice": text, "nm": 1}``. "o" are other series' figures beside the map's
+    own (they never colour it), one group per source and date: a figure is a percent, "p"
+    (partial, no figure), "-" (no figure) or null/absent (none from this group) — a second
+    computed series beside the map gives every region a figure, and one list per date keeps that
+    to a few hundred bytes; a publication's few figures are a small object. "stale" is the date
+    of the figures when it is older than the map's; "notice" what the map says beside its date
     (:meth:`mapkit.figures.Timeline.notice`: "Figures as of 18 February 2015: the line barely
-    moved …", "DeepStateMap has no map for 24 Feb – 2 Apr 2022"). Figures have one decimal (an
-    integer when it is one) and "k", "a", "w", "n", "o", "stale", "notice" appear only when
-    needed: the whole 2014–2026 timeline has to fit in an embed of 150 KB.
+    moved …", "DeepStateMap has no map for 24 Feb – 2 Apr 2022"); "nm" that the series has no
+    map for the date (a region's figure reads "no map", not "no data"). Figures have one decimal
+    (an integer when it is one) and "k", "a", "w", "n", "o", "stale", "notice", "nm" appear only
+    when needed: the whole 2014–2026 timeline has to fit in an embed of 150 KB.
 
     A map of more than 36 sources (a spreadsheet of many outlets) cannot give each one digit:
     its frames' "s" is then a list of source indexes (null = none) instead of a string; the
@@ -181,6 +182,8 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
         notice = timeline.notice(date_index, lang)
         if notice:
             entry["notice"] = notice
+        if not timeline.holds(date_index):
+            entry["nm"] = 1
         frames.append(entry)
     return {
         "series": timeline.series,
@@ -223,6 +226,7 @@ _LABEL_KEYS = (
     "play", "pause", "date", "source", "method", "note", "contested", "percent", "region",
     "no_data", "partial", "reported", "computed", "export_as_of", "export_value",
     "export_slider", "export_table_caption", "figures_as_of", "other_sources", "other_figure",
+    "status_no_map",
 )
 
 

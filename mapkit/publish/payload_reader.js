@@ -5,7 +5,7 @@
 // figures a list or a {region index: figure} object; a figure is a percent, "p" = partial,
 // "-" = no figure, null or absent = none from this group), w = why an older figure still
 // stands, stale = date of figures older than the map's, notice = what the map says beside its
-// date (figures as of …, no map for …).
+// date (figures as of …, no map for …), nm = the series has no map for the date.
 function mapkitPayloadReader(data, labels) {
   "use strict";
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
@@ -56,6 +56,7 @@ function mapkitPayloadReader(data, labels) {
       return s === null ? null : data.sources[s];
     },
     valueText: function (frame, i) {
+      if (frame.nm) return labels.status_no_map;  // the series has no map for this date
       if (sourceIndex(frame, i) === null) return labels.no_data;
       var p = frame.p[i];
       return p === null ? labels.partial : percentText(p);

@@ -17,11 +17,26 @@ from functools import lru_cache
 import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
-from mapkit.figures import build_timeline, list_series, series_of
-from mapkit.i18n import t
-from mapkit.publish.payload import HATCH, encode_colours, timeline_payload
-from mapkit.regions import REGIONS
+from mapkit.figures import (
+    Coverage,
+    Timeline,
+    build_timeline,
+    default_series,
+    list_series,
+    series_coverage,
+    series_of,
+)
+from mapkit.i18n import date_text, t
+from mapkit.levels import get_level
+from mapkit.publish.payload import (
+    HATCH,
+    encode_colours,
+    step_durations,
+    time_axis,
+    timeline_payload,
+)
 from mapkit.scale import change_colour, change_legend_items, legend_items, shown_figure
+from mapkit.viewer import tables
 from mapkit.web_geometry import read_web_geometry
 
 #: Light basemap under the regions (needs internet; tests answer tile requests with blank tiles).
@@ -31,26 +46,11 @@ TILES_ATTRIBUTION = (
     '&copy; <a href="https://carto.com/attributions">CARTO</a>'
 )
 
-MONTHS_UK = (
-    "січня", "лютого", "березня", "квітня", "травня", "червня",
-    "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
-)
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
 def month_names(lang: str = "en") -> list[str]:
-    """Month names as :func:`format_date` writes them (genitive in Ukrainian)."""
-    return list(MONTHS_UK if lang == "uk" else MONTHS_EN)
-
-
-def format_date(day: dt.date | pd.Timestamp | str, lang: str = "en") -> str:
-    """``17 March 2025`` / ``17 березня 2025``."""
-    day = pd.Timestamp(day).date()
-    months = MONTHS_UK if lang == "uk" else MONTHS_EN
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    """Month names as :func:`mapkit.i18n.date_text` writes them after a day (genitive in
+    Ukrainian: "17 березня"), for the map's tooltips: taken from it, so the two never differ."""
+    return [date_text(dt.date(2000, month, 1), lang, year=False).split(" ", 1)[1]
+            for month in range(1, 13)]
 
 
 def days_behind(newest: dt.date | pd.Timestamp | str, today: dt.date | None = None) -> int:
@@ -81,7 +81,7 @@ def geometry_payload() -> dict:
     return {
         "geometry": geometry,
         "geometry_id": data_id(geometry),
-        "region_codes": [region.code for region in REGIONS],
+        "region_codes": list(get_level().codes),
         "bounds": [[south, west], [north, east]],
     }
 
@@ -89,20 +89,169 @@ def geometry_payload() -> dict:
 # --- Percent timeline -------------------------------------------------------------------------
 
 
-def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en") -> dict:
-    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`).
+def viewer_timeline(snapshots: pd.DataFrame, source: str | None) -> Timeline:
+    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`) as the
+    viewer shows it: its own dates, and, in each of its gaps, the gap's first day and every
+    day another series has a map for — the slider stops there and says "no map" (never the
+    map before the gap under a later date), and the reader can switch to that series on that
+    very day."""
+    name = source if source is not None else default_series(snapshots)
+    others = [day for series, found in series_coverage(snapshots).items() if series != name
+              for day in found.maps]
+    return build_timeline(snapshots, source=name, gaps=True, gap_days=others)
+
+
+def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "en",
+                     timeline: Timeline | None = None) -> dict:
+    """Every date of one series (``source``; None: :func:`mapkit.figures.default_series`), with
+    its gaps (:func:`viewer_timeline`, or ``timeline`` when it is made already).
 
     Frames carry, per region, the figures other series give near that date (``o``): they are
-    shown beside the series' own in the tooltip, never in its colours.
+    shown beside the series' own in the tooltip, never in its colours. A frame of a day the
+    series has no map for carries ``gap``: what the map says, and the series to switch to
+    (:func:`_add_gaps`); ``coverage`` is where each series has maps, for the slider.
     """
-    timeline = build_timeline(snapshots, source=source)
+    if timeline is None:
+        timeline = viewer_timeline(snapshots, source)
     # Notes of reported figures only, as in the embed: the tooltip shows a reporter's words,
     # while computed figures' processing notes (nine tenths of the bytes) stay in the table/CSV.
     payload = timeline_payload(timeline, notes_of=("reported",), lang=lang)
     _add_km2(payload, timeline, lang)
+    coverage = series_coverage(snapshots)
+    _add_gaps(payload, timeline, coverage, lang)
+    payload["coverage"] = coverage_payload(timeline.series, timeline.dates[0],
+                                           timeline.dates[-1], coverage,
+                                           computed_series(snapshots))
     payload["mode"] = "percent"
-    payload["date_labels"] = [format_date(day, lang) for day in timeline.dates]
+    payload["date_labels"] = [date_text(day, lang) for day in timeline.dates]
     return payload
+
+
+def computed_series(snapshots: pd.DataFrame) -> list[str]:
+    """The series with computed figures (maps drawn from polygons), in the order of
+    :func:`mapkit.figures.list_series`."""
+    computed = set(series_of(snapshots)[(snapshots["method"] == "computed").to_numpy()])
+    return [name for name in list_series(snapshots) if name in computed]
+
+
+def switch_target(timeline: Timeline, date_index: int,
+                  coverage: dict[str, Coverage]) -> str | None:
+    """The series to offer on a date ``timeline``'s series has no map for: the first (in the
+    order of :func:`mapkit.figures.list_series`) with a map of its own on that very day, else
+    the first on which some figure of it stands; None when no other series has one."""
+    day = timeline.dates[date_index]
+    holders = [name for name, found in coverage.items()
+               if name != timeline.series and found.holds(day)]
+    return next((name for name in holders if day in coverage[name].maps),
+                holders[0] if holders else None)
+
+
+def gap_text(timeline: Timeline, date_index: int, other: str | None, lang: str = "en") -> str:
+    """"DeepStateMap has no map for 24 Feb – 2 Apr 2022; ISW/CTP has" (``other``), or, when no
+    series has a map for the day, the map's own notice."""
+    gap = timeline.gap(date_index)
+    if other is None or gap is None:
+        return timeline.notice(date_index, lang)
+    return t("no_map_other_has", lang, series=timeline.series, gap=gap.text(lang), other=other)
+
+
+def _add_gaps(payload: dict, timeline: Timeline, coverage: dict[str, Coverage],
+              lang: str) -> None:
+    """Each frame of a day the series has no map for gets ``gap``: ``{"text": what the map
+    says, "to": the series to switch to, or null}``."""
+    for index, frame in enumerate(payload["frames"]):
+        if timeline.holds(index):
+            continue
+        other = switch_target(timeline, index, coverage)
+        frame["gap"] = {"text": gap_text(timeline, index, other, lang), "to": other}
+
+
+def coverage_payload(series: str, first: dt.date, last: dt.date,
+                     coverage: dict[str, Coverage], shown_beside: list[str]) -> dict:
+    """Where ``series`` has maps and where it has none, in days from the slider's ``first``
+    date (``spans``, ``gaps``: [first, last] pairs, both days included, cut to the slider's
+    ``first``–``last``), and the same for the series of ``shown_beside`` other than it
+    (``others``: [[name, spans]]) that have maps within that range."""
+
+    def offsets(spans) -> list[list[int]]:
+        out = []
+        for span in spans:
+            low, high = max(span.first, first), min(span.last, last)
+            if low <= high:
+                out.append([(low - first).days, (high - first).days])
+        return out
+
+    mine = coverage.get(series, Coverage(series))
+    others = [[name, offsets(coverage[name].spans)] for name in shown_beside
+              if name != series and name in coverage]
+    return {"series": series, "spans": offsets(mine.spans), "gaps": offsets(mine.gaps),
+            "others": [item for item in others if item[1]]}
+
+
+# --- Two series side by side ("Compare series") -------------------------------------------------
+
+#: A series' figure in a frame of "Compare series" when it gives none: no map for the day, no
+#: data for the region, partial without a figure.
+_NO_FIGURE = {"no map": "m", "no data": "d", "partial, no figure": "p"}
+
+
+def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
+                        lang: str = "en") -> dict:
+    """Every day of :func:`mapkit.series_comparison.compare_series`'s ``table`` as frames for
+    the map: the difference (b − a, percentage points) coloured on the diverging scale — the
+    two series are never blended into one colour — and, for the tooltip, each series' own
+    figure (``a``, ``b``: a percent, or "m" no map, "d" no data, "p" partial) with its date
+    where older than the day (``da``, ``db``) and the difference in km² (``km``)."""
+    a, b = table.attrs["series_a"], table.attrs["series_b"]
+    units = get_level(table.attrs.get("level")).units
+    index = {region.code: i for i, region in enumerate(units)}
+    palette: list[str] = []
+    frames, headlines, days = [], [], []
+    for day, rows in table.groupby("date", sort=True):
+        days.append(dt.date.fromisoformat(day))
+        rows = rows[rows["region"].isin(index)].set_index("region").reindex(
+            [region.code for region in units])
+        differences = [None if pd.isna(v) else float(v) for v in rows["difference_pp"]]
+        frame = {"p": [None if v is None else shown_figure(v) for v in differences],
+                 "c": encode_colours((change_colour(v) for v in differences), palette)}
+        for suffix in ("a", "b"):
+            frame[suffix] = [shown_figure(percent) if status == "figure" else _NO_FIGURE[status]
+                             for status, percent in zip(rows[f"status_{suffix}"],
+                                                        rows[f"percent_{suffix}"])]
+            older = {str(i): value for i, value in enumerate(rows[f"figure_date_{suffix}"])
+                     if isinstance(value, str) and value != day}
+            if older:
+                frame[f"d{suffix}"] = older
+        frame["km"] = [None if pd.isna(v) else _short_km2(v) for v in rows["difference_km2"]]
+        frames.append(frame)
+        headlines.append(_series_headline(table, day, a, b, lang))
+    return {
+        "mode": "series", "series": [a, b], **time_axis(days), "steps": step_durations(days),
+        "dates": [day.isoformat() for day in days],
+        "date_labels": [date_text(day, lang) for day in days],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
+        "palette": palette, "sources": [], "frames": frames, "headlines": headlines,
+        "coverage": coverage_payload(a, days[0], days[-1], coverage, [b]),
+    }
+
+
+def _series_headline(table: pd.DataFrame, day: str, a: str, b: str, lang: str) -> str:
+    """"Ukraine as a whole: DeepStateMap 20.1 %, ISW/CTP 21.4 %" on ``day`` (each series'
+    national figure, "no map" where it has none), or "" when neither has a national row."""
+    from mapkit.headline import number_text
+
+    row = table[(table["date"] == day) & (table["region"] == "UA")]
+    if row.empty:
+        return ""
+    row = row.iloc[0]
+
+    def figure(suffix: str) -> str:
+        status = row[f"status_{suffix}"]
+        if status != "figure":
+            return t(tables.STATUS_KEYS[status], lang)
+        return t("export_value", lang, value=number_text(row[f"percent_{suffix}"], lang, 1))
+
+    return t("series_headline", lang, a=a, b=b, percent_a=figure("a"), percent_b=figure("b"))
 
 
 def series_labels(snapshots: pd.DataFrame, lang: str = "en") -> dict[str, str]:
@@ -145,7 +294,7 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
             found = change_over(timeline, code, day, days) if code in has_km2 else None
             values.append(None if found is None else _short_km2(found[0]))
             if found is not None and (day - found[1]).days != days:
-                labels[index] = t("change_since", lang, date=format_date(found[1], lang))
+                labels[index] = t("change_since", lang, date=date_text(found[1], lang))
         return values, labels
 
     for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
@@ -180,10 +329,10 @@ def change_values(snapshots: pd.DataFrame, source: str | None, date_from, date_t
 
     A change is only given where both dates have a figure; partial or missing gives none.
     """
-    before = build_timeline(snapshots, date=date_from, source=source).frame(0)
-    after = build_timeline(snapshots, date=date_to, source=source).frame(0)
+    before = build_timeline(snapshots, date=date_from, source=source)
+    after = build_timeline(snapshots, date=date_to, source=source)
     rows = []
-    for region, a, b in zip(REGIONS, before, after):
+    for region, a, b in zip(before.regions, before.frame(0), after.frame(0)):
         change = None
         if a.percent is not None and b.percent is not None:
             change = round(b.percent - a.percent, 2)
@@ -200,6 +349,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
                     lang: str = "en") -> dict:
     """One frame: the change in percentage points, coloured on the diverging scale."""
     values = change_values(snapshots, source, date_from, date_to)
+    units = get_level(snapshots.attrs.get("level")).units
     palette: list[str] = []
     codes = encode_colours((change_colour(None if change is None or _nan(change) else change)
                             for change in values["change_pp"]), palette)
@@ -207,13 +357,13 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
     def clean(series: pd.Series) -> list:
         return [None if v is None or _nan(v) else shown_figure(v) for v in series]
 
-    label_from, label_to = format_date(date_from, lang), format_date(date_to, lang)
+    label_from, label_to = date_text(date_from, lang), date_text(date_to, lang)
     return {
         "mode": "change",
         "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],
         "date_labels": [f"{label_from} → {label_to}"],
         "date_labels_pair": [label_from, label_to],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in REGIONS],
+        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
         "palette": palette,
         "sources": [],
         "frames": [{

@@ -14,11 +14,18 @@ millisecond for the bundled folder: ``bench/bench_fingerprint.py``) is taken at 
 load, and everything here is looked up by it: a snapshot file added, replaced or changed
 (``mapkit update``) shows on the next page load, without a restart, and is read once for all
 visitors.
+
+What is made from a session's uploads is that session's alone, and must not outlive it: those
+entries go to caches of the session's own (``scope="session"``, dropped when the visitor
+leaves), where a ``key`` names uploads (its last item, the session's upload keys, is not
+empty); the bundled snapshots' go to the caches every visitor shares (:func:`_by_visitor`).
 """
 
 from __future__ import annotations
 
+import functools
 import gc
+import inspect
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +36,43 @@ from mapkit.snapshots import load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
 
+#: The session's own caches (:func:`_by_visitor`), emptied by :func:`forget_uploads`.
+_SESSION_CACHES: list = []
+
+
+@st.cache_resource(scope="session", on_release=dict.clear)
+def session_uploads(token: str) -> dict:
+    """The session's uploads (file id and date → :class:`~mapkit.viewer.uploads.Upload`),
+    emptied as soon as the visitor leaves: Streamlit keeps a closed session's state a while
+    (for a reconnection) and lets it go only at a later visit, and an upload's rows are the
+    biggest thing in it. A visitor who comes back within that while finds the upload box's
+    file read again. ``token`` is the session's own (Streamlit's test runner gives every
+    session one id)."""
+    return {}
+
+
+def forget_uploads() -> None:
+    """Drop what this session's caches made of its uploads: call it when they change (one is
+    added, or released), since no later key names the uploads of before."""
+    for cached in _SESSION_CACHES:
+        cached.clear()
+
+
+def _by_visitor(cache, **options):
+    """``cache(**options)`` (``st.cache_resource`` or ``st.cache_data``) twice over: shared
+    by every visitor for a ``key`` without uploads, the session's own for a key with them."""
+    def decorate(function):
+        shared = cache(**options)(function)
+        own = cache(scope="session", **options)(function)
+        _SESSION_CACHES.append(own)
+        at = list(inspect.signature(function).parameters).index("key")
+
+        @functools.wraps(function)
+        def cached(*args):
+            return (own if args[at][-1] else shared)(*args)
+        return cached
+    return decorate
+
 
 @st.cache_resource(show_spinner="Loading snapshots…", max_entries=2)
 def bundled_snapshots(paths: tuple[str, ...], fingerprint: str) -> pd.DataFrame:
@@ -38,40 +82,77 @@ def bundled_snapshots(paths: tuple[str, ...], fingerprint: str) -> pd.DataFrame:
     return load_snapshots(list(paths) or None)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def combined(_bundled: pd.DataFrame, _uploads: dict, key: tuple) -> pd.DataFrame:
     """The bundled snapshots plus a session's uploads, joined once."""
     return combine(_bundled, list(_uploads.values()))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def series_of(_frame: pd.DataFrame, key: tuple) -> list[str]:
     """The series a map can show (:func:`mapkit.figures.list_series`)."""
     return list_series(_frame)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
+def computed_series(_frame: pd.DataFrame, key: tuple) -> list[str]:
+    """The series with computed figures (:func:`map_data.computed_series`)."""
+    return map_data.computed_series(_frame)
+
+
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def series_labels(_frame: pd.DataFrame, key: tuple, lang: str) -> dict[str, str]:
     """How the source choice names each series (:func:`map_data.series_labels`)."""
     return map_data.series_labels(_frame, lang)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def percent_data(_frame: pd.DataFrame, key: tuple, source: str | None,
                  lang: str) -> tuple[dict, str]:
-    data = map_data.percent_map_data(_frame, source, lang)
+    data = map_data.percent_map_data(_frame, source, lang,
+                                     timeline=timeline_of(_frame, key, source))
     return data, map_data.data_id(data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
 def timeline_of(_frame: pd.DataFrame, key: tuple, source: str | None):
-    """Every date's figures, built once: the table under the map reads the shown date's."""
-    from mapkit.figures import build_timeline
+    """Every date's figures as the map has them (:func:`map_data.viewer_timeline`: its gaps
+    too), built once: the table under the map reads the shown date's."""
+    return map_data.viewer_timeline(_frame, source)
 
-    return build_timeline(_frame, source=source)
+
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
+def coverage_of(_frame: pd.DataFrame, key: tuple):
+    """Where each series has maps (:func:`mapkit.figures.series_coverage`)."""
+    from mapkit.figures import series_coverage
+
+    return series_coverage(_frame)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+def gap_at(_frame: pd.DataFrame, key: tuple, source: str | None, date: str):
+    """(timeline, date index, the series to offer) for :func:`map_data.gap_text`, on a date of
+    the series' timeline it has no map for."""
+    timeline = timeline_of(_frame, key, source)
+    index = timeline.dates.index(pd.Timestamp(date).date())
+    return timeline, index, map_data.switch_target(timeline, index, coverage_of(_frame, key))
+
+
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=16)
+def series_comparison(_frame: pd.DataFrame, key: tuple, source: str | None, other: str,
+                      lang: str) -> tuple[pd.DataFrame, dict, str]:
+    """"Compare series": the two side by side on every day either has a map of its own
+    (:func:`mapkit.series_comparison.compare_series`), and the map's frames of it."""
+    from mapkit.series_comparison import compare_series
+
+    coverage = coverage_of(_frame, key)
+    name = source if source is not None else default_series(_frame)
+    maps = [day for series in (name, other) for day in coverage[series].maps]
+    table = compare_series(_frame, other, source=name, date_from=min(maps), date_to=max(maps))
+    data = map_data.series_compare_data(table, coverage, lang)
+    return table, data, map_data.data_id(data)
+
+
+@_by_visitor(st.cache_data, show_spinner=False, max_entries=16)
 def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from: str,
                 date_to: str, lang: str) -> tuple[dict, str, pd.DataFrame]:
     data = map_data.change_map_data(_frame, source, date_from, date_to, lang)
@@ -79,7 +160,7 @@ def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from:
     return data, map_data.data_id(data), values
 
 
-@st.cache_resource(show_spinner=False, max_entries=1024)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=1024)
 def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
                date: str) -> tuple[pd.DataFrame, bytes]:
     """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV.
@@ -91,21 +172,20 @@ def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
     return rows, tables.rows_csv(rows)
 
 
-@st.cache_resource(show_spinner=False, max_entries=1024)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=1024)
 def shown_table(_frame: pd.DataFrame, key: tuple, source: str | None, date: str,
-                lang: str) -> tuple[pa.Table, bytes]:
-    """The table under the map for ``date`` in ``lang``, ready to draw, and its CSV.
+                lang: str) -> pa.Table:
+    """The table under the map for ``date`` in ``lang``, ready to draw.
 
     The table is :func:`mapkit.viewer.tables.shown_date_display` as an Arrow table: what
     ``st.dataframe`` sends to the browser, so a move of the slider only looks it up. Made
     afresh on every step (some 2 ms of pandas and Arrow work, in many calls that each let go
     of the GIL), it held up every other visitor's step behind it: ``bench/bench_load.py``."""
-    rows, rows_csv = shown_rows(_frame, key, source, date)
-    shown = pa.Table.from_pandas(tables.shown_date_display(rows, lang), preserve_index=False)
-    return shown, rows_csv
+    rows, _ = shown_rows(_frame, key, source, date)
+    return pa.Table.from_pandas(tables.shown_date_display(rows, lang), preserve_index=False)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_by_visitor(st.cache_data, show_spinner=False, max_entries=16)
 def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
                     codes: tuple[str, ...]):
     from mapkit.period_changes import changes
