@@ -206,7 +206,8 @@ def settle_heap(paths: tuple[str, ...], fingerprint: str) -> int:
     steps of all. Frozen (:func:`gc.freeze`), those objects are left out of the walks; what
     is made afterwards is collected as before. On new snapshots (a new ``fingerprint``) the
     objects frozen before are thawed and collected first, so data no page uses any more is
-    freed and not kept for good."""
+    freed and not kept for good (so is anything of the first visitor's session that was alive
+    when it was frozen and is held only in a reference cycle: until then, it stays)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
