@@ -476,8 +476,9 @@ def view() -> None:
             no_map = map_data.gap_text(*page_data.gap_at(frame, frame_key(), source, shown_date),
                                        lang)
             st.warning(markdown_text(no_map))
-        st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
-                     width="stretch")
+        # made once a date and language for every visitor: a step only looks it up
+        st.dataframe(page_data.shown_table(frame, frame_key(), source, shown_date, lang),
+                     hide_index=True, width="stretch")
         # on_click="ignore": a download changes nothing on the page, so nothing reruns
         st.download_button(t("download_csv", lang), rows_csv,
                            file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",
@@ -541,3 +542,7 @@ with st.sidebar:
         st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
                      on_change=shown_date_chosen, args=(localised("date_to"),),
                      format_func=lambda d: date_text(d, lang))
+
+# The page is built: what it made to last (libraries, snapshots, timelines, map data) is left
+# out of the garbage collector's full passes from now on (page_data.settle_heap).
+page_data.settle_heap(SNAPSHOT_PATHS, SNAPSHOTS_NOW)
