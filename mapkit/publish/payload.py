@@ -238,8 +238,8 @@ PER_REGION_KEYS = ("p", "c", "s", "k", "km", "d7", "d30")
 def changes_only(payload: dict, keys: tuple[str, ...] = PER_REGION_KEYS) -> dict:
     """``payload`` with each frame after the first written as its changes from the frame
     before (in place; returned): ``"x": {key: {region index: new value}}`` for each of
-    ``keys`` (:data:`PER_REGION_KEYS`) the frame shares with the one before (``{}``: unchanged), the key
-    itself where it is new. A raion or hromada map changes in a few units a week, so its
+    ``keys`` (:data:`PER_REGION_KEYS`) the frame shares with the one before (``{}``:
+    unchanged), the key itself where it is new. A raion or hromada map changes in a few units a week, so its
     whole timeline shrinks three- to sixfold; the browser restores every frame once, on loading
     (``expandFrames`` in payload_reader.js and the viewer)."""
     frames = payload["frames"]
