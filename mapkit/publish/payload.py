@@ -239,8 +239,9 @@ def changes_only(payload: dict, keys: tuple[str, ...] = PER_REGION_KEYS) -> dict
     """``payload`` with each frame after the first written as its changes from the frame
     before (in place; returned): ``"x": {key: {region index: new value}}`` for each of
     ``keys`` (:data:`PER_REGION_KEYS`) the frame shares with the one before (``{}``:
-    unchanged), the key itself where it is new. A raion or hromada map changes in a few units a week, so its
-    whole timeline shrinks three- to sixfold; the browser restores every frame once, on loading
+    unchanged), the key itself where it is new. A raion or hromada map changes in a few
+    units a week, so its whole timeline shrinks three- to sixfold; the browser restores every
+    frame once, on loading
     (``expandFrames`` in payload_reader.js and the viewer)."""
     frames = payload["frames"]
     for before, frame in zip(frames[-2::-1], frames[:0:-1]):  # last first: befores intact
