@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from mapkit.constants import METHODS, PARTIAL_COLOUR
 from mapkit.figures import Cell, Timeline
 from mapkit.i18n import number_text, t
-from mapkit.levels import DEFAULT_LEVEL, Level, get_level
+from mapkit.levels import DEFAULT_LEVEL, Level, Unit, get_level
 from mapkit.scale import legend_items, shown_figure
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
@@ -218,7 +218,7 @@ def region_entries(level: Level) -> dict:
             raion = None  # a unit that stands in for its raion (Crimea's, the cities)
         texts = {}
         for lang in ("en", "uk"):
-            parts = [p.name(lang) for p in (raion, oblast) if p is not None
+            parts = [_place_name(p, lang) for p in (raion, oblast) if p is not None
                      and p.name(lang) != unit.name(lang)]
             texts[lang] = ", ".join(parts)
         if not texts["en"]:
@@ -229,6 +229,14 @@ def region_entries(level: Level) -> dict:
             where.append(texts)
         entry["w"] = index[key]
     return {"regions": regions, "where": where}
+
+
+def _place_name(unit: Unit, lang: str) -> str:
+    """An oblast's or raion's name as a place a unit lies in: "Donetsk Oblast" (the oblast
+    level's English names are the bare "Donetsk"), "Pokrovskyi Raion", "Crimea"."""
+    if lang == "en" and unit.kind == "oblast" and not unit.name_en.endswith(" Oblast"):
+        return f"{unit.name_en} Oblast"
+    return unit.name(lang)
 
 
 #: A frame's keys that hold one value per region: a list, or a string of one character each.
