@@ -634,4 +634,5 @@ STRINGS.update({
         "en": "{units} of {region}",
         "uk": "{units}: {region}",
     },
+    "focus_outside": {"en": "outside {region}", "uk": "поза межами: {region}"},
 })

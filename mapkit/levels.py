@@ -76,6 +76,16 @@ class Unit:
         """The unit's name in ``lang`` ("en" or "uk")."""
         return self.name_uk if lang == "uk" else self.name_en
 
+    def short_name(self, lang: str = "en") -> str:
+        """The name without its kind, where a map has little room: "Pokrovska" for
+        "Pokrovska Urban Hromada", "Покровський" for "Покровський район"; others as they
+        are."""
+        name = self.name(lang)
+        for kind in _KIND_SUFFIXES:
+            if name.endswith(kind) and len(name) > len(kind):
+                return name[:-len(kind)]
+        return name
+
 
 class AmbiguousNameError(LookupError):
     """A name that fits several units equally well (two *Pokrovska Urban Hromada*); carries
@@ -92,6 +102,10 @@ class AmbiguousNameError(LookupError):
 
 
 # --- Names --------------------------------------------------------------------------------------
+
+#: The kinds a raion's or hromada's name ends with (:meth:`Unit.short_name`).
+_KIND_SUFFIXES = (" Urban Hromada", " Settlement Hromada", " Rural Hromada", " Raion",
+                  " міська громада", " селищна громада", " сільська громада", " район")
 
 #: Words that say what kind of unit a name is, dropped to get the adjective ("Pokrovska").
 KIND_WORDS = {

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         TEXT_LIMITS,
         ExportInputError,
         ExportTextError,
+        check_export_focus,
         check_export_level,
         check_export_target,
         check_export_texts,
@@ -43,6 +44,7 @@ _HOMES = {
     "ExportInputError": "mapkit.publish.export",
     "ExportTextError": "mapkit.publish.export",
     "TEXT_LIMITS": "mapkit.publish.export",
+    "check_export_focus": "mapkit.publish.export",
     "check_export_level": "mapkit.publish.export",
     "check_export_target": "mapkit.publish.export",
     "check_export_texts": "mapkit.publish.export",
@@ -55,7 +57,8 @@ _HOMES = {
 
 __all__ = [
     "FORMATS", "TEXT_LIMITS", "ExportFormat", "ExportInputError", "ExportTextError",
-    "check_export_level", "check_export_target", "check_export_texts", "iframe_snippet",
+    "check_export_focus", "check_export_level", "check_export_target", "check_export_texts",
+    "iframe_snippet",
     "render_export", "write_export",
 ]
 

@@ -27,7 +27,8 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_level",
+__all__ = ["FOCUS_FORMATS", "TEXT_LIMITS", "ExportInputError", "ExportTextError",
+           "check_export_focus", "check_export_level",
            "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
            "write_export"]
 
@@ -35,6 +36,8 @@ __all__ = ["TEXT_LIMITS", "ExportInputError", "ExportTextError", "check_export_l
 #: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
 #: 100,000 characters took two minutes a PNG; a longer text is refused, never cut.
 TEXT_LIMITS = {"title": 200, "subtitle": 300, "credit": 300}
+#: The formats ``focus`` (one oblast drawn large) applies to: the print maps.
+FOCUS_FORMATS = ("png", "svg")
 
 
 class ExportInputError(FiguresError):
@@ -98,6 +101,32 @@ def check_export_level(fmt: str, level: str | None) -> None:
             f"the {name} figures")
 
 
+def check_export_focus(fmt: str, level: str | None, focus: str | None) -> str | None:
+    """The oblast a print map is to draw large (``--focus UA-14``, or its name: "Donetsk"),
+    as its ISO code; None without one. Refused, with what to do, for a format that is no
+    print map (png, svg), at the oblast level (the focus draws one oblast's raions or
+    hromadas), or for a name that is no oblast."""
+    if focus is None:
+        return None
+    from mapkit.levels import DEFAULT_LEVEL, get_level
+    from mapkit.regions import UnknownRegionError
+
+    if fmt not in FOCUS_FORMATS:
+        raise ExportInputError(f"--focus draws one oblast on a print map: use --format "
+                               f"{' or '.join(FOCUS_FORMATS)}, not {fmt}")
+    if get_level(level).name == DEFAULT_LEVEL:
+        raise ExportInputError("--focus draws one oblast's raions or hromadas: add --level "
+                               "raion or --level hromada")
+    try:
+        oblast = get_level(DEFAULT_LEVEL).resolve(focus)
+    except (UnknownRegionError, LookupError) as error:
+        raise ExportInputError(f"--focus {focus!r}: {error}") from None
+    if oblast.code == "UA":
+        raise ExportInputError("--focus names one oblast (UA-14, Donetsk), not the whole "
+                               "country: leave it out to draw all of Ukraine")
+    return oblast.code
+
+
 def render_export(
     fmt: str,
     snapshots: pd.DataFrame,
@@ -116,6 +145,7 @@ def render_export(
     seconds: float | None = None,
     compare: str | None = None,
     level: str | None = None,
+    focus: str | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -161,6 +191,10 @@ def render_export(
         The level the snapshots are figures of (default: the one they were loaded at,
         ``snapshots.attrs["level"]``, else the oblasts); a format that cannot be made at it
         yet is refused (:func:`check_export_level`).
+    focus:
+        An oblast (its code, "UA-14", or name) whose raions or hromadas a print map (png, svg)
+        draws large: the map's extent is that oblast, its neighbours grey
+        (:func:`check_export_focus`).
 
     Raises
     ------
@@ -176,6 +210,7 @@ def render_export(
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     level = level or snapshots.attrs.get("level")
     check_export_level(fmt, level)
+    focus = check_export_focus(fmt, level, focus)
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
@@ -202,6 +237,8 @@ def render_export(
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
     if export_format.animated:
         texts.update(frames=frames, seconds=seconds)
+    if focus is not None:
+        texts["focus"] = focus
     return export_format.render(timeline, provenance, texts, progress)
 
 

@@ -111,6 +111,9 @@ def _csv(timeline: Timeline, provenance: Provenance, texts: dict,
     return render_csv(timeline, provenance)
 
 
+#: Every level (:data:`mapkit.levels.LEVEL_NAMES`): the formats that draw them all.
+LEVELS = ("oblast", "raion", "hromada")
+
 #: Every format, by name, in the order the command line and the app list them.
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("html", ".html", one_date=False, render=_html, title_says_date=True,
@@ -118,13 +121,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("embed", ".html", one_date=False, render=_embed, title_says_date=True,
                  description="self-contained HTML for an iframe"),
     ExportFormat("png", ".png", one_date=True, render=_png,
-                 description="print map of one date"),
+                 description="print map of one date", levels=LEVELS),
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
-                 description="print map of one date"),
+                 description="print map of one date", levels=LEVELS),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
-                 animated=True, stamped_by_day=True, description="animation"),
+                 animated=True, stamped_by_day=True, description="animation", levels=LEVELS),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures",
-                 levels=("oblast", "raion", "hromada")),
+                 levels=LEVELS),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
                  default_title="chart_title",
                  description="net change per month, whole country, as a bar chart"),
