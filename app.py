@@ -29,6 +29,7 @@ from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, date_text, t
 from mapkit.levels import DEFAULT_LEVEL, LEVEL_NAMES, get_level
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
+from mapkit.publish.export import FOCUS_FORMATS
 from mapkit.regions import COUNTRY
 from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
@@ -388,6 +389,12 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         if no_map is not None and scope == "one":  # never another date's map under this one
             st.warning(t("export_no_map", lang, series=markdown_text(source),
                          date=date_text(shown_date, lang)))
+        focus = None
+        if fmt in FOCUS_FORMATS and LEVEL != DEFAULT_LEVEL:  # one oblast's units, large
+            oblasts = [None, *(unit.code for unit in get_level().units)]
+            focus = st.selectbox(t("export_focus", lang), oblasts, key="export_focus",
+                                 format_func=lambda code: t("export_focus_all", lang)
+                                 if code is None else get_level().label(code, lang))
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
@@ -398,7 +405,7 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
                 content = render_export(
                     fmt, frame, date=shown_date if scope == "one" else None, source=source,
                     title=export_title or None, subtitle=export_subtitle or None,
-                    credit=export_credit or None, lang=lang,
+                    credit=export_credit or None, lang=lang, focus=focus,
                     progress=lambda done, total: bar.progress(done / max(total, 1)),
                 )
             except ExportInputError as error:

@@ -635,4 +635,6 @@ STRINGS.update({
         "uk": "{units}: {region}",
     },
     "focus_outside": {"en": "outside {region}", "uk": "поза межами: {region}"},
+    "export_focus": {"en": "Draw one oblast large", "uk": "Показати одну область крупно"},
+    "export_focus_all": {"en": "No: all of Ukraine", "uk": "Ні: уся Україна"},
 })

@@ -87,3 +87,23 @@ def test_the_export_panel_offers_the_formats_of_the_level(bundled):
     switch_level(app, "raion")
     open_export_panel(app)
     assert "csv" in app.selectbox(key="export_format").options
+
+
+def test_the_export_panel_draws_one_oblasts_raions_large(bundled):
+    app = bundled
+    switch_level(app, "raion")
+    open_export_panel(app)
+    app.selectbox(key="export_format").set_value("png").run()
+    focus = app.selectbox(key="export_focus")
+    assert focus.value is None  # all of Ukraine unless the reader asks
+    focus.set_value("UA-14").run()
+    app.button(key="export_make").click().run()
+    assert not app.exception and not app.error
+    name, content, made = app.session_state["export_file"]
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(content))
+    assert made == "png" and image.text["Copyright"].startswith(
+        "Boundaries © OpenStreetMap contributors")
