@@ -129,6 +129,13 @@ def synced(name: str) -> str:
     return localised(name)
 
 
+def chosen(name: str) -> None:
+    """Keep the choice a widget of ``synced(name)`` just made. A widget inside a fragment
+    needs it (``on_change``): a fragment's rerun skips the copy below, and ``synced`` would
+    set the widget back to the choice before."""
+    st.session_state[name] = st.session_state[localised(name)]
+
+
 for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice made in another
     if localised(_name) in st.session_state:
         st.session_state[_name] = st.session_state[localised(_name)]
@@ -361,6 +368,19 @@ def other_series() -> str | None:
     return st.session_state["compare_with"]
 
 
+def export_scope_first(fmt: str) -> str:
+    """What the export panel offers first for ``fmt``: the whole timeline for the interactive
+    maps, the animation and the charts; the date shown for the CSV."""
+    return "all" if FORMATS[fmt].whole_timeline_first else "one"
+
+
+def export_format_chosen() -> None:
+    """A format chosen in the export panel starts from its own first choice of dates."""
+    scope = export_scope_first(st.session_state["export_format"])
+    st.session_state["export_scope"] = scope
+    st.session_state[localised("export_scope")] = scope
+
+
 def export_panel(shown_date: str, no_map: str | None = None) -> None:
     """The export panel, drawn only while open: its widgets would otherwise cost every
     visitor's browser a third of a second at each page load. ``no_map``: what the map says
@@ -375,15 +395,16 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         # the formats that can be made at the shown level
         fmt = st.selectbox(t("export_format", lang),
                            [name for name, f in FORMATS.items() if LEVEL in f.levels],
-                           key="export_format")
+                           key="export_format", on_change=export_format_chosen)
         if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
             scope = "one"
             st.caption(t("export_one_date", lang, format=fmt.upper(),
                          date=date_text(shown_date, lang)))
         else:
-            session_default("export_scope", "one")
+            session_default("export_scope", export_scope_first(fmt))
             scope = st.radio(t("export_range", lang), ["one", "all"], horizontal=True,
-                             key=synced("export_scope"),
+                             key=synced("export_scope"), on_change=chosen,
+                             args=("export_scope",),
                              format_func=lambda s: t(f"export_range_{s}", lang, date=(
                                  date_text(shown_date, lang))))
         if no_map is not None and scope == "one":  # never another date's map under this one
@@ -398,6 +419,8 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
+        tiles = (st.checkbox(t("export_tiles", lang), value=True, key="export_tiles")
+                 if FORMATS[fmt].has_basemap else None)
         if st.button(t("export_make", lang), key="export_make",
                      disabled=no_map is not None and scope == "one"):
             bar = st.progress(0.0)
@@ -405,7 +428,7 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
                 content = render_export(
                     fmt, frame, date=shown_date if scope == "one" else None, source=source,
                     title=export_title or None, subtitle=export_subtitle or None,
-                    credit=export_credit or None, lang=lang, focus=focus,
+                    credit=export_credit or None, lang=lang, tiles=tiles, focus=focus,
                     progress=lambda done, total: bar.progress(done / max(total, 1)),
                 )
             except ExportInputError as error:
@@ -426,8 +449,12 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
             st.download_button(t("export_download", lang, name=name), content, file_name=name,
                                key="export_download", on_click="ignore")
             if made == "embed":
+                codes = iframe_snippet(name, title=export_title or None, lang=lang)
                 st.caption(t("embed_code", lang))
-                st.code(iframe_snippet(name, title=export_title or None), language="html")
+                st.code(codes.resizing, language="html")
+                st.caption(t("embed_code_fixed", lang))
+                st.code(codes.fixed, language="html")
+
 
 
 @st.fragment

@@ -181,7 +181,14 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None)
 @click.option("--subtitle", help="Line under the title.")
 @click.option("--credit", help="Credit line, e.g. your newsroom and name.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
-              help="Language of the interface text and region names.")
+              help="Language of the interface text and region names (the embed carries "
+                   "every language and opens in this one; ?lang= picks another).")
+@click.option("--data-url", metavar="URL",
+              help="embed: the address of its figures as CSV, for its \"Get the data\" link "
+                   "[default: the CSV written beside it, OUT with .csv].")
+@click.option("--tiles/--no-tiles", default=None,
+              help="html: draw the OpenStreetMap basemap, loaded from the internet (the page "
+                   "says so) [default: --tiles]; --no-tiles asks no other host for anything.")
 @click.option("--frames", type=click.IntRange(min=2), metavar="N",
               help="gif: at most this many frames, spread evenly over the dates by time "
                    "[default: 60].")
@@ -198,8 +205,13 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
 def export(fmt, date, date_from, date_to, source, compare, title, subtitle, credit, lang,
-           frames, seconds, snapshot_paths, level, focus, out) -> None:
+           data_url, tiles, frames, seconds, snapshot_paths, level, focus, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
+
+    The embed is written with the CSV of its figures beside it (its "Get the data" link), and
+    the command prints two ways to paste it: an iframe that takes the map's height, and one of
+    a fixed height for pages that allow no script. Its URL flags (?date=, lang, region, dark,
+    plain, static): docs/exports.md.
 
     \b
     Examples:
@@ -218,8 +230,10 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
         check_export_target,
         check_export_texts,
         iframe_snippet,
+        write_embed,
         write_export,
     )
+    from mapkit.publish.embed import fixed_height
     from mapkit.snapshots import SnapshotError, load_snapshots
 
     out = Path(out)
@@ -251,8 +265,18 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
         options["compare"] = compare
     if focus is not None:
         options["focus"] = focus
+    if tiles is not None:
+        options["tiles"] = tiles
+    if data_url is not None and fmt != "embed":
+        click.echo(f"error: --data-url is the embed's \"Get the data\" link: {fmt} has none "
+                   "(use --format embed); nothing was written.", err=True)
+        sys.exit(2)
+    written = [out]
     try:
-        if FORMATS[fmt].reports_progress:
+        if fmt == "embed":
+            written = [path for path in write_embed(snapshots, out, data_url=data_url, **options)
+                       if path is not None]
+        elif FORMATS[fmt].reports_progress:
             with click.progressbar(length=1, label="Drawing frames", file=sys.stderr) as bar:
                 def progress(done: int, total: int) -> None:
                     bar.length = total
@@ -269,10 +293,19 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
         sys.exit(2)
     size = out.stat().st_size
     click.echo(f"wrote {out} ({size / 1024:,.0f} KB, {fmt})")
+    for extra in written[1:]:
+        click.echo(f"wrote {extra} ({extra.stat().st_size / 1024:,.0f} KB, csv: the embed's "
+                   "\"Get the data\" link; upload it beside the embed)")
     if fmt == "embed":
+        codes = iframe_snippet(out.name, title=title, lang=lang)
         click.echo("Paste this where the map should appear (upload the file next to the story "
-                   "and change src to its address):")
-        click.echo(iframe_snippet(out.name, title=title))
+                   "and change src to its address); it takes the map's height:")
+        click.echo(codes.resizing)
+        heights = ", ".join(f"{width} px wide: {fixed_height(width)} px"
+                            for width in (320, 640, 1200))
+        click.echo(f"Where the page allows no script, this one has a fixed height for a 640 px "
+                   f"column ({heights}; the map fits into it):")
+        click.echo(codes.fixed)
 
 
 @cli.command()

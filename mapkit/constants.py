@@ -17,6 +17,9 @@ DATA_DIR = (PACKAGE_DIR / "data" if (PACKAGE_DIR / "data").is_dir()
             else PACKAGE_DIR.parent / "data")
 BOUNDARIES_PATH = DATA_DIR / "oblasts.geojson"
 SNAPSHOTS_DIR = DATA_DIR / "control_snapshots"
+#: Leaflet, at the version package.json pins, shipped with the package: the viewer loads it from
+#: here and the html export inlines it, so neither asks a CDN for it.
+LEAFLET_DIR = PACKAGE_DIR / "viewer" / "frontend" / "vendor" / "leaflet"
 
 # --- Coordinate reference systems ------------------------------------------------------------
 #: Storage and exchange: plain WGS 84 longitude/latitude.

@@ -21,6 +21,8 @@ from mapkit.regions import COUNTRY
 #: The national km² in a headline, rounded to this (a reader compares it with DeepState's own
 #: total, which is measured on a sphere: docs/methodology.md).
 HEADLINE_KM2_STEP = 100
+#: The headline's change is measured over this many days up to the map's date.
+CHANGE_DAYS = 30
 
 
 def number_text(value: float, lang: str = "en", decimals: int = 0, sign: bool = False) -> str:
@@ -69,18 +71,25 @@ class Headline:
     #: Why a figure older than ``date`` still stands, where its series says (en, uk).
     as_of_why: tuple[str | None, str | None] = (None, None)
 
+    @property
+    def shown_km2(self) -> float | None:
+        """The national km² as the headline writes it: rounded to :data:`HEADLINE_KM2_STEP`."""
+        if self.km2 is None:
+            return None
+        return math.floor(self.km2 / HEADLINE_KM2_STEP + 0.5) * HEADLINE_KM2_STEP
+
     def text(self, lang: str = "en", with_as_of: bool = True) -> str:
         """"Russia controls 19.4 % of Ukraine (116,200 km²) · +420 km² in the 30 days to
         21 August 2026". ``with_as_of`` adds "as of 23 February 2022" (and why it stands,
         where its series says) when the figure is older than the date: maps that say "Figures
         as of" on their own (the print maps) leave it out."""
         parts = [t("headline", lang, percent=number_text(self.percent, lang, 1),
-                   km2=number_text(math.floor(self.km2 / HEADLINE_KM2_STEP + 0.5)
-                                   * HEADLINE_KM2_STEP, lang))
+                   km2=number_text(self.shown_km2, lang))
                  if self.km2 is not None else
                  t("headline_no_km2", lang, percent=number_text(self.percent, lang, 1))]
         if self.change_30d is not None:
-            parts.append(t("headline_change", lang, days=30, date=date_text(self.date, lang),
+            parts.append(t("headline_change", lang, days=CHANGE_DAYS,
+                           date=date_text(self.date, lang),
                            change=number_text(self.change_30d, lang, sign=True)))
         if with_as_of and self.as_of != self.date:
             why = self.as_of_why[1] or self.as_of_why[0] if lang == "uk" else self.as_of_why[0]
@@ -95,7 +104,7 @@ def headline(timeline: Timeline, day: dt.date) -> Headline | None:
     cell = timeline.figure_on(COUNTRY.code, day)
     if cell.percent is None or cell.as_of is None:
         return None
-    change = change_over(timeline, COUNTRY.code, day, 30)
+    change = change_over(timeline, COUNTRY.code, day, CHANGE_DAYS)
     return Headline(date=day, as_of=cell.as_of, percent=cell.percent, km2=cell.area_km2,
                     change_30d=change[0] if change else None,
                     since=change[1] if change else None, source=cell.source or "",

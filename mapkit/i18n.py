@@ -59,15 +59,6 @@ STRINGS: dict[str, dict[str, str]] = {
               "контролем Росії, з {first} до {last}. Пересуньте повзунок дати або натисніть "
               "«Відтворити»; таблиця після карти містить дані й джерело для показаної дати.",
     },
-    "html_no_leaflet": {
-        "en": "The interactive map could not be drawn: it needs the Leaflet library from "
-              "cdn.jsdelivr.net, which did not load (offline, or blocked). The figures of the "
-              "last date are below; the embed export works without any other server.",
-        "uk": "Інтерактивну карту не вдалося показати: їй потрібна бібліотека Leaflet з "
-              "cdn.jsdelivr.net, яка не завантажилася (немає інтернету або її заблоковано). "
-              "Дані на останню дату — нижче; експорт для вбудовування працює без інших "
-              "серверів.",
-    },
     "figures_as_of": {
         "en": "Figures as of {date}",
         "uk": "Дані станом на {date}",
@@ -223,7 +214,16 @@ STRINGS.update({
     "export_range": {"en": "Dates", "uk": "Дати"},
     "export_range_one": {"en": "Shown date only: {date}", "uk": "Лише показана дата: {date}"},
     "export_range_all": {"en": "All dates of this source", "uk": "Усі дати цього джерела"},
-    "embed_code": {"en": "Embed code (iframe)", "uk": "Код для вставлення (iframe)"},
+    "embed_code": {"en": "Embed code (iframe): it takes the map's height",
+                   "uk": "Код для вставлення (iframe): він бере висоту карти"},
+    "embed_code_fixed": {
+        "en": "Where the page allows no script: an iframe of a fixed height (the map fits "
+              "into it)",
+        "uk": "Якщо сторінка не дозволяє скриптів: iframe фіксованої висоти (карта "
+              "вміщується в нього)",
+    },
+    "export_tiles": {"en": "Basemap (OpenStreetMap tiles, from the internet)",
+                     "uk": "Підкладка (тайли OpenStreetMap з інтернету)"},
     "col_percent": {"en": "Under Russian control, %", "uk": "Під контролем Росії, %"},
     "col_contested": {"en": "Contested, %", "uk": "Сіра зона, %"},
     "col_as_of": {"en": "Figure dated", "uk": "Дата цифри"},
@@ -465,6 +465,35 @@ STRINGS.update({
     "changes_to_date_mark": {"en": "to date", "uk": "неповний"},
 })
 
+# the embed that drops into a CMS, and the self-contained html export (issue 21)
+STRINGS.update({
+    "embed_figures_of": {"en": "Figures of {date}", "uk": "Дані на {date}"},
+    "export_embed_description_one": {
+        "en": "Map of Ukraine's {units}, each coloured by the share of its area under Russian "
+              "military control on {date}. The table after the map lists each region's figure "
+              "and source.",
+        "uk": "Карта {units} України: колір показує частку площі регіону під військовим "
+              "контролем Росії на {date}. Таблиця після карти містить дані й джерело для "
+              "кожного регіону.",
+    },
+    "embed_get_data": {"en": "Get the data (CSV)", "uk": "Отримати дані (CSV)"},
+    "embed_region_line": {"en": "{region}: {value} ({source}, {date})",
+                          "uk": "{region}: {value} ({source}, {date})"},
+    "km2_column": {"en": "Area, km²", "uk": "Площа, км²"},
+    "html_tiles_note": {
+        "en": "Basemap: OpenStreetMap tiles, loaded from the internet; the regions, figures and "
+              "controls are in this file and work offline.",
+        "uk": "Підкладка: тайли OpenStreetMap з інтернету; регіони, дані й керування — у цьому "
+              "файлі й працюють без мережі.",
+    },
+    "html_no_script": {
+        "en": "The interactive map needs JavaScript, which is off. The figures of the last date "
+              "are below.",
+        "uk": "Інтерактивній карті потрібен JavaScript, який вимкнено. Дані на останню дату — "
+              "нижче.",
+    },
+})
+
 #: Month names: English, and the Ukrainian cases a sentence needs — nominative ("листопад"),
 #: genitive ("17 листопада", "з листопада") and locative ("у листопаді").
 MONTHS = {
@@ -484,16 +513,19 @@ MONTHS_SHORT = {
 }
 
 
+def day_months(lang: str) -> tuple[str, ...]:
+    """The month names of a date in words in ``lang``: "23 February", "23 лютого" (a day's
+    month is in the genitive in Ukrainian). The embed writes its dates with the same names."""
+    return MONTHS["uk_genitive"] if lang == "uk" else MONTHS["en"]
+
+
 def date_text(day, lang: str = "en", short: bool = False, year: bool = True) -> str:
     """A date in words: "23 February 2022" ("23 лютого 2022"); ``short``: "23 Feb 2022".
     ``day`` is a date, a datetime or Timestamp (its day), or "YYYY-MM-DD…": every page and
     export writes its dates through here."""
     if isinstance(day, str):
         day = dt.date.fromisoformat(day[:10])
-    if short:
-        months = MONTHS_SHORT.get(lang, MONTHS_SHORT["en"])
-    else:  # "23 лютого": a day's month is in the genitive
-        months = MONTHS["uk_genitive"] if lang == "uk" else MONTHS["en"]
+    months = MONTHS_SHORT.get(lang, MONTHS_SHORT["en"]) if short else day_months(lang)
     text = f"{day.day} {months[day.month - 1]}"
     return f"{text} {day.year}" if year else text
 

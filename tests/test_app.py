@@ -313,6 +313,32 @@ def test_export_panel_makes_the_embed_and_its_iframe_code(app):
     assert "</script><b>" not in snippet  # the user's title is escaped in the snippet
 
 
+def test_export_panel_starts_from_the_whole_timeline_for_embed_and_html(app):
+    """The interactive maps are made of the whole timeline unless asked for one date; a
+    one-date embed has no play button and says it is one date; a CSV is of the date shown."""
+    open_export_panel(app)
+    assert app.selectbox(key="export_format").value == "html"
+    assert app.radio(key="export_scope:en").value == "all"
+    assert app.checkbox(key="export_tiles").value is True  # the basemap, said on the page
+    app.selectbox(key="export_format").set_value("embed").run()
+    assert app.radio(key="export_scope:en").value == "all"
+    app.button(key="export_make").click().run()
+    assert not app.exception and not app.error
+    name, content, _ = app.session_state["export_file"]
+    assert name == "ukraine-control-timeline.embed.html" and 'id="mk-slider"' in content.decode()
+    resizing, fixed = (c.value for c in app.code)  # both ways to paste it
+    assert "data-mapkit-embed" in resizing and "<script>" in resizing and "<script" not in fixed
+    app.radio(key="export_scope:en").set_value("one").run()
+    app.button(key="export_make").click().run()
+    page = app.session_state["export_file"][1].decode()
+    assert 'id="mk-play"' not in page and 'id="mk-slider"' not in page
+    assert "Figures of 1 June 2024" in page and "2024-06-01 to 2024-06-01" not in page
+    app.selectbox(key="export_format").set_value("csv").run()
+    assert app.radio(key="export_scope:en").value == "one"
+    app.selectbox(key="export_format").set_value("html").run()
+    assert app.radio(key="export_scope:en").value == "all"
+
+
 def test_export_panel_csv_of_the_shown_date(app):
     open_export_panel(app)
     app.selectbox(key="export_format").set_value("csv").run()

@@ -212,19 +212,24 @@ def test_full_timeline_embed_fits_in_150_kb(tmp_path):
     assert len(page) <= 150 * 1024, f"embed is {len(page) / 1024:.0f} KB"
 
 
-def test_real_timeline_embed_fits_in_150_kb():
+def test_real_timeline_embed_fits_in_150_kb_in_both_languages():
     deepstate = SNAPSHOTS_DIR / "deepstate"
     if not any(deepstate.glob("*.csv")):
         pytest.skip("the computed DeepStateMap timeline is not in data/control_snapshots/ yet")
     page = render_export("embed", load_snapshots())
     assert len(page) <= 150 * 1024, f"embed is {len(page) / 1024:.0f} KB"
+    assert "Росія контролює" in page.decode() and "Russia controls" in page.decode()
 
 
 def test_iframe_snippet_escapes_its_address_and_title():
-    snippet = iframe_snippet('map.html?a=1&b="x"', title=ATTR_ATTACK)
-    assert 'src="map.html?a=1&amp;b=&quot;x&quot;"' in snippet
-    assert "<img" not in snippet
-    assert "mapkit-embed-height" in snippet
+    codes = iframe_snippet('map.html?a=1&b="x"', title=ATTR_ATTACK, loader_url='e.js?"<b>')
+    for snippet in codes:  # the resizing one and the script-free one
+        assert 'src="map.html?a=1&amp;b=&quot;x&quot;"' in snippet
+        assert "<img" not in snippet and "<b>" not in snippet
+    assert 'src="e.js?&quot;&lt;b&gt;"' in codes.resizing
+    inline = iframe_snippet("map.html").resizing  # the loader itself, inline
+    assert "mapkit-embed-height" in inline and "xPYMx" in inline and "embed-size" in inline
+    assert "<script" not in codes.fixed and "data-mapkit-embed" not in codes.fixed
 
 
 # --- static maps -----------------------------------------------------------------------------
@@ -373,6 +378,58 @@ def test_cli_writes_an_embed_and_prints_the_iframe_snippet(snapshot_folder, tmp_
     assert result.exit_code == 0, result.output
     assert "<iframe src=\"embed.html\"" in result.output
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_cli_writes_the_embeds_data_beside_it_and_both_ways_to_paste_it(snapshot_folder,
+                                                                       tmp_path):
+    out = tmp_path / "story-map.html"
+    result = CliRunner().invoke(cli, ["export", "--format", "embed", "--snapshots",
+                                      str(snapshot_folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = tmp_path / "story-map.csv"  # the "Get the data" link's, by its relative name
+    assert list(csv.DictReader(io.StringIO(data.read_text("utf-8"))))[-27]["map_date"] == (
+        "2025-03-17")
+    page = out.read_text(encoding="utf-8")
+    assert 'href="story-map.csv"' in page
+    assert f"wrote {data}" in result.output
+    snippets = [line for line in result.output.splitlines() if line.startswith("<iframe")]
+    resizing, fixed = snippets
+    assert "data-mapkit-embed" in resizing and "xPYMx" in resizing and "<script" not in fixed
+    assert "height:750px" in fixed and "1200 px wide:" in result.output
+    out2 = tmp_path / "elsewhere.html"
+    result = CliRunner().invoke(cli, ["export", "--format", "embed", "--snapshots",
+                                      str(snapshot_folder), "--data-url", "data/figures.csv",
+                                      "--out", str(out2)])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "elsewhere.csv").exists()
+    assert 'href="data/figures.csv"' in out2.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "java\tscript:alert(1)",
+                                 "data:text/csv,a", " ", "file:///etc/passwd"])
+def test_an_embeds_data_url_is_a_files_address(snapshot_folder, tmp_path, url):
+    out = tmp_path / "map.html"
+    result = CliRunner().invoke(cli, ["export", "--format", "embed", "--snapshots",
+                                      str(snapshot_folder), "--data-url", url, "--out", str(out)])
+    assert result.exit_code == 2 and "data URL" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+
+
+def test_cli_html_says_when_its_basemap_needs_the_internet(snapshot_folder, tmp_path):
+    for flag, tiles in (("--tiles", True), ("--no-tiles", False)):
+        out = tmp_path / f"map{flag}.html"
+        result = CliRunner().invoke(cli, ["export", "--format", "html", "--snapshots",
+                                          str(snapshot_folder), flag, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        page = out.read_text(encoding="utf-8")
+        assert ("tile.openstreetmap.org" in page) is tiles
+        assert ("OpenStreetMap tiles, loaded from the internet" in page) is tiles
+        assert "cdn.jsdelivr" not in page and "Leaflet 1.9.3" in page  # Leaflet inside
+        assert not re.search(r"""<(script|link)[^>]+(src|href)=["']?https?:""", page)
+    result = CliRunner().invoke(cli, ["export", "--format", "png", "--snapshots",
+                                      str(snapshot_folder), "--no-tiles", "--out",
+                                      str(tmp_path / "map.png")])
+    assert result.exit_code == 2 and "no basemap" in result.output
 
 
 def test_cli_rejects_a_date_together_with_a_range(snapshot_folder, tmp_path):

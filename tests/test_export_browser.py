@@ -1,19 +1,22 @@
 """The HTML exports in a real browser (headless Chromium, no internet).
 
-The embed is opened straight from disk and must ask nothing of any host; the Leaflet page gets
-Leaflet from node_modules (``npm ci``) and blank tiles. Both must paint the regions with the
-scale's colours, recolour them when the slider moves, show the current date's figure in
-tooltips, and show hostile titles and source names as typed without running anything.
+The embed is opened straight from disk and must ask nothing of any host; the Leaflet page
+carries Leaflet inside it and gets blank tiles (or none: offline, or ``tiles=False``). Both must
+paint the regions with the scale's colours, recolour them when the slider moves, show the
+current date's figure in tooltips, and show hostile titles and source names as typed without
+running anything. (The embed in story pages, its flags and dark mode:
+tests/test_embed_browser.py.)
 """
 
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 
 import pytest
-from offline_assets import NODE_MODULES, route_cdn_to_local
+from offline_assets import route_cdn_to_local
 from PIL import Image
 from streamlit_server import CHROMIUM
 from test_export_fixtures import write_csv
@@ -29,10 +32,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
 ]
-needs_leaflet = pytest.mark.skipif(
-    not (NODE_MODULES / "leaflet").exists(),
-    reason="needs Leaflet locally for the html export: run `npm ci` in the repo root",
-)
 
 SCRIPT_ATTACK = "</script><script>alert(1)</script>"
 ATTR_ATTACK = '"><img src=x onerror=alert(1)>'
@@ -228,7 +227,6 @@ def html_file(snapshots, tmp_path_factory) -> Path:
     return write_export("html", snapshots, out, title=TITLE, credit=SCRIPT_ATTACK)
 
 
-@needs_leaflet
 def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_file):
     page = page_factory()
     routes = route_cdn_to_local(page)
@@ -266,7 +264,6 @@ def test_html_paints_recolours_and_tooltips_follow_the_date(page_factory, html_f
                            ".some(t => t.innerText.includes(why))", arg=WHY, timeout=5_000)
 
 
-@needs_leaflet
 def test_html_regions_are_keyboard_stops_and_a_table_reads_out_the_date(page_factory,
                                                                         html_file):
     page = page_factory()
@@ -300,7 +297,6 @@ def test_html_regions_are_keyboard_stops_and_a_table_reads_out_the_date(page_fac
     assert page.errors == []
 
 
-@needs_leaflet
 def test_html_shows_hostile_text_as_typed_and_runs_nothing(page_factory, html_file):
     page = page_factory()
     route_cdn_to_local(page)
@@ -313,6 +309,68 @@ def test_html_shows_hostile_text_as_typed_and_runs_nothing(page_factory, html_fi
     assert SCRIPT_ATTACK in page.text_content(".mapkit-credit")
     assert page.locator("img[src=x]").count() == 0
     assert page.dialogs == [] and page.errors == []
+
+
+def _refuse_the_internet(page) -> list[str]:
+    """Abort every http(s) request of the page; the list of what it asked for."""
+    asked: list[str] = []
+
+    def refuse(route) -> None:
+        asked.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r"^(https?|wss?)://"), refuse)
+    return asked
+
+
+def _behind_leaflet(colour: str) -> tuple[int, ...]:
+    """A region's fill as Leaflet paints it: 0.85 opaque over the map's grey (#ddd)."""
+    return tuple(round(0.85 * c + 0.15 * 0xDD) for c in _rgb(colour))
+
+
+def test_html_paints_offline_and_says_its_basemap_needs_the_internet(page_factory, html_file):
+    """Leaflet is in the page: offline, the regions paint on a plain background; the basemap's
+    tiles, the one thing it asks the internet for, are named on the page."""
+    page = page_factory()
+    asked = _refuse_the_internet(page)
+    page.goto(html_file.as_uri())
+    donetsk = 'path[data-code="UA-14"]'
+    page.wait_for_selector(donetsk)
+    assert page.get_attribute(donetsk, "fill") == percent_colour(60)
+    assert _close(_painted_colour(page, donetsk), _behind_leaflet(percent_colour(60)))
+    assert "OpenStreetMap tiles, loaded from the internet" in page.inner_text(".mapkit-tiles")
+    assert asked and all(url.startswith("https://tile.openstreetmap.org/") for url in asked)
+    page.focus(".mapkit-range")
+    page.keyboard.press("Home")
+    assert page.get_attribute(donetsk, "fill") == percent_colour(40)
+    assert page.errors == []
+
+
+def test_html_without_tiles_asks_no_other_host_for_anything(page_factory, snapshots, tmp_path):
+    out = write_export("html", snapshots, tmp_path / "map.html", tiles=False)
+    page = page_factory()
+    asked = _refuse_the_internet(page)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(out.as_uri())
+    donetsk = 'path[data-code="UA-14"]'
+    page.wait_for_selector(donetsk)
+    page.wait_for_load_state("load")
+    assert requests == [out.as_uri()] and asked == []
+    assert _close(_painted_colour(page, donetsk), _behind_leaflet(percent_colour(60)))
+    assert page.locator(".mapkit-tiles").count() == 0 and page.errors == []
+
+
+def test_html_without_javascript_lists_the_last_dates_figures(browser, html_file):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(html_file.as_uri())
+    message = page.locator("#mapkit-no-script")
+    assert message.is_visible()
+    text = message.inner_text()
+    assert "needs JavaScript" in text and "60.0 %" in text and "2025-03-17" in text
+    assert message.locator("tbody tr").count() == 27
+    context.close()
 
 
 def test_partial_colour_is_the_base_of_the_hatch():
@@ -343,7 +401,7 @@ def many_sources(tmp_path_factory):
     return load_snapshots([folder])
 
 
-@pytest.mark.parametrize("fmt", ["embed", pytest.param("html", marks=needs_leaflet)])
+@pytest.mark.parametrize("fmt", ["embed", "html"])
 def test_maps_of_more_than_36_sources_name_each_source(page_factory, many_sources, tmp_path,
                                                        fmt):
     from mapkit.regions import REGIONS

@@ -282,7 +282,7 @@ def test_computed_notes_read_in_ukrainian_and_figures_use_a_comma(bundled):
         "words"
     page = render_export("embed", bundled, lang="uk").decode()
     data = json.loads(re.search(r'id="mk-data">(.*?)</script>', page, re.S).group(1))
-    assert data["lang"] == "uk" and "{value} %" == data["labels"]["export_value"]
+    assert data["lang"] == "uk" and "{value} %" == data["labels"]["uk"]["export_value"]
     assert re.search(r'aria-label="Луганська область: \d+,\d %"', page)
 
 

@@ -274,7 +274,10 @@ def test_the_page_in_a_gap_offers_nothing_of_that_date_and_one_click_switches(bu
     assert "Data for 15 March 2022" in text
     assert "DeepStateMap has no map for 24 Feb – 2 Apr 2022; ISW/CTP has" in text
     app.session_state["export_open"] = True
-    app.run()
+    app.run()  # the panel starts from the whole timeline, which it can export
+    assert "DeepStateMap has no map for 15 March 2022" not in _texts(app)
+    assert not app.button(key="export_make").disabled
+    app.radio(key="export_scope:en").set_value("one").run()  # this date: it has no map
     assert "DeepStateMap has no map for 15 March 2022" in _texts(app)
     assert app.button(key="export_make").disabled
     # the map's button: ISW/CTP, the same date

@@ -87,13 +87,15 @@ def test_embed_shows_template_syntax_as_typed(tmp_path, payloads, marker, index)
     payload = payloads[index]
     page = render_export("embed", _snapshots(tmp_path, payload), **_texts(payload)).decode()
     assert not marker.exists()
-    heading = re.search(r'<h1 id="mk-title">(.*?)</h1>', page, re.S).group(1)
+    heading = re.search(r'<h1 id="mk-title"[^>]*>(.*?)</h1>', page, re.S).group(1)
     assert html.unescape(heading) == payload
     subtitle = re.search(r'<p class="mk-subtitle">(.*?)</p>', page, re.S).group(1)
     assert html.unescape(subtitle) == "sub " + payload
     data = _script_json(page, '<script type="application/json" id="mk-data">')
     assert [s["name"] for s in data["sources"]] == [payload]
-    assert payload in data["frames"][-1]["n"].values()
+    assert {lang: data["page"][lang]["title"] for lang in data["langs"]} == {
+        "en": payload, "uk": payload}  # the title in every language the embed carries
+    assert payload in [data["texts"][index] for index in data["frames"][-1]["n"].values()]
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "gif"])

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from offline_assets import LOCAL_HOSTS, NODE_MODULES
 from streamlit_server import CHROMIUM, REPO_ROOT, streamlit_app
-from test_export_fixtures import write_csv
 from test_series import expected_frames
 
 from mapkit.constants import NO_DATA_COLOUR
@@ -227,24 +226,7 @@ def test_the_embed_plays_the_whole_default_series_and_nothing_else(browser, snap
     assert_frames_are_the_series(frames, expected_with_gaps, "url(#mk-hatch)")
 
 
-# --- the html export without Leaflet, and the Leaflet the app ships ------------------------------
-
-
-def test_the_html_export_says_so_when_leaflet_cannot_load(browser, tmp_path):
-    write_csv(tmp_path / "desk.csv", [
-        ("2024-01-01", "UA-14", 40, "Desk", "reported", "https://example.org", "", ""),
-    ])
-    out = write_export("html", load_snapshots([tmp_path]), tmp_path / "map.html", title="Front")
-    context = browser.new_context()
-    page = context.new_page()
-    block_network(page)
-    page.goto(out.as_uri())
-    message = page.locator("#mapkit-no-leaflet")
-    message.wait_for(state="visible", timeout=10_000)
-    text = message.inner_text()
-    assert "Leaflet" in text and "Front" in text and "40.0 %" in text
-    assert message.locator("tbody tr").count() == 27
-    context.close()
+# --- the Leaflet the app ships (and the html export inlines) ------------------------------------
 
 
 def test_the_app_ships_the_leaflet_that_package_json_pins():

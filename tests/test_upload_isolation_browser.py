@@ -23,6 +23,9 @@ SNAPSHOT = """date,region,percent,source,method
 2024-01-01,UA-14,60,Test Desk,reported
 2024-06-01,UA-14,75.5,Test Desk,reported
 """
+#: The desk's figures stand until its next one (a series without this file vouches for each
+#: figure on its own day only, and the slider would stop on the days between: no map).
+SERIES = 'series = "Test Desk"\nstands_days = 160\n'
 
 
 def painted(page):
@@ -37,7 +40,7 @@ def test_a_pathological_upload_leaves_the_server_and_the_other_visitor_working(b
     star.write_bytes(star_geojson(5000))
     folder = tmp_path / "snapshots"
     folder.mkdir()
-    with (viewer_on(folder, {"test.csv": SNAPSHOT}) as url,
+    with (viewer_on(folder, {"test.csv": SNAPSHOT, "series.toml": SERIES}) as url,
           viewer_page(browser, url) as reader, viewer_page(browser, url) as uploader):
         slider = painted(reader).locator("#slider")
         painted(uploader)

@@ -3,10 +3,11 @@
 - :mod:`~mapkit.publish.formats` — the registry of export formats (name, suffix, one date or
   many, renderer), from which the CLI and the app build their choices.
 - :mod:`~mapkit.publish.export` — :func:`render_export`, :func:`write_export`,
-  :func:`iframe_snippet`: the functions the CLI and the app call.
+  :func:`write_embed`, :func:`iframe_snippet`: the functions the CLI and the app call.
 - :mod:`~mapkit.publish.payload` — the figures as compact JSON for the browser (the viewer reads
   it too), and the palette encoding both use.
-- :mod:`~mapkit.publish.embed` — the self-contained SVG embed (``embed.html``/``.css``/``.js``).
+- :mod:`~mapkit.publish.embed` — the self-contained SVG embed (``embed.html``/``.css``/``.js``,
+  ``embed_flags.js``) and the loader host pages include (``embed_loader.js``).
 - :mod:`~mapkit.publish.folium_map` — the interactive Leaflet page (``time_slider.js``).
 - :mod:`~mapkit.publish.static` — print maps (PNG, SVG) and the GIF animation, via matplotlib.
 - :mod:`~mapkit.publish.csv_table` — the figures behind the map as CSV.
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mapkit.publish.export import (
         TEXT_LIMITS,
+        EmbedCodes,
         ExportInputError,
         ExportTextError,
         check_export_focus,
@@ -36,11 +38,13 @@ if TYPE_CHECKING:
         check_export_texts,
         iframe_snippet,
         render_export,
+        write_embed,
         write_export,
     )
     from mapkit.publish.formats import FORMATS, ExportFormat
 
 _HOMES = {
+    "EmbedCodes": "mapkit.publish.export",
     "ExportInputError": "mapkit.publish.export",
     "ExportTextError": "mapkit.publish.export",
     "TEXT_LIMITS": "mapkit.publish.export",
@@ -50,16 +54,16 @@ _HOMES = {
     "check_export_texts": "mapkit.publish.export",
     "iframe_snippet": "mapkit.publish.export",
     "render_export": "mapkit.publish.export",
+    "write_embed": "mapkit.publish.export",
     "write_export": "mapkit.publish.export",
     "FORMATS": "mapkit.publish.formats",
     "ExportFormat": "mapkit.publish.formats",
 }
 
 __all__ = [
-    "FORMATS", "TEXT_LIMITS", "ExportFormat", "ExportInputError", "ExportTextError",
-    "check_export_focus", "check_export_level", "check_export_target", "check_export_texts",
-    "iframe_snippet",
-    "render_export", "write_export",
+    "FORMATS", "TEXT_LIMITS", "EmbedCodes", "ExportFormat", "ExportInputError",
+    "ExportTextError", "check_export_focus", "check_export_level", "check_export_target",
+    "check_export_texts", "iframe_snippet", "render_export", "write_embed", "write_export",
 ]
 
 

@@ -3,7 +3,10 @@
 - :func:`render_export` turns validated snapshots into the bytes of one export format.
 - :func:`write_export` does that and writes the file atomically (a failed export never leaves
   half a file, nor damages one already there).
-- :func:`iframe_snippet` gives the HTML to paste into a story for the embed, with auto-height.
+- :func:`write_embed` writes the embed and the CSV of its figures beside it ("Get the data").
+- :func:`iframe_snippet` gives the HTML to paste into a story for the embed: an iframe that
+  takes its map's height (with the small ``embed.js`` loader), and one of a fixed height for
+  hosts that allow no script.
 
 The formats and what draws each are in :data:`mapkit.publish.formats.FORMATS`. Every export
 carries its provenance: sources, dates covered, mapkit version, generated-at. Nothing here prints
@@ -16,6 +19,8 @@ import dataclasses
 import datetime as dt
 import html
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -27,9 +32,9 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["FOCUS_FORMATS", "TEXT_LIMITS", "ExportInputError", "ExportTextError",
-           "check_export_focus", "check_export_level",
-           "check_export_target", "check_export_texts", "iframe_snippet", "render_export",
+__all__ = ["FOCUS_FORMATS", "TEXT_LIMITS", "EmbedCodes", "ExportInputError", "ExportTextError",
+           "check_export_focus", "check_export_level", "check_export_target",
+           "check_export_texts", "iframe_snippet", "render_export", "write_embed",
            "write_export"]
 
 #: The most characters a map's title, subtitle and credit may have: about three lines of a
@@ -127,6 +132,19 @@ def check_export_focus(fmt: str, level: str | None, focus: str | None) -> str | 
     return oblast.code
 
 
+def check_data_url(url: str) -> None:
+    """Refuse a "Get the data" address a reader's browser would not open as a file's: only a
+    relative address (``data/figures.csv``, which works under any path and from ``file://``)
+    or an ``http(s)`` one, without spaces or control characters (a browser drops those, so
+    ``java\tscript:`` would run)."""
+    if not url or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
+        raise ExportInputError(f"the data URL {url!r} is empty or holds a space or control "
+                               "character: write it as a link would (%20 for a space)")
+    if urlsplit(url).scheme.lower() not in ("", "http", "https"):
+        raise ExportInputError(f"the data URL {url!r} is not a file's address: give a relative "
+                               "one (data/figures.csv) or an http(s) one")
+
+
 def render_export(
     fmt: str,
     snapshots: pd.DataFrame,
@@ -146,6 +164,8 @@ def render_export(
     compare: str | None = None,
     level: str | None = None,
     focus: str | None = None,
+    data_url: str | None = None,
+    tiles: bool | None = None,
 ) -> bytes:
     """The bytes of one export of ``snapshots`` (a frame from ``mapkit.snapshots.load_snapshots``).
 
@@ -173,9 +193,10 @@ def render_export(
         Text shown on the map; a user's text is escaped in every format, and isolated from the
         text around it (right-to-left text and Unicode direction controls stay inside it). At
         most :data:`TEXT_LIMITS` characters. The title defaults to "Territory under Russian
-        military control" (with the date on one-date maps).
+        military control" (with the date on one-date maps; in each language in the embed).
     lang:
-        "en" or "uk": interface text and region names.
+        "en" or "uk": interface text and region names (the embed carries both, and opens in
+        this one).
     generated_at:
         Time stamped into the provenance (default: now, or ``SOURCE_DATE_EPOCH`` if set), so
         identical inputs give identical bytes.
@@ -195,6 +216,13 @@ def render_export(
         An oblast (its code, "UA-14", or name) whose raions or hromadas a print map (png, svg)
         draws large: the map's extent is that oblast, its neighbours grey
         (:func:`check_export_focus`).
+    data_url:
+        The embed's "Get the data" link: the (relative) address of its figures as CSV
+        (:func:`write_embed` writes one beside it). Default: the link makes a CSV of the
+        map's own figures in the reader's browser.
+    tiles:
+        html: draw the OpenStreetMap basemap, whose tiles come from the internet (default
+        True; the page says so). False: a page that asks no other host for anything.
 
     Raises
     ------
@@ -214,6 +242,14 @@ def render_export(
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
+    if data_url is not None and not export_format.links_data:
+        raise ExportInputError(f"a data URL is the embed's \"Get the data\" link: {fmt} has "
+                               "none (use --format embed)")
+    if data_url is not None:
+        check_data_url(data_url)
+    if tiles is not None and not export_format.has_basemap:
+        raise ExportInputError(f"{fmt} has no basemap to leave out or draw: tiles are the "
+                               "html export's (use --format html)")
     if compare is not None:
         return _comparison(fmt, snapshots, compare, source=source, date=date,
                            date_from=date_from, date_to=date_to, generated_at=generated_at)
@@ -230,8 +266,9 @@ def render_export(
     if instead_of is not None:
         timeline = dataclasses.replace(timeline, instead_of=instead_of)
     provenance = Provenance.of(timeline, generated_at, day_only=export_format.stamped_by_day)
-    if title is None or not title.strip():
-        title = (t("title_on", lang, date=timeline.last_date.isoformat())
+    if title is None or not title.strip():  # the embed titles itself, in every language
+        title = (None if export_format.carries_languages
+                 else t("title_on", lang, date=timeline.last_date.isoformat())
                  if len(timeline.dates) == 1 and export_format.title_says_date
                  else t(export_format.default_title, lang))
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
@@ -239,6 +276,10 @@ def render_export(
         texts.update(frames=frames, seconds=seconds)
     if focus is not None:
         texts["focus"] = focus
+    if export_format.links_data:
+        texts["data_url"] = data_url
+    if export_format.has_basemap:
+        texts["tiles"] = True if tiles is None else tiles
     return export_format.render(timeline, provenance, texts, progress)
 
 
@@ -308,19 +349,83 @@ def write_export(fmt: str, snapshots: pd.DataFrame, out: str | Path, **options) 
     return out
 
 
-def iframe_snippet(url_or_filename: str, *, title: str | None = None, height: int = 640) -> str:
-    """HTML to paste into a story: an iframe of the embed that grows to the map's height.
+def data_beside(out: str | Path) -> Path:
+    """The CSV :func:`write_embed` writes beside an embed: ``map.html`` → ``map.csv``."""
+    return Path(out).with_suffix(".csv")
 
-    The embed posts its height to the page (``mapkit-embed-height`` message); the small script
-    resizes only the iframe it follows, and only on messages from that iframe.
+
+def write_embed(snapshots: pd.DataFrame, out: str | Path, *, data_url: str | None = None,
+                **options) -> tuple[Path, Path | None]:
+    """Write the embed to ``out`` and, unless ``data_url`` names the figures' CSV elsewhere,
+    the CSV of its figures beside it (:func:`data_beside`: the same dates and series, every
+    column of the csv export), which its "Get the data" link opens by its relative name — so
+    the two work together wherever they are copied. Both are rendered before either is
+    written, and each is written atomically; ``options`` are :func:`render_export`'s.
+    Returns the paths written (the CSV's None when ``data_url`` is given)."""
+    out = Path(out)
+    if data_url is not None:
+        return write_export("embed", snapshots, out, data_url=data_url, **options), None
+    csv_out = data_beside(out)
+    if "file" in snapshots:
+        check_export_target(csv_out, snapshots=snapshots)
+    if csv_out.is_dir():
+        raise ExportInputError(f"{csv_out} is a folder: the embed's figures are written beside "
+                               "it under that name; choose another --out")
+    csv_options = {key: value for key, value in options.items()
+                   if key in ("date", "date_from", "date_to", "source", "generated_at")}
+    csv_content = render_export("csv", snapshots, **csv_options)
+    page = render_export("embed", snapshots, data_url=csv_out.name, **options)
+    if "file" in snapshots:
+        check_export_target(out, snapshots=snapshots)
+    if out.is_dir():
+        raise ExportInputError(f"{out} is a folder: give a file name, e.g. {out / 'map.html'}")
+    if not out.parent.exists():
+        raise ExportInputError(f"folder {out.parent} does not exist: create it first")
+    write_atomically(csv_out, csv_content)
+    write_atomically(out, page)
+    return out, csv_out
+
+
+class EmbedCodes(NamedTuple):
+    """The two ways to paste an embed into a story (:func:`iframe_snippet`)."""
+
+    #: An iframe that takes its map's height, with the loader that sizes it (``embed.js``,
+    #: inline or by its address).
+    resizing: str
+    #: An iframe of a fixed height for its width, for hosts that allow no script: the map
+    #: fits into it (nothing is cut; the map is drawn smaller where the height is short).
+    fixed: str
+
+    def __str__(self) -> str:
+        return self.resizing
+
+
+def iframe_snippet(url_or_filename: str, *, title: str | None = None, width: int = 640,
+                   loader_url: str | None = None, lang: str = "en") -> EmbedCodes:
+    """HTML to paste into a story: :class:`EmbedCodes` (``str()`` of it: the resizing one).
+
+    The embed posts its height in pym.js's, AMP's and mapkit's own message format; the
+    loader (``embed.js``: :func:`mapkit.publish.embed.embed_loader_js`, inline unless
+    ``loader_url`` gives its address) resizes each ``iframe[data-mapkit-embed]`` of the page
+    from its own embed's messages only. Both iframes start at the height that suits a column
+    ``width`` px wide (:func:`mapkit.publish.embed.fixed_height`).
     """
+    from mapkit.publish.embed import embed_loader_js, fixed_height
+
     src = html.escape(str(url_or_filename), quote=True)
-    name = html.escape(title or t("title"), quote=True)
-    return (
-        f'<iframe src="{src}" title="{name}" loading="lazy" scrolling="no" '
-        f'style="width:100%;height:{int(height)}px;border:0" data-mapkit-embed></iframe>'
-        "<script>(function(){var f=document.currentScript.previousElementSibling;"
-        'window.addEventListener("message",function(e){if(e.source===f.contentWindow&&e.data&&'
-        'e.data.type==="mapkit-embed-height"&&e.data.height>0){f.style.height=e.data.height+"px";}'
-        "});})();</script>"
+    name = html.escape(title or t("title", lang), quote=True)
+    style = f"width:100%;height:{fixed_height(width)}px;border:0"
+    loader = (f'<script src="{html.escape(loader_url, quote=True)}" async></script>'
+              if loader_url else f"<script>{_squeezed(embed_loader_js())}</script>")
+    return EmbedCodes(
+        resizing=(f'<iframe src="{src}" title="{name}" loading="lazy" scrolling="no" '
+                  f'style="{style}" data-mapkit-embed></iframe>{loader}'),
+        fixed=f'<iframe src="{src}" title="{name}" loading="lazy" style="{style}"></iframe>',
     )
+
+
+def _squeezed(script: str) -> str:
+    """The loader on few lines for pasting: comment lines and indentation dropped (it has
+    only ``/* */`` comments, so joining lines never comments out code)."""
+    lines = (line.strip() for line in script.splitlines())
+    return " ".join(line for line in lines if line and not line.startswith(("/*", "*")))

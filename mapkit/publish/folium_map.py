@@ -1,4 +1,4 @@
-"""The interactive HTML export: a Leaflet map (folium) with basemap and a time slider.
+"""The interactive HTML export: a Leaflet map (folium) with a time slider, in one file.
 
 folium's own ``TimeSliderChoropleth`` recolours regions but its tooltips cannot follow the date,
 and it pulls d3 and moment from CDNs. :class:`TimeSliderChoroplethControl` is a small folium
@@ -6,10 +6,13 @@ plugin instead: Python hands it the timeline payload (the same one the embed rea
 template ``time_slider.js`` beside this module draws the regions, a slider with play/pause,
 tooltips for the current date, the title, legend, source and credit.
 
-The page loads only Leaflet's JS and CSS (not the jQuery, Bootstrap and icon fonts folium adds by
-default) plus the OpenStreetMap tiles of the basemap. Where Leaflet cannot be loaded (offline, or
-a content blocker), the page says so and shows the figures of its last date as a plain table
-instead of a blank page; the embed export needs no other host at all.
+The page is self-contained: Leaflet's JS and CSS (the copy the viewer ships, at the version
+package.json pins: :data:`mapkit.constants.LEAFLET_DIR`) are inlined, and none of the jQuery,
+Bootstrap and icon fonts folium adds by default is loaded. The OpenStreetMap basemap is the
+only thing it may ask another host for: with ``tiles`` (the default) the page says that its
+basemap comes from the internet, and offline the regions still paint on a plain background;
+without, it asks no host for anything. Without JavaScript it shows the last date's figures as
+a table.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
+from mapkit.constants import LEAFLET_DIR, PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.figures import Timeline
 from mapkit.i18n import t
 from mapkit.publish.payload import (
@@ -36,8 +39,16 @@ from mapkit.publish.provenance import Provenance, credit_line
 from mapkit.web_geometry import read_web_geometry
 
 HERE = Path(__file__).parent
-LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+
+
+@lru_cache(maxsize=1)
+def inline_leaflet() -> str:
+    """Leaflet's CSS and JS as inline ``<style>`` and ``<script>`` for the page's head."""
+    css = (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")
+    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
+    if "</" in css or "</script" in js.lower():  # never: checked, as the page depends on it
+        raise ValueError(f"{LEAFLET_DIR} holds text that would close its inline element")
+    return f"<style>{css}</style><script>{js}</script>"
 
 
 @lru_cache(maxsize=2)
@@ -105,12 +116,16 @@ def build_map(
     subtitle: str | None,
     credit: str | None,
     lang: str = "en",
+    tiles: bool = True,
 ) -> folium.Map:
-    """The folium map of ``timeline``, starting on its last date."""
-    fmap = folium.Map(location=(48.5, 31.5), zoom_start=6, tiles="OpenStreetMap",
+    """The folium map of ``timeline``, starting on its last date; with ``tiles``, on the
+    OpenStreetMap basemap (from the internet)."""
+    fmap = folium.Map(location=(48.5, 31.5), zoom_start=6,
+                      tiles="OpenStreetMap" if tiles else None,
                       control_scale=True, prefer_canvas=False)
-    fmap.default_js = [LEAFLET_JS]
-    fmap.default_css = [LEAFLET_CSS]
+    fmap.default_js = []  # Leaflet is inlined (render_html); folium's CDN extras are not needed
+    fmap.default_css = []
+    fmap.get_root().header.add_child(RenderedText(inline_leaflet()), name="leaflet", index=0)
     payload = timeline_payload(timeline, lang=lang)
     data = {
         **payload,
@@ -127,6 +142,7 @@ def build_map(
             "source_line": provenance.source_line(lang, beside=True),
             "credit_line": credit_line(credit, lang),
             "provenance_line": provenance.line(lang),
+            "tiles_note": t("html_tiles_note", lang) if tiles else None,
         },
         "provenance": provenance.as_dict(),
     }
@@ -142,10 +158,11 @@ def render_html(
     subtitle: str | None,
     credit: str | None,
     lang: str = "en",
+    tiles: bool = True,
 ) -> str:
     """The whole page as text, with the title and provenance in the document head."""
     fmap = build_map(timeline, provenance, title=title, subtitle=subtitle, credit=credit,
-                     lang=lang)
+                     lang=lang, tiles=tiles)
     page = fmap.get_root().render()
     head = (
         f'<meta name="generator" content="mapkit {html.escape(provenance.tool_version)}">'
@@ -155,12 +172,12 @@ def render_html(
     )
     page = page.replace("<head>", "<head>" + head, 1)
     at = page.rindex("</body>")
-    return page[:at] + _without_leaflet(timeline, provenance, title, lang) + page[at:]
+    return page[:at] + _without_script(timeline, provenance, title, lang) + page[at:]
 
 
-def _without_leaflet(timeline: Timeline, provenance: Provenance, title: str, lang: str) -> str:
-    """What the page shows when Leaflet did not load: why, and the last date's figures as a
-    table (hidden, and revealed by a script that runs after the map's own has failed)."""
+def _without_script(timeline: Timeline, provenance: Provenance, title: str, lang: str) -> str:
+    """What the page shows without JavaScript: why there is no map, and the last date's
+    figures as a table."""
     e = html.escape
     index = len(timeline.dates) - 1
     rows = "".join(
@@ -173,18 +190,15 @@ def _without_leaflet(timeline: Timeline, provenance: Provenance, title: str, lan
                    for key in ("region", "percent", "source", "date"))
     caption = t("export_table_caption", lang, date=timeline.dates[index].isoformat())
     return (
-        '<div id="mapkit-no-leaflet" hidden style="position:fixed;inset:0;z-index:10000;'
+        '<noscript><div id="mapkit-no-script" style="position:fixed;inset:0;z-index:10000;'
         "overflow:auto;background:#fff;color:#222;padding:16px;"
         'font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif">'
         f"<h1 style=\"font-size:1.2rem\">{e(title)}</h1>"
-        f'<p role="alert" style="font-weight:600;color:#8a1c00">{e(t("html_no_leaflet", lang))}'
-        "</p>"
+        f'<p style="font-weight:600;color:#8a1c00">{e(t("html_no_script", lang))}</p>'
         '<table style="border-collapse:collapse;text-align:left">'
         f"<caption style=\"text-align:left\">{e(caption)}</caption><thead><tr>{head}"
         f"</tr></thead><tbody>{rows}</tbody></table>"
         f"<p>{e(provenance.source_line(lang))}</p>"
-        f"<p>{e(provenance.line(lang))}</p></div>"
-        '<script>if (typeof L === "undefined") '
-        'document.getElementById("mapkit-no-leaflet").hidden = false;</script>'
+        f"<p>{e(provenance.line(lang))}</p></div></noscript>"
     )
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 #: ``progress(done, total)``, called while a many-frame export is drawn.
 Progress = Callable[[int, int], None]
 #: ``render(timeline, provenance, texts, progress) -> bytes``; ``texts`` holds ``title``,
-#: ``subtitle``, ``credit`` and ``lang`` (and, for an animation, ``frames`` and ``seconds``).
+#: ``subtitle``, ``credit`` and ``lang`` (and, for an animation, ``frames`` and ``seconds``;
+#: ``data_url`` for a format that links its data, ``tiles`` for one with a basemap).
 Renderer = Callable[["Timeline", "Provenance", dict, "Progress | None"], bytes]
 
 
@@ -53,6 +54,14 @@ class ExportFormat:
     #: the csv has every level's figures. A format that draws raions and hromadas names them
     #: here (its renderer gets the level as ``timeline.level``).
     levels: tuple[str, ...] = ("oblast",)
+    #: One file in every language (``?lang=``): its default title is its own, per language.
+    carries_languages: bool = False
+    #: Links to its figures as CSV ("Get the data"): takes a ``data_url``.
+    links_data: bool = False
+    #: Draws a basemap of tiles from the internet, which ``tiles=False`` leaves out.
+    has_basemap: bool = False
+    #: What the app's export panel offers first: the whole timeline, or the date shown.
+    whole_timeline_first: bool = False
 
 
 def _embed(timeline: Timeline, provenance: Provenance, texts: dict,
@@ -117,22 +126,25 @@ LEVELS = ("oblast", "raion", "hromada")
 #: Every format, by name, in the order the command line and the app list them.
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("html", ".html", one_date=False, render=_html, title_says_date=True,
-                 description="Leaflet page with basemap"),
+                 has_basemap=True, whole_timeline_first=True,
+                 description="Leaflet page, self-contained (basemap tiles optional)"),
     ExportFormat("embed", ".html", one_date=False, render=_embed, title_says_date=True,
+                 carries_languages=True, links_data=True, whole_timeline_first=True,
                  description="self-contained HTML for an iframe"),
     ExportFormat("png", ".png", one_date=True, render=_png,
                  description="print map of one date", levels=LEVELS),
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
                  description="print map of one date", levels=LEVELS),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
-                 animated=True, stamped_by_day=True, description="animation", levels=LEVELS),
+                 animated=True, stamped_by_day=True, whole_timeline_first=True,
+                 description="animation", levels=LEVELS),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures",
                  levels=LEVELS),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
-                 default_title="chart_title",
+                 default_title="chart_title", whole_timeline_first=True,
                  description="net change per month, whole country, as a bar chart"),
     ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
-                 default_title="chart_title",
+                 default_title="chart_title", whole_timeline_first=True,
                  description="net change per month, whole country, as a bar chart"),
 )}
 

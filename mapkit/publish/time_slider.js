@@ -182,6 +182,9 @@
     div.appendChild(el("p", "mapkit-foot mapkit-source", data.texts.source_line));
     if (data.texts.credit_line) div.appendChild(el("p", "mapkit-foot mapkit-credit", data.texts.credit_line));
     div.appendChild(el("p", "mapkit-foot mapkit-prov", data.texts.provenance_line));
+    if (data.texts.tiles_note) {  // the basemap is the one thing the page asks the internet for
+      div.appendChild(el("p", "mapkit-foot mapkit-tiles", data.texts.tiles_note));
+    }
   });
 
   control("bottomright", function (div) {
@@ -269,7 +272,7 @@
     reader.thinYears(yearRow);
     window.addEventListener("resize", function () { reader.thinYears(yearRow); });
   }
-  map.fitBounds(regions.getBounds(), {padding: [10, 10]});
+  map.fitBounds(regions.getBounds(), {padding: [10, 10], animate: false});  // drawn in place
   show(current);
   window.mapkitMap = {show: show, data: data, layers: layers, map: map, speed: speed};
 })();
