@@ -10,6 +10,7 @@ import re
 import matplotlib
 import pytest
 from click.testing import CliRunner
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from mapkit.cli import cli
@@ -61,10 +62,6 @@ def test_hromada_labels_are_few_never_overlap_and_start_where_the_front_moved(hr
     with matplotlib.rc_context(print_style()):
         drawn = draw_map(timeline, 0, Provenance.of(timeline), title="t", subtitle=None,
                          credit=None)
-        renderer = drawn.figure.canvas.get_renderer() if hasattr(
-            drawn.figure.canvas, "get_renderer") else None
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         renderer = FigureCanvasAgg(drawn.figure).get_renderer()
         boxes = [label.get_window_extent(renderer) for label in drawn.labels.values()]
         legend = drawn.axes.get_legend().get_window_extent(renderer)

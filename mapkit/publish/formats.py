@@ -130,7 +130,7 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  description="Leaflet page, self-contained (basemap tiles optional)"),
     ExportFormat("embed", ".html", one_date=False, render=_embed, title_says_date=True,
                  carries_languages=True, links_data=True, whole_timeline_first=True,
-                 description="self-contained HTML for an iframe"),
+                 description="self-contained HTML for an iframe", levels=LEVELS),
     ExportFormat("png", ".png", one_date=True, render=_png,
                  description="print map of one date", levels=LEVELS),
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
