@@ -127,7 +127,8 @@ LEVELS = ("oblast", "raion", "hromada")
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("html", ".html", one_date=False, render=_html, title_says_date=True,
                  has_basemap=True, whole_timeline_first=True,
-                 description="Leaflet page, self-contained (basemap tiles optional)"),
+                 description="Leaflet page, self-contained (basemap tiles optional)",
+                 levels=LEVELS),
     ExportFormat("embed", ".html", one_date=False, render=_embed, title_says_date=True,
                  carries_languages=True, links_data=True, whole_timeline_first=True,
                  description="self-contained HTML for an iframe", levels=LEVELS),
