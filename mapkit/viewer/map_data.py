@@ -343,7 +343,7 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
     if not has_km2:
         return
 
-    dates = np.array(timeline.dates, dtype="datetime64[D]")
+    dates = np.array([day.toordinal() for day in timeline.dates])
     found = {days: [_changes_over(timeline, code, dates, days) if code in has_km2 else None
                     for code in codes] for days in (7, 30)}
     since: dict[dt.date, str] = {}  # "Since 9 August 2026", written once per date
@@ -375,12 +375,13 @@ def _changes_over(timeline: Timeline, code: str, dates: np.ndarray,
                   days: int) -> list[tuple[float, dt.date] | None]:
     """:func:`mapkit.headline.change_over` of ``code`` on every date of the timeline at once
     (the same figures: each the one the series vouches for on that day, none across a gap
-    nor between a figure and itself): a hromada map asks it 900,000 times."""
+    nor between a figure and itself): a hromada map asks it 900,000 times. ``dates`` are
+    the timeline's as day numbers (:meth:`datetime.date.toordinal`)."""
     history_days, cells = timeline.history.get(code, ((), ()))
     if not history_days:
         return [None] * len(dates)
-    own = np.array(history_days, dtype="datetime64[D]")
-    until = np.array([cell.stands_until or cell.as_of for cell in cells], dtype="datetime64[D]")
+    own = np.array([day.toordinal() for day in history_days])
+    until = np.array([(cell.stands_until or cell.as_of).toordinal() for cell in cells])
     km2 = np.array([np.nan if cell.area_km2 is None else cell.area_km2 for cell in cells])
 
     def standing(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -389,7 +390,7 @@ def _changes_over(timeline: Timeline, code: str, dates: np.ndarray,
         return safe, (at >= 0) & (until[safe] >= targets) & ~np.isnan(km2[safe])
 
     now, has_now = standing(dates)
-    then, has_then = standing(dates - np.timedelta64(days, "D"))
+    then, has_then = standing(dates - days)
     valid = has_now & has_then & (now != then)
     return [(round(float(km2[a] - km2[b]), 1), history_days[b]) if ok else None
             for a, b, ok in zip(now.tolist(), then.tolist(), valid.tolist())]
