@@ -84,3 +84,21 @@ def test_the_whole_timeline_embeds_within_its_size_with_no_outside_request(embed
     tip = page.inner_text("#mk-tip")
     assert donetsk.name_en in tip and "Donetsk Oblast" in tip
     assert page.outside == [] and page.errors == []
+
+
+def test_the_html_page_of_raions_paints_every_raion_offline(page, tmp_path):
+    units = get_level("raion")
+    path = tmp_path / "raions.html"
+    path.write_bytes(render_export("html", load_snapshots(level="raion"), tiles=False))
+    page.goto(path.as_uri())
+    page.wait_for_function("n => document.querySelectorAll('path[data-code]').length === n",
+                           arg=len(units.units))
+    assert page.outside == [] and page.errors == []
+    crimea = units.in_oblast("UA-43")[0].code
+    assert page.get_attribute(f"path[data-code='{crimea}']", "fill") == percent_colour(100)
+    pokrovskyi = units.resolve("Pokrovskyi Raion").code
+    page.hover(f"path[data-code='{pokrovskyi}']", force=True)
+    tip = page.locator(".mapkit-tip")
+    tip.wait_for()
+    assert "Donetsk Oblast" in tip.inner_text()
+    assert OSM in page.content()

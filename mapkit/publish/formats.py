@@ -50,9 +50,9 @@ class ExportFormat:
     animated: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
-    #: The levels (:mod:`mapkit.levels`) it can be made at: every format draws the oblasts;
-    #: the csv has every level's figures. A format that draws raions and hromadas names them
-    #: here (its renderer gets the level as ``timeline.level``).
+    #: The levels (:mod:`mapkit.levels`) it can be made at (its renderer gets the level as
+    #: ``timeline.level``): every format of mapkit's draws every level (the change charts
+    #: are the whole country's, the same at each); a new format may start with the oblasts.
     levels: tuple[str, ...] = ("oblast",)
     #: One file in every language (``?lang=``): its default title is its own, per language.
     carries_languages: bool = False
@@ -143,10 +143,10 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  levels=LEVELS),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
                  default_title="chart_title", whole_timeline_first=True,
-                 description="net change per month, whole country, as a bar chart"),
+                 description="net change per month, whole country, as a bar chart", levels=LEVELS),
     ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
                  default_title="chart_title", whole_timeline_first=True,
-                 description="net change per month, whole country, as a bar chart"),
+                 description="net change per month, whole country, as a bar chart", levels=LEVELS),
 )}
 
 
