@@ -29,7 +29,6 @@ from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, date_text, t
 from mapkit.levels import DEFAULT_LEVEL, LEVEL_NAMES, get_level
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
-from mapkit.publish.export import FOCUS_FORMATS
 from mapkit.regions import COUNTRY
 from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
@@ -410,6 +409,8 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         if no_map is not None and scope == "one":  # never another date's map under this one
             st.warning(t("export_no_map", lang, series=markdown_text(source),
                          date=date_text(shown_date, lang)))
+        from mapkit.publish.export import FOCUS_FORMATS
+
         focus = None
         if fmt in FOCUS_FORMATS and LEVEL != DEFAULT_LEVEL:  # one oblast's units, large
             oblasts = [None, *(unit.code for unit in get_level().units)]

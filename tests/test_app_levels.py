@@ -107,3 +107,21 @@ def test_the_export_panel_draws_one_oblasts_raions_large(bundled):
     image = Image.open(io.BytesIO(content))
     assert made == "png" and image.text["Copyright"].startswith(
         "Boundaries © OpenStreetMap contributors")
+
+
+def test_compare_two_dates_and_compare_series_work_at_the_raion_level(bundled):
+    app = bundled
+    switch_level(app, "raion")
+    shown_date = app.session_state["date"]
+    app.radio(key="mode:en").set_value("compare").run()
+    assert not app.exception and not app.error
+    app.selectbox(key="date_from:en").set_value("2025-08-01").run()
+    ranked = shown_table(app)
+    assert list(ranked.columns[:2]) == ["Region", "Oblast"]
+    assert ranked.iloc[0]["Oblast"] in ("Donetsk", "Zaporizhzhia", "Kharkiv", "Dnipropetrovsk",
+                                        "Sumy", "Luhansk")  # where the front moved
+    app.radio(key="mode:en").set_value("series").run()
+    assert not app.exception and not app.error
+    assert app.session_state["date"] == shown_date
+    assert "ISW/CTP" in texts(app)  # the second series bundled at the raion level too
+    app.radio(key="mode:en").set_value("map").run()
