@@ -32,6 +32,7 @@ import pyarrow as pa
 import streamlit as st
 
 from mapkit.figures import default_series, list_series
+from mapkit.levels import DEFAULT_LEVEL
 from mapkit.snapshots import load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
@@ -74,12 +75,14 @@ def _by_visitor(cache, **options):
     return decorate
 
 
-@st.cache_resource(show_spinner="Loading snapshots…", max_entries=2)
-def bundled_snapshots(paths: tuple[str, ...], fingerprint: str) -> pd.DataFrame:
-    """The snapshots of ``paths`` (default: the bundled folder) as they were when their
-    ``fingerprint`` was taken; a new fingerprint reads them again (the one before stays for the
-    pages still showing it)."""
-    return load_snapshots(list(paths) or None)
+@st.cache_resource(show_spinner="Loading snapshots…", max_entries=6)
+def bundled_snapshots(paths: tuple[str, ...], fingerprint: str,
+                      level: str = DEFAULT_LEVEL) -> pd.DataFrame:
+    """The snapshots of ``paths`` (default: the bundled folder) at ``level`` as they were when
+    their ``fingerprint`` (of that level's files) was taken; a new fingerprint reads them again
+    (the one before stays for the pages still showing it). A finer level is read on its first
+    visitor's first use (the hromadas' 570,000 rows take seconds), then shared."""
+    return load_snapshots(list(paths) or None, level=level)
 
 
 @_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
