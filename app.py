@@ -27,7 +27,9 @@ import streamlit as st
 from mapkit.constants import STALE_AFTER_DAYS
 from mapkit.figures import FiguresError, default_series
 from mapkit.i18n import LANGUAGES, date_text, t
+from mapkit.levels import DEFAULT_LEVEL, LEVEL_NAMES, get_level
 from mapkit.publish import FORMATS, ExportInputError, iframe_snippet, render_export
+from mapkit.regions import COUNTRY
 from mapkit.snapshots import SnapshotError, snapshots_fingerprint
 from mapkit.viewer import map_data, page_data, tables
 from mapkit.viewer.component import control_map
@@ -43,7 +45,7 @@ LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 #: Choices whose labels are in the reader's language. Their widgets are keyed per language
 #: ("mode:uk"): a widget keeps its choice by its label, so one widget for both languages would
 #: show neither option after a switch. The choice itself lives under the plain name.
-LOCALISED_CHOICES = ("source", "mode", "export_scope", "date_from")
+LOCALISED_CHOICES = ("source", "mode", "export_scope", "date_from", "level")
 
 st.set_page_config(page_title=t("page_title"), layout="wide")
 
@@ -60,9 +62,10 @@ SNAPSHOT_PATHS = tuple(_parser.parse_known_args(sys.argv[1:])[0].snapshots or ()
 
 def frame_key() -> tuple:
     """What this session's snapshots are made of: the folders shown, as they are now (their
-    fingerprint), and its uploads (an upload's key is unique to it). The shared data is
-    looked up by it, never by hashing."""
-    return SNAPSHOT_PATHS, SNAPSHOTS_NOW, tuple(st.session_state["uploads"])
+    fingerprint), the level, and its uploads (an upload's key is unique to it; shown at the
+    oblast level only). The shared data is looked up by it, never by hashing."""
+    return (SNAPSHOT_PATHS, SNAPSHOTS_NOW, LEVEL,
+            tuple(st.session_state["uploads"]) if LEVEL == DEFAULT_LEVEL else ())
 
 
 def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
@@ -71,15 +74,14 @@ def change_charts(frame: pd.DataFrame, source: str | None, selected: str | None,
     the selected region, the shown date marked (a dashed line)."""
     import altair as alt
 
-    from mapkit.regions import COUNTRY, region_by_code
+    from mapkit.regions import COUNTRY
 
     codes = (COUNTRY.code, *([selected] if selected else []))
     table = page_data.monthly_changes(frame, frame_key(), source, codes)
     for code in codes:
-        region = region_by_code(code)
         # whole months only: the month under way ("to date") would stand as a full one
         rows = table[(table["region"] == code) & table["complete"]].dropna(subset=["change_km2"])
-        name = region.name(lang)
+        name = LEVEL_OF.label(code, lang)
         st.subheader(t("chart_title", lang) if code == COUNTRY.code
                      else t("chart_region_title", lang, region=name))
         if rows.empty:
@@ -140,17 +142,109 @@ for _name in LOCALISED_CHOICES:  # the widget of this language, or the choice ma
         st.session_state[localised(_name)] = st.session_state[_name]
 
 
+# --- The level: oblasts (the default), raions or hromadas ----------------------------------------
+
+# ``?level=raion`` opens the viewer at that level; the sidebar's switch, the search and "Raions
+# of …" change it (change_level). A finer level's snapshots are read on its first use only.
+if "level" not in st.session_state:
+    asked = str(st.query_params.get("level", "")).strip().lower()
+    st.session_state["level"] = asked if asked in LEVEL_NAMES else DEFAULT_LEVEL
+    st.session_state.pop(localised("level"), None)
+LEVEL: str = st.session_state["level"]
+LEVEL_OF = get_level(LEVEL)
+
+
+def change_level(level: str, *, selected: str | None = None, focus: str | None = None) -> None:
+    """Show ``level``: the date stays; ``selected`` (a unit of that level) is chosen, else the
+    unit chosen before if it is there, or the oblast (or raion) it lies in; ``focus`` (a unit
+    of any level) is where the map zooms to."""
+    before = st.session_state.get("selected")
+    if selected is None and before:
+        selected = _same_place(before, level)
+    st.session_state["level"] = level
+    st.session_state.pop(localised("level"), None)
+    st.session_state["selected"] = selected
+    if focus is not None:
+        zoom_to(focus)
+
+
+def _same_place(code: str, level: str) -> str | None:
+    """The unit of ``level`` a unit of another level stands for: itself, the oblast or raion
+    it lies in; None when it holds several (an oblast at the raion level)."""
+    target = get_level(level)
+    if code in target:
+        return code
+    for name in ("raion", "hromada"):
+        unit = get_level(name).get(code)
+        if unit is not None:
+            if level == DEFAULT_LEVEL:
+                return unit.parent
+            if level == "raion" and unit.raion in target:
+                return unit.raion
+    return None
+
+
+def zoom_to(code: str) -> None:
+    """Tell the map to fit the unit ``code`` (an oblast, raion or hromada) in view."""
+    from mapkit.levels import level_of_code
+
+    bounds = map_data.unit_bounds(level_of_code(code) or DEFAULT_LEVEL, code)
+    if bounds is not None:
+        rev = (st.session_state.get("focus") or {}).get("rev", 0) + 1
+        st.session_state["focus"] = {"bounds": bounds, "rev": rev}
+
+
+def level_chosen() -> None:
+    """The sidebar's switch: the new level, the place chosen kept where it can be."""
+    change_level(st.session_state[localised("level")])
+
+
+def find_place() -> None:
+    """The search box: the units a name (a raion, hromada or town, in either language, or a
+    code) fits, at the shown level or, where it names none there, at the next finer one; the
+    first is chosen and the map zooms to it, the others are offered (``find_results``)."""
+    text = st.session_state.get("find", "")
+    st.session_state["find_results"] = None
+    if not text.strip():
+        return
+    start = LEVEL_NAMES.index(LEVEL)
+    for name in LEVEL_NAMES[start:]:
+        found = [u.code for u in get_level(name).search(text, limit=8)
+                 if u.code != COUNTRY.code]
+        if found and (name != DEFAULT_LEVEL or get_level(name).find(text) is not None):
+            st.session_state["find_results"] = (text, name, found)
+            change_level(name, selected=found[0], focus=found[0])
+            return
+    st.session_state["find_results"] = (text, LEVEL, [])
+
+
+def found_chosen() -> None:
+    """Another of the search's matches chosen: the map selects it and zooms to it."""
+    code = st.session_state["find_pick"]
+    st.session_state["selected"] = code
+    zoom_to(code)
+
+
+def zoom_into(code: str, level: str) -> None:
+    """ "Raions of Donetsk Oblast": the finer ``level``, zoomed to the unit ``code``."""
+    change_level(level, selected=None, focus=code)
+
+
 # --- Snapshots: bundled plus this session's uploads ------------------------------------------
 
 # New or changed files show at the next page load: the folders' fingerprint is taken from
 # their listings (no file read, about a millisecond) and the shared data is looked up by it.
-SNAPSHOTS_NOW = snapshots_fingerprint(SNAPSHOT_PATHS or None)
+SNAPSHOTS_NOW = snapshots_fingerprint(SNAPSHOT_PATHS or None, level=LEVEL)
 try:
-    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS, SNAPSHOTS_NOW)
+    bundled = page_data.bundled_snapshots(SNAPSHOT_PATHS, SNAPSHOTS_NOW, LEVEL)
 except SnapshotError as error:
     st.error(t("snapshots_invalid", lang))
     st.code(problem_lines(error.problems, lang), language=None, wrap_lines=True)
     st.stop()
+if bundled.empty and LEVEL != DEFAULT_LEVEL:  # a folder without this level's files
+    st.session_state["level_missing"] = LEVEL
+    change_level(DEFAULT_LEVEL)
+    st.rerun()
 
 if "uploads" not in st.session_state:  # file id + date -> Upload, oldest first (keep_upload);
     # emptied when the visitor leaves
@@ -187,7 +281,8 @@ if uploaded is not None:
             upload_problems = [f"{uploaded.name}: "
                                + t("upload_unreadable", lang, error=one_line(error))]
 
-frame = page_data.combined(bundled, st.session_state["uploads"], frame_key())
+frame = page_data.combined(bundled, st.session_state["uploads"] if LEVEL == DEFAULT_LEVEL else {},
+                           frame_key())
 
 # --- The series on the map, and the mode -------------------------------------------------------
 
@@ -296,8 +391,10 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
     if not panel.open:
         return
     with panel:
-        fmt = st.selectbox(t("export_format", lang), list(FORMATS), key="export_format",
-                           on_change=export_format_chosen)
+        # the formats that can be made at the shown level
+        fmt = st.selectbox(t("export_format", lang),
+                           [name for name, f in FORMATS.items() if LEVEL in f.levels],
+                           key="export_format", on_change=export_format_chosen)
         if FORMATS[fmt].one_date:  # a print map shows one date: no choice that would not hold
             scope = "one"
             st.caption(t("export_one_date", lang, format=fmt.upper(),
@@ -312,6 +409,14 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
         if no_map is not None and scope == "one":  # never another date's map under this one
             st.warning(t("export_no_map", lang, series=markdown_text(source),
                          date=date_text(shown_date, lang)))
+        from mapkit.publish.export import FOCUS_FORMATS
+
+        focus = None
+        if fmt in FOCUS_FORMATS and LEVEL != DEFAULT_LEVEL:  # one oblast's units, large
+            oblasts = [None, *(unit.code for unit in get_level().units)]
+            focus = st.selectbox(t("export_focus", lang), oblasts, key="export_focus",
+                                 format_func=lambda code: t("export_focus_all", lang)
+                                 if code is None else get_level().label(code, lang))
         export_title = st.text_input(t("export_title", lang), key="export_title")
         export_subtitle = st.text_input(t("export_subtitle", lang), key="export_subtitle")
         export_credit = st.text_input(t("export_credit", lang), key="export_credit")
@@ -324,7 +429,7 @@ def export_panel(shown_date: str, no_map: str | None = None) -> None:
                 content = render_export(
                     fmt, frame, date=shown_date if scope == "one" else None, source=source,
                     title=export_title or None, subtitle=export_subtitle or None,
-                    credit=export_credit or None, lang=lang, tiles=tiles,
+                    credit=export_credit or None, lang=lang, tiles=tiles, focus=focus,
                     progress=lambda done, total: bar.progress(done / max(total, 1)),
                 )
             except ExportInputError as error:
@@ -373,6 +478,8 @@ def view() -> None:
         read_map_event(dates)
     shown_date: str = st.session_state["date"]
     selected: str | None = st.session_state["selected"]
+    if selected is not None and selected not in LEVEL_OF:  # chosen at another level
+        selected = st.session_state["selected"] = None
 
     compare = mode == "compare"
     no_map = None  # what the map says when its series has no map for the shown date
@@ -409,7 +516,8 @@ def view() -> None:
     map_column, side_column = st.columns([3, 2], gap="medium")
     with map_column:
         control_map(
-            geometry=map_data.geometry_payload(), data=shown, data_id=shown_id,
+            geometry=map_data.geometry_payload(LEVEL), data=shown, data_id=shown_id,
+            focus=st.session_state.get("focus"),
             date=shown["dates"][0] if compare else shown_date,
             date_rev=st.session_state["date_rev"],
             selected=selected, lang=lang, labels=labels, title=title, legend_title=legend_title,
@@ -438,8 +546,14 @@ def view() -> None:
         elif selected:
             from mapkit.viewer.charts import region_chart  # imports Altair: only once it is needed
 
-            region_name = next(r[lang] for r in data["regions"] if r["code"] == selected)
+            region_name = LEVEL_OF.label(selected, lang)
             st.subheader(t("time_series", lang, region=region_name))
+            finer = LEVEL_NAMES[LEVEL_NAMES.index(LEVEL) + 1:]
+            if finer and LEVEL_OF.unit(selected).kind in ("oblast", "raion"):
+                # "Raions of Donetsk Oblast": the finer level, zoomed to the unit chosen
+                st.button(t("zoom_into", lang, units=t(f"level_{finer[0]}", lang),
+                            region=LEVEL_OF.unit(selected).name(lang)),
+                          key="zoom_into", on_click=zoom_into, args=(selected, finer[0]))
             st.altair_chart(region_chart(frame, selected, source, shown_date, lang, also=other),
                             width="stretch")
             st.caption(t("chart_caption", lang, series=markdown_text(source)) if other is None
@@ -476,8 +590,9 @@ def view() -> None:
             no_map = map_data.gap_text(*page_data.gap_at(frame, frame_key(), source, shown_date),
                                        lang)
             st.warning(markdown_text(no_map))
-        st.dataframe(tables.shown_date_display(rows, lang), hide_index=True,
-                     width="stretch")
+        # made once a date and language for every visitor: a step only looks it up
+        st.dataframe(page_data.shown_table(frame, frame_key(), source, shown_date, lang),
+                     hide_index=True, width="stretch")
         # on_click="ignore": a download changes nothing on the page, so nothing reruns
         st.download_button(t("download_csv", lang), rows_csv,
                            file_name=f"control_{shown_date}.csv", mime="text/csv", key="csv",
@@ -496,6 +611,26 @@ view()
 with st.sidebar:
     st.radio(t("language", lang), LANGUAGES, key="lang", horizontal=True,
              format_func=LANGUAGE_NAMES.get)
+    st.radio(t("level", lang), LEVEL_NAMES, key=synced("level"), horizontal=True,
+             on_change=level_chosen, format_func=lambda name: t(f"level_{name}", lang),
+             help=t("level_help", lang))
+    if missing := st.session_state.pop("level_missing", None):
+        st.info(t("level_none", lang, level=t(f"level_{missing}", lang).lower()))
+    st.text_input(t("find", lang), key="find", on_change=find_place,
+                  placeholder=t("find_placeholder", lang), help=t("find_help", lang))
+    found = st.session_state.get("find_results")
+    if found is not None:
+        text, found_level, codes = found
+        if not codes:
+            st.caption(markdown_text(t("find_none", lang, text=text)))
+        elif len(codes) > 1 and found_level == LEVEL:
+            where = get_level(found_level)
+            if st.session_state.get("find_pick") not in codes:
+                st.session_state["find_pick"] = codes[0]
+            st.radio(t("find_matches", lang), codes, key="find_pick", on_change=found_chosen,
+                     format_func=lambda code: markdown_text(where.label(code, lang)))
+    if LEVEL != DEFAULT_LEVEL and st.session_state["uploads"]:
+        st.caption(t("level_uploads", lang))
     st.subheader(t("upload", lang))
     st.file_uploader(t("upload", lang), type=["csv", "geojson", "json"],
                      help=t("upload_help", lang), key="upload_file",
@@ -541,3 +676,7 @@ with st.sidebar:
         st.selectbox(t("date_to", lang), dates, key=localised("date_to"),
                      on_change=shown_date_chosen, args=(localised("date_to"),),
                      format_func=lambda d: date_text(d, lang))
+
+# The page is built: what it made to last (libraries, snapshots, timelines, map data) is left
+# out of the garbage collector's full passes from now on (page_data.settle_heap).
+page_data.settle_heap(SNAPSHOT_PATHS, SNAPSHOTS_NOW)

@@ -14,9 +14,16 @@ Goals (issue 4): p95 ≤ 250 ms, first paint ≤ 3 s. No internet needed: CDN as
 node_modules (``npm ci``), tiles are blank. The machine's load average is printed with the
 figures: on two shared cores, first paint moves by a second between an idle and a busy minute.
 
+With ``--level`` (``raion``, ``hromada``, repeatable, or ``all``) it measures the viewer opened
+at each level (``?level=…``) instead of the plain approach, the oblasts always among them as
+the baseline, and prints each level's first paint as a ratio of the oblasts' and its slider
+p95. Goals (issue 20): slider p95 at the hromada level ≤ 50 ms, first paint at the raion level
+≤ 1.5 × the oblasts'.
+
 Usage::
 
     python bench/bench_viewer.py [--steps 30] [--starts 3] [--visits 5] [--snapshots DIR ...]
+    python bench/bench_viewer.py --level all [--steps 30] [--starts 2] [--visits 3]
 
 Default data: the bundled snapshots if they hold a timeline (≥ 50 dates), otherwise a made-up
 timeline of the same shape as the computed DeepStateMap one (230 weekly dates × 27 regions,
@@ -26,6 +33,7 @@ tests/test_export_fixtures.py) — used for timing only.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import sys
@@ -45,6 +53,9 @@ from mapkit.viewer.map_data import viewer_timeline  # noqa: E402
 
 GOAL_P95_MS = 250.0
 GOAL_FIRST_PAINT_MS = 3000.0
+#: Issue 20: the hromada level's slider p95, the raion level's first paint against the oblasts'.
+GOAL_HROMADA_P95_MS = 50.0
+GOAL_RAION_PAINT_RATIO = 1.5
 PAUSE_S = 0.6
 
 #: In every same-origin iframe: the map's date marker and the sorted fills of its polygons.
@@ -74,14 +85,20 @@ RECORD_INPUT = """() => {
 
 
 def expected_fills(frame, day: str, hatch: str) -> str:
-    """Sorted fill attributes of the 27 polygons on ``day`` (partial drawn as ``hatch``)."""
-    cells = build_timeline(frame, date=day).frame(0)
+    """Sorted fill attributes of the units' polygons on ``day`` (partial drawn as ``hatch``):
+    from ``frame``'s timeline when it is one (a whole level's, built once), else from a
+    one-date timeline of the snapshots."""
+    if hasattr(frame, "cells"):
+        cells = frame.frame(frame.dates.index(dt.date.fromisoformat(day)))
+    else:
+        cells = build_timeline(frame, date=day).frame(0)
     fills = [hatch if cell.partial and cell.percent is None else cell.colour for cell in cells]
     return ",".join(sorted(fills))
 
 
 def measure(browser, script: Path, args: list[str], frame, dates: list[str], *, steps: int,
-            starts: int, visits: int, hatch: str, slider, slider_frame, name: str) -> dict:
+            starts: int, visits: int, hatch: str, slider, slider_frame, name: str,
+            query: str = "") -> dict:
     """First paints (cold: first visitor after each of ``starts`` server starts; warm: ``visits``
     later visitors of the last one) and slider step latencies.
 
@@ -90,7 +107,8 @@ def measure(browser, script: Path, args: list[str], frame, dates: list[str], *, 
     """
     cold, warm = [], []
     for start in range(starts):
-        with streamlit_app(script, *args) as url:
+        with streamlit_app(script, *args, timeout=120) as url:
+            url += query
             cold.append(first_paint(browser, url, frame, dates, hatch))
             if start < starts - 1:
                 continue
@@ -161,6 +179,66 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
+def measure_levels(options) -> None:
+    """The viewer opened at each level of ``options.level`` and at the oblasts, in one run:
+    first paints, slider latencies, and the two ratios of issue 20."""
+    from playwright.sync_api import sync_playwright
+
+    from mapkit.levels import LEVEL_NAMES, level_names
+
+    levels = level_names(["oblast", *options.level])
+    args = [a for p in options.snapshots or [] for a in ("--snapshots", str(p))]
+    counts = {"steps": options.steps, "starts": options.starts, "visits": options.visits}
+    results = {}
+    print(f"start: {load_text()}", flush=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for level in levels:
+            frame = load_snapshots(options.snapshots, level=level)
+            timeline = viewer_timeline(frame, None)
+            dates = [day.isoformat() for day in timeline.dates]
+            print(f"{level}: {len(dates)} dates x {len(timeline.regions)} units, "
+                  f"{len(frame)} rows", flush=True)
+            results[level] = measure(
+                browser, REPO / "app.py", args, timeline, dates, **counts, query=f"?level={level}",
+                name=f"viewer, {level} level", hatch="url(#mapkit-partial-hatch)",
+                slider=lambda page: page.frame_locator("iframe[title*='control_map']")
+                .locator("#slider"),
+                slider_frame=lambda page: next(f for f in page.frames if "control_map" in f.url),
+            )
+        browser.close()
+    print(f"end: {load_text()}")
+    print(f"\nfirst paint, ms: median (worst) of {options.starts} cold starts and "
+          f"{options.visits} warm visits; slider latency, ms: {options.steps} steps")
+    print(f"{'level':<10} {'paint, cold':>14} {'paint, warm':>14} {'× oblasts (cold/warm)':>22} "
+          f"{'p50':>6} {'p95':>6} {'max':>6}")
+    base = results["oblast"]
+    for level in LEVEL_NAMES:
+        if level not in results:
+            continue
+        result = results[level]
+        lat = result["latencies"]
+        ratios = "/".join(f"{statistics.median(result[k]) / statistics.median(base[k]):.2f}"
+                          for k in ("cold", "warm"))
+        cold = f"{statistics.median(result['cold']):.0f} ({max(result['cold']):.0f})"
+        warm = f"{statistics.median(result['warm']):.0f} ({max(result['warm']):.0f})"
+        print(f"{level:<10} {cold:>14} {warm:>14} {ratios:>22} {statistics.median(lat):>6.0f} "
+              f"{percentile(lat, 0.95):>6.0f} {max(lat):>6.0f}")
+    if "hromada" in results:
+        p95 = percentile(results["hromada"]["latencies"], 0.95)
+        print(f"\ngoal slider p95 at the hromada level ≤ {GOAL_HROMADA_P95_MS:.0f} ms: "
+              f"{'met' if p95 <= GOAL_HROMADA_P95_MS else 'NOT met'} ({p95:.0f} ms; oblasts "
+              f"{percentile(base['latencies'], 0.95):.0f} ms)")
+    if "raion" in results:
+        for key, who in (("warm", "a visitor of a running app"),
+                         ("cold", "the first visitor after a server start")):
+            ratio = statistics.median(results["raion"][key]) / statistics.median(base[key])
+            print(f"goal first paint at the raion level ≤ {GOAL_RAION_PAINT_RATIO} × the "
+                  f"oblasts' for {who}: {'met' if ratio <= GOAL_RAION_PAINT_RATIO else 'NOT met'}"
+                  f" ({ratio:.2f} ×: {statistics.median(results['raion'][key]):.0f} against "
+                  f"{statistics.median(base[key]):.0f} ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="slider steps measured per page")
@@ -169,7 +247,13 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=5,
                         help="warm first paints per approach (visitors of a running server)")
     parser.add_argument("--snapshots", action="append", help="snapshot CSV file or folder")
+    parser.add_argument("--level", action="append", default=[],
+                        help="also measure the viewer at this level (raion, hromada, all; "
+                             "repeatable) against the oblasts, instead of the plain approach")
     options = parser.parse_args()
+    if options.level:
+        measure_levels(options)
+        return
 
     from playwright.sync_api import sync_playwright
 

@@ -198,10 +198,14 @@ def validate(paths: tuple[str, ...], quiet: bool, limit: int, level: str | None)
               help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
 @_level_option("The units the map shows: the 27 regions (oblast), the raions or the "
                "hromadas (their snapshots: the raion/ and hromada/ folders).")
+@click.option("--focus", metavar="OBLAST",
+              help="png/svg at --level raion or hromada: draw one oblast's units large (its "
+                   "ISO code, UA-14, or name); the map's extent is that oblast, its "
+                   "neighbours grey.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write; replaced atomically, never left half-written.")
 def export(fmt, date, date_from, date_to, source, compare, title, subtitle, credit, lang,
-           data_url, tiles, frames, seconds, snapshot_paths, level, out) -> None:
+           data_url, tiles, frames, seconds, snapshot_paths, level, focus, out) -> None:
     """Export the map for a story: interactive HTML, an embed, PNG/SVG, GIF or CSV.
 
     The embed is written with the CSV of its figures beside it (its "Get the data" link), and
@@ -215,11 +219,13 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
       mapkit export --format png --date 2025-03-17 --credit "Our newsroom" --out map.png
       mapkit export --format gif --from 2024-01-01 --source DeepStateMap --out map.gif
       mapkit export --format csv --compare ISW/CTP --out compare.csv
+      mapkit export --format png --level hromada --focus UA-14 --out donetsk.png
     """
     from mapkit.files import write_problem
     from mapkit.publish import (
         ExportInputError,
         ExportTextError,
+        check_export_focus,
         check_export_level,
         check_export_target,
         check_export_texts,
@@ -234,6 +240,7 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
     try:
         check_export_texts(title=title, subtitle=subtitle, credit=credit)
         check_export_level(fmt, level)
+        focus = check_export_focus(fmt, level, focus)
     except ExportTextError as error:
         click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
         sys.exit(2)
@@ -256,6 +263,8 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
                    subtitle=subtitle, credit=credit, lang=lang, frames=frames, seconds=seconds)
     if compare is not None:
         options["compare"] = compare
+    if focus is not None:
+        options["focus"] = focus
     if tiles is not None:
         options["tiles"] = tiles
     if data_url is not None and fmt != "embed":

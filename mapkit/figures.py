@@ -664,38 +664,44 @@ def _history_by_region(rows: pd.DataFrame) -> dict[str, tuple[list[dt.date], lis
         _computed=(rows["method"] == "computed"),
     ).sort_values(["region", "_day", "_computed", "source"], kind="stable")
     history: dict[str, tuple[list[dt.date], list[Cell]]] = {}
-    get = ordered.get
-    contested = get("contested_percent", pd.Series(index=ordered.index, dtype=float))
-    urls = get("source_url", pd.Series(index=ordered.index, dtype=object))
-    notes = get("note", pd.Series(index=ordered.index, dtype=object))
-    notes_uk = get("note_uk", pd.Series(index=ordered.index, dtype=object))
-    km2 = get("area_km2", pd.Series(index=ordered.index, dtype=float))
-    contested_km2 = get("contested_km2", pd.Series(index=ordered.index, dtype=float))
+    # each column as plain Python values once (None where empty): reading cells of Arrow
+    # strings and testing each with pd.isna cost most of a raion or hromada timeline
+    empty = pd.Series(index=ordered.index, dtype=object)
+
+    def numbers(name: str) -> list[float | None]:
+        column = pd.to_numeric(ordered.get(name, empty), errors="coerce")
+        return [None if v != v else v for v in column.to_numpy(dtype=float, na_value=np.nan)
+                .tolist()]
+
+    def texts(name: str) -> list[str | None]:
+        return [_clean(v) for v in ordered.get(name, empty).to_numpy(dtype=object,
+                                                                     na_value=None)]
+
     until = pd.to_datetime(ordered["stands_until"]).to_numpy().astype("datetime64[D]").tolist()
-    why = get("stands_note", pd.Series(index=ordered.index, dtype=object))
-    why_uk = get("stands_note_uk", pd.Series(index=ordered.index, dtype=object))
     for (region, day, percent, partial, cont, src, url, method, note, note_uk, area, grey,
          last, because, because_uk) in zip(
-        ordered["region"], ordered["_day"], ordered["percent"], ordered["partial"], contested,
-        ordered["source"], urls, ordered["method"], notes, notes_uk, km2, contested_km2,
-        until, why, why_uk,
+        ordered["region"].to_numpy(dtype=object), ordered["_day"], numbers("percent"),
+        ordered["partial"].to_numpy(dtype=bool).tolist(), numbers("contested_percent"),
+        texts("source"), texts("source_url"), texts("method"), texts("note"),
+        texts("note_uk"), numbers("area_km2"), numbers("contested_km2"), until,
+        texts("stands_note"), texts("stands_note_uk"),
     ):
         days, cells = history.setdefault(region, ([], []))
         cell = Cell(
-            percent=None if bool(partial) else _number(percent),
-            partial=bool(partial),
-            contested=_number(cont),
-            source=_clean(src),
-            source_url=_clean(url),
-            method=_clean(method),
-            note=_clean(note),
+            percent=None if partial else percent,
+            partial=partial,
+            contested=cont,
+            source=src,
+            source_url=url,
+            method=method,
+            note=note,
             as_of=day,
-            note_uk=_clean(note_uk),
-            area_km2=_number(area),
-            contested_km2=_number(grey),
+            note_uk=note_uk,
+            area_km2=area,
+            contested_km2=grey,
             stands_until=last,
-            stands_note=_clean(because),
-            stands_note_uk=_clean(because_uk),
+            stands_note=because,
+            stands_note_uk=because_uk,
         )
         if days and days[-1] == day:  # same day: the later one (computed) wins
             cells[-1] = cell

@@ -722,3 +722,51 @@ def number_text(value: float, lang: str = "en", decimals: int = FIGURE_DECIMALS)
     """A figure as a reader of ``lang`` writes it: "99.5" in English, "99,5" in Ukrainian."""
     text = f"{value:.{decimals}f}"
     return text.replace(".", ",") if lang == "uk" else text
+
+
+# levels: the viewer's level switch and search, the exports' credit and focus
+STRINGS.update({
+    "level": {"en": "Level", "uk": "Рівень"},
+    "level_oblast": {"en": "Oblasts", "uk": "Області"},
+    "level_raion": {"en": "Raions", "uk": "Райони"},
+    "level_hromada": {"en": "Hromadas", "uk": "Громади"},
+    "level_help": {
+        "en": "Oblasts are Ukraine's 27 first-level regions; raions (138) and hromadas (1,486) "
+              "are the units below them, with OpenStreetMap's boundaries.",
+        "uk": "Області — 27 регіонів першого рівня; райони (138) і громади (1 486) — одиниці "
+              "нижчого рівня, з межами OpenStreetMap.",
+    },
+    "level_loading": {"en": "Loading the {level}…", "uk": "Завантаження: {level}…"},
+    "level_none": {
+        "en": "The snapshots shown have no figures at the {level} level: showing the oblasts.",
+        "uk": "У показаних даних немає цифр на рівні «{level}»: показано області.",
+    },
+    "level_uploads": {
+        "en": "Uploaded files are shown at the oblast level.",
+        "uk": "Завантажені файли показано на рівні областей.",
+    },
+    "find": {"en": "Find a place", "uk": "Знайти місце"},
+    "find_placeholder": {"en": "Raion, hromada or town: Pokrovsk, Покровськ",
+                         "uk": "Район, громада чи місто: Покровськ, Pokrovsk"},
+    "find_help": {
+        "en": "A raion's, hromada's or town's name in English or Ukrainian, or a code. A town "
+              "finds the hromada or raion named after it.",
+        "uk": "Назва району, громади чи міста українською або англійською, чи код. Місто "
+              "знаходить громаду або район, названі за ним.",
+    },
+    "find_none": {"en": "Nothing found for “{text}”.", "uk": "Нічого не знайдено: «{text}»."},
+    "find_matches": {"en": "Matches", "uk": "Знайдено"},
+    "zoom_into": {"en": "{units} of {region}", "uk": "{units}: {region}"},
+    "col_parent": {"en": "Oblast", "uk": "Область"},
+    "boundaries_credit": {
+        "en": "Boundaries: {credit}, {licence}",
+        "uk": "Межі: {credit}, {licence}",
+    },
+    "focus_subtitle": {
+        "en": "{units} of {region}",
+        "uk": "{units}: {region}",
+    },
+    "focus_outside": {"en": "outside {region}", "uk": "поза межами: {region}"},
+    "export_focus": {"en": "Draw one oblast large", "uk": "Показати одну область крупно"},
+    "export_focus_all": {"en": "No: all of Ukraine", "uk": "Ні: уся Україна"},
+})

@@ -76,6 +76,16 @@ class Unit:
         """The unit's name in ``lang`` ("en" or "uk")."""
         return self.name_uk if lang == "uk" else self.name_en
 
+    def short_name(self, lang: str = "en") -> str:
+        """The name without its kind, where a map has little room: "Pokrovska" for
+        "Pokrovska Urban Hromada", "Покровський" for "Покровський район"; others as they
+        are."""
+        name = self.name(lang)
+        for kind in _KIND_SUFFIXES:
+            if name.endswith(kind) and len(name) > len(kind):
+                return name[:-len(kind)]
+        return name
+
 
 class AmbiguousNameError(LookupError):
     """A name that fits several units equally well (two *Pokrovska Urban Hromada*); carries
@@ -92,6 +102,10 @@ class AmbiguousNameError(LookupError):
 
 
 # --- Names --------------------------------------------------------------------------------------
+
+#: The kinds a raion's or hromada's name ends with (:meth:`Unit.short_name`).
+_KIND_SUFFIXES = (" Urban Hromada", " Settlement Hromada", " Rural Hromada", " Raion",
+                  " міська громада", " селищна громада", " сільська громада", " район")
 
 #: Words that say what kind of unit a name is, dropped to get the adjective ("Pokrovska").
 KIND_WORDS = {
@@ -386,8 +400,22 @@ class Level:
             units = [self._by_code[c] for c in dict.fromkeys(codes)]
             if kinds:
                 units = [u for u in units if u.kind in kinds]
-            out.append(sorted(units, key=lambda u: (_KIND_RANK.get(u.kind, 5), u.code)))
+            out.append(sorted(units, key=lambda u: (_KIND_RANK.get(u.kind, 5),
+                                                    not self._raion_centre(u), u.code)))
         return out
+
+    def _raion_centre(self, unit: Unit) -> bool:
+        """Whether a hromada is its raion's centre: a raion is named after its centre, so the
+        two share the adjective (Pokrovska hromada in Pokrovskyi raion). Of two hromadas a
+        town's name fits equally (Pokrovsk: Donetsk oblast's, where it is the raion's centre,
+        and Dnipropetrovsk oblast's Pokrovske), the centre comes first."""
+        if self.name != "hromada" or not unit.raion or unit.raion == unit.code:
+            return False
+        raion = get_level("raion").get(unit.raion)
+        if raion is None:
+            return False
+        stem = _adjective_stem(_adjective(_key(unit.name_en)))
+        return stem is not None and stem == _adjective_stem(_adjective(_key(raion.name_en)))
 
     def match(self, name: str) -> list[Unit]:
         """The units ``name`` fits best (:meth:`resolve`): one, several (ambiguous) or none;

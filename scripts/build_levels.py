@@ -1,6 +1,8 @@
 """Build the raion and hromada levels from OpenStreetMap: data/raions.geojson, data/hromadas.geojson
 and their unit tables data/raions.csv, data/hromadas.csv; and the compute engine's index of
-the hromada level, data/hromadas_index.bin (:mod:`mapkit.ingest.region_index`).
+the hromada level, data/hromadas_index.bin (:mod:`mapkit.ingest.region_index`); and the
+browser's simplified copies, data/raions_web.topojson and data/hromadas_web.topojson
+(:mod:`mapkit.web_geometry`).
 
 Reproducible: ``python scripts/build_levels.py`` reads ``../shared/boundaries/osm/`` (or
 ``--osm DIR``) and the oblast outlines (``data/oblasts.geojson``, for Sevastopol) and writes the
@@ -561,6 +563,12 @@ def main(argv: list[str] | None = None) -> None:
 
     written.append(write_index(args.out_dir / HROMADAS_FILE, LEVEL_TOLERANCE_M["hromada"],
                                [unit.code for unit in hromadas], with_outline=False))
+    # the browser's light copies, simplified on their shared borders (mapkit.web_geometry)
+    from mapkit.web_geometry import WEB_GEOMETRY_PATHS, write_web_geometry
+
+    for level, name in (("raion", RAIONS_FILE), ("hromada", HROMADAS_FILE)):
+        written.append(write_web_geometry(args.out_dir / WEB_GEOMETRY_PATHS[level].name,
+                                          args.out_dir / name, level=level))
     for path in written:
         say(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     kinds: dict[str, int] = {}

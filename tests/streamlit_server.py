@@ -30,16 +30,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_app(script: str | Path, *script_args: str, timeout: float = 60.0,
-                  cwd: Path = REPO_ROOT) -> Iterator[str]:
-    """Run ``streamlit run script -- script_args`` in ``cwd`` (whose ``mapkit`` it imports)
-    and yield its URL; stop it afterwards."""
+                  cwd: Path = REPO_ROOT, file_watcher: str | None = "none") -> Iterator[str]:
+    """Run ``streamlit run script -- script_args`` in ``cwd`` (whose ``mapkit`` it imports,
+    and whose ``.streamlit/config.toml`` it reads) and yield its URL; stop it afterwards.
+
+    ``file_watcher`` is Streamlit's ``server.fileWatcherType`` (``None``: as the config files
+    say, as ``python3 run.py`` runs the viewer)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.port", str(port),
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
     ]
+    if file_watcher is not None:
+        command += ["--server.fileWatcherType", file_watcher]
     if script_args:
         command += ["--", *script_args]
     log = open(os.devnull, "wb")

@@ -116,8 +116,12 @@ def test_an_unknown_name_gets_the_closest_units_and_where_to_list_them():
 def test_search_shows_every_unit_a_name_fits_with_its_parent():
     hromadas = get_level("hromada")
     found = [hromadas.label(u) for u in hromadas.search("Pokrovsk")]
-    assert found[:2] == ["Pokrovska Urban Hromada (Dnipropetrovsk)",
-                         "Pokrovska Urban Hromada (Donetsk)"]
+    # both, the raion's centre first: Pokrovsk is Pokrovskyi raion's (Donetsk); Dnipropetrovsk
+    # oblast's Pokrovske centres a hromada of Synelnykivskyi raion
+    assert found[:2] == ["Pokrovska Urban Hromada (Donetsk)",
+                         "Pokrovska Urban Hromada (Dnipropetrovsk)"]
+    assert [hromadas.label(u) for u in hromadas.search("Покровськ")][:1] == [
+        "Pokrovska Urban Hromada (Donetsk)"]
     assert "Pokrovska Rural Hromada (Dnipropetrovsk)" in found
     assert [u.code for u in hromadas.search("Гуляй")][:1] == [HULIAIPILSKA]
     assert hromadas.label(HULIAIPILSKA, "uk") == ("Гуляйпільська міська громада "

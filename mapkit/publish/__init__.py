@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         EmbedCodes,
         ExportInputError,
         ExportTextError,
+        check_export_focus,
         check_export_level,
         check_export_target,
         check_export_texts,
@@ -47,6 +48,7 @@ _HOMES = {
     "ExportInputError": "mapkit.publish.export",
     "ExportTextError": "mapkit.publish.export",
     "TEXT_LIMITS": "mapkit.publish.export",
+    "check_export_focus": "mapkit.publish.export",
     "check_export_level": "mapkit.publish.export",
     "check_export_target": "mapkit.publish.export",
     "check_export_texts": "mapkit.publish.export",
@@ -60,8 +62,8 @@ _HOMES = {
 
 __all__ = [
     "FORMATS", "TEXT_LIMITS", "EmbedCodes", "ExportFormat", "ExportInputError",
-    "ExportTextError", "check_export_level", "check_export_target", "check_export_texts",
-    "iframe_snippet", "render_export", "write_embed", "write_export",
+    "ExportTextError", "check_export_focus", "check_export_level", "check_export_target",
+    "check_export_texts", "iframe_snippet", "render_export", "write_embed", "write_export",
 ]
 
 

@@ -37,6 +37,8 @@
     paths[+p.getAttribute("data-i")] = p;
   });
   var reader = mapkitPayloadReader(data, L);
+  // Raions and hromadas: a thousand paths are no keyboard stops; the table lists them all.
+  var many = data.regions.length > 100;
   var fill = reader.fill, name = reader.name, otherName = reader.otherName;
   var source = reader.source, valueText = reader.valueText;
   function asOf(index, frame, i) { return (frame.a && frame.a[i]) || data.dates[index]; }
@@ -135,7 +137,7 @@
       var src = source(frame, i);
       paths[i].setAttribute("fill", colour(frame, i));
       paths[i].setAttribute("data-percent", frame.p[i] === null ? "" : String(frame.p[i]));
-      paths[i].setAttribute("aria-label", name(i) + ": " + value);
+      if (!many) paths[i].setAttribute("aria-label", name(i) + ": " + value);
       rows[i].cells[1].textContent = value;
       rows[i].cells[2].textContent = src ? src.name : "";
       rows[i].cells[3].textContent = src ? asOf(index, frame, i) : "";
@@ -174,6 +176,9 @@
     b.textContent = name(i);
     tip.appendChild(b);
     line(tip, "", otherName(i));
+    if (data.where && data.regions[i].w !== undefined) {  // its oblast: names repeat
+      line(tip, "", data.where[data.regions[i].w][lang === "uk" ? "uk" : "en"]);
+    }
     line(tip, L.percent, valueText(frame, i));
     if (frame.k && frame.k[i] !== null) line(tip, L.contested, reader.percentText(frame.k[i]));
     var shown = data.dates[current], figureDate = src ? asOf(current, frame, i) : shown;

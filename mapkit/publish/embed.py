@@ -39,8 +39,10 @@ from mapkit.constants import (
 from mapkit.figures import Timeline
 from mapkit.headline import CHANGE_DAYS, headline, number_text
 from mapkit.i18n import LANGUAGES, date_text, day_months, t
+from mapkit.levels import DEFAULT_LEVEL
 from mapkit.publish.payload import (
     HATCH,
+    changes_only,
     interface_labels,
     legend_entries,
     script_json,
@@ -102,9 +104,17 @@ def _geometry_path(geometry) -> str:
 
 
 @lru_cache(maxsize=4)
-def svg_regions(tolerance: float = WEB_SIMPLIFY_TOLERANCE_DEG) -> tuple[int, int, dict[str, str]]:
-    """(width, height, {ISO code: SVG path data}) of the 27 regions in the conformal projection."""
-    frame = web_boundaries(tolerance).to_crs(UKRAINE_CONFORMAL)
+def svg_regions(tolerance: float = WEB_SIMPLIFY_TOLERANCE_DEG,
+                level: str = DEFAULT_LEVEL) -> tuple[int, int, dict[str, str]]:
+    """(width, height, {code: SVG path data}) of a level's units (default: the 27 regions) in
+    the conformal projection; the raions and hromadas from their prepared light copy
+    (:func:`mapkit.web_geometry.web_shapes`: 94 KB and 285 KB of paths)."""
+    if level == DEFAULT_LEVEL:
+        frame = web_boundaries(tolerance).to_crs(UKRAINE_CONFORMAL)
+    else:
+        from mapkit.web_geometry import web_shapes
+
+        frame = web_shapes(level).to_crs(UKRAINE_CONFORMAL)
     return project_to_viewbox(frame)
 
 
@@ -232,7 +242,7 @@ def embed_data(
             "get_data": t("embed_get_data", code),
             **{f"legend{i}": item["label"] for i, item in enumerate(legend_entries(code))},
         }
-    width, height, _ = svg_regions()
+    width, height, _ = svg_regions(level=timeline.level.name)
     data.update(
         lang=lang,
         langs=list(langs),
@@ -309,7 +319,8 @@ def embed_page(
     if titles is None:
         titles = ({code: title for code in LANGUAGES} if title and title.strip()
                   else default_titles(timeline))
-    width, height, paths = svg_regions()
+    level = timeline.level.name
+    width, height, paths = svg_regions(level=level)
     start = len(timeline.dates) - 1 if initial_index is None else initial_index
     data = embed_data(timeline, provenance, titles=titles, subtitle=subtitle, credit=credit,
                       lang=lang, start=start, data_url=data_url)
@@ -342,7 +353,11 @@ def embed_page(
         for region, cell in zip(timeline.regions, first_frame)
     ]
     page = data["page"][lang]
+    many = level != DEFAULT_LEVEL
+    if many:  # raions, hromadas: frames as their changes (expanded by payload_reader.js)
+        changes_only(data)
     return dict(
+        many=many,
         lang=lang,
         title=page["title"],
         subtitle=subtitle,

@@ -32,14 +32,17 @@ from mapkit.publish.formats import FORMATS, Progress
 from mapkit.publish.provenance import Provenance
 from mapkit.snapshots import SNAPSHOT_SUFFIXES, snapshot_files
 
-__all__ = ["TEXT_LIMITS", "EmbedCodes", "ExportInputError", "ExportTextError",
-           "check_export_level", "check_export_target", "check_export_texts", "iframe_snippet",
-           "render_export", "write_embed", "write_export"]
+__all__ = ["FOCUS_FORMATS", "TEXT_LIMITS", "EmbedCodes", "ExportInputError", "ExportTextError",
+           "check_export_focus", "check_export_level", "check_export_target",
+           "check_export_texts", "iframe_snippet", "render_export", "write_embed",
+           "write_export"]
 
 #: The most characters a map's title, subtitle and credit may have: about three lines of a
 #: print map's title, four of its subtitle. Drawing is measured word by word, so a text of
 #: 100,000 characters took two minutes a PNG; a longer text is refused, never cut.
 TEXT_LIMITS = {"title": 200, "subtitle": 300, "credit": 300}
+#: The formats ``focus`` (one oblast drawn large) applies to: the print maps.
+FOCUS_FORMATS = ("png", "svg")
 
 
 class ExportInputError(FiguresError):
@@ -103,6 +106,32 @@ def check_export_level(fmt: str, level: str | None) -> None:
             f"the {name} figures")
 
 
+def check_export_focus(fmt: str, level: str | None, focus: str | None) -> str | None:
+    """The oblast a print map is to draw large (``--focus UA-14``, or its name: "Donetsk"),
+    as its ISO code; None without one. Refused, with what to do, for a format that is no
+    print map (png, svg), at the oblast level (the focus draws one oblast's raions or
+    hromadas), or for a name that is no oblast."""
+    if focus is None:
+        return None
+    from mapkit.levels import DEFAULT_LEVEL, get_level
+    from mapkit.regions import UnknownRegionError
+
+    if fmt not in FOCUS_FORMATS:
+        raise ExportInputError(f"--focus draws one oblast on a print map: use --format "
+                               f"{' or '.join(FOCUS_FORMATS)}, not {fmt}")
+    if get_level(level).name == DEFAULT_LEVEL:
+        raise ExportInputError("--focus draws one oblast's raions or hromadas: add --level "
+                               "raion or --level hromada")
+    try:
+        oblast = get_level(DEFAULT_LEVEL).resolve(focus)
+    except (UnknownRegionError, LookupError) as error:
+        raise ExportInputError(f"--focus {focus!r}: {error}") from None
+    if oblast.code == "UA":
+        raise ExportInputError("--focus names one oblast (UA-14, Donetsk), not the whole "
+                               "country: leave it out to draw all of Ukraine")
+    return oblast.code
+
+
 def check_data_url(url: str) -> None:
     """Refuse a "Get the data" address a reader's browser would not open as a file's: only a
     relative address (``data/figures.csv``, which works under any path and from ``file://``)
@@ -134,6 +163,7 @@ def render_export(
     seconds: float | None = None,
     compare: str | None = None,
     level: str | None = None,
+    focus: str | None = None,
     data_url: str | None = None,
     tiles: bool | None = None,
 ) -> bytes:
@@ -182,6 +212,10 @@ def render_export(
         The level the snapshots are figures of (default: the one they were loaded at,
         ``snapshots.attrs["level"]``, else the oblasts); a format that cannot be made at it
         yet is refused (:func:`check_export_level`).
+    focus:
+        An oblast (its code, "UA-14", or name) whose raions or hromadas a print map (png, svg)
+        draws large: the map's extent is that oblast, its neighbours grey
+        (:func:`check_export_focus`).
     data_url:
         The embed's "Get the data" link: the (relative) address of its figures as CSV
         (:func:`write_embed` writes one beside it). Default: the link makes a CSV of the
@@ -204,6 +238,7 @@ def render_export(
         raise ExportInputError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     level = level or snapshots.attrs.get("level")
     check_export_level(fmt, level)
+    focus = check_export_focus(fmt, level, focus)
     if (frames is not None or seconds is not None) and not export_format.animated:
         raise ExportInputError(f"frames and seconds are an animation's: {fmt} has none "
                                f"(choose {', '.join(n for n, f in FORMATS.items() if f.animated)})")
@@ -239,6 +274,8 @@ def render_export(
     texts = {"title": title, "subtitle": subtitle or None, "credit": credit or None, "lang": lang}
     if export_format.animated:
         texts.update(frames=frames, seconds=seconds)
+    if focus is not None:
+        texts["focus"] = focus
     if export_format.links_data:
         texts["data_url"] = data_url
     if export_format.has_basemap:

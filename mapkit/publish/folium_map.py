@@ -28,7 +28,9 @@ from folium.template import Template
 from mapkit.constants import LEAFLET_DIR, PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
 from mapkit.figures import Timeline
 from mapkit.i18n import t
+from mapkit.levels import DEFAULT_LEVEL
 from mapkit.publish.payload import (
+    changes_only,
     interface_labels,
     legend_entries,
     script_json,
@@ -36,7 +38,7 @@ from mapkit.publish.payload import (
     value_text,
 )
 from mapkit.publish.provenance import Provenance, credit_line
-from mapkit.web_geometry import read_web_geometry
+from mapkit.web_geometry import COORDINATE_DECIMALS, read_web_geometry, topology_shapes
 
 HERE = Path(__file__).parent
 
@@ -51,16 +53,29 @@ def inline_leaflet() -> str:
     return f"<style>{css}</style><script>{js}</script>"
 
 
-@lru_cache(maxsize=2)
-def regions_geojson() -> str:
-    """The 27 simplified regions (prepared once, :mod:`mapkit.web_geometry`), feature id = ISO
-    code."""
-    features = [
-        {"type": "Feature", "id": feature["properties"]["code"], "properties": {},
-         "geometry": feature["geometry"]}
-        for feature in read_web_geometry()["features"]
-    ]
+@lru_cache(maxsize=3)
+def regions_geojson(level: str = DEFAULT_LEVEL) -> str:
+    """A level's simplified units (prepared once, :mod:`mapkit.web_geometry`; default: the 27
+    regions), feature id = code. The raions' and hromadas' TopoJSON is turned into GeoJSON
+    here (coordinates to 4 decimals, about 11 m), so the page's script reads one kind."""
+    if level == DEFAULT_LEVEL:
+        shapes = {feature["properties"]["code"]: feature["geometry"]
+                  for feature in read_web_geometry()["features"]}
+    else:
+        shapes = {code: _rounded(shape) for code, shape in
+                  topology_shapes(read_web_geometry(level=level)).items()}
+    features = [{"type": "Feature", "id": code, "properties": {}, "geometry": geometry}
+                for code, geometry in shapes.items()]
     return script_json({"type": "FeatureCollection", "features": features})
+
+
+def _rounded(geometry: dict) -> dict:
+    def walk(value):
+        if isinstance(value[0], float):
+            return [round(value[0], COORDINATE_DECIMALS), round(value[1], COORDINATE_DECIMALS)]
+        return [walk(item) for item in value]
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
 
 
 class RenderedText(Element):
@@ -126,7 +141,11 @@ def build_map(
     fmap.default_js = []  # Leaflet is inlined (render_html); folium's CDN extras are not needed
     fmap.default_css = []
     fmap.get_root().header.add_child(RenderedText(inline_leaflet()), name="leaflet", index=0)
-    payload = timeline_payload(timeline, lang=lang)
+    if timeline.level.name == DEFAULT_LEVEL:
+        payload = timeline_payload(timeline, lang=lang)
+    else:  # raions, hromadas: frames as their changes, and the notes of reported figures
+        # only, as in the embed (a thousand units' processing notes are the CSV's)
+        payload = changes_only(timeline_payload(timeline, lang=lang, notes_of=("reported",)))
     data = {
         **payload,
         "lang": lang,
@@ -146,7 +165,8 @@ def build_map(
         },
         "provenance": provenance.as_dict(),
     }
-    TimeSliderChoroplethControl(script_json(data), regions_geojson()).add_to(fmap)
+    TimeSliderChoroplethControl(script_json(data),
+                                regions_geojson(timeline.level.name)).add_to(fmap)
     return fmap
 
 

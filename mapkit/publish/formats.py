@@ -50,9 +50,9 @@ class ExportFormat:
     animated: bool = False
     #: The i18n key of the title when none is given.
     default_title: str = "title"
-    #: The levels (:mod:`mapkit.levels`) it can be made at: every format draws the oblasts;
-    #: the csv has every level's figures. A format that draws raions and hromadas names them
-    #: here (its renderer gets the level as ``timeline.level``).
+    #: The levels (:mod:`mapkit.levels`) it can be made at (its renderer gets the level as
+    #: ``timeline.level``): every format of mapkit's draws every level (the change charts
+    #: are the whole country's, the same at each); a new format may start with the oblasts.
     levels: tuple[str, ...] = ("oblast",)
     #: One file in every language (``?lang=``): its default title is its own, per language.
     carries_languages: bool = False
@@ -120,29 +120,33 @@ def _csv(timeline: Timeline, provenance: Provenance, texts: dict,
     return render_csv(timeline, provenance)
 
 
+#: Every level (:data:`mapkit.levels.LEVEL_NAMES`): the formats that draw them all.
+LEVELS = ("oblast", "raion", "hromada")
+
 #: Every format, by name, in the order the command line and the app list them.
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("html", ".html", one_date=False, render=_html, title_says_date=True,
                  has_basemap=True, whole_timeline_first=True,
-                 description="Leaflet page, self-contained (basemap tiles optional)"),
+                 description="Leaflet page, self-contained (basemap tiles optional)",
+                 levels=LEVELS),
     ExportFormat("embed", ".html", one_date=False, render=_embed, title_says_date=True,
                  carries_languages=True, links_data=True, whole_timeline_first=True,
-                 description="self-contained HTML for an iframe"),
+                 description="self-contained HTML for an iframe", levels=LEVELS),
     ExportFormat("png", ".png", one_date=True, render=_png,
-                 description="print map of one date"),
+                 description="print map of one date", levels=LEVELS),
     ExportFormat("svg", ".svg", one_date=True, render=_svg, stamped_by_day=True,
-                 description="print map of one date"),
+                 description="print map of one date", levels=LEVELS),
     ExportFormat("gif", ".gif", one_date=False, render=_gif, reports_progress=True,
                  animated=True, stamped_by_day=True, whole_timeline_first=True,
-                 description="animation"),
+                 description="animation", levels=LEVELS),
     ExportFormat("csv", ".csv", one_date=False, render=_csv, description="the figures",
-                 levels=("oblast", "raion", "hromada")),
+                 levels=LEVELS),
     ExportFormat("chart-png", ".png", one_date=False, render=_chart_png,
                  default_title="chart_title", whole_timeline_first=True,
-                 description="net change per month, whole country, as a bar chart"),
+                 description="net change per month, whole country, as a bar chart", levels=LEVELS),
     ExportFormat("chart-svg", ".svg", one_date=False, render=_chart_svg, stamped_by_day=True,
                  default_title="chart_title", whole_timeline_first=True,
-                 description="net change per month, whole country, as a bar chart"),
+                 description="net change per month, whole country, as a bar chart", levels=LEVELS),
 )}
 
 

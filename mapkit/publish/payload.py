@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from mapkit.constants import METHODS, PARTIAL_COLOUR
 from mapkit.figures import Cell, Timeline
 from mapkit.i18n import number_text, t
+from mapkit.levels import DEFAULT_LEVEL, Level, Unit, get_level
 from mapkit.scale import legend_items, shown_figure
 
 #: Palette entry meaning "partial, no figure": drawn as a hatch, not a flat colour.
@@ -190,15 +191,79 @@ def timeline_payload(timeline: Timeline, *, notes_of: tuple[str, ...] = METHODS,
         **time_axis(timeline.dates),
         "steps": step_durations(timeline.dates),
         "dates": [day.isoformat() for day in timeline.dates],
-        "regions": [
-            {"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in timeline.regions
-        ],
+        **region_entries(timeline.level),
         "palette": palette,
         "sources": [
             {"name": s.name, "url": s.url, "method": s.method} for s in sources
         ],
         "frames": frames,
     }
+
+
+def region_entries(level: Level) -> dict:
+    """A payload's ``regions`` (code and names of each unit, in the level's order) and, at
+    the raion and hromada levels, where each lies: ``regions[i].w``, an index into ``where``,
+    a list of {"en", "uk"} texts ("Donetsk Oblast"; for a hromada "Pokrovskyi Raion, Donetsk
+    Oblast"), each written once: names repeat across oblasts, so every tooltip names it."""
+    regions = [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in level.units]
+    if level.name == DEFAULT_LEVEL:
+        return {"regions": regions}
+    raions = get_level("raion") if level.name == "hromada" else None
+    where: list[dict] = []
+    index: dict[tuple, int] = {}
+    for entry, unit in zip(regions, level.units):
+        oblast = level.parent_of(unit.code)
+        raion = raions.get(unit.raion) if raions is not None and unit.raion else None
+        if raion is not None and raion.code == unit.code:
+            raion = None  # a unit that stands in for its raion (Crimea's, the cities)
+        texts = {}
+        for lang in ("en", "uk"):
+            parts = [_place_name(p, lang) for p in (raion, oblast) if p is not None
+                     and p.name(lang) != unit.name(lang)]
+            texts[lang] = ", ".join(parts)
+        if not texts["en"]:
+            continue
+        key = (texts["en"], texts["uk"])
+        if key not in index:
+            index[key] = len(where)
+            where.append(texts)
+        entry["w"] = index[key]
+    return {"regions": regions, "where": where}
+
+
+def _place_name(unit: Unit, lang: str) -> str:
+    """An oblast's or raion's name as a place a unit lies in: "Donetsk Oblast" (the oblast
+    level's English names are the bare "Donetsk"), "Pokrovskyi Raion", "Crimea"."""
+    if lang == "en" and unit.kind == "oblast" and not unit.name_en.endswith(" Oblast"):
+        return f"{unit.name_en} Oblast"
+    return unit.name(lang)
+
+
+#: A frame's keys that hold one value per region: a list, or a string of one character each.
+PER_REGION_KEYS = ("p", "c", "s", "k", "km", "d7", "d30")
+
+
+def changes_only(payload: dict, keys: tuple[str, ...] = PER_REGION_KEYS) -> dict:
+    """``payload`` with each frame after the first written as its changes from the frame
+    before (in place; returned): ``"x": {key: {region index: new value}}`` for each of
+    ``keys`` (:data:`PER_REGION_KEYS`) the frame shares with the one before (``{}``:
+    unchanged), the key itself where it is new. A raion or hromada map changes in a few
+    units a week, so its whole timeline shrinks three- to sixfold; the browser restores every
+    frame once, on loading
+    (``expandFrames`` in payload_reader.js and the viewer)."""
+    frames = payload["frames"]
+    for before, frame in zip(frames[-2::-1], frames[:0:-1]):  # last first: befores intact
+        changes = {}
+        for key in keys:
+            old, new = before.get(key), frame.get(key)
+            if old is None or new is None or len(old) != len(new) or type(old) is not type(new):
+                continue
+            changes[key] = {str(i): b for i, (a, b) in enumerate(zip(old, new)) if a != b
+                            or type(a) is not type(b)}
+            del frame[key]
+        if changes:
+            frame["x"] = changes
+    return payload
 
 
 def _beside(others: tuple, source_index: dict[str, int]) -> list:

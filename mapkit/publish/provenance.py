@@ -44,6 +44,9 @@ class Provenance:
     #: Sources whose figures stand beside the map's (tooltips, the CSV's ``other_sources``),
     #: never colouring it: an output that shows them credits them too.
     beside: tuple[SourceInfo, ...] = ()
+    #: Whose boundaries the map is drawn on, where they must be credited: (credit, licence,
+    #: licence URL) of the raion and hromada levels' (OpenStreetMap, ODbL); None: the oblasts'.
+    boundaries: tuple[str, str, str] | None = None
 
     @classmethod
     def of(cls, timeline: Timeline, generated_at: dt.datetime | None = None,
@@ -58,6 +61,8 @@ class Provenance:
             generated_at=generation_time(generated_at),
             day_only=day_only,
             beside=tuple(s for s in timeline.other_sources() if s.name not in shown),
+            boundaries=((timeline.level.credit, timeline.level.licence,
+                         timeline.level.licence_url) if timeline.level.credit else None),
         )
 
     @property
@@ -94,8 +99,20 @@ class Provenance:
         return "; ".join(f"{s.name} <{s.url}>" for s in self.sources if s.url)
 
     def source_line(self, lang: str = "en", beside: bool = False) -> str:
-        """"Source: …", the line under every map and chart (``beside``: :meth:`sources_text`)."""
-        return t("source_line", lang, sources=self.sources_text(lang, beside=beside))
+        """"Source: …", the line under every map and chart (``beside``: :meth:`sources_text`),
+        and on a raion or hromada map whose boundaries they are: "· Boundaries: © OpenStreetMap
+        contributors, ODbL 1.0 (Open Database License)"."""
+        line = t("source_line", lang, sources=self.sources_text(lang, beside=beside))
+        credit = self.boundaries_text(lang)
+        return f"{line} · {credit}" if credit else line
+
+    def boundaries_text(self, lang: str = "en") -> str | None:
+        """"Boundaries: © OpenStreetMap contributors, ODbL 1.0 (Open Database License)", or
+        None for the oblasts' public-domain boundaries."""
+        if self.boundaries is None:
+            return None
+        credit, licence, _ = self.boundaries
+        return t("boundaries_credit", lang, credit=credit, licence=licence)
 
     def line(self, lang: str = "en") -> str:
         """One line for the foot of a map: dates covered, tool version, generated-at."""
@@ -114,6 +131,10 @@ class Provenance:
             ],
             "dates_covered": {"first": self.first_date.isoformat(),
                               "last": self.last_date.isoformat(), "count": self.dates},
+            **({"boundaries": {"attribution": self.boundaries[0],
+                               "license": self.boundaries[1],
+                               "license_url": self.boundaries[2]}}
+               if self.boundaries is not None else {}),
             "tool": "mapkit",
             "tool_version": self.tool_version,
             "generated_at": self.generated_text,

@@ -64,6 +64,7 @@ from mapkit.constants import (
 from mapkit.figures import Cell, Timeline
 from mapkit.headline import headline_text
 from mapkit.i18n import t
+from mapkit.levels import DEFAULT_LEVEL, get_level
 from mapkit.publish.bidi import visual, without_controls
 from mapkit.publish.payload import legend_entries, value_text
 from mapkit.publish.provenance import Provenance, credit_line
@@ -86,6 +87,8 @@ HATCH = "////"
 BORDER_COLOUR = "#ffffff"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#555555"
+#: The units around a --focus oblast: context, no figure.
+OUTSIDE_FOCUS_COLOUR = "#e4e4e4"
 LEGEND_EDGE_COLOUR = "#999999"
 #: "Figures as of …" when a map's figures are older than its date, "… has no map for …".
 STALE_COLOUR = "#8a1c00"
@@ -117,22 +120,36 @@ class RegionShape:
     area: float  # m², to place big regions' labels first
 
 
-@lru_cache(maxsize=2)
-def projected_regions(detail: str = "full") -> tuple[RegionShape, ...]:
-    """The 27 regions in ``UKRAINE_CONFORMAL`` as matplotlib paths, with label anchors.
+@lru_cache(maxsize=4)
+def projected_regions(detail: str = "full", level: str = DEFAULT_LEVEL,
+                      ) -> tuple[RegionShape, ...]:
+    """A level's units (default: the 27 regions) in ``UKRAINE_CONFORMAL`` as matplotlib paths,
+    with label anchors.
 
-    ``detail`` "full" for print, "web" (simplified) for the many frames of a GIF.
+    ``detail`` "full" for print, "web" (simplified) for the many frames of a GIF. The raions'
+    and hromadas' "web" shapes are their prepared light copy (:func:`mapkit.web_geometry.
+    web_shapes`), and their anchors a point inside each (the pole of inaccessibility of 1,486
+    hromadas would take seconds, for the few labelled).
     """
-    frame = load_boundaries() if detail == "full" else web_boundaries()
+    if level == DEFAULT_LEVEL:
+        frame = load_boundaries() if detail == "full" else web_boundaries()
+    else:
+        from mapkit.web_geometry import web_shapes
+
+        frame = load_boundaries(level=level) if detail == "full" else web_shapes(level)
     frame = frame.to_crs(UKRAINE_CONFORMAL)
+    inside = None if level == DEFAULT_LEVEL else frame.geometry.representative_point()
     shapes = []
-    for code, geometry in zip(frame["code"], frame.geometry):
+    for number, (code, geometry) in enumerate(zip(frame["code"], frame.geometry)):
         polygons = list(getattr(geometry, "geoms", [geometry]))
         rings = [np.asarray(ring.coords)[:, :2]
                  for polygon in polygons for ring in (polygon.exterior, *polygon.interiors)]
         path = MplPath.make_compound_path(*[MplPath(ring, closed=True) for ring in rings])
-        largest = max(polygons, key=lambda p: p.area)
-        point = polylabel(largest, tolerance=500.0)
+        if inside is None:
+            largest = max(polygons, key=lambda p: p.area)
+            point = polylabel(largest, tolerance=500.0)
+        else:
+            point = inside.iloc[number]
         shapes.append(RegionShape(code, path, (point.x, point.y), geometry.area))
     return tuple(shapes)
 
@@ -200,10 +217,13 @@ class MapFigure:
                                                         with_as_of=False)))
             _fit_width(self.headline, self.headline_size, right=0.98)
         for region, cell in zip(timeline.regions, timeline.frame(index)):
-            _style_patch(self.patches[region.code], cell)
+            patch = self.patches.get(region.code)  # a unit outside a --focus: grey, as drawn
+            if patch is None:
+                continue
+            _style_patch(patch, cell)
             label = self.labels.get(region.code)
             if label is not None:
-                label.set_text(visual(_label(region.name(lang), cell, lang)))
+                label.set_text(visual(_label(region.short_name(lang), cell, lang)))
                 on_region = label.get_bbox_patch() is None
                 dark = on_region and _is_dark(cell.colour)
                 label.set_color("white" if dark else TEXT_COLOUR)
@@ -249,12 +269,26 @@ def draw_map(
     detail: str = "full",
     labels: bool = True,
     time_axis: bool = False,
+    focus: str | None = None,
 ) -> MapFigure:
     """A figure of ``timeline`` on date ``index``: title, map, labels, legend, source line, and
     "Figures as of …" under the date where the figures are older than it; ``time_axis`` adds
     the years under the headline with a marker at the date (the GIF). Texts are stacked by
-    their measured heights, so none overlaps another or the map (the module's docstring)."""
-    shapes = projected_regions(detail)
+    their measured heights, so none overlaps another or the map (the module's docstring).
+
+    At the raion and hromada levels only the labels that stay legible are drawn
+    (:func:`_place_unit_labels`), and ``focus`` (an oblast's code) draws that oblast's units
+    large: the map's extent is the oblast, the units around it grey and unlabelled, and the
+    subtitle and the legend say so."""
+    level = timeline.level
+    shapes = projected_regions(detail, level.name)
+    inside = None
+    if focus is not None:
+        inside = {unit.code for unit in level.in_oblast(focus)}
+        oblast = get_level().unit(focus)
+        around = t("focus_subtitle", lang, units=t(f"level_{level.name}", lang),
+                   region=_place(oblast, lang))
+        subtitle = f"{around} · {subtitle}" if subtitle else around
     width_in = width_px / dpi
     figure = Figure(figsize=(width_in, width_in * 0.78), dpi=dpi, facecolor="white")
     scale = width_in / 12.0  # font sizes are set for a 12-inch-wide page
@@ -311,23 +345,43 @@ def draw_map(
         time_marker, y = _draw_time_axis(figure, timeline, scale, page, y)
     axes = figure.add_axes((0.01, bottom, 0.98, max(y - bottom, 0.05)))
     axes.set_axis_off()
-    axes.set_aspect("equal")
+    # a focus fills the page's width with its neighbours around it; all of Ukraine fits itself
+    axes.set_aspect("equal", adjustable="box" if focus is None else "datalim")
 
     patches: dict[str, PathPatch] = {}
+    border = 0.8 * scale * (1.0 if level.name == DEFAULT_LEVEL else
+                            0.6 if focus is not None or level.name == "raion" else 0.25)
     for shape in shapes:
-        patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=0.8 * scale,
+        if inside is not None and shape.code not in inside:  # around the focus: context only
+            axes.add_artist(PathPatch(shape.path, facecolor=OUTSIDE_FOCUS_COLOUR,
+                                      edgecolor=BORDER_COLOUR, linewidth=border))
+            continue
+        patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=border,
                           joinstyle="round")
         axes.add_artist(patch)  # add_patch would walk every vertex to update limits: slow
         patches[shape.code] = patch
     # Borders again on top, so hatching never hides a border.
     for shape in shapes:
-        axes.add_artist(PathPatch(shape.path, facecolor="none", edgecolor=BORDER_COLOUR,
-                                  linewidth=0.8 * scale))
-    xs = np.concatenate([s.path.vertices[:, 0] for s in shapes])
-    ys = np.concatenate([s.path.vertices[:, 1] for s in shapes])
+        if shape.code in patches:
+            axes.add_artist(PathPatch(shape.path, facecolor="none", edgecolor=BORDER_COLOUR,
+                                      linewidth=border))
+    extent = [s for s in shapes if s.code in patches]
+    xs = np.concatenate([s.path.vertices[:, 0] for s in extent])
+    ys = np.concatenate([s.path.vertices[:, 1] for s in extent])
     pad = 0.02 * (xs.max() - xs.min())
-    axes.set_xlim(xs.min() - pad, xs.max() + pad)
-    axes.set_ylim(ys.min() - pad, ys.max() + pad)
+    low_x, high_x, low_y, high_y = xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad
+    if focus is not None:  # the oblast whole, centred, the page's width filled around it
+        box = axes.get_position()
+        ratio = (box.height * figure.bbox.height) / (box.width * figure.bbox.width)
+        width, height = high_x - low_x, high_y - low_y
+        if height / width < ratio:
+            grow = (width * ratio - height) / 2
+            low_y, high_y = low_y - grow, high_y + grow
+        else:
+            grow = (height / ratio - width) / 2
+            low_x, high_x = low_x - grow, high_x + grow
+    axes.set_xlim(low_x, high_x)
+    axes.set_ylim(low_y, high_y)
     axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
 
     handles = []
@@ -338,17 +392,27 @@ def draw_map(
     for handle, entry in zip(handles, legend_entries(lang)):
         if entry["hatch"]:
             _set_hatch_colour(handle)
+    if inside is not None:  # the grey around the focus is no figure: the legend says what
+        handles.append(Patch(facecolor=OUTSIDE_FOCUS_COLOUR, edgecolor="#999999",
+                             linewidth=0.5, label=t("focus_outside", lang,
+                                                    region=_place(oblast, lang))))
     legend = axes.legend(handles=handles, title=t("legend_title", lang), loc="lower left",
-                         fontsize=10 * scale, title_fontsize=11 * scale, frameon=False,
-                         borderaxespad=0.2, handlelength=1.6, handleheight=1.1)
+                         fontsize=10 * scale, title_fontsize=11 * scale,
+                         frameon=inside is not None, borderaxespad=0.2, handlelength=1.6,
+                         handleheight=1.1, **({"framealpha": 0.92, "edgecolor": "none"}
+                                              if inside is not None else {}))
     legend.get_title().set_horizontalalignment("left")
 
     map_figure = MapFigure(figure, axes, patches, date_text, {}, headline, stale_text,
                            headline_size=headline.get_fontsize(), time_marker=time_marker,
                            notice_left=notice_left)
-    if labels:
+    if labels and level.name == DEFAULT_LEVEL:
         map_figure.labels, map_figure.halos = _place_labels(figure, axes, shapes, timeline,
                                                             index, lang, scale)
+    elif labels:
+        map_figure.labels, map_figure.halos = _place_unit_labels(
+            figure, axes, [s for s in shapes if s.code in patches], timeline, index, lang,
+            scale)
     map_figure.show(timeline, index, lang)
     return map_figure
 
@@ -540,6 +604,79 @@ def _place_labels(figure, axes, shapes, timeline, index, lang,
     return labels, halos
 
 
+#: The most labels a raion or hromada map carries (the oblasts' 27 are all labelled), and the
+#: smallest unit labelled: its square root of area at least this many points on the page.
+MAX_UNIT_LABELS = 30
+MIN_LABELLED_UNIT_PT = 34
+
+
+def _place_unit_labels(figure, axes, shapes, timeline, index, lang,
+                       scale) -> tuple[dict[str, Text], dict[str, Text]]:
+    """Labels of a raion or hromada map: only those that stay legible. Candidates, in order:
+    the units whose km² under control changed in the 30 days to the date, most first (where
+    the front moved), then, of those with any area under control (or partial), the largest
+    that are big enough on the page to hold a label (:data:`MIN_LABELLED_UNIT_PT`). Each is
+    drawn in its unit, at one point, if the label fits the map and overlaps neither the
+    legend nor a label placed before; at most :data:`MAX_UNIT_LABELS`. No label moves off
+    its unit: at a thousand units a leader line would point into a crowd."""
+    from mapkit.headline import change_over
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    axes_box = axes.get_window_extent(renderer)
+    to_pixels = axes.transData
+    pixels_per_metre = abs(to_pixels.transform((1, 0))[0] - to_pixels.transform((0, 0))[0])
+    least = renderer.points_to_pixels(MIN_LABELLED_UNIT_PT * scale)
+    day = timeline.dates[index]
+    frame = dict(zip((r.code for r in timeline.regions), timeline.frame(index)))
+    names = {r.code: r.short_name(lang) for r in timeline.regions}
+    legend = axes.get_legend()
+    placed = [legend.get_window_extent(renderer)] if legend is not None else []
+
+    def moved(shape: RegionShape) -> float:
+        found = change_over(timeline, shape.code, day, 30)
+        return abs(found[0]) if found else 0.0
+
+    def held(shape: RegionShape) -> float:
+        return frame[shape.code].percent or 0.0
+
+    # where the front moved, whatever the unit's size; then units big enough to hold a label,
+    # of those with any area under control (a unit wholly free says nothing a label need say)
+    change = {s.code: moved(s) for s in shapes}
+    big = [s for s in shapes if change[s.code] > 0 or (
+        np.sqrt(s.area) * pixels_per_metre >= least
+        and (held(s) > 0 or frame[s.code].percent is None))]
+    order = sorted(big, key=lambda s: (-change[s.code], -s.area, s.code))
+    labels, halos = {}, {}
+    for shape in order:
+        if len(labels) >= MAX_UNIT_LABELS:
+            break
+        label = axes.annotate(
+            visual(_label(names[shape.code], frame[shape.code], lang)), xy=shape.anchor,
+            xytext=(0, 0), textcoords="offset points", ha="center", va="center",
+            fontsize=7.5 * scale, color=TEXT_COLOUR, parse_math=False, linespacing=1.05,
+            zorder=6)
+        box = label.get_window_extent(renderer).expanded(1.04, 1.08)
+        inside = axes_box.contains(box.x0, box.y0) and axes_box.contains(box.x1, box.y1)
+        if not inside or any(box.overlaps(other) for other in placed):
+            label.remove()
+            continue
+        placed.append(box)
+        labels[shape.code] = label
+        label.set_gid(f"mapkit-label-{shape.code}")
+        halos[shape.code] = axes.annotate(
+            label.get_text(), xy=shape.anchor, xytext=(0, 0), textcoords="offset points",
+            ha="center", va="center", fontsize=label.get_fontsize(), color="none",
+            parse_math=False, linespacing=1.05, zorder=5.9, gid=f"mapkit-halo-{shape.code}")
+    return labels, halos
+
+
+def _place(oblast, lang: str) -> str:
+    """An oblast as a place: "Donetsk Oblast", "Донецька область", "Crimea", "Kyiv City"."""
+    from mapkit.publish.payload import _place_name
+
+    return _place_name(oblast, lang)
+
+
 def render_static(
     timeline: Timeline,
     provenance: Provenance,
@@ -550,11 +687,14 @@ def render_static(
     credit: str | None,
     lang: str = "en",
     width_px: int = PNG_WIDTH_PX,
+    focus: str | None = None,
 ) -> bytes:
-    """PNG or SVG bytes of the timeline's (only) date, with provenance in the file's metadata."""
+    """PNG or SVG bytes of the timeline's (only) date, with provenance in the file's metadata;
+    ``focus``: one oblast's raions or hromadas, large (:func:`draw_map`)."""
     with matplotlib.rc_context(print_style()):
         drawn = draw_map(timeline, len(timeline.dates) - 1, provenance, title=title,
-                         subtitle=subtitle, credit=credit, lang=lang, width_px=width_px)
+                         subtitle=subtitle, credit=credit, lang=lang, width_px=width_px,
+                         focus=focus)
         return save_print(drawn.figure, fmt, title, provenance, lang)
 
 
@@ -573,6 +713,10 @@ def save_print(figure: Figure, fmt: str, title: str, provenance: Provenance,
         metadata = {"Title": title, "Description": description,
                     "Software": f"mapkit {provenance.tool_version}",
                     "Creation Time": provenance.generated_text}
+    if provenance.boundaries is not None:  # OpenStreetMap's: its credit and licence
+        credit, licence, url = provenance.boundaries
+        metadata["Copyright" if fmt == "png" else "Rights"] = (
+            f"Boundaries {credit}, {licence} <{url}>")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=PRINT_DPI, metadata=metadata, facecolor="white")
     return _svg_for_editors(buffer.getvalue()) if fmt == "svg" else buffer.getvalue()
@@ -802,5 +946,7 @@ def render_gif(
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
                    duration=[ms for _, ms in schedule], loop=0, optimize=False,
-                   comment=f"mapkit {provenance.tool_version}; {provenance.line('en')}".encode())
+                   comment=(f"mapkit {provenance.tool_version}; {provenance.line('en')}"
+                            + (f"; {provenance.boundaries_text('en')} <{provenance.boundaries[2]}>"
+                               if provenance.boundaries is not None else "")).encode())
     return buffer.getvalue()

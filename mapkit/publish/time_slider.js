@@ -64,6 +64,9 @@
     var box = el("div", "mapkit-tip");
     box.appendChild(el("b", null, name(i)));
     box.appendChild(el("div", null, otherName(i)));
+    if (data.where && data.regions[i].w !== undefined) {  // its oblast: names repeat
+      box.appendChild(el("div", null, data.where[data.regions[i].w][data.lang === "uk" ? "uk" : "en"]));
+    }
     box.appendChild(el("div", null, L_.percent + ": " + valueText(frame, i)));
     if (frame.k && frame.k[i] !== null) {
       box.appendChild(el("div", null, L_.contested + ": " + reader.percentText(frame.k[i])));
@@ -96,6 +99,7 @@
         // Each region is a keyboard stop that names its figure; focus opens its tooltip.
         var path = layer.getElement();
         path.setAttribute("data-code", feature.id);
+        if (data.regions.length > 100) return;  // a thousand keyboard stops help nobody
         path.setAttribute("tabindex", "0");
         path.setAttribute("role", "img");
         path.addEventListener("focus", function () {

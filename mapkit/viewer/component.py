@@ -20,13 +20,16 @@ _control_map = components.declare_component("control_map", path=str(FRONTEND_DIR
 
 
 def control_map(*, geometry: dict, data: dict, data_id: str, date: str | None, date_rev: int,
+                focus: dict | None = None,
                 selected: str | None, lang: str, labels: dict, title: str, legend_title: str,
                 legend: list, source_line: str, hatch: dict, tiles: dict, height: int = 520,
                 frame_ms: int = 600, key: str = "map") -> dict | None:
     """Draw (or update) the map; returns ``{"event", "date", "selected", "n"}`` after an action.
 
-    ``geometry`` is :func:`mapkit.viewer.map_data.geometry_payload`'s dict. ``date`` is applied
-    only when ``date_rev`` changes, so the page can move the map's date (e.g. on a source
+    ``geometry`` is :func:`mapkit.viewer.map_data.geometry_payload`'s dict (the shown
+    level's shapes: another level's replace them). ``focus`` (``{"bounds", "rev"}``) zooms the
+    map to ``bounds`` once per ``rev``: "Raions of Donetsk Oblast", a place found. ``date`` is
+    applied only when ``date_rev`` changes, so the page can move the map's date (e.g. on a source
     change) without overriding the reader's slider in between.
 
     The shapes and the timeline (some 300 KB of JSON) go to a session's browser once: a rerun
@@ -48,7 +51,7 @@ def control_map(*, geometry: dict, data: dict, data_id: str, date: str | None, d
         geometry_id=geometry["geometry_id"],
         region_codes=geometry["region_codes"], bounds=geometry["bounds"],
         data=None if sent_data == data_id else data, data_id=data_id, date=date,
-        date_rev=date_rev, selected=selected,
+        date_rev=date_rev, selected=selected, focus=focus,
         lang=lang, labels=labels, title=title, legend_title=legend_title, legend=legend,
         source_line=source_line, hatch=hatch, tiles=tiles, height=height, frame_ms=frame_ms,
         key=key, default=None,

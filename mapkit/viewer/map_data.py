@@ -14,6 +14,7 @@ import json
 import math
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from mapkit.constants import PARTIAL_COLOUR, PARTIAL_HATCH_COLOUR
@@ -27,10 +28,13 @@ from mapkit.figures import (
     series_of,
 )
 from mapkit.i18n import date_text, t
-from mapkit.levels import get_level
+from mapkit.levels import DEFAULT_LEVEL, get_level
 from mapkit.publish.payload import (
     HATCH,
+    PER_REGION_KEYS,
+    changes_only,
     encode_colours,
+    region_entries,
     step_durations,
     time_axis,
     timeline_payload,
@@ -68,22 +72,69 @@ def data_id(data: dict) -> str:
 # --- Shapes -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=2)
-def geometry_payload() -> dict:
-    """Region shapes as GeoJSON (property ``code`` only), their fingerprint and the map bounds.
+@lru_cache(maxsize=3)
+def geometry_payload(level: str | None = None) -> dict:
+    """A level's shapes (default: the oblasts), their fingerprint and the map bounds: the
+    oblasts as GeoJSON (property ``code`` only), raions and hromadas as TopoJSON (each
+    border once; the map turns it into shapes: ``topologyFeatures`` in frontend/index.html),
+    and each oblast's bounds (``oblast_bounds``: where "Raions of …" zooms to).
 
     The shapes are prepared ahead (:mod:`mapkit.web_geometry`), so a server's first
-    page view neither imports geopandas nor simplifies polygons.
+    page view neither imports geopandas nor simplifies polygons; only the shown level's are
+    sent.
     """
-    prepared = read_web_geometry()
-    geometry = {"type": "FeatureCollection", "features": prepared["features"]}
+    level = get_level(level)
+    prepared = read_web_geometry(level=level)
+    if prepared.get("type") == "Topology":
+        geometry = {key: prepared[key] for key in ("type", "transform", "arcs", "objects")}
+    else:
+        geometry = {"type": "FeatureCollection", "features": prepared["features"]}
     west, south, east, north = prepared["bbox"]
     return {
         "geometry": geometry,
         "geometry_id": data_id(geometry),
-        "region_codes": list(get_level().codes),
+        "region_codes": list(level.codes),
         "bounds": [[south, west], [north, east]],
     }
+
+
+@lru_cache(maxsize=1)
+def oblast_bounds() -> dict[str, list[list[float]]]:
+    """Each oblast's bounds as the map fits them ([[south, west], [north, east]]), from the
+    oblasts' prepared shapes: where the map zooms for "Raions of Donetsk Oblast" or a
+    search."""
+    return _bounds_by_code(geometry_payload("oblast")["geometry"])
+
+
+def unit_bounds(level: str, code: str) -> list[list[float]] | None:
+    """A unit's bounds ([[south, west], [north, east]]) in the level's shapes, or None."""
+    return _level_bounds(get_level(level).name).get(code)
+
+
+@lru_cache(maxsize=3)
+def _level_bounds(level: str) -> dict[str, list[list[float]]]:
+    from mapkit.web_geometry import topology_shapes
+
+    geometry = geometry_payload(level)["geometry"]
+    if geometry["type"] == "Topology":
+        geometry = {"features": [{"properties": {"code": code}, "geometry": shape}
+                                 for code, shape in topology_shapes(geometry).items()]}
+    return _bounds_by_code(geometry)
+
+
+def _bounds_by_code(collection: dict) -> dict[str, list[list[float]]]:
+    def points(value):
+        if isinstance(value[0], (int, float)):
+            yield value
+        else:
+            for item in value:
+                yield from points(item)
+
+    out = {}
+    for feature in collection["features"]:
+        xs, ys = zip(*points(feature["geometry"]["coordinates"]))
+        out[feature["properties"]["code"]] = [[min(ys), min(xs)], [max(ys), max(xs)]]
+    return out
 
 
 # --- Percent timeline -------------------------------------------------------------------------
@@ -124,6 +175,8 @@ def percent_map_data(snapshots: pd.DataFrame, source: str | None, lang: str = "e
                                            computed_series(snapshots))
     payload["mode"] = "percent"
     payload["date_labels"] = [date_text(day, lang) for day in timeline.dates]
+    if timeline.level.name != DEFAULT_LEVEL:  # a raion or hromada map: changes only
+        changes_only(payload)
     return payload
 
 
@@ -203,7 +256,8 @@ def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
     figure (``a``, ``b``: a percent, or "m" no map, "d" no data, "p" partial) with its date
     where older than the day (``da``, ``db``) and the difference in km² (``km``)."""
     a, b = table.attrs["series_a"], table.attrs["series_b"]
-    units = get_level(table.attrs.get("level")).units
+    level = get_level(table.attrs.get("level"))
+    units = level.units
     index = {region.code: i for i, region in enumerate(units)}
     palette: list[str] = []
     frames, headlines, days = [], [], []
@@ -225,14 +279,17 @@ def series_compare_data(table: pd.DataFrame, coverage: dict[str, Coverage],
         frame["km"] = [None if pd.isna(v) else _short_km2(v) for v in rows["difference_km2"]]
         frames.append(frame)
         headlines.append(_series_headline(table, day, a, b, lang))
-    return {
+    payload = {
         "mode": "series", "series": [a, b], **time_axis(days), "steps": step_durations(days),
         "dates": [day.isoformat() for day in days],
         "date_labels": [date_text(day, lang) for day in days],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
+        **region_entries(level),
         "palette": palette, "sources": [], "frames": frames, "headlines": headlines,
         "coverage": coverage_payload(a, days[0], days[-1], coverage, [b]),
     }
+    if level.name != DEFAULT_LEVEL:
+        changes_only(payload, (*PER_REGION_KEYS, "a", "b"))
+    return payload
 
 
 def _series_headline(table: pd.DataFrame, day: str, a: str, b: str, lang: str) -> str:
@@ -275,7 +332,7 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
     figure, ``has_national`` False when it never has one) and, per region where the snapshots
     give km², the km² (``km``) and its change over the last 7 and 30 days (``d7``, ``d30``;
     null where there is nothing to compare with)."""
-    from mapkit.headline import change_over, headline_text
+    from mapkit.headline import headline_text
 
     headlines = [headline_text(timeline, day, lang) for day in timeline.dates]
     payload["headlines"] = headlines
@@ -286,27 +343,57 @@ def _add_km2(payload: dict, timeline, lang: str) -> None:
     if not has_km2:
         return
 
-    def changes(day, days: int) -> tuple[list, dict]:
-        """The change per region, and the label of those measured from another date than
-        ``days`` before (a weekly series): "Since 9 August 2026"."""
-        values, labels = [], {}
-        for index, code in enumerate(codes):
-            found = change_over(timeline, code, day, days) if code in has_km2 else None
-            values.append(None if found is None else _short_km2(found[0]))
-            if found is not None and (day - found[1]).days != days:
-                labels[index] = t("change_since", lang, date=date_text(found[1], lang))
-        return values, labels
+    dates = np.array([day.toordinal() for day in timeline.dates])
+    found = {days: [_changes_over(timeline, code, dates, days) if code in has_km2 else None
+                    for code in codes] for days in (7, 30)}
+    since: dict[dt.date, str] = {}  # "Since 9 August 2026", written once per date
 
-    for day, frame, cells in zip(timeline.dates, payload["frames"], timeline.cells):
+    for index, (frame, cells) in enumerate(zip(payload["frames"], timeline.cells)):
+        day = timeline.dates[index]
         frame["km"] = [None if cell.area_km2 is None else _short_km2(cell.area_km2)
                        for cell in cells]
         for days in (7, 30):
-            values, labels = changes(day, days)
+            values, labels = [], {}
+            for region, each in enumerate(found[days]):
+                if each is None or each[index] is None:
+                    values.append(None)
+                    continue
+                change, then = each[index]
+                values.append(_short_km2(change))
+                if (day - then).days != days:
+                    if then not in since:
+                        since[then] = t("change_since", lang, date=date_text(then, lang))
+                    labels[region] = since[then]
             frame[f"d{days}"] = values
             if labels:  # one label for the frame when every region shares it
                 common = set(labels.values())
                 frame[f"l{days}"] = (common.pop() if len(common) == 1 and len(labels) == sum(
                     v is not None for v in values) else {str(i): x for i, x in labels.items()})
+
+
+def _changes_over(timeline: Timeline, code: str, dates: np.ndarray,
+                  days: int) -> list[tuple[float, dt.date] | None]:
+    """:func:`mapkit.headline.change_over` of ``code`` on every date of the timeline at once
+    (the same figures: each the one the series vouches for on that day, none across a gap
+    nor between a figure and itself): a hromada map asks it 900,000 times. ``dates`` are
+    the timeline's as day numbers (:meth:`datetime.date.toordinal`)."""
+    history_days, cells = timeline.history.get(code, ((), ()))
+    if not history_days:
+        return [None] * len(dates)
+    own = np.array([day.toordinal() for day in history_days])
+    until = np.array([(cell.stands_until or cell.as_of).toordinal() for cell in cells])
+    km2 = np.array([np.nan if cell.area_km2 is None else cell.area_km2 for cell in cells])
+
+    def standing(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.searchsorted(own, targets, side="right") - 1
+        safe = at.clip(0)
+        return safe, (at >= 0) & (until[safe] >= targets) & ~np.isnan(km2[safe])
+
+    now, has_now = standing(dates)
+    then, has_then = standing(dates - days)
+    valid = has_now & has_then & (now != then)
+    return [(round(float(km2[a] - km2[b]), 1), history_days[b]) if ok else None
+            for a, b, ok in zip(now.tolist(), then.tolist(), valid.tolist())]
 
 
 def _short_km2(value: float) -> float | int:
@@ -342,6 +429,9 @@ def change_values(snapshots: pd.DataFrame, source: str | None, date_from, date_t
             "from_partial": a.partial, "to_partial": b.partial,
             "from_source": a.source, "to_source": b.source,
         })
+        parent = before.level.parent_of(region.code)
+        if parent is not None:  # a raion or hromada: names repeat across oblasts
+            rows[-1].update(parent_name_en=parent.name_en, parent_name_uk=parent.name_uk)
     return pd.DataFrame(rows)
 
 
@@ -349,7 +439,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
                     lang: str = "en") -> dict:
     """One frame: the change in percentage points, coloured on the diverging scale."""
     values = change_values(snapshots, source, date_from, date_to)
-    units = get_level(snapshots.attrs.get("level")).units
+    level = get_level(snapshots.attrs.get("level"))
     palette: list[str] = []
     codes = encode_colours((change_colour(None if change is None or _nan(change) else change)
                             for change in values["change_pp"]), palette)
@@ -363,7 +453,7 @@ def change_map_data(snapshots: pd.DataFrame, source: str | None, date_from, date
         "dates": [f"{pd.Timestamp(date_from).date()}/{pd.Timestamp(date_to).date()}"],
         "date_labels": [f"{label_from} → {label_to}"],
         "date_labels_pair": [label_from, label_to],
-        "regions": [{"code": r.code, "en": r.name_en, "uk": r.name_uk} for r in units],
+        **region_entries(level),
         "palette": palette,
         "sources": [],
         "frames": [{

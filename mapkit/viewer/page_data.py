@@ -24,12 +24,15 @@ empty); the bundled snapshots' go to the caches every visitor shares (:func:`_by
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from mapkit.figures import default_series, list_series
+from mapkit.levels import DEFAULT_LEVEL
 from mapkit.snapshots import load_snapshots
 from mapkit.viewer import map_data, tables
 from mapkit.viewer.uploads import combine
@@ -72,12 +75,14 @@ def _by_visitor(cache, **options):
     return decorate
 
 
-@st.cache_resource(show_spinner="Loading snapshots…", max_entries=2)
-def bundled_snapshots(paths: tuple[str, ...], fingerprint: str) -> pd.DataFrame:
-    """The snapshots of ``paths`` (default: the bundled folder) as they were when their
-    ``fingerprint`` was taken; a new fingerprint reads them again (the one before stays for the
-    pages still showing it)."""
-    return load_snapshots(list(paths) or None)
+@st.cache_resource(show_spinner="Loading snapshots…", max_entries=6)
+def bundled_snapshots(paths: tuple[str, ...], fingerprint: str,
+                      level: str = DEFAULT_LEVEL) -> pd.DataFrame:
+    """The snapshots of ``paths`` (default: the bundled folder) at ``level`` as they were when
+    their ``fingerprint`` (of that level's files) was taken; a new fingerprint reads them again
+    (the one before stays for the pages still showing it). A finer level is read on its first
+    visitor's first use (the hromadas' 570,000 rows take seconds), then shared."""
+    return load_snapshots(list(paths) or None, level=level)
 
 
 @_by_visitor(st.cache_resource, show_spinner=False, max_entries=32)
@@ -158,13 +163,29 @@ def change_data(_frame: pd.DataFrame, key: tuple, source: str | None, date_from:
     return data, map_data.data_id(data), values
 
 
-@_by_visitor(st.cache_data, show_spinner=False, max_entries=256)
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=1024)
 def shown_rows(_frame: pd.DataFrame, key: tuple, source: str | None,
                date: str) -> tuple[pd.DataFrame, bytes]:
-    """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV."""
+    """The shown date's rows (:func:`mapkit.viewer.tables.shown_date_rows`) and their CSV.
+
+    Shared, not copied (``cache_resource``): a copy for every call (``cache_data`` unpickles
+    one) cost each step of every visitor's slider; nothing changes them once made."""
     rows = tables.shown_date_rows(_frame, source, date,
                                   timeline=timeline_of(_frame, key, source))
     return rows, tables.rows_csv(rows)
+
+
+@_by_visitor(st.cache_resource, show_spinner=False, max_entries=1024)
+def shown_table(_frame: pd.DataFrame, key: tuple, source: str | None, date: str,
+                lang: str) -> pa.Table:
+    """The table under the map for ``date`` in ``lang``, ready to draw.
+
+    The table is :func:`mapkit.viewer.tables.shown_date_display` as an Arrow table: what
+    ``st.dataframe`` sends to the browser, so a move of the slider only looks it up. Made
+    afresh on every step (some 2 ms of pandas and Arrow work, in many calls that each let go
+    of the GIL), it held up every other visitor's step behind it: ``bench/bench_load.py``."""
+    rows, _ = shown_rows(_frame, key, source, date)
+    return pa.Table.from_pandas(tables.shown_date_display(rows, lang), preserve_index=False)
 
 
 @_by_visitor(st.cache_data, show_spinner=False, max_entries=16)
@@ -174,3 +195,23 @@ def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
 
     return changes(_frame, source=source or default_series(_frame), period="month",
                    regions=list(codes))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def settle_heap(paths: tuple[str, ...], fingerprint: str) -> int:
+    """Set what the page has made to last aside from the garbage collector's full passes, once
+    a page has been built on the snapshots of ``paths`` as of ``fingerprint``; returns how many
+    objects that is.
+
+    Python's collector now and then walks every object the process holds: the imported
+    libraries, the snapshots, their timelines and map data. That walk stopped every visitor's
+    step for 0.2–0.3 s a few times a minute under load (``bench/bench_load.py``), the slowest
+    steps of all. Frozen (:func:`gc.freeze`), those objects are left out of the walks; what
+    is made afterwards is collected as before. On new snapshots (a new ``fingerprint``) the
+    objects frozen before are thawed and collected first, so data no page uses any more is
+    freed and not kept for good (so is anything of the first visitor's session that was alive
+    when it was frozen and is held only in a reference cycle: until then, it stays)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -61,6 +61,14 @@ def shown_date_rows(snapshots: pd.DataFrame, source: str | None, date,
     out = pd.DataFrame(rows, columns=CSV_COLUMNS)
     for column in ("percent", "contested_percent"):
         out[column] = pd.to_numeric(out[column], errors="coerce")
+    level = timeline.level
+    if level.credit:  # a raion or hromada: its oblast (names repeat), whose boundaries
+        parents = [level.parent_of(region.code) for region in timeline.regions]
+        out["level"] = level.name
+        out["parent"] = [p.code if p is not None else "" for p in parents]
+        out["parent_name_en"] = [p.name_en if p is not None else "" for p in parents]
+        out["parent_name_uk"] = [p.name_uk if p is not None else "" for p in parents]
+        out["boundaries"] = f"{level.credit}; {level.licence} ({level.licence_url})"
     return out
 
 
@@ -109,8 +117,11 @@ def shown_date_display(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     name = "name_uk" if lang == "uk" else "name_en"
     text = rows[["as_of", "source", "note", "note_uk", "other_sources"]].astype(object)
     text = text.where(text.notna(), "")
+    parent = ({t("col_parent", lang): rows[f"parent_{name}"]} if f"parent_{name}" in rows
+              else {})
     return pd.DataFrame({
         t("region", lang): rows[name],
+        **parent,
         t("col_percent", lang): [_figure_text(v, lang) for v in rows["percent"]],
         t("col_status", lang): [status(value, lang) for value in rows["status"]],
         t("col_contested", lang): [_figure_text(v, lang) for v in rows["contested_percent"]],
@@ -128,8 +139,11 @@ def biggest_changes(change: pd.DataFrame, lang: str, date_from, date_to) -> pd.D
     known = change.dropna(subset=["change_pp"]).copy()
     known = known.reindex(known["change_pp"].abs().sort_values(ascending=False).index)
     name = "name_uk" if lang == "uk" else "name_en"
+    parent = ({t("col_parent", lang): known[f"parent_{name}"]} if f"parent_{name}" in known
+              else {})
     return pd.DataFrame({
         t("region", lang): known[name],
+        **parent,
         t("col_from", lang, date=date_text(date_from, lang)): known["from_percent"],
         t("col_from", lang, date=date_text(date_to, lang)): known["to_percent"],
         t("col_change", lang): known["change_pp"],
