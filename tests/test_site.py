@@ -27,15 +27,13 @@ from PIL import Image
 from mapkit.cli import cli
 from mapkit.constants import SNAPSHOTS_DIR
 from mapkit.figures import build_timeline
-from mapkit.levels import LEVEL_NAMES
+from mapkit.levels import get_level
 from mapkit.period_changes import changes, format_changes
 from mapkit.publish import render_export
-from mapkit.publish.formats import FORMATS
 from mapkit.publish.site import (
     DATA_FILES,
     FIGURES_COLUMNS,
     MANIFEST_NAME,
-    SITE_FORMATS,
     month_firsts,
 )
 from mapkit.snapshots import load_snapshots
@@ -306,15 +304,56 @@ def test_a_rerun_after_a_new_snapshot_rewrites_only_what_changed(published_site,
 # --- Refusals ----------------------------------------------------------------------------------
 
 
-def test_a_level_the_site_cannot_draw_yet_is_refused_in_one_line(tmp_path):
-    unable = [level for level in LEVEL_NAMES
-              if any(level not in FORMATS[fmt].levels for fmt in SITE_FORMATS)]
-    for level in unable:
-        result = CliRunner().invoke(cli, ["publish", str(tmp_path / level), "--level", level])
-        assert result.exit_code == 2
-        assert f"cannot be published at the {level} level yet" in result.output
-        assert "nothing was written" in result.output
-        assert not (tmp_path / level).exists()
+def test_the_site_at_the_raion_level_maps_raions_with_the_library_s_figures(
+        published_raion_site, raion_snapshots):
+    """``mapkit publish --level raion``: the reader's page, embed, data and print maps of the
+    138 raions, their oblast as parent, the library's figures, and the whole country's row as
+    at the oblast level."""
+    site, result = published_raion_site
+    raions = load_snapshots([str(raion_snapshots)], level="raion")
+    oblasts = load_snapshots([str(raion_snapshots)])
+    level = get_level("raion")
+    present = {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()}
+    assert {name for name in present if not name.startswith("assets/")} == {
+        "index.html", "embed.html", "embed.js", "embed-codes.html", MANIFEST_NAME,
+        *(f"data/{name}" for name in DATA_FILES), "png/latest.png", "png/latest.svg",
+        "png/2026-08-16.png", "png/2026-08-16.svg"}
+    # figures.csv: every raion of every date as the library reads it, with its oblast
+    rows = list(csv.DictReader(io.StringIO((site / "data/figures.csv").read_text(
+        encoding="utf-8"))))
+    assert len(rows) == len(raions) == 3 * (len(level.codes) + 1)
+    assert {r["level"] for r in rows} == {"raion"}
+    timeline = build_timeline(raions, date="2026-08-09", latest_only=True, level="raion")
+    on_day = {r["region"]: r for r in rows if r["date"] == "2026-08-09"}
+    assert len(timeline.regions) == 138
+    for region, cell in zip(timeline.regions, timeline.frame(0)):
+        row = on_day[region.code]
+        assert row["region_name_en"] == region.name_en
+        assert row["parent"] == level.unit(region.code).parent
+        assert (float(row["percent"]) if row["percent"] else None) == cell.percent
+    pokrovskyi = next(r for r in on_day.values() if r["region_name_en"] == "Pokrovskyi Raion"
+                      and r["parent"] == "UA-14")
+    assert 0 < float(pokrovskyi["percent"]) < 100
+    assert "OpenStreetMap" in pokrovskyi["boundaries"]
+    # the whole country's row is the oblast level's
+    country = oblasts[(oblasts["region"] == "UA")
+                      & (oblasts["date"] == "2026-08-09")]["percent"].item()
+    assert float(on_day["UA"]["percent"]) == country
+    document = json.loads((site / "data/latest.json").read_text(encoding="utf-8"))
+    assert (document["level"], document["date"], len(document["regions"])) == \
+        ("raion", "2026-08-16", 138)
+    assert document["country"]["percent"] == oblasts[
+        (oblasts["region"] == "UA") & (oblasts["date"] == "2026-08-16")]["percent"].item()
+    week = (site / "data/changes-week.csv").read_text(encoding="utf-8")
+    assert week == format_changes(changes(raions, period="week", level="raion"), "csv")
+    assert ",Pokrovskyi Raion," in week and ",UA-14,Donetsk" in week
+    # the pages draw the raions and credit their boundaries; so do the print maps
+    for page in ("index.html", "embed.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        assert len(re.findall(r'<path id="mk-UA\d{17}"', text)) == 138, page
+        assert "OpenStreetMap" in text, page
+    assert b"OpenStreetMap" in (site / "png/2026-08-16.svg").read_bytes()
+    assert Image.open(site / "png/latest.png").size[0] == 2400
 
 
 @pytest.mark.parametrize("url, problem", [

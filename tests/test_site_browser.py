@@ -185,3 +185,45 @@ def test_the_site_embed_takes_its_flags_and_links_its_data(browser, served):
         assert response.status == 200 and response.text().startswith("date,region,")
     finally:
         context.close()
+
+
+def test_the_raion_level_reader_page_paints_and_keeps_a_raion_in_its_address(
+        browser, published_raion_site, raion_snapshots):
+    """``mapkit publish --level raion``: the page paints the 138 raions with the library's
+    colours on the permalink's date, marks the raion it names, and a click on another raion
+    puts that one's code in the address."""
+    site, _ = published_raion_site
+    timeline = build_timeline(load_snapshots([str(raion_snapshots)], level="raion"),
+                              date="2026-08-09", latest_only=True, level="raion")
+    expected = {region.code: ("url(#mk-hatch)" if cell.partial and cell.percent is None
+                              else cell.colour)
+                for region, cell in zip(timeline.regions, timeline.frame(0))}
+    code = {region.name_en: region.code for region in timeline.regions
+            if region.code.startswith("UA14")}["Pokrovskyi Raion"]
+    lviv = {region.name_en: region.code for region in timeline.regions
+            if region.code.startswith("UA46")}["Lvivskyi Raion"]
+    with serve_under(site, PREFIX) as server:
+        context, page = open_page(browser, f"{server.url}{PREFIX}?date=2026-08-09&region={code}")
+        try:
+            fills = page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll("
+                                  "'#mk-regions path'), p => [p.id.slice(3), "
+                                  "p.getAttribute('fill')]))")
+            assert fills == expected
+            assert len(set(fills.values())) > 3  # painted: 0 %, 100 % and shares between
+            assert page.locator("#mk-date").text_content() == "2026-08-09"
+            assert page.locator("#mk-mark").get_attribute("d") == \
+                page.locator(f"#mk-{code}").get_attribute("d")
+            assert page.locator("#site-rows tr").count() == 138
+            marked = page.locator("#site-rows tr.site-marked")
+            assert marked.get_attribute("data-code") == code
+            assert marked.locator("th").text_content() == "Pokrovskyi Raion"
+            assert "OpenStreetMap" in page.locator("body").text_content()
+            page.locator(f"#mk-{lviv}").dispatch_event("click")
+            page.wait_for_function(f"() => location.search.includes('region={lviv}')")
+            assert page.locator("#site-rows tr.site-marked th").text_content() == \
+                "Lvivskyi Raion"
+            assert page.locator("#site-rows tr.site-marked td").first.text_content() == "0.0 %"
+            assert page.outside == [] and page.errors == []
+            assert all(path.startswith(PREFIX) for path in server.requests)
+        finally:
+            context.close()

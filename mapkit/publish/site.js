@@ -188,9 +188,10 @@
   }
 
   // --- A region chosen by a click (or Enter) on the map: marked, and in the address ----------
+  // (Raions' and hromadas' paths carry only their index, data-i: the code is the data's.)
   each(document.querySelectorAll("#mk-regions path"), function (path) {
     function choose() {
-      var code = path.getAttribute("data-code");
+      var code = data.regions[+path.getAttribute("data-i")].code;
       embed.mark(embed.region() === code ? "" : code);
     }
     path.addEventListener("click", choose);

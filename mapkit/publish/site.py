@@ -60,11 +60,11 @@ from mapkit.levels import get_level
 from mapkit.publish.csv_table import spreadsheet_text
 from mapkit.publish.export import (
     ExportInputError,
+    check_export_level,
     check_export_texts,
     iframe_snippet,
     render_export,
 )
-from mapkit.publish.formats import FORMATS
 from mapkit.publish.payload import script_json, value_text
 from mapkit.publish.provenance import Provenance, generation_time
 from mapkit.regions import COUNTRY
@@ -142,24 +142,16 @@ def check_base_url(url: str | None) -> str | None:
 
 
 def check_site_level(level: str | None) -> str:
-    """The level's name, if every format the site is drawn with draws it; else a
-    :class:`PublishError` that names what cannot yet, and what can be had at that level."""
-    from mapkit.levels import LevelError
-
+    """The level's name (default: the oblasts), if every format the site is drawn with
+    (:data:`SITE_FORMATS`) draws it — the exports' own check
+    (:func:`mapkit.publish.export.check_export_level`), whose message says what to do; as a
+    :class:`PublishError`."""
     try:
-        name = get_level(level).name
-    except LevelError as error:
+        for fmt in SITE_FORMATS:
+            check_export_level(fmt, level)
+    except ExportInputError as error:
         raise PublishError(str(error)) from None
-    missing = [fmt for fmt in SITE_FORMATS if name not in FORMATS[fmt].levels]
-    if missing:
-        able = [n for n, f in FORMATS.items() if name in f.levels]
-        raise PublishError(
-            f"the site cannot be published at the {name} level yet: its "
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} drawn at the "
-            f"{', '.join(sorted({lv for f in missing for lv in FORMATS[f].levels}))} level "
-            f"only; `mapkit export --level {name} --format {' or '.join(able)}` gives the "
-            f"{name} figures")
-    return name
+    return get_level(level).name
 
 
 # --- Fingerprints ------------------------------------------------------------------------------
