@@ -1,7 +1,8 @@
 """The published site against the Streamlit viewer, in one run: first paint, and what readers
 cost (issue 21, point 5).
 
-    python bench/bench_site.py [--site DIR] [--visits 5] [--readers 200] [--visitors 50]
+    python bench/bench_site.py [--site DIR] [--visits 5] [--readers 200] [--visitors N]
+                               [--arrival SECONDS]
 
 1. **First paint**, measured as bench/bench_viewer.py measures the viewer: from the server's
    first byte (navigation ``responseStart``) to the regions painted with the latest date's
@@ -15,9 +16,11 @@ cost (issue 21, point 5).
    http.server serving the site on loopback (``ThreadingHTTPServer``, its listen queue raised
    to the readers' number: the stock one of 5 drops connections a real server would queue).
    Errors (any status but 200, a refused or dropped connection, a read over 60 s) must be 0.
-   Beside it, the Streamlit viewer with ``--visitors`` readers who load the map once, without
-   browsers (Streamlit's own websocket protocol, as bench/bench_load.py speaks it, arrivals
-   half a second apart as there): their errors, waits, and the server's CPU per reader.
+   Beside it, the Streamlit viewer with the same readers (``--visitors``, default
+   ``--readers``), who load the map once, without browsers (Streamlit's own websocket
+   protocol, as bench/bench_load.py speaks it; all at once as the site's readers, or
+   ``--arrival`` seconds apart, bench_load's 0.5): their errors, waits, and the server's CPU
+   per reader.
 
 The site is published first into a scratch folder (``mapkit publish``, a minute or more on two
 cores) unless ``--site`` names one. No internet needed. The machine's load average is printed
@@ -171,9 +174,14 @@ def main() -> None:
     parser.add_argument("--site", type=Path, help="a published site (default: publish one)")
     parser.add_argument("--visits", type=int, default=5, help="first paints per page")
     parser.add_argument("--readers", type=int, default=200, help="concurrent embed readers")
-    parser.add_argument("--visitors", type=int, default=50,
-                        help="viewer readers over Streamlit's protocol")
+    parser.add_argument("--visitors", type=int, default=None,
+                        help="viewer readers over Streamlit's protocol [default: --readers]")
+    parser.add_argument("--arrival", type=float, default=0.0,
+                        help="seconds between the viewer readers' arrivals [default: 0, all "
+                             "at once as the site's readers]")
     options = parser.parse_args()
+    if options.visitors is None:
+        options.visitors = options.readers
     from playwright.sync_api import sync_playwright
 
     frame = load_snapshots()
@@ -241,7 +249,8 @@ def main() -> None:
         cpu_start, _ = cpu_split(port)
 
         async def crowd():
-            return await asyncio.gather(*(protocol_visitor(app, days, 0, 0.5 * i, i)
+            return await asyncio.gather(*(protocol_visitor(app, days, 0, options.arrival * i,
+                                                           i)
                                           for i in range(options.visitors)),
                                         return_exceptions=True)
 
@@ -249,8 +258,11 @@ def main() -> None:
         visits = asyncio.run(crowd())
         viewer_wall = time.perf_counter() - started
         viewer_cpu = cpu_split(port)[0] - cpu_start
-    viewer_errors = [v for v in visits if isinstance(v, BaseException)]
-    viewer_pages = [v["page_s"] for v in visits if not isinstance(v, BaseException)]
+    # a reader who timed out or lost the connection comes back with "error" (bench_load)
+    viewer_errors = [v if isinstance(v, BaseException) else v["error"] for v in visits
+                     if isinstance(v, BaseException) or "error" in v]
+    viewer_pages = [v["page_s"] for v in visits
+                    if not isinstance(v, BaseException) and "error" not in v] or [float("nan")]
     print(f"end: {load_text()}")
 
     print("\nfirst paint, ms from the first byte (median, worst of "
@@ -273,13 +285,17 @@ def main() -> None:
           f"{site_cpu:.1f} s, {1000 * site_cpu / options.readers:.0f} ms a reader")
     if site_errors:
         print("  errors: " + "; ".join(sorted(set(site_errors))[:10]))
+    arrivals = ("all at once" if not options.arrival
+                else f"arrivals {options.arrival:g} s apart")
     print(f"{options.visitors} readers of the viewer (Streamlit's protocol, no browsers, "
-          f"arrivals 0.5 s apart): {len(viewer_errors)} errors; full page in p50 "
+          f"{arrivals}): {len(viewer_errors)} errors; full page in p50 "
           f"{1000 * statistics.median(viewer_pages):.0f} ms, p95 "
           f"{1000 * percentile(viewer_pages, 0.95):.0f} ms, max "
           f"{1000 * max(viewer_pages):.0f} ms; {viewer_wall:.1f} s; server CPU "
           f"{viewer_cpu:.1f} s, {1000 * viewer_cpu / options.visitors:.0f} ms a reader (each "
           "also a live websocket to Python while the page is open)")
+    if viewer_errors:
+        print("  errors: " + "; ".join(sorted({str(e)[:120] for e in viewer_errors})[:5]))
 
 
 if __name__ == "__main__":

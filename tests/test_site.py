@@ -342,6 +342,7 @@ def test_the_site_at_the_raion_level_maps_raions_with_the_library_s_figures(
     document = json.loads((site / "data/latest.json").read_text(encoding="utf-8"))
     assert (document["level"], document["date"], len(document["regions"])) == \
         ("raion", "2026-08-16", 138)
+    assert {r["parent"] for r in document["regions"]} == set(get_level().codes) - {"UA"}
     assert document["country"]["percent"] == oblasts[
         (oblasts["region"] == "UA") & (oblasts["date"] == "2026-08-16")]["percent"].item()
     week = (site / "data/changes-week.csv").read_text(encoding="utf-8")
@@ -354,6 +355,18 @@ def test_the_site_at_the_raion_level_maps_raions_with_the_library_s_figures(
         assert "OpenStreetMap" in text, page
     assert b"OpenStreetMap" in (site / "png/2026-08-16.svg").read_bytes()
     assert Image.open(site / "png/latest.png").size[0] == 2400
+    # the social card paints the raions in their figures' colours: Crimea's in the darkest
+    # class, Lviv oblast's in the lightest (never the oblasts in a colour of no class)
+    card = meta(site / "index.html")["og:image"][len(PUBLISHED_BASE_URL):]
+    image = Image.open(site / card).convert("RGB")
+    pixels = {"#{:02x}{:02x}{:02x}".format(*rgb)
+              for _, rgb in image.getcolors(maxcolors=1 << 20)}
+    latest = build_timeline(raions, latest_only=True, level="raion")
+    colours = {region.name_en: cell.colour
+               for region, cell in zip(latest.regions, latest.frame(0))}
+    assert {colours["Bakhchysaraiskyi Raion"], colours["Lvivskyi Raion"]} <= pixels
+    assert colours["Bakhchysaraiskyi Raion"] != colours["Lvivskyi Raion"]
+    assert "#1f77b4" not in pixels  # matplotlib's own blue: a unit left unstyled
 
 
 @pytest.mark.parametrize("url, problem", [

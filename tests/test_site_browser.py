@@ -8,9 +8,13 @@ another host.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
+from conftest import PUBLISHED_BASE_URL
+from embed_layout import LAYOUT, RECORD_MESSAGES
 from offline_assets import LOCAL_HOSTS
 from static_site import serve_under
 from streamlit_server import CHROMIUM
@@ -227,3 +231,103 @@ def test_the_raion_level_reader_page_paints_and_keeps_a_raion_in_its_address(
             assert all(path.startswith(PREFIX) for path in server.requests)
         finally:
             context.close()
+
+
+# --- The site's embed in a story page, and the reader page on a phone and in the dark ---------
+
+
+def pasted_snippet(site: Path, address: str) -> str:
+    """The iframe-with-resizer code of the site's embed-codes.html, as a newsroom pastes it
+    into its CMS, for the site served at ``address`` (the page gives it for --base-url)."""
+    codes = (site / "embed-codes.html").read_text(encoding="utf-8")
+    found = re.search(r'id="code-resizing-en">(.*?)</textarea>', codes, re.S)
+    snippet = html.unescape(found.group(1))
+    assert PUBLISHED_BASE_URL + "embed.html" in snippet and "<script" in snippet
+    return snippet.replace(PUBLISHED_BASE_URL, address)
+
+
+@pytest.mark.parametrize("width", [320, 600, 1200])
+def test_the_site_s_snippet_in_a_story_page_takes_the_embed_s_height(browser, published_site,
+                                                                      tmp_path, width):
+    """The code from embed-codes.html, pasted into a story on another path: embed.js sizes the
+    iframe to the height the embed posts, and inside it nothing scrolls or is cut."""
+    site, _ = published_site
+    story = tmp_path / "story.html"
+    with serve_under(site, PREFIX, extra={"/story/map.html": story}) as server:
+        story.write_text(f"<!doctype html><head>{RECORD_MESSAGES}</head><body style='margin:0'>"
+                         f"<p>Story</p>{pasted_snippet(site, server.url + PREFIX)}<p>End</p>"
+                         "</body>", encoding="utf-8")
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(f"{server.url}/story/map.html")
+            page.wait_for_function("""() => {
+                const own = __messages.filter(m => m && m.type === 'mapkit-embed-height');
+                return own.length > 0 && document.querySelector('iframe')
+                    .getBoundingClientRect().height === own[own.length - 1].height;
+            }""", timeout=15_000)
+            height = page.evaluate(
+                "document.querySelector('iframe').getBoundingClientRect().height")
+            frame = page.main_frame.child_frames[0]
+            layout = frame.evaluate(LAYOUT)
+            assert frame.locator("#mk-date").text_content() == "2026-08-21"
+        finally:
+            context.close()
+        asked = set(server.requests)
+    assert layout["clientHeight"] == height and height > 300
+    assert layout["scrollWidth"] <= layout["clientWidth"], layout
+    assert layout["scrollHeight"] <= layout["clientHeight"], layout
+    assert layout["clipped"] == [], layout
+    if width == 320:  # the headline wraps rather than being cut
+        assert layout["headline"] > 1.5 * layout["line"]
+    assert asked == {"/story/map.html", f"{PREFIX}embed.js", f"{PREFIX}embed.html"}
+    assert errors == []
+
+
+BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
+
+
+@pytest.mark.parametrize(("scheme", "query", "dark"), [
+    ("dark", "", True), ("light", "", False), ("dark", "?dark=0", False),
+    ("light", "?dark=1", True)])
+def test_the_reader_page_follows_dark_mode_and_never_changes_the_data(
+        browser, served, latest_fills, scheme, query, dark):
+    context = browser.new_context(viewport={"width": 1200, "height": 900},
+                                  color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(f"{served.url}{PREFIX}index.html{query}")
+        page.wait_for_function("() => window.mapkitEmbed && window.mapkitSite")
+        red, green, blue = map(int, re.findall(r"\d+", page.evaluate(BACKGROUND))[:3])
+        assert (red + green + blue < 3 * 60) is dark, page.evaluate(BACKGROUND)
+        text = page.evaluate("getComputedStyle(document.querySelector('#site-table-title'))"
+                             ".color")
+        assert (sum(map(int, re.findall(r"\d+", text)[:3])) > 3 * 150) is dark, text
+        assert page.evaluate(FILLS) == latest_fills  # the map's colours are the data's
+    finally:
+        context.close()
+
+
+def test_the_reader_page_fits_a_phone(browser, served):
+    """At 320 px nothing runs off the page sideways but the wide table, which scrolls in its
+    own box; the headline and the date wrap within the screen."""
+    context, page = open_page(browser, f"{served.url}{PREFIX}?lang=uk", width=320)
+    try:
+        layout = page.evaluate("""() => {
+            const W = document.documentElement.clientWidth, out = [];
+            for (const sel of ['#mk-title', '#mk-headline', '#mk-date', '#mk-slider',
+                               '#mk-play', '.mk-legend', '#site-chart-box svg',
+                               '#site-table-title', '.site-scroll', '.site-bar'])
+                for (const el of document.querySelectorAll(sel)) {
+                    const box = el.getBoundingClientRect();
+                    if (box.left < -0.5 || box.right > W + 0.5) out.push(sel);
+                }
+            return {W: W, scrollWidth: document.documentElement.scrollWidth, out: out};
+        }""")
+        assert layout["scrollWidth"] <= layout["W"] == 320, layout
+        assert layout["out"] == [], layout
+        assert page.locator("#mk-headline").is_visible()
+    finally:
+        context.close()

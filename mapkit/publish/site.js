@@ -9,6 +9,7 @@
   if (!embed) return;
   var site = JSON.parse(document.getElementById("site-json").textContent);
   var data = embed.data, lang = embed.lang;
+  var km2 = mapkitExpandFrames(site.km2);  // each date's km² by region, sent as its changes
   var T = site.texts[lang], L = data.labels[lang];
   var $ = function (id) { return document.getElementById(id); };
   var SVG = "http://www.w3.org/2000/svg";
@@ -68,8 +69,8 @@
   function safeLink(url) { return /^https?:\/\//i.test(url) ? url : ""; }
   function showTable(index) {
     heading.textContent = fill(T.table_heading, "date", dateText(data.dates[index]));
-    var km2 = site.km2[index], marked = embed.region();
-    var cells = embed.cells(index).map(function (cell, i) { cell.km2 = km2[i]; return cell; });
+    var km = km2[index].km, marked = embed.region();
+    var cells = embed.cells(index).map(function (cell, i) { cell.km2 = km[i]; return cell; });
     cells.sort(function (a, b) {
       var pa = a.percent === null || a.source === "" ? -1 : a.percent;
       var pb = b.percent === null || b.source === "" ? -1 : b.percent;

@@ -65,7 +65,7 @@ from mapkit.publish.export import (
     iframe_snippet,
     render_export,
 )
-from mapkit.publish.payload import script_json, value_text
+from mapkit.publish.payload import changes_only, script_json, value_text
 from mapkit.publish.provenance import Provenance, generation_time
 from mapkit.regions import COUNTRY
 
@@ -416,7 +416,8 @@ def render_latest_json(timeline, provenance: Provenance) -> bytes:
         },
         "country": (figure(COUNTRY.code, COUNTRY.name_en, COUNTRY.name_uk, country)
                     if country.has_data else None),
-        "regions": [figure(region.code, region.name_en, region.name_uk, cell)
+        "regions": [{**figure(region.code, region.name_en, region.name_uk, cell),
+                     "parent": getattr(region, "parent", None) or None}
                     for region, cell in zip(timeline.regions, timeline.frame(index))],
         **provenance.as_dict(),
     }
@@ -516,11 +517,14 @@ def _site_data(timeline, snapshots_sources: list[dict], lang: str) -> dict:
         km2.append([None if cell.area_km2 is None or not held else round(cell.area_km2)
                     for cell in frame])
     bars = monthly_bars(timeline) if timeline.country[0] else []
+    # each date's km² as its changes from the date before (a thousand hromadas change in a
+    # few a week), made whole by site.js with payload_reader.js's mapkitExpandFrames
+    km2 = changes_only({"frames": [{"km": row} for row in km2]}, ("km",))["frames"]
     return {
         "lang": lang,
         "texts": texts,
         "sources": [source["text"] for source in snapshots_sources],
-        "km2": km2,
+        "km2": km2,  # [{"km": [km² or null per region]}, {"x": {"km": {index: km²}}}, …]
         "chart": {"months": [start.isoformat() for start, _, _ in bars],
                   "km2": [None if np.isnan(change) else round(float(change))
                           for _, _, change in bars],

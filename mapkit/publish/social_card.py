@@ -105,20 +105,23 @@ def render_social_card(timeline: Timeline, provenance: Provenance, *, title: str
             label.set_parse_math(False)
 
         # The map, on the right, as large as the card allows.
-        shapes = projected_regions("web")
+        level = timeline.level.name  # the units the site maps: oblasts, raions or hromadas
+        shapes = projected_regions("web", level)
+        # thinner borders the smaller the units, so a thousand hromadas stay colour, not lines
+        border = 0.6 * scale * {"oblast": 1.0, "raion": 0.5}.get(level, 0.2)
         axes = figure.add_axes((_MAP_LEFT, bottom, 0.995 - _MAP_LEFT, 0.985 - bottom))
         axes.set_axis_off()
         axes.set_aspect("equal")
         cells = dict(zip((region.code for region in timeline.regions), timeline.frame(index)))
         for shape in shapes:
-            patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=0.6 * scale,
+            patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=border,
                               joinstyle="round")
             axes.add_artist(patch)
             if shape.code in cells:
                 _style_patch(patch, cells[shape.code])
         for shape in shapes:  # borders on top, so hatching never hides one
             axes.add_artist(PathPatch(shape.path, facecolor="none", edgecolor=BORDER_COLOUR,
-                                      linewidth=0.6 * scale))
+                                      linewidth=border))
         xs = np.concatenate([shape.path.vertices[:, 0] for shape in shapes])
         ys = np.concatenate([shape.path.vertices[:, 1] for shape in shapes])
         pad = 0.01 * (xs.max() - xs.min())
