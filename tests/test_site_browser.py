@@ -254,7 +254,8 @@ def test_the_site_s_snippet_in_a_story_page_takes_the_embed_s_height(browser, pu
     site, _ = published_site
     story = tmp_path / "story.html"
     with serve_under(site, PREFIX, extra={"/story/map.html": story}) as server:
-        story.write_text(f"<!doctype html><head>{RECORD_MESSAGES}</head><body style='margin:0'>"
+        story.write_text(f"<!doctype html><head><link rel='icon' href='data:,'>"
+                         f"{RECORD_MESSAGES}</head><body style='margin:0'>"
                          f"<p>Story</p>{pasted_snippet(site, server.url + PREFIX)}<p>End</p>"
                          "</body>", encoding="utf-8")
         context = browser.new_context(viewport={"width": width, "height": 900})
