@@ -231,8 +231,11 @@ def main() -> None:
     try:
         cpu_before = process_cpu(server.pid)
         started = time.perf_counter()
-        readers = asyncio.run(asyncio.wait_for(asyncio.gather(
-            *(reader(url, 0.0) for _ in range(options.readers))), 600))
+        async def at_once():
+            return await asyncio.wait_for(asyncio.gather(
+                *(reader(url, 0.0) for _ in range(options.readers))), 600)
+
+        readers = asyncio.run(at_once())
         wall = time.perf_counter() - started
         site_cpu = process_cpu(server.pid) - cpu_before
     finally:
