@@ -221,6 +221,10 @@ def test_the_raion_level_reader_page_paints_and_keeps_a_raion_in_its_address(
             marked = page.locator("#site-rows tr.site-marked")
             assert marked.get_attribute("data-code") == code
             assert marked.locator("th").text_content() == "Pokrovskyi Raion"
+            # its km² on that date (sent as changes from the date before, made whole again)
+            pokrovskyi = dict(zip((r.code for r in timeline.regions), timeline.frame(0)))[code]
+            assert marked.locator("td").nth(1).text_content() == \
+                f"{round(pokrovskyi.area_km2):,}"
             assert "OpenStreetMap" in page.locator("body").text_content()
             page.locator(f"#mk-{lviv}").dispatch_event("click")
             page.wait_for_function(f"() => location.search.includes('region={lviv}')")
