@@ -39,7 +39,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "region": {"en": "Region", "uk": "Регіон"},
     "note": {"en": "Note", "uk": "Примітка"},
     "reported": {"en": "reported", "uk": "за повідомленням"},
-    "computed": {"en": "computed from front-line polygons", "uk": "обчислено з полігонів"},
+    "computed": {"en": "computed from mapped areas of control", "uk": "обчислено з полігонів"},
     "play": {"en": "Play", "uk": "Відтворити"},
     "pause": {"en": "Pause", "uk": "Пауза"},
     "change": {"en": "Change, percentage points", "uk": "Зміна, відсоткові пункти"},

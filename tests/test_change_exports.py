@@ -74,7 +74,7 @@ def test_chart_png_draws_a_bar_per_month_gains_up_losses_down(snapshots, drawn_t
     joined = "\n".join(drawn_texts)
     assert "Net change in territory under Russian military control, per month" in drawn_texts
     assert HOSTILE in drawn_texts and f"Chart: {HOSTILE}" in joined
-    assert "Source: Map desk (computed from front-line polygons)" in joined
+    assert "Source: Map desk (computed from mapped areas of control)" in joined
     assert Image.open(io.BytesIO(png)).text["Software"].startswith("mapkit")
 
 
@@ -169,7 +169,7 @@ def test_embed_of_a_series_without_a_national_figure_says_nothing(snapshots, tmp
 
 def test_chart_without_a_source_draws_the_default_series_alone(snapshots, drawn_texts):
     render_export("chart-png", snapshots)
-    assert "Source: Map desk (computed from front-line polygons)" in "\n".join(drawn_texts)
+    assert "Source: Map desk (computed from mapped areas of control)" in "\n".join(drawn_texts)
     assert not any("Paper" in text for text in drawn_texts)
 
 

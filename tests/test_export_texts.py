@@ -125,7 +125,7 @@ def test_a_direction_control_in_a_source_never_turns_a_print_maps_credit_around(
     render_export(fmt, reversing, source=REVERSING, credit=CREDIT)
     (foot,) = {text for text in drawn_texts if text.startswith("Source:")}
     assert foot.endswith(f"  ·  Map: {CREDIT}"), foot
-    assert foot.startswith("Source: Evil") and "(computed from front-line polygons)" in foot
+    assert foot.startswith("Source: Evil") and "(computed from mapped areas of control)" in foot
     assert not any(char in CONTROLS for text in drawn_texts for char in text)
 
 
@@ -135,7 +135,7 @@ def test_html_pages_isolate_every_source_name_and_the_credit(reversing):
     texts = {key: json.loads(re.search(rf'"{key}":("(?:[^"\\]|\\.)*")', page).group(1))
              for key in ("source_line", "credit_line")}
     assert texts["source_line"] == ("Source: \u2068Evil\u202eDesk\u2069 (computed from "
-                                    "front-line polygons); beside it, in the tooltips: "
+                                    "mapped areas of control); beside it, in the tooltips: "
                                     "\u2068Paper\u202eX\u2069")
     assert texts["credit_line"] == f"Map: \u2068{CREDIT}\u2069"
 
@@ -187,7 +187,7 @@ def test_the_embeds_credit_reads_in_order_after_a_reversing_source_name(reversin
     page.goto(out.as_uri())
     credit = _reading_order(page, ".mk-source", f"Map: {CREDIT}")
     assert credit and credit == sorted(credit), "the credit is laid out backwards"
-    method = _reading_order(page, ".mk-source", "(computed from front-line polygons)")
+    method = _reading_order(page, ".mk-source", "(computed from mapped areas of control)")
     assert method == sorted(method) and method[0] > _reading_order(page, ".mk-source",
                                                                    "Source:")[-1]
     # the tooltip of Donetsk: the other series' figure keeps its date and value in order

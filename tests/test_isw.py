@@ -195,12 +195,12 @@ def test_a_map_of_isw_ctp_credits_it_in_the_embed_png_and_csv(bundled, drawn_tex
     options = {"date": "2022-03-15", "source": ISW}
     page = render_export("embed", bundled, **options).decode()
     # names from the data are isolated (U+2068 … U+2069) from the text around them
-    assert "Source: ISW/CTP (computed from front-line polygons)" in without_controls(page)
+    assert "Source: ISW/CTP (computed from mapped areas of control)" in without_controls(page)
     assert _embed_data(page)["provenance"]["sources"] == [
         {"name": ISW, "url": ISW_URL, "method": "computed"}]
 
     png = Image.open(io.BytesIO(render_export("png", bundled, **options)))
-    assert "Source: ISW/CTP (computed from front-line polygons)" in drawn_texts
+    assert "Source: ISW/CTP (computed from mapped areas of control)" in drawn_texts
     assert f"ISW/CTP <{ISW_URL}>" in png.text["Description"]
 
     rows = list(csv.DictReader(io.StringIO(render_export("csv", bundled, **options).decode())))

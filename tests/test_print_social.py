@@ -199,7 +199,7 @@ def test_frames_and_seconds_override_the_clip(tmp_path):
 def test_the_chart_credits_only_what_it_draws_as_the_charts(desk, drawn_texts):
     png = render_export("chart-png", load_snapshots([desk]), credit="Our desk")
     joined = "\n".join(drawn_texts)
-    assert "Source: Map desk (computed from front-line polygons)  ·  Chart: Our desk" in joined
+    assert "Source: Map desk (computed from mapped areas of control)  ·  Chart: Our desk" in joined
     assert "Wire A" not in joined and "Wire B" not in joined and "Map: " not in joined
     assert "Dates: 2025-01-01 – 2025-06-01" in joined  # the months drawn, not 2014's
     # a legend for the bars' colours: both are drawn (April's −50 km² is a loss)

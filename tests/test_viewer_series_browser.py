@@ -179,7 +179,7 @@ def test_the_source_line_credits_the_series_beside_the_map(page):
     slide_to(page, "2022-05-08")
     frame.locator("#map[data-date='2022-05-08']").wait_for(timeout=10_000)
     line = frame.locator("#source-line").text_content()
-    assert line.startswith("Source: DeepStateMap (computed from front-line polygons)")
+    assert line.startswith("Source: DeepStateMap (computed from mapped areas of control)")
     assert line.endswith("; beside it, in the tooltips: ISW/CTP")
     assert date_text("2022-05-08") == "8 May 2022"
 

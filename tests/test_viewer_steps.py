@@ -97,7 +97,8 @@ def test_what_every_page_shares_is_left_out_of_full_collections(folder):
     app = visitor()
     assert donetsk(app) == "Data for 1 June 2024: 75.5"
     paths = (str(folder),)
-    frame = page_data.bundled_snapshots(paths, snapshots_fingerprint(paths))  # the page's own
+    frame = page_data.bundled_snapshots(paths, snapshots_fingerprint(paths, level="oblast"),
+                                        "oblast")  # the page's own (as app.py asks for it)
     tracked = gc.get_objects()  # every object the collector walks (frozen ones are not)
     assert not any(item is frame for item in tracked)
     assert gc.get_freeze_count() > 0
@@ -109,7 +110,8 @@ def test_what_every_page_shares_is_left_out_of_full_collections(folder):
         encoding="utf-8")
     app = visitor()
     assert donetsk(app) == "Data for 1 September 2024: 80.0"
-    newer = page_data.bundled_snapshots(paths, snapshots_fingerprint(paths))
+    newer = page_data.bundled_snapshots(paths, snapshots_fingerprint(paths, level="oblast"),
+                                        "oblast")
     assert newer is not frame
     assert not any(item is newer for item in gc.get_objects())
 
@@ -122,3 +124,24 @@ def test_the_server_watches_no_source_files():
                            capture_output=True, text=True, check=True).stdout
     assert re.search(r'^fileWatcherType = "none"$', shown, re.MULTILINE), \
         "server.fileWatcherType is not 'none'"
+
+
+def test_visitors_at_two_levels_settle_the_heap_once_a_level(monkeypatch):
+    """Each level's snapshots have their own fingerprint: visitors stepping at the oblast and
+    the raion level in turn must not thaw and collect the whole heap at every step (0.2–0.3 s
+    that stops every visitor), only once a level."""
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    settled: list[int] = []
+    unfreeze = gc.unfreeze
+    monkeypatch.setattr(page_data.gc, "unfreeze", lambda: (settled.append(1), unfreeze())[1])
+    page_data.settle_heap.clear()
+    oblasts = move(AppTest.from_file(APP, default_timeout=180).run(), event="ready")
+    raions = AppTest.from_file(APP, default_timeout=180).run()
+    raions.radio(key="level:en").set_value("raion").run()
+    raions = move(raions, event="ready")
+    assert settled == [1, 1]
+    for app in (oblasts, raions, oblasts, raions):
+        move(app, date=str(app.session_state["date"]))
+        assert not app.exception
+    assert settled == [1, 1]
+    assert len(raions.dataframe[-1].value) == 138 and len(oblasts.dataframe[-1].value) == 27

@@ -75,7 +75,7 @@ class Provenance:
         return f"{self.first_date.isoformat()} – {self.last_date.isoformat()}"
 
     def sources_text(self, lang: str = "en", beside: bool = False) -> str:
-        """"DeepStateMap (computed from front-line polygons); …", each name and method from
+        """"DeepStateMap (computed from mapped areas of control); …", each name and method from
         the data isolated (:func:`mapkit.publish.bidi.isolate`): a right-to-left name, or a
         direction control in one, never turns the rest of the line around. With ``beside``
         (an output whose tooltips show other series' figures), those sources too: "…; beside

@@ -197,7 +197,7 @@ def monthly_changes(_frame: pd.DataFrame, key: tuple, source: str | None,
                    regions=list(codes))
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def settle_heap(paths: tuple[str, ...], fingerprint: str) -> int:
     """Set what the page has made to last aside from the garbage collector's full passes, once
     a page has been built on the snapshots of ``paths`` as of ``fingerprint``; returns how many
@@ -210,7 +210,9 @@ def settle_heap(paths: tuple[str, ...], fingerprint: str) -> int:
     is made afterwards is collected as before. On new snapshots (a new ``fingerprint``) the
     objects frozen before are thawed and collected first, so data no page uses any more is
     freed and not kept for good (so is anything of the first visitor's session that was alive
-    when it was frozen and is held only in a reference cycle: until then, it stays)."""
+    when it was frozen and is held only in a reference cycle: until then, it stays). Each
+    level's snapshots have their own fingerprint, and the last few are remembered, so visitors
+    at different levels settle each level once, not at every step in turn."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
