@@ -309,6 +309,92 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
 
 
 @cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--snapshots", "snapshot_paths", multiple=True, type=click.Path(exists=True),
+              help="Snapshot CSV files or folders (default: data/control_snapshots/). Repeatable.")
+@click.option("--base-url", metavar="URL",
+              help="The address OUT will be served from, e.g. https://example.org/ukraine-map/: "
+                   "the page's canonical URL and its social card's (og:image must be absolute). "
+                   "Without it, shared links show no picture, and embed-codes.html gives "
+                   "relative addresses.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True,
+              help="Language the pages are written in (each switches with ?lang=), and of the "
+                   "print maps and the changes' sentences.")
+@_level_option("The units mapped: the 27 regions (oblast), the raions or the hromadas, where "
+               "the embed and the print maps draw them.")
+@click.option("--title", help="Title of the map (default: what the map shows).")
+@click.option("--subtitle", help="Line under the title.")
+@click.option("--credit", help="Credit line, e.g. your newsroom and name.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes drawing the print maps [default: all cores].")
+def publish(out, snapshot_paths, base_url, lang, level, title, subtitle, credit,
+            workers) -> None:
+    """Build a static site in OUT for any web host or CDN: no server-side code.
+
+    OUT gets index.html (the reader's page: map with slider and play, headline, change by
+    month, table of the date shown, sources, English and Ukrainian; permalinks such as
+    ?date=2025-03-17&lang=uk&region=UA-14), embed.html and embed.js (the embed and its
+    loader), embed-codes.html (the code to paste), data/ (figures.csv, latest.csv,
+    latest.json, changes-month.csv, changes-week.csv: docs/data-api.md), png/ (latest.png,
+    and a PNG and SVG of every month's first) and assets/ (named by content: cache them
+    forever). A rerun writes only what changed since the last (after `mapkit update`: the
+    new date's files), each file whole. Serving it, and its cache headers: docs/publish.md.
+
+    \b
+    Examples:
+      mapkit publish site/ --base-url https://example.org/ukraine-map/
+      mapkit publish site/ --lang uk --credit "Our newsroom"
+    """
+    from mapkit.files import write_problem
+    from mapkit.publish import ExportInputError, ExportTextError, check_export_texts
+    from mapkit.publish.site import check_base_url, check_site_level, publish_site
+    from mapkit.snapshots import SnapshotError, load_snapshots
+
+    try:
+        check_export_texts(title=title, subtitle=subtitle, credit=credit)
+        check_base_url(base_url)
+        check_site_level(level)
+    except ExportTextError as error:
+        click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
+        sys.exit(2)
+    except ExportInputError as error:
+        click.echo(f"error: {error}; nothing was written.", err=True)
+        sys.exit(2)
+    try:
+        snapshots = load_snapshots(list(snapshot_paths) or None, level=level)
+    except SnapshotError as error:
+        _echo_capped([str(p) for p in error.problems[:SHOWN_PROBLEMS]], len(error.problems),
+                     "problem(s)", err=True)
+        click.echo("error: the snapshots are invalid; nothing was written. Fix the lines above "
+                   "(`mapkit validate` checks them).", err=True)
+        sys.exit(1)
+    bar = _progress_bar("publishing", "file")
+    try:
+        report = publish_site(snapshots, out, base_url=base_url, lang=lang, level=level,
+                              title=title, subtitle=subtitle, credit=credit, workers=workers,
+                              progress=lambda done, total: bar.update(done - bar.n),
+                              on_total=lambda n: setattr(bar, "total", n) or bar.refresh())
+    except ExportInputError as error:
+        _fail(f"{error}; the site in {out} is as it was", 2, bar)
+    except OSError as error:
+        _fail(f"{write_problem(error, Path(out))}; every file written is whole, and a rerun "
+              "finishes the site", 2, bar)
+    bar.close()
+    for line in report.skipped:
+        click.echo(f"note: no map for {line}", err=True)
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
+    changed = len(report.written) + len(report.removed)
+    click.echo(f"{out}: {len(report.written)} file(s) written, {len(report.removed)} removed, "
+               f"{report.unchanged} unchanged, in {report.seconds:.1f} s"
+               + ("" if changed else " (nothing changed)"))
+    for name in report.written if len(report.written) <= 30 else []:
+        click.echo(f"  wrote {name}")
+    for name in report.removed:
+        click.echo(f"  removed {name}")
+
+
+@cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the snapshot CSVs, one per date (YYYY-MM-DD.csv).")
@@ -634,6 +720,7 @@ class _NoBar:
     """What :func:`_progress_bar` gives when nobody is watching: does nothing."""
 
     total = 0
+    n = 0
 
     def update(self, n: int = 1) -> None:
         pass

@@ -494,6 +494,106 @@ STRINGS.update({
     },
 })
 
+# the published site: `mapkit publish` (issue 21, point 1)
+STRINGS.update({
+    "site_language_name": {"en": "English", "uk": "Українська"},
+    "site_languages": {"en": "Language", "uk": "Мова"},
+    "site_chart_heading": {"en": "Change by month", "uk": "Зміна за місяцями"},
+    "site_chart_shown": {"en": "the month of the date shown", "uk": "місяць показаної дати"},
+    "site_chart_noscript": {
+        "en": "The chart needs JavaScript; its figures are in data/changes-month.csv.",
+        "uk": "Графіку потрібен JavaScript; його дані — у data/changes-month.csv.",
+    },
+    "site_chart_no_figure": {"en": "no figure", "uk": "немає цифри"},
+    "site_table_heading": {"en": "Figures of {date}", "uk": "Дані на {date}"},
+    "site_sources_heading": {"en": "Sources", "uk": "Джерела"},
+    "site_sources_intro": {
+        "en": "Every figure carries its source and its own date. The map shows one series at a "
+              "time; the others stand beside it in the tooltips and in the data.",
+        "uk": "Кожна цифра має своє джерело й дату. Карта показує один ряд; інші — поруч, у "
+              "підказках і в даних.",
+    },
+    "site_source_computed": {
+        "en": "figures computed by mapkit from {source}'s polygons; the polygons themselves are "
+              "not redistributed",
+        "uk": "цифри обчислено mapkit з полігонів {source}; самі полігони не поширюються",
+    },
+    "site_source_reported": {"en": "figures as the publication reported them",
+                             "uk": "цифри, як їх повідомило видання"},
+    "site_source_span": {"en": "{count} figures, {first} – {last}",
+                         "uk": "{count} цифр, {first} – {last}"},
+    "site_boundaries_public": {
+        "en": "Region boundaries: Natural Earth admin-1 (public domain).",
+        "uk": "Межі регіонів: Natural Earth admin-1 (суспільне надбання).",
+    },
+    "site_boundaries_credit": {"en": "Boundaries: {credit}, {licence} ({url}).",
+                               "uk": "Межі: {credit}, {licence} ({url})."},
+    "site_data_heading": {"en": "Data", "uk": "Дані"},
+    "site_data_intro": {
+        "en": "The figures behind this page, at addresses that stay the same from one update to "
+              "the next:",
+        "uk": "Дані цієї сторінки, за адресами, що не змінюються від оновлення до оновлення:",
+    },
+    "site_file_figures": {"en": "every figure of every series and source, every date",
+                          "uk": "усі цифри всіх рядів і джерел, на всі дати"},
+    "site_file_latest": {"en": "the map's figures on its latest date",
+                         "uk": "цифри карти на останню дату"},
+    "site_file_latest_json": {"en": "the same, with the national headline, as JSON",
+                              "uk": "те саме, з цифрою для всієї країни, у JSON"},
+    "site_file_month": {"en": "km² and share at each month's start and end, and the change",
+                        "uk": "км² і частка на початок і кінець кожного місяця та зміна"},
+    "site_file_week": {"en": "the same for each week (Monday to Monday)",
+                       "uk": "те саме для кожного тижня (з понеділка до понеділка)"},
+    "site_file_png": {"en": "the print map of the latest date (PNG; SVG beside it), and of "
+                            "every month's first: png/YYYY-MM-01.png",
+                      "uk": "друкована карта на останню дату (PNG; SVG поруч), і на перше число "
+                            "кожного місяця: png/YYYY-MM-01.png"},
+    "site_embed_link": {"en": "Embed this map in a story", "uk": "Вбудувати цю карту в статтю"},
+    "site_alt": {
+        "en": "Map of Ukraine's {units} on {date}, each coloured by the share of its area "
+              "under Russian military control. {headline}. Source: {sources}.",
+        "uk": "Карта {units} України на {date}: колір показує частку площі регіону під "
+              "військовим контролем Росії. {headline}. Джерело: {sources}.",
+    },
+    "site_codes_title": {"en": "Embed the map: code to paste", "uk": "Вбудувати карту: код"},
+    "site_codes_intro": {
+        "en": "Paste one of these where the map should appear in a story. The map is "
+              "embed.html on this site; it asks no other host for anything.",
+        "uk": "Вставте один із цих фрагментів туди, де в статті має бути карта. Карта — це "
+              "embed.html на цьому сайті; вона нічого не завантажує з інших адрес.",
+    },
+    "site_codes_relative": {
+        "en": "This site was published without --base-url, so the addresses below are "
+              "relative: replace embed.html and embed.js with their full addresses on your "
+              "host.",
+        "uk": "Сайт опубліковано без --base-url, тож адреси нижче відносні: замініть "
+              "embed.html і embed.js їхніми повними адресами на вашому хостингу.",
+    },
+    "site_codes_resizing": {
+        "en": "With its resizer (recommended): the iframe takes the map's height; embed.js "
+              "also understands pym.js and AMP.",
+        "uk": "З підлаштуванням висоти (рекомендовано): iframe бере висоту карти; embed.js "
+              "розуміє також pym.js і AMP.",
+    },
+    "site_codes_fixed": {
+        "en": "Without script, for pages that allow none: a fixed height for a {width} px "
+              "column ({heights}).",
+        "uk": "Без скрипту, для сторінок, які їх не дозволяють: фіксована висота для колонки "
+              "{width} px ({heights}).",
+    },
+    "site_codes_alt": {"en": "Alt text (the latest date's figures in a sentence)",
+                       "uk": "Альтернативний текст (дані останньої дати одним реченням)"},
+    "site_codes_flags": {
+        "en": "Add flags to the address for another view: ?date=2025-03-17 (a permalink), "
+              "lang=uk, region=UA-14, dark=1 or 0, plain (no header or footer), static (no "
+              "slider).",
+        "uk": "Додайте до адреси параметри для іншого вигляду: ?date=2025-03-17 (постійне "
+              "посилання), lang=uk, region=UA-14, dark=1 або 0, plain (без заголовка й "
+              "підпису), static (без повзунка).",
+    },
+    "site_codes_back": {"en": "Back to the map", "uk": "Назад до карти"},
+})
+
 #: Month names: English, and the Ukrainian cases a sentence needs — nominative ("листопад"),
 #: genitive ("17 листопада", "з листопада") and locative ("у листопаді").
 MONTHS = {

@@ -100,8 +100,13 @@
     }
   }
   var marked = -1;
-  data.regions.forEach(function (r, i) { if (r.code === flags.region) marked = i; });
-  if (marked >= 0) mark.setAttribute("d", paths[marked].getAttribute("d"));
+  function markRegion(code) {  // outline one region (or none) and say its figure under the date
+    marked = -1;
+    data.regions.forEach(function (r, i) { if (r.code === code) marked = i; });
+    mark.setAttribute("d", marked >= 0 ? paths[marked].getAttribute("d") : "");
+    if (marked < 0) { focusLine.textContent = ""; focusLine.hidden = true; }
+  }
+  markRegion(flags.region);
   var isStatic = !slider || flags["static"];
   if (isStatic && slider) $("mk-desc").textContent = fill(page.description_one, "date",
                                                           dateText(data.dates[current]));
@@ -300,7 +305,22 @@
     window.addEventListener("resize", function () { reader.thinYears(years); });
   }
   show(current);
-  window.mapkitEmbed = {show: show, data: data, speed: speed, lang: lang,
-                        current: function () { return current; }, headline: headlineText,
-                        csv: figuresCsv};
+  // What a page around the map may use (the published site: mapkit/publish/site.js).
+  window.mapkitEmbed = {
+    show: show, data: data, speed: speed, lang: lang,
+    current: function () { return current; }, headline: headlineText, csv: figuresCsv,
+    // mark a region by its code ("" for none), and the one marked
+    mark: function (code) { markRegion(code); show(current); },
+    region: function () { return marked >= 0 ? data.regions[marked].code : ""; },
+    // each region's figure on date ``index`` as shown: name, value, source, link, its date
+    cells: function (index) {
+      var frame = data.frames[index];
+      return data.regions.map(function (r, i) {
+        var src = frame.nm ? null : source(frame, i);
+        return {code: r.code, name: name(i), value: valueText(frame, i),
+                percent: frame.p[i], source: src ? src.name : "", url: src ? src.url || "" : "",
+                date: src ? asOf(index, frame, i) : ""};
+      });
+    }
+  };
 })();

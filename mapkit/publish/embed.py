@@ -284,6 +284,38 @@ def render_embed(
     date shown first (default: the latest) — what the page says without JavaScript, and the
     date the map opens on without ``?date=``.
     """
+    page = embed_page(timeline, provenance, title=title, subtitle=subtitle, credit=credit,
+                      lang=lang, initial_index=initial_index, data_url=data_url, titles=titles)
+    return _templates().get_template("embed.html").render(
+        **page,
+        flags_js=Markup(_asset("embed_flags.js")),
+        css=Markup(_asset("embed.css")),
+        js=Markup(embed_script()),
+    )
+
+
+def embed_script() -> str:
+    """The embed's behaviour as one script (:data:`EMBED_SCRIPTS` in order): inline in the
+    embed, a file of its own on a published site (:mod:`mapkit.publish.site`)."""
+    return "".join(_asset(name) for name in EMBED_SCRIPTS)
+
+
+def embed_page(
+    timeline: Timeline,
+    provenance: Provenance,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    credit: str | None = None,
+    lang: str = "en",
+    initial_index: int | None = None,
+    data_url: str | None = None,
+    titles: dict[str, str] | None = None,
+) -> dict:
+    """What ``embed_figure.html`` is filled with (the options are :func:`render_embed`'s):
+    the figure's texts in ``lang``, its regions' paths and colours on the date shown first,
+    the noscript table, and ``data_json`` (``data``: what embed.js reads). The embed and the
+    published site's reader page draw the same figure from it."""
     if titles is None:
         titles = ({code: title for code in LANGUAGES} if title and title.strip()
                   else default_titles(timeline))
@@ -324,8 +356,7 @@ def render_embed(
     many = level != DEFAULT_LEVEL
     if many:  # raions, hromadas: frames as their changes (expanded by payload_reader.js)
         changes_only(data)
-    template = _templates().get_template("embed.html")
-    return template.render(
+    return dict(
         many=many,
         lang=lang,
         title=page["title"],
@@ -356,10 +387,8 @@ def render_embed(
         table_rows=table_rows,
         table_caption=t("export_table_caption", lang, date=data["dates"][start]),
         data_json=Markup(script_json(data)),
-        flags_js=Markup(_asset("embed_flags.js")),
-        css=Markup(_asset("embed.css")),
-        js=Markup("".join(_asset(name) for name in EMBED_SCRIPTS)),
         generator=f"mapkit {provenance.tool_version}",
+        data=data,
     )
 
 

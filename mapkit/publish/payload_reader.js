@@ -6,24 +6,29 @@
 // "-" = no figure, null or absent = none from this group), w = why an older figure still
 // stands, stale = date of figures older than the map's, notice = what the map says beside its
 // date (figures as of …, no map for …), nm = the series has no map for the date.
+// Frames written as changes from the frame before ("x": {key: {region index: value}},
+// mapkit/publish/payload.py changes_only), made whole in place (the viewer does the same in its
+// expandFrames); also the published site's per-date km² (mapkit/publish/site.js).
+function mapkitExpandFrames(frames) {
+  "use strict";
+  for (var n = 1; n < frames.length; n++) {
+    var frame = frames[n], changes = frame.x;
+    if (!changes) continue;
+    for (var key in changes) {
+      var base = frames[n - 1][key], diff = changes[key], i;
+      var values = typeof base === "string" ? base.split("") : base.slice();
+      for (i in diff) values[i] = diff[i];
+      frame[key] = typeof base === "string" ? values.join("") : values;
+    }
+    delete frame.x;
+  }
+  return frames;
+}
 function mapkitPayloadReader(data, labels) {
   "use strict";
-  // A raion or hromada map's frames come as changes from the frame before ("x": {key: {region
-  // index: value}}, mapkit/publish/payload.py changes_only): made whole once, here, so every
-  // reader below sees whole frames (the viewer does the same in its expandFrames).
-  (function expandFrames(frames) {
-    for (var n = 1; n < frames.length; n++) {
-      var frame = frames[n], changes = frame.x;
-      if (!changes) continue;
-      for (var key in changes) {
-        var base = frames[n - 1][key], diff = changes[key], i;
-        var values = typeof base === "string" ? base.split("") : base.slice();
-        for (i in diff) values[i] = diff[i];
-        frame[key] = typeof base === "string" ? values.join("") : values;
-      }
-      delete frame.x;
-    }
-  })(data.frames);
+  // A raion or hromada map's frames come as changes from the frame before: made whole once,
+  // here, so every reader below sees whole frames.
+  mapkitExpandFrames(data.frames);
   function fill(text, key, value) { return text.split("{" + key + "}").join(value); }
   // Figures as a reader of the page's language writes them: 99.5 / 99,5. They come rounded as
   // their colours were chosen (mapkit.scale.shown_figure), so the text and the colour agree.
