@@ -135,3 +135,32 @@ def test_gif_of_hromadas_keeps_the_clip_and_the_exact_palette(hromadas):
     colours = {f"#{r:02x}{g:02x}{b:02x}" for _, (r, g, b) in
                image.convert("RGB").getcolors(maxcolors=1 << 16)}
     assert PERCENT_COLOURS[-1] in colours  # Crimea's hromadas, ≥ 99 %, exactly that colour
+
+
+def test_print_maps_carry_outlines_at_the_pages_scale_not_the_boundary_files(raions):
+    """A country-wide print map's pixel is some 550 m; the raion file has a vertex every few
+    metres. The SVG a designer opens carries outlines simplified to a quarter of a pixel: a
+    fraction of the size (7.4 MB before), each outline within half a pixel of the file's, and
+    still every raion."""
+    svg = render_export("svg", raions, date="2026-08-01")
+    assert len(svg) < 3_500_000
+    assert svg.count(b"<path") >= 2 * 138  # each raion filled, and its border on top
+
+    import shapely
+
+    from mapkit.publish.static import (
+        DRAWN_TOLERANCE_PX,
+        _drawn_tolerance,
+        drawn_paths,
+        projected_regions,
+    )
+
+    tolerance = _drawn_tolerance(550.0)
+    assert tolerance <= DRAWN_TOLERANCE_PX * 550.0
+    shapes = {shape.code: shape for shape in projected_regions("full", "raion")}
+    drawn = drawn_paths("full", "raion", tolerance)
+    assert set(drawn) == set(shapes)
+    for code, path in drawn.items():  # every point of the file's outline: under half a pixel
+        rings = shapely.MultiLineString(path.to_polygons(closed_only=True))
+        points = shapely.points(shapely.get_coordinates(shapes[code].geometry.boundary))
+        assert shapely.distance(points, rings).max() < 2 * tolerance, code

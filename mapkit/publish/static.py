@@ -118,6 +118,7 @@ class RegionShape:
     path: MplPath
     anchor: tuple[float, float]  # label position (projected metres)
     area: float  # m², to place big regions' labels first
+    geometry: object = field(default=None, compare=False, repr=False)  # projected, shapely
 
 
 @lru_cache(maxsize=4)
@@ -141,17 +142,51 @@ def projected_regions(detail: str = "full", level: str = DEFAULT_LEVEL,
     inside = None if level == DEFAULT_LEVEL else frame.geometry.representative_point()
     shapes = []
     for number, (code, geometry) in enumerate(zip(frame["code"], frame.geometry)):
-        polygons = list(getattr(geometry, "geoms", [geometry]))
-        rings = [np.asarray(ring.coords)[:, :2]
-                 for polygon in polygons for ring in (polygon.exterior, *polygon.interiors)]
-        path = MplPath.make_compound_path(*[MplPath(ring, closed=True) for ring in rings])
+        path = _path_of(geometry)
         if inside is None:
-            largest = max(polygons, key=lambda p: p.area)
+            largest = max(getattr(geometry, "geoms", [geometry]), key=lambda p: p.area)
             point = polylabel(largest, tolerance=500.0)
         else:
             point = inside.iloc[number]
-        shapes.append(RegionShape(code, path, (point.x, point.y), geometry.area))
+        shapes.append(RegionShape(code, path, (point.x, point.y), geometry.area, geometry))
     return tuple(shapes)
+
+
+def _path_of(geometry) -> MplPath:
+    polygons = list(getattr(geometry, "geoms", [geometry]))
+    rings = [np.asarray(ring.coords)[:, :2]
+             for polygon in polygons for ring in (polygon.exterior, *polygon.interiors)]
+    return MplPath.make_compound_path(*[MplPath(ring, closed=True) for ring in rings])
+
+
+#: How far a drawn border may move from the boundary file's, in pixels of the page.
+DRAWN_TOLERANCE_PX = 0.25
+
+
+@lru_cache(maxsize=8)
+def drawn_paths(detail: str, level: str, tolerance_m: float) -> dict[str, MplPath]:
+    """A level's units as they are drawn on a page whose pixel is 4 × ``tolerance_m`` metres:
+    their outlines simplified by ``tolerance_m`` (:data:`DRAWN_TOLERANCE_PX` of a pixel).
+
+    The boundary files hold a vertex every few metres (596,000 for the hromadas) where a
+    country-wide print map's pixel is some 550 m: every vertex went into each SVG (20 MB a map
+    at the hromada level) and through Agg's transforms, to no visible end. Simplified by a
+    quarter of a pixel (Douglas–Peucker's tolerance; GEOS may move a ring's closing point a
+    little further, under half a pixel), an outline moves less than the anti-aliasing shows,
+    and where two neighbours' simplified borders part, the gap lies under the border line
+    drawn there in the background's colour. Figures are never computed from these paths."""
+    import shapely
+
+    shapes = projected_regions(detail, level)
+    simplified = shapely.simplify(np.array([s.geometry for s in shapes], dtype=object),
+                                  tolerance_m, preserve_topology=True)
+    return {shape.code: _path_of(geometry) for shape, geometry in zip(shapes, simplified)}
+
+
+def _drawn_tolerance(metres_per_pixel: float) -> float:
+    """:data:`DRAWN_TOLERANCE_PX` of a pixel in metres, rounded down to a power of two so that
+    pages of about the same scale share one set of paths."""
+    return float(2.0 ** np.floor(np.log2(max(DRAWN_TOLERANCE_PX * metres_per_pixel, 1.0))))
 
 
 def _set_hatch_colour(patch: Patch) -> None:
@@ -348,24 +383,7 @@ def draw_map(
     # a focus fills the page's width with its neighbours around it; all of Ukraine fits itself
     axes.set_aspect("equal", adjustable="box" if focus is None else "datalim")
 
-    patches: dict[str, PathPatch] = {}
-    border = 0.8 * scale * (1.0 if level.name == DEFAULT_LEVEL else
-                            0.6 if focus is not None or level.name == "raion" else 0.25)
-    for shape in shapes:
-        if inside is not None and shape.code not in inside:  # around the focus: context only
-            axes.add_artist(PathPatch(shape.path, facecolor=OUTSIDE_FOCUS_COLOUR,
-                                      edgecolor=BORDER_COLOUR, linewidth=border))
-            continue
-        patch = PathPatch(shape.path, edgecolor=BORDER_COLOUR, linewidth=border,
-                          joinstyle="round")
-        axes.add_artist(patch)  # add_patch would walk every vertex to update limits: slow
-        patches[shape.code] = patch
-    # Borders again on top, so hatching never hides a border.
-    for shape in shapes:
-        if shape.code in patches:
-            axes.add_artist(PathPatch(shape.path, facecolor="none", edgecolor=BORDER_COLOUR,
-                                      linewidth=border))
-    extent = [s for s in shapes if s.code in patches]
+    extent = [s for s in shapes if inside is None or s.code in inside]
     xs = np.concatenate([s.path.vertices[:, 0] for s in extent])
     ys = np.concatenate([s.path.vertices[:, 1] for s in extent])
     pad = 0.02 * (xs.max() - xs.min())
@@ -383,6 +401,31 @@ def draw_map(
     axes.set_xlim(low_x, high_x)
     axes.set_ylim(low_y, high_y)
     axes.apply_aspect()  # fix the data-to-pixel transform now: labels are placed with it
+
+    # Each unit's outline as this page's scale shows it (drawn_paths): a print map's pixel
+    # is hundreds of metres, the boundary files' vertices a few metres apart.
+    paths = {shape.code: shape.path for shape in shapes}
+    if detail == "full":
+        (x0, _), (x1, _) = axes.transData.transform([(low_x, low_y), (high_x, low_y)])
+        paths = drawn_paths(detail, level.name,
+                            _drawn_tolerance((high_x - low_x) / max(x1 - x0, 1.0)))
+    patches: dict[str, PathPatch] = {}
+    border = 0.8 * scale * (1.0 if level.name == DEFAULT_LEVEL else
+                            0.6 if focus is not None or level.name == "raion" else 0.25)
+    for shape in shapes:
+        if inside is not None and shape.code not in inside:  # around the focus: context only
+            axes.add_artist(PathPatch(paths[shape.code], facecolor=OUTSIDE_FOCUS_COLOUR,
+                                      edgecolor=BORDER_COLOUR, linewidth=border))
+            continue
+        patch = PathPatch(paths[shape.code], edgecolor=BORDER_COLOUR, linewidth=border,
+                          joinstyle="round")
+        axes.add_artist(patch)  # add_patch would walk every vertex to update limits: slow
+        patches[shape.code] = patch
+    # Borders again on top, so hatching never hides a border.
+    for shape in shapes:
+        if shape.code in patches:
+            axes.add_artist(PathPatch(paths[shape.code], facecolor="none",
+                                      edgecolor=BORDER_COLOUR, linewidth=border))
 
     handles = []
     for entry in legend_entries(lang):
