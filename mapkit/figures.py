@@ -303,6 +303,15 @@ class Timeline:
                     seen[cell.source] = SourceInfo(cell.source, cell.source_url, cell.method or "")
         return list(seen.values())
 
+    def sources_on(self, index: int) -> list[SourceInfo]:
+        """The sources behind the figures shown on date ``index`` (an alt text of that date's
+        map names these, not every source of the timeline)."""
+        seen: dict[str, SourceInfo] = {}
+        for cell in self.cells[index]:
+            if cell.source is not None and cell.source not in seen:
+                seen[cell.source] = SourceInfo(cell.source, cell.source_url, cell.method or "")
+        return list(seen.values())
+
     def other_sources(self) -> list[SourceInfo]:
         """The sources of the figures shown beside the map, in order of first appearance."""
         seen: dict[str, SourceInfo] = {}

@@ -167,6 +167,9 @@ def test_social_meta_has_absolute_addresses_and_a_1200x630_card(published_site, 
     lead = headline_text(timeline, latest)
     assert found["og:description"] == lead
     assert "19." in found["og:image:alt"] and "21 August 2026" in found["og:image:alt"]
+    # its sources are that map's: 2014's reports behind the timeline's start are not
+    assert "Source: DeepStateMap (computed" in found["og:image:alt"]
+    assert "Reuters" not in found["og:image:alt"] and "Interfax" not in found["og:image:alt"]
 
 
 def test_embed_codes_give_both_snippets_and_the_alt_text(published_site):

@@ -42,7 +42,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -491,13 +491,16 @@ def _source_text(source: dict, lang: str) -> str:
 
 
 def _alt_text(timeline, provenance: Provenance, lang: str) -> str:
-    """The latest date's map in one sentence, for an image's alt text."""
+    """The latest date's map in one sentence, for an image's alt text: its sources are that
+    date's figures' (a 2014 report behind the timeline's first weeks is not this map's)."""
     day = timeline.dates[-1]
     found = headline(timeline, day)
     lead = found.text(lang).replace(" · ", "; ") if found else t("no_national_figure", lang)
+    shown = replace(provenance, sources=tuple(timeline.sources_on(len(timeline.dates) - 1)),
+                    beside=())
     return t("site_alt", lang, units=timeline.level.count_text(lang),
              date=date_text(day, lang), headline=lead,
-             sources=provenance.sources_text(lang).replace("\u2068", "").replace("\u2069", ""))
+             sources=shown.sources_text(lang).replace("\u2068", "").replace("\u2069", ""))
 
 
 def _site_data(timeline, snapshots_sources: list[dict], lang: str) -> dict:
