@@ -30,7 +30,8 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Suffix of every temporary file mapkit writes.
@@ -323,3 +324,24 @@ def paths_fingerprint(items: Iterable[str | Path], suffixes: tuple[str, ...], *,
             seen.append(f"{path}\0missing")
     return hashlib.blake2b("\n".join(seen).encode("utf-8", "surrogateescape"),
                            digest_size=10).hexdigest()
+
+
+@contextmanager
+def folder_lock(folder: str | Path, busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold ``folder`` while a run writes into it, or raise ``busy()`` if another run holds it
+    (two cron jobs overlapping would otherwise race). An advisory lock on the folder itself:
+    nothing is left behind, and a killed run releases it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy() from None
+        yield
+    finally:
+        os.close(handle)

@@ -414,3 +414,17 @@ def test_the_site_is_not_written_into_its_snapshots(tmp_path):
     assert result.exit_code == 2
     assert "inside a snapshots folder" in result.output
     assert not (snapshots / "site").exists() or not any((snapshots / "site").iterdir())
+
+
+def test_a_second_publish_into_a_folder_being_written_stops_and_says_so(tmp_path):
+    (tmp_path / "index.html").write_text("the site as it was", encoding="utf-8")
+    fcntl = pytest.importorskip("fcntl")
+    held = os.open(tmp_path, os.O_RDONLY)  # as a running `mapkit publish` holds it
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = CliRunner().invoke(cli, ["publish", str(tmp_path)])
+    finally:
+        os.close(held)
+    assert result.exit_code == 2
+    assert f"another `mapkit publish` is writing {tmp_path}" in result.output
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "the site as it was"

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mapkit.files import remove_temporaries, write_problem
+from mapkit.files import folder_lock, remove_temporaries, write_problem
 from mapkit.ingest.fetchers import Candidate, Listing, ResponseCache, Source, date_shown
 from mapkit.ingest.http import FetchError, NotFound, Unreachable
 from mapkit.snapshots import SnapshotError, level_folder, read_snapshot_records
@@ -84,6 +84,11 @@ class SourceFailed(Exception):
 
 class FolderBusy(Exception):
     """Another ``mapkit update`` is writing to the same folder."""
+
+
+def _busy(folder: Path) -> FolderBusy:
+    return FolderBusy(f"{folder}: another mapkit update is writing to this folder; "
+                      "nothing was done")
 
 
 class CannotWrite(Exception):
@@ -170,28 +175,6 @@ def mark_notice_shown(source: Source) -> None:
     with contextlib.suppress(OSError):
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(source.notice + "\n", encoding="utf-8")
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """Hold ``folder`` for this run: two updates of one folder (two cron jobs overlapping)
-    would otherwise race. An advisory lock on the folder itself: nothing is left behind, and a
-    killed run releases it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock
-        yield
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FolderBusy(f"{folder}: another mapkit update is writing to this folder; "
-                             "nothing was done") from None
-        yield
-    finally:
-        os.close(handle)
 
 
 # --- What a run did -------------------------------------------------------------------------------
@@ -499,7 +482,7 @@ def update_folder(source: Source, out_dir: str | Path, *, since: dt.date | None 
     try:
         with contextlib.ExitStack() as stack:
             if out_dir.is_dir() and not dry_run:
-                stack.enter_context(_folder_lock(out_dir))
+                stack.enter_context(folder_lock(out_dir, lambda: _busy(out_dir)))
                 with _writing(out_dir):
                     for level in wanted_levels:
                         remove_temporaries(level_folder(out_dir, level), TEMPORARY_TAG)
@@ -672,7 +655,7 @@ def _run(groups: list[_Group], source: Source, out_dir: Path, existing: list[dt.
             if not locked:  # a new folder: made (and held) with its first snapshot
                 with _writing(out_dir):
                     out_dir.mkdir(parents=True, exist_ok=True)
-                stack.enter_context(_folder_lock(out_dir))
+                stack.enter_context(folder_lock(out_dir, lambda: _busy(out_dir)))
                 locked = True
             if cache is not None and not cached and body is not None:
                 _keep(cache, candidate.name, body)

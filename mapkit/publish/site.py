@@ -41,7 +41,6 @@ import os
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,7 +52,7 @@ from markupsafe import Markup
 from mapkit import __version__
 from mapkit.constants import DATA_DIR, PACKAGE_DIR
 from mapkit.figures import FiguresError, build_timeline, default_series, series_of
-from mapkit.files import write_atomically
+from mapkit.files import folder_lock, write_atomically
 from mapkit.headline import headline
 from mapkit.i18n import LANGUAGES, date_text, number_text, t
 from mapkit.levels import get_level
@@ -286,26 +285,6 @@ class _Site:
                     **(extra or {}), "files": dict(sorted(files.items()))}
         write_atomically(self.out / MANIFEST_NAME,
                          json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-
-
-@contextmanager
-def _locked(out: Path):
-    """One publish at a time into ``out``."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX: no lock
-        yield
-        return
-    handle = os.open(out, os.O_RDONLY)  # the folder itself: no lock file left behind
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise PublishError(f"another `mapkit publish` is writing {out}; wait for it to "
-                               "finish") from None
-        yield
-    finally:
-        os.close(handle)
 
 
 # --- The print maps, drawn in worker processes -------------------------------------------------
@@ -701,7 +680,8 @@ def publish_site(
             "no --base-url: index.html has no canonical URL and no og:image/twitter:image "
             "(social sites need absolute addresses), so a shared link shows no picture; "
             "embed-codes.html gives relative addresses")
-    with _locked(out):
+    with folder_lock(out, lambda: PublishError(
+            f"another `mapkit publish` is writing {out}; wait for it to finish")):
         _build(snapshots, out, report, base_url=base_url, lang=lang, level=level_name,
                title=title, subtitle=subtitle, credit=credit,
                workers=workers or os.cpu_count() or 1, progress=progress, on_total=on_total,
