@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -224,7 +226,6 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
     from mapkit.files import write_problem
     from mapkit.publish import (
         ExportInputError,
-        ExportTextError,
         check_export_focus,
         check_export_level,
         check_export_target,
@@ -237,16 +238,10 @@ def export(fmt, date, date_from, date_to, source, compare, title, subtitle, cred
     from mapkit.snapshots import SnapshotError, load_snapshots
 
     out = Path(out)
-    try:
+    with _refusing_bad_options():
         check_export_texts(title=title, subtitle=subtitle, credit=credit)
         check_export_level(fmt, level)
         focus = check_export_focus(fmt, level, focus)
-    except ExportTextError as error:
-        click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
-        sys.exit(2)
-    except ExportInputError as error:
-        click.echo(f"error: {error}; nothing was written.", err=True)
-        sys.exit(2)
     try:
         check_export_target(out, list(snapshot_paths))
         snapshots = load_snapshots(list(snapshot_paths) or None, level=level)
@@ -346,20 +341,14 @@ def publish(out, snapshot_paths, base_url, lang, level, title, subtitle, credit,
       mapkit publish site/ --lang uk --credit "Our newsroom"
     """
     from mapkit.files import write_problem
-    from mapkit.publish import ExportInputError, ExportTextError, check_export_texts
+    from mapkit.publish import ExportInputError, check_export_texts
     from mapkit.publish.site import check_base_url, check_site_level, publish_site
     from mapkit.snapshots import SnapshotError, load_snapshots
 
-    try:
+    with _refusing_bad_options():
         check_export_texts(title=title, subtitle=subtitle, credit=credit)
         check_base_url(base_url)
         check_site_level(level)
-    except ExportTextError as error:
-        click.echo(f"error: --{error.field} {error.problem}; nothing was written.", err=True)
-        sys.exit(2)
-    except ExportInputError as error:
-        click.echo(f"error: {error}; nothing was written.", err=True)
-        sys.exit(2)
     try:
         snapshots = load_snapshots(list(snapshot_paths) or None, level=level)
     except SnapshotError as error:
@@ -701,7 +690,21 @@ def _show_notice(source) -> None:
         mark_notice_shown(source)
 
 
-def _fail(error: Exception, code: int, bar=None) -> NoReturn:
+@contextmanager
+def _refusing_bad_options() -> Iterator[None]:
+    """An option an export or a publish cannot take (a title too long, a level or address it
+    cannot use) ends the command with exit 2 before anything is written, naming the option."""
+    from mapkit.publish import ExportInputError, ExportTextError
+
+    try:
+        yield
+    except ExportTextError as error:
+        _fail(f"--{error.field} {error.problem}; nothing was written.", 2)
+    except ExportInputError as error:
+        _fail(f"{error}; nothing was written.", 2)
+
+
+def _fail(error: Exception | str, code: int, bar=None) -> NoReturn:
     """End the command: its progress bar closed first (so the line stands on its own), then
     ``error: …`` on stderr and exit ``code`` (the exit codes: this module's docstring)."""
     if bar is not None:
