@@ -134,3 +134,17 @@ def route_cdn_to_local(page_or_context, *, blank_tiles: bool = True) -> OfflineR
     page_or_context.route(re.compile(r"^https?://(?!(localhost|127\.0\.0\.1|\[::1\])[:/])"),
                           handle)
     return record
+
+
+def refuse_outside(page_or_context) -> list[str]:
+    """Abort every request (http or websocket) that leaves this machine, as if it were
+    offline; return the list the page asked for, for a test to assert it is empty."""
+    asked: list[str] = []
+
+    def refuse(route) -> None:
+        asked.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    hosts = "|".join(re.escape(host) for host in LOCAL_HOSTS)
+    page_or_context.route(re.compile(rf"^(https?|wss?)://(?!({hosts})[:/])"), refuse)
+    return asked

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from embed_layout import LAYOUT, RECORD_MESSAGES
-from offline_assets import LOCAL_HOSTS, NODE_MODULES
+from offline_assets import NODE_MODULES, refuse_outside
 from static_site import serve_under
 from streamlit_server import CHROMIUM
 from test_changes import HEADER, UKRAINE_KM2
@@ -108,16 +108,10 @@ def open_page(browser):
                                       java_script_enabled=javascript, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        page.outside, page.requests, page.errors = [], [], []
+        page.requests, page.errors = [], []
         page.on("request", lambda request: page.requests.append(request.url))
         page.on("pageerror", lambda error: page.errors.append(str(error)))
-        hosts = "|".join(re.escape(host) for host in LOCAL_HOSTS)
-
-        def refuse(route) -> None:
-            page.outside.append(route.request.url)
-            route.abort("internetdisconnected")
-
-        context.route(re.compile(rf"^(https?|wss?)://(?!({hosts})[:/])"), refuse)
+        page.outside = refuse_outside(context)
         if url is not None:
             page.goto(url)
         return page

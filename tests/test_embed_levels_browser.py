@@ -5,11 +5,10 @@ and OpenStreetMap is credited."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from offline_assets import LOCAL_HOSTS
+from offline_assets import refuse_outside
 from streamlit_server import CHROMIUM
 
 from mapkit.levels import get_level
@@ -40,15 +39,9 @@ def embed(request, tmp_path_factory):
 def page(browser):
     context = browser.new_context(viewport={"width": 1000, "height": 900})
     page = context.new_page()
-    page.outside, page.errors = [], []
+    page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    hosts = "|".join(re.escape(host) for host in LOCAL_HOSTS)
-
-    def refuse(route) -> None:
-        page.outside.append(route.request.url)
-        route.abort("internetdisconnected")
-
-    context.route(re.compile(rf"^(https?|wss?)://(?!({hosts})[:/])"), refuse)
+    page.outside = refuse_outside(context)
     yield page
     context.close()
 
